@@ -1,0 +1,29 @@
+// Reference implementations in C, compiled with -O3, that EEGKit's Swift code is
+// measured against in the same process (see Sources/compare).
+#ifndef CREF_H
+#define CREF_H
+#include <stddef.h>
+#include <stdint.h>
+
+// A single-producer/single-consumer frame ring with the same semantics as
+// EEGCore.FrameRing: power-of-two capacity, frames of `channels` floats plus an
+// int64 sample index, batch push that accepts a prefix and counts the rest as
+// drops (attributed to the next accepted frame), head and tail on separate
+// 128-byte lines, each side caching the other's index, acquire/release ordering,
+// and the same relaxed "is the consumer asleep?" peek after each publish.
+typedef struct cref_ring cref_ring;
+
+cref_ring *cref_ring_create(int channels, size_t capacity);
+void cref_ring_destroy(cref_ring *ring);
+size_t cref_ring_push(cref_ring *ring, const float *samples, int64_t first_index, size_t frames);
+size_t cref_ring_pop(cref_ring *ring, float *samples, int64_t *indices, uint32_t *dropped, size_t max_frames);
+
+// Whole workloads, so no Swift-to-C call sits inside the measured loop.
+// One thread: push `batch` frames, pop them, until `total_frames` have passed.
+// Returns a checksum of what was popped (so the work cannot be optimised away).
+double cref_ring_run_one_thread(int channels, size_t capacity, size_t batch, size_t total_frames);
+// Two threads: a producer pushing batches of `batch` (waiting for room, never
+// dropping) and a consumer popping up to `batch` at a time.
+double cref_ring_run_two_threads(int channels, size_t capacity, size_t batch, size_t total_frames);
+
+#endif

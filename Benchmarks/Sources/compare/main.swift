@@ -1,0 +1,64 @@
+// Prints EEGKit-vs-C tables: each workload runs in Swift (through EEGKit) and in the
+// -O3 C reference, alternately, in this one process; the best of several runs of each
+// is kept, and the ratio is Swift throughput / C throughput (≥ 1 means Swift is faster).
+import CReference
+import Foundation
+import Workloads
+
+struct Row {
+    let name: String
+    let unit: String
+    let work: Double  // units of work per run
+    let swift: () -> Double
+    let c: () -> Double
+}
+
+func seconds(_ body: () -> Double) -> (Double, Double) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let checksum = body()
+    return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, checksum)
+}
+
+func measure(_ row: Row, repeats: Int) -> (swift: Double, c: Double) {
+    var bestSwift = Double.infinity, bestC = Double.infinity
+    for _ in 0..<repeats {
+        let (ts, cs) = seconds(row.swift)
+        let (tc, cc) = seconds(row.c)
+        if cs != cc {
+            FileHandle.standardError.write("warning: \(row.name): Swift and C checksums differ (\(cs) vs \(cc))\n".data(using: .utf8)!)
+        }
+        bestSwift = min(bestSwift, ts)
+        bestC = min(bestC, tc)
+    }
+    return (row.work / bestSwift, row.work / bestC)
+}
+
+func format(_ rate: Double) -> String {
+    if rate >= 1e9 { return String(format: "%7.2f G", rate / 1e9) }
+    if rate >= 1e6 { return String(format: "%7.2f M", rate / 1e6) }
+    return String(format: "%7.2f k", rate / 1e3)
+}
+
+let quick = CommandLine.arguments.contains("--quick")
+let frames = quick ? 2_000_000 : 20_000_000
+let channels = 8
+var rows: [Row] = []
+for batch in [1, 64] {
+    rows.append(Row(
+        name: "ring push+pop, 8 ch, batch \(batch), 1 thread", unit: "frames/s", work: Double(frames),
+        swift: { RingWorkloads.oneThread(channels: channels, capacity: 4096, batch: batch, totalFrames: frames) },
+        c: { cref_ring_run_one_thread(Int32(channels), 4096, batch, frames) }))
+    rows.append(Row(
+        name: "ring push+pop, 8 ch, batch \(batch), 2 threads", unit: "frames/s", work: Double(frames),
+        swift: { RingWorkloads.twoThreads(channels: channels, capacity: 4096, batch: batch, totalFrames: frames) },
+        c: { cref_ring_run_two_threads(Int32(channels), 4096, batch, frames) }))
+}
+
+let repeats = quick ? 2 : 5
+print("EEGKit vs C reference (-O3), best of \(repeats), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+print("workload".padding(toLength: 46, withPad: " ", startingAt: 0), "      EEGKit", "           C", "  EEGKit/C")
+for row in rows {
+    let (s, c) = measure(row, repeats: repeats)
+    print(row.name.padding(toLength: 46, withPad: " ", startingAt: 0),
+          format(s) + "/s", format(c) + "/s", String(format: "%9.2fx", s / c))
+}

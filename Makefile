@@ -1,0 +1,50 @@
+# EEGKit's set-up and test entry points. `make demo` and `make test` work on a fresh
+# Debian machine that has only Swift: they install what is missing first.
+
+SWIFT ?= swift
+# System packages the build and the tests need (checked with dpkg, installed only when
+# missing; sudo is used when not root).
+APT_PACKAGES := pkg-config libfftw3-dev libusb-1.0-0-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all setup build demo test test-unit test-tsan bench bench-build clean
+
+all: build
+
+setup:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "== installing system packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: setup
+	$(SWIFT) build -c release --product eeg
+
+# The main job, end to end, on what exists today.
+demo: build
+	.build/release/eeg --version
+	.build/release/eeg --help
+
+# Every test: the unit and integration tests, then the concurrency tests again under
+# ThreadSanitizer.
+test: setup test-unit test-tsan
+
+test-unit:
+	$(SWIFT) test
+
+test-tsan:
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter FrameRingStressTests
+
+# Benchmarks: release builds, Swift measured against C references in the same run.
+bench: setup
+	cd Benchmarks && $(SWIFT) run -c release compare
+	cd Benchmarks && $(SWIFT) package benchmark thresholds check --no-progress
+
+bench-build: setup
+	cd Benchmarks && $(SWIFT) build -c release
+
+clean:
+	rm -rf .build .build-tsan Benchmarks/.build

@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+// EEGKit — a Swift toolkit and command-line tool for EEG headsets.
+// Module boundaries follow DESIGN.md: C stays in the system-library shims, EEGCore
+// knows no I/O, and the `eeg` executable only parses and calls the library.
+import PackageDescription
+
+let package = Package(
+    name: "EEGKit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EEGKit", targets: ["EEGCore"]),
+        .executable(name: "eeg", targets: ["eeg"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFTW",
+            pkgConfig: "fftw3f",
+            providers: [.apt(["libfftw3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibUSB",
+            pkgConfig: "libusb-1.0",
+            providers: [.apt(["libusb-1.0-0-dev"])]
+        ),
+        .target(name: "EEGCore"),
+        .executableTarget(
+            name: "eeg",
+            dependencies: [
+                "EEGCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "EEGCoreTests", dependencies: ["EEGCore"]),
+    ]
+)

@@ -1,0 +1,159 @@
+import Testing
+@testable import EEGCore
+
+/// Pushes frames whose samples encode (sample index, channel) so reads can be checked.
+private func frame(_ index: Int64, channels: Int) -> [Float] {
+    (0..<channels).map { Float(index) * 10 + Float($0) }
+}
+
+private func push(_ producer: FrameRing.Producer, _ index: Int64) -> Bool {
+    frame(index, channels: producer.channelCount).withUnsafeBufferPointer {
+        producer.push(frame: $0, sampleIndex: index)
+    }
+}
+
+/// Reads everything available as (sample index, dropped before, samples) triples.
+private func drain(_ consumer: FrameRing.Consumer) -> [(Int64, UInt32, [Float])] {
+    var out: [(Int64, UInt32, [Float])] = []
+    consumer.read(upTo: consumer.capacity) { frames in
+        for span in [frames.first, frames.second] {
+            for i in 0..<span.frameCount {
+                let samples = Array(span.samples[(i * frames.channelCount)..<((i + 1) * frames.channelCount)])
+                out.append((span.sampleIndices[i], span.droppedBefore[i], samples))
+            }
+        }
+    }
+    return out
+}
+
+@Suite("FrameRing, one thread")
+struct FrameRingSemanticsTests {
+    @Test("rejects impossible shapes with a message naming the argument")
+    func badShapes() {
+        #expect(throws: RingBufferError.invalidChannelCount(0)) { try FrameRing.create(channels: 0, capacity: 8) }
+        #expect(throws: RingBufferError.invalidChannelCount(-3)) { try FrameRing.create(channels: -3, capacity: 8) }
+        #expect(throws: RingBufferError.invalidCapacity(0)) { try FrameRing.create(channels: 8, capacity: 0) }
+        #expect(throws: RingBufferError.invalidCapacity(FrameRing.maximumCapacity + 1)) {
+            try FrameRing.create(channels: 1, capacity: FrameRing.maximumCapacity + 1)
+        }
+        #expect(RingBufferError.invalidCapacity(0).description == "ring buffer capacity must be between 1 and 67108864 frames, got 0")
+        #expect(RingBufferError.invalidChannelCount(0).description == "ring buffer channel count must be between 1 and 4096, got 0")
+    }
+
+    @Test("capacity rounds up to a power of two", arguments: [(1, 1), (2, 2), (3, 4), (1000, 1024), (1024, 1024)])
+    func rounding(requested: Int, expected: Int) throws {
+        let (producer, consumer) = try FrameRing.create(channels: 2, capacity: requested)
+        #expect(producer.capacity == expected)
+        #expect(consumer.capacity == expected)
+        #expect(producer.freeFrameCount == expected)
+    }
+
+    @Test("an empty ring reads nothing and does not call the reader")
+    func empty() throws {
+        let (_, consumer) = try FrameRing.create(channels: 4, capacity: 8)
+        var called = false
+        #expect(consumer.read(upTo: 8) { _ in called = true } == 0)
+        #expect(!called)
+        #expect(consumer.availableFrameCount == 0)
+        #expect(consumer.droppedFrameCount == 0)
+    }
+
+    @Test("frames come out in order with their samples and indices")
+    func fifo() throws {
+        let (producer, consumer) = try FrameRing.create(channels: 3, capacity: 8)
+        for i in Int64(100)..<105 { #expect(push(producer, i)) }
+        #expect(consumer.availableFrameCount == 5)
+        let got = drain(consumer)
+        #expect(got.map(\.0) == [100, 101, 102, 103, 104])
+        #expect(got.map(\.1) == [0, 0, 0, 0, 0])
+        #expect(got[2].2 == [1020, 1021, 1022])
+    }
+
+    @Test("a full ring rejects, counts the drop, and the next frame says where the gap is")
+    func fullRejects() throws {
+        let (producer, consumer) = try FrameRing.create(channels: 2, capacity: 4)
+        for i in Int64(0)..<4 { #expect(push(producer, i)) }
+        #expect(producer.freeFrameCount == 0)
+        #expect(!push(producer, 4))
+        #expect(!push(producer, 5))
+        #expect(producer.droppedFrameCount == 2)
+        #expect(consumer.droppedFrameCount == 2)
+        // Nothing was overwritten: the oldest frames are still there.
+        var firstTwo: [Int64] = []
+        consumer.read(upTo: 2) { frames in firstTwo = Array(frames.first.sampleIndices) }
+        #expect(firstTwo == [0, 1])
+        #expect(push(producer, 6))
+        #expect(push(producer, 7))
+        let rest = drain(consumer)
+        #expect(rest.map(\.0) == [2, 3, 6, 7])
+        #expect(rest.map(\.1) == [0, 0, 2, 0])
+        #expect(rest[2].2 == [60, 61])
+    }
+
+    @Test("a batch larger than the free space is accepted as a prefix, the rest counted")
+    func batchPrefix() throws {
+        let (producer, consumer) = try FrameRing.create(channels: 2, capacity: 8)
+        let samples = (0..<20).map { Float($0) }  // 10 frames
+        let accepted = samples.withUnsafeBufferPointer { producer.push($0, firstSampleIndex: 50) }
+        #expect(accepted == 8)
+        #expect(consumer.droppedFrameCount == 2)
+        let got = drain(consumer)
+        #expect(got.map(\.0) == Array(50..<58))
+        #expect(got.last!.2 == [14, 15])
+        #expect(push(producer, 60))
+        #expect(drain(consumer).map(\.1) == [2])
+    }
+
+    @Test("batches across the wrap point come as two spans in order")
+    func wrap() throws {
+        let (producer, consumer) = try FrameRing.create(channels: 2, capacity: 8)
+        let six = (0..<12).map { Float($0) }
+        _ = six.withUnsafeBufferPointer { producer.push($0, firstSampleIndex: 0) }
+        #expect(drain(consumer).count == 6)
+        // Head and tail now sit at slot 6: five frames wrap as 2 + 3.
+        var spanSizes: (Int, Int) = (0, 0)
+        let written = producer.write(frames: 5) { slots in
+            spanSizes = (slots.first.frameCount, slots.second.frameCount)
+            var frame = 0
+            for span in [slots.first, slots.second] {
+                for i in 0..<span.frameCount {
+                    span.sampleIndices[i] = Int64(6 + frame)
+                    span.samples[2 * i] = Float(100 + frame)
+                    span.samples[2 * i + 1] = Float(200 + frame)
+                    frame += 1
+                }
+            }
+        }
+        #expect(written == 5)
+        #expect(spanSizes == (2, 3))
+        var readSizes: (Int, Int) = (0, 0)
+        var samples = [Float](repeating: 0, count: 10)
+        var indices = [Int64](repeating: 0, count: 5)
+        consumer.read(upTo: 0) { _ in Issue.record("reading zero frames must not call the reader") }
+        consumer.read(upTo: 5) { frames in readSizes = (frames.first.frameCount, frames.second.frameCount) }
+        #expect(readSizes == (2, 3))
+        // The same wrap through the copying API.
+        _ = (0..<10).map { Float($0) }.withUnsafeBufferPointer { producer.push($0, firstSampleIndex: 11) }
+        let popped = samples.withUnsafeMutableBufferPointer { s in
+            indices.withUnsafeMutableBufferPointer { consumer.pop(into: s, sampleIndices: $0) }
+        }
+        #expect(popped == 5)
+        #expect(indices == [11, 12, 13, 14, 15])
+        #expect(samples == (0..<10).map { Float($0) })
+    }
+
+    @Test("waiting: times out when empty, wakes for data, ends when the producer finishes")
+    func waiting() throws {
+        var (producer, consumer): (FrameRing.Producer?, FrameRing.Consumer) = try FrameRing.create(channels: 1, capacity: 16)
+        #expect(consumer.waitForFrames(1, timeout: .milliseconds(5)) == .timedOut)
+        _ = push(producer!, 1)
+        #expect(consumer.waitForFrames(1, timeout: .seconds(1)) == .ready)
+        #expect(consumer.waitForFrames(2, timeout: .milliseconds(5)) == .timedOut)
+        producer = nil  // releasing the producer finishes the stream
+        #expect(consumer.producerFinished)
+        #expect(consumer.waitForFrames(2, timeout: .seconds(5)) == .finished)
+        #expect(consumer.waitForFrames(1, timeout: .seconds(5)) == .ready)
+        #expect(drain(consumer).map(\.0) == [1])
+        #expect(consumer.waitForFrames(1, timeout: .seconds(5)) == .finished)
+    }
+}
