@@ -8,7 +8,7 @@ let package = Package(
     name: "EEGKit",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "EEGKit", targets: ["EEGCore"]),
+        .library(name: "EEGKit", targets: ["EEGCore", "EEGDSP"]),
         .executable(name: "eeg", targets: ["eeg"]),
     ],
     dependencies: [
@@ -26,6 +26,7 @@ let package = Package(
             providers: [.apt(["libusb-1.0-0-dev"])]
         ),
         .target(name: "EEGCore"),
+        .target(name: "EEGDSP", dependencies: ["EEGCore", "CFFTW"]),
         .executableTarget(
             name: "eeg",
             dependencies: [
@@ -34,5 +35,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EEGCoreTests", dependencies: ["EEGCore"]),
+        .testTarget(name: "EEGDSPTests", dependencies: ["EEGDSP"]),
     ]
 )

@@ -1,0 +1,199 @@
+import Foundation
+
+/// What is removed from each segment before windowing (scipy's `detrend`).
+public enum Detrend: String, Sendable, Hashable {
+    /// Nothing.
+    case none
+    /// The segment's mean (scipy's default, `'constant'`).
+    case constant
+    /// The least-squares straight line through the segment (`'linear'`).
+    case linear
+}
+
+/// The parameters of a Welch power spectral density estimate, with scipy's names and
+/// defaults (`scipy.signal.welch`): periodic window, `noverlap = nperseg / 2`, constant
+/// detrend, density scaling (µV²/Hz for µV input), one-sided, mean average.
+public struct WelchParameters: Sendable, Hashable {
+    /// Samples per second, Hz.
+    public let sampleRate: Double
+    /// Samples per segment (`nperseg`).
+    public let segmentLength: Int
+    /// Samples shared by consecutive segments (`noverlap`).
+    public let overlap: Int
+    public let window: WindowFunction
+    public let detrend: Detrend
+
+    /// - Parameters:
+    ///   - segmentLength: defaults to 2 s of samples (DESIGN.md), rounded.
+    ///   - overlap: defaults to `segmentLength / 2`.
+    /// - Throws: ``DSPError`` for a non-positive rate, a segment shorter than 2 samples,
+    ///   or an overlap outside `0..<segmentLength`.
+    public init(
+        sampleRate: Double, segmentLength: Int? = nil, overlap: Int? = nil,
+        window: WindowFunction = .hann, detrend: Detrend = .constant
+    ) throws(DSPError) {
+        guard sampleRate.isFinite, sampleRate > 0 else { throw .invalidSampleRate(sampleRate) }
+        let length = segmentLength ?? Int((2 * sampleRate).rounded())
+        guard length >= 2 else { throw .invalidSegmentLength(length) }
+        let overlap = overlap ?? length / 2
+        guard overlap >= 0, overlap < length else { throw .invalidOverlap(overlap: overlap, segmentLength: length) }
+        self.sampleRate = sampleRate
+        self.segmentLength = length
+        self.overlap = overlap
+        self.window = window
+        self.detrend = detrend
+    }
+
+    /// Samples between the starts of consecutive segments.
+    public var step: Int { segmentLength - overlap }
+    /// Frequency bins of the one-sided spectrum: `segmentLength / 2 + 1`.
+    public var binCount: Int { segmentLength / 2 + 1 }
+    /// Bin spacing Δf, Hz.
+    public var frequencyResolution: Double { sampleRate / Double(segmentLength) }
+
+    /// The frequency of bin `k`, Hz, computed as numpy's `rfftfreq` does (so band edges
+    /// select exactly the bins scipy selects).
+    public func frequency(ofBin k: Int) -> Double {
+        Double(k) * (1.0 / (Double(segmentLength) * (1.0 / sampleRate)))
+    }
+
+    /// Segments Welch averages over `samples` samples: scipy's `(n - noverlap) // step`,
+    /// or 0 when `samples < segmentLength`.
+    public func segmentCount(forSamples samples: Int) -> Int {
+        samples < segmentLength ? 0 : (samples - overlap) / step
+    }
+}
+
+/// Computes Welch PSDs with one cached FFTW plan and preallocated scratch.
+///
+/// Create one per thread (it owns scratch buffers) and reuse it: after `init`, no call
+/// allocates, locks or does I/O. The FFT runs in single precision (FFTW); detrending
+/// arithmetic and the averaging of periodograms run in double precision, so long inputs
+/// with large DC offsets (raw OpenBCI signals sit at thousands of µV) keep their
+/// precision.
+public final class WelchEstimator {
+    public let parameters: WelchParameters
+
+    private let fft: RealFFT
+    private let windowValues: UnsafeMutablePointer<Float>
+    private let segment: AlignedBuffer
+    private let spectrum: AlignedBuffer
+    private let accumulator: UnsafeMutablePointer<Double>
+    private let rawSegment: UnsafeMutablePointer<Double>
+    /// Density scaling 1 / (fs · Σw²).
+    private let scale: Double
+
+    public init(_ parameters: WelchParameters, rigor: FFTPlanningRigor = .estimate, planner: FFTPlanner = .shared) {
+        self.parameters = parameters
+        let n = parameters.segmentLength
+        fft = planner.realForward(length: n, rigor: rigor)
+        let coefficients = parameters.window.coefficients(length: n)
+        windowValues = .allocate(capacity: n)
+        for i in 0..<n { windowValues[i] = Float(coefficients[i]) }
+        // scipy scales with the window as computed (float64); Σw² in double here too.
+        scale = 1 / (parameters.sampleRate * coefficients.reduce(0) { $0 + $1 * $1 })
+        segment = AlignedBuffer(count: n)
+        spectrum = AlignedBuffer(count: 2 * parameters.binCount)
+        accumulator = .allocate(capacity: parameters.binCount)
+        accumulator.initialize(repeating: 0, count: parameters.binCount)
+        rawSegment = .allocate(capacity: n)
+        rawSegment.initialize(repeating: 0, count: n)
+    }
+
+    deinit {
+        windowValues.deallocate()
+        accumulator.deallocate()
+        rawSegment.deallocate()
+    }
+
+    /// The PSD of one channel of interleaved frames, µV²/Hz for µV input.
+    ///
+    /// - Parameters:
+    ///   - samples: `frames × channelCount` interleaved samples (frame-major).
+    ///   - channelCount: samples per frame; `channel` selects which one.
+    ///   - psd: receives ``WelchParameters/binCount`` values.
+    /// - Returns: the number of segments averaged.
+    /// - Throws: ``DSPError/tooFewSamples(have:need:)`` when there are fewer frames than
+    ///   one segment; ``DSPError/bufferSize(what:expected:actual:)`` for a wrong `psd` size.
+    @discardableResult
+    public func psd(
+        samples: UnsafeBufferPointer<Float>, channelCount: Int = 1, channel: Int = 0,
+        into psd: UnsafeMutableBufferPointer<Double>
+    ) throws(DSPError) -> Int {
+        precondition(channel >= 0 && channel < channelCount, "channel \(channel) out of 0..<\(channelCount)")
+        let p = parameters
+        guard psd.count == p.binCount else { throw .bufferSize(what: "PSD buffer", expected: p.binCount, actual: psd.count) }
+        let frames = samples.count / channelCount
+        let segments = p.segmentCount(forSamples: frames)
+        guard segments > 0 else { throw .tooFewSamples(have: frames, need: p.segmentLength) }
+        accumulator.update(repeating: 0, count: p.binCount)
+        let base = samples.baseAddress! + channel
+        for s in 0..<segments {
+            accumulateSegment(base + s * p.step * channelCount, stride: channelCount)
+        }
+        finish(segments: segments, into: psd.baseAddress!)
+        return segments
+    }
+
+    /// Adds one segment's periodogram (unscaled |X|²) to the running sum.
+    ///
+    /// `start` points at the segment's first sample; consecutive samples are `stride`
+    /// floats apart. Exposed for streaming use through ``WelchAccumulator``.
+    @inline(__always)
+    func accumulateSegment(_ start: UnsafePointer<Float>, stride: Int) {
+        let n = parameters.segmentLength
+        let raw = rawSegment
+        var sum = 0.0
+        if stride == 1 {
+            for i in 0..<n { let v = Double(start[i]); raw[i] = v; sum += v }
+        } else {
+            for i in 0..<n { let v = Double(start[i &* stride]); raw[i] = v; sum += v }
+        }
+        let x = segment.pointer
+        let w = windowValues
+        switch parameters.detrend {
+        case .none:
+            for i in 0..<n { x[i] = Float(raw[i]) * w[i] }
+        case .constant:
+            let mean = sum / Double(n)
+            for i in 0..<n { x[i] = Float(raw[i] - mean) * w[i] }
+        case .linear:
+            // Least squares y = a + b·t with t centred on the segment.
+            let centre = Double(n - 1) / 2
+            var sxy = 0.0, sxx = 0.0
+            for i in 0..<n {
+                let t = Double(i) - centre
+                sxy += t * raw[i]
+                sxx += t * t
+            }
+            let mean = sum / Double(n)
+            let slope = sxx > 0 ? sxy / sxx : 0
+            for i in 0..<n { x[i] = Float(raw[i] - (mean + slope * (Double(i) - centre))) * w[i] }
+        }
+        fft.transform(segment, into: spectrum)
+        let bins = parameters.binCount
+        let c = spectrum.pointer
+        let acc = accumulator
+        for k in 0..<bins {
+            let re = Double(c[2 &* k]), im = Double(c[2 &* k &+ 1])
+            acc[k] += re * re + im * im
+        }
+    }
+
+    /// Turns the running sum of `segments` periodograms into a one-sided density.
+    @inline(__always)
+    func finish(segments: Int, into psd: UnsafeMutablePointer<Double>) {
+        let bins = parameters.binCount
+        let factor = scale / Double(segments)
+        for k in 0..<bins { psd[k] = accumulator[k] * factor }
+        // One-sided: every bin but DC (and Nyquist, when the length is even) carries the
+        // power of its negative-frequency twin.
+        let lastDoubled = parameters.segmentLength % 2 == 0 ? bins - 1 : bins
+        for k in 1..<lastDoubled { psd[k] *= 2 }
+    }
+
+    /// Clears the running sum (streaming use).
+    func resetAccumulator() {
+        accumulator.update(repeating: 0, count: parameters.binCount)
+    }
+}
