@@ -201,6 +201,22 @@ def main():
     # float32 holds these quantised µV values to ~1e-6 relative; the band-power
     # comparison tolerance (1e-4) is far above that.
     write_f32("../eeg/libgdf_mi128.f32", samples)
+    fs = reference["sampling_rate_hz"]
+    window, hop, nperseg = int(4 * fs), int(0.25 * fs), int(2 * fs)
+
+    def powers(block):
+        f, pxx = signal.welch(block, fs=fs, window="hann", nperseg=nperseg, noverlap=nperseg // 2,
+                              detrend="constant", scaling="density", average="mean", axis=0)
+        return [band_powers(f, pxx[:, c]) for c in range(block.shape[1])]
+
+    x = samples.astype(np.float32).astype(np.float64)
+    sliding = [{"end_frame": end, "band_powers": powers(x[end - window:end])}
+               for end in range(window, window + 40 * hop, hop)]
+    epochs = [{"start_s": e * 4.0, "band_powers": powers(x[e * window:(e + 1) * window])}
+              for e in range(x.shape[0] // window)]
+    with open(os.path.join(HERE, "..", "eeg", "libgdf_mi128_windows.json"), "w") as fh:
+        json.dump({"generated_by": "Fixtures/dsp/generate.py", **out, "window_s": 4, "hop_s": 0.25,
+                   "nperseg": nperseg, "sliding": sliding, "epochs": epochs}, fh)
 
 
 if __name__ == "__main__":

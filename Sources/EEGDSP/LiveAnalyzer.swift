@@ -1,0 +1,336 @@
+import EEGCore
+import Foundation
+
+/// A pair of channels for frontal alpha asymmetry, e.g. F3 (left) and F4 (right).
+public struct ChannelPair: Sendable, Equatable {
+    public let left: Int
+    public let right: Int
+    public init(left: Int, right: Int) {
+        self.left = left
+        self.right = right
+    }
+}
+
+/// How a ``LiveAnalyzer`` works; the defaults are DESIGN.md's live settings.
+public struct LiveAnalyzerConfiguration: Sendable {
+    public var sampleRate: Double
+    public var channelCount: Int
+    /// Seconds of signal each update analyses (default 4).
+    public var windowSeconds: Double = 4
+    /// Seconds between updates (default 0.25).
+    public var hopSeconds: Double = 0.25
+    /// Welch segment length in samples (default 2 s).
+    public var segmentLength: Int?
+    public var window: WindowFunction = .hann
+    public var bands: BandSet = .standard
+    /// Channels whose band powers are averaged for the ratios (default: all).
+    public var metricChannels: [Int]?
+    public var asymmetryPair: ChannelPair?
+    /// Seconds of signal used for the score baseline when no saved calibration is given.
+    public var calibrationSeconds: Double = 60
+    public var calibration: Calibration?
+    /// Time constant of the smoothing of ratios and scores, seconds (0: none).
+    public var smoothingSeconds: Double = 2
+    /// Causal Butterworth band-pass (order 4) applied before analysis; `nil` for none.
+    public var bandPass: ClosedRange<Double>? = 1...45
+    /// Causal notch (Q 30) at this mains frequency before analysis; `nil` for none.
+    public var notchFrequency: Double?
+    public var quality = SignalQualityThresholds()
+
+    public init(sampleRate: Double, channelCount: Int) {
+        self.sampleRate = sampleRate
+        self.channelCount = channelCount
+    }
+}
+
+/// One update of a ``LiveAnalyzer``. The buffers belong to the analyzer and are valid only
+/// during the callback that receives this value (copy what you keep).
+public struct LiveAnalysis {
+    /// Seconds of signal since the stream started, at the end of this window.
+    public let time: Double
+    /// Device sample index of the window's last frame.
+    public let sampleIndex: Int64
+    public let channelCount: Int
+    public let bandCount: Int
+    /// Absolute band powers, µV², `[channel × bandCount + band]`.
+    public let bandPowers: UnsafeBufferPointer<Double>
+    /// Band powers relative to the sum of the configured bands.
+    public let relativePowers: UnsafeBufferPointer<Double>
+    /// One entry per channel.
+    public let quality: UnsafeBufferPointer<SignalQuality>
+    /// Ratios of this window alone.
+    public let ratios: BandRatios
+    /// Ratios smoothed with the configured time constant.
+    public let smoothedRatios: BandRatios
+    /// ln α(right) − ln α(left) for the configured pair, this window.
+    public let asymmetry: Double?
+    /// Smoothed 0–100 scores; `nil` until calibrated.
+    public let scores: Scores
+    /// 0…1 while the baseline is being collected, then 1.
+    public let calibrationProgress: Double
+    /// Frames lost so far: ring drops plus jumps in the device's sample index.
+    public let droppedFrames: Int
+
+    public func bandPower(channel: Int, band: Int) -> Double { bandPowers[channel * bandCount + band] }
+}
+
+/// Computes band powers, ratios, scores and signal quality over a sliding window, every
+/// hop, from frames as they arrive (live from a ``FrameRing/Consumer``, or pushed by a
+/// replay).
+///
+/// After `init` nothing here allocates, locks, logs or does I/O: histories, PSD and
+/// result buffers are preallocated, and FFT plans come from the cache. One analyzer
+/// belongs to one thread. A gap in the sample index (or a ring drop) restarts the window
+/// so no PSD spans a discontinuity.
+public final class LiveAnalyzer {
+    public let configuration: LiveAnalyzerConfiguration
+    public let welch: WelchParameters
+    private let estimator: WelchEstimator
+    private let integrator: BandIntegrator
+    private let ratioBands: RatioBands
+    private let filter: CausalFilter?
+
+    private let channels: Int
+    private let bandCount: Int
+    private let windowFrames: Int
+    // Mirrored histories: frame i is stored at slot i and slot i + windowFrames, so the
+    // latest window is always contiguous at [position, position + windowFrames).
+    private let rawHistory: UnsafeMutablePointer<Float>
+    private let filteredHistory: UnsafeMutablePointer<Float>
+    private let staging: UnsafeMutablePointer<Float>
+    private let stagingFrames: Int
+    private let psd: UnsafeMutablePointer<Double>
+    private let powers: UnsafeMutablePointer<Double>
+    private let relative: UnsafeMutablePointer<Double>
+    private let qualities: UnsafeMutablePointer<SignalQuality>
+    private let metricChannels: UnsafeMutablePointer<Int>
+    private let metricChannelCount: Int
+
+    private var position = 0          // next slot to write, 0..<windowFrames
+    private var filled = 0            // contiguous frames in the window, ≤ windowFrames
+    private var framesSinceStart = 0  // contiguous frames since the last (re)start
+    private var hopsEmitted = 0
+    private var firstSampleIndex: Int64?
+    private var expectedSampleIndex: Int64 = 0
+    private var lostFrames = 0
+    private var calibrator: ScoreCalibrator
+    private var smoothers: [ExponentialSmoother]  // engagement, θ/β, α/β, θ/α, attention, relaxation, workload
+
+    public init(_ configuration: LiveAnalyzerConfiguration) throws(DSPError) {
+        let c = configuration
+        guard c.channelCount >= 1 else { throw .invalidFilter("the analyzer needs at least one channel") }
+        welch = try WelchParameters(sampleRate: c.sampleRate, segmentLength: c.segmentLength, window: c.window)
+        windowFrames = Int((c.windowSeconds * c.sampleRate).rounded())
+        guard windowFrames >= welch.segmentLength else {
+            throw .tooFewSamples(have: windowFrames, need: welch.segmentLength)
+        }
+        guard c.hopSeconds > 0, c.hopSeconds.isFinite else { throw .invalidFilter("hop must be a positive number of seconds") }
+        self.configuration = c
+        estimator = WelchEstimator(welch)
+        integrator = try BandIntegrator(bands: c.bands, parameters: welch)
+        ratioBands = RatioBands(c.bands)
+        channels = c.channelCount
+        bandCount = c.bands.bands.count
+
+        var sections: [[Double]] = []
+        if let band = c.bandPass {
+            sections += try Butterworth.design(.bandpass, order: 4, cutoff: [band.lowerBound, band.upperBound], sampleRate: c.sampleRate).sections
+        }
+        if let mains = c.notchFrequency {
+            sections += try Butterworth.notch(frequency: mains, sampleRate: c.sampleRate).sections
+        }
+        filter = sections.isEmpty ? nil : CausalFilter(try SecondOrderSections(sections), channelCount: channels)
+
+        rawHistory = .allocate(capacity: 2 * windowFrames * channels)
+        rawHistory.initialize(repeating: 0, count: 2 * windowFrames * channels)
+        filteredHistory = .allocate(capacity: 2 * windowFrames * channels)
+        filteredHistory.initialize(repeating: 0, count: 2 * windowFrames * channels)
+        stagingFrames = 256
+        staging = .allocate(capacity: stagingFrames * channels)
+        staging.initialize(repeating: 0, count: stagingFrames * channels)
+        psd = .allocate(capacity: welch.binCount)
+        psd.initialize(repeating: 0, count: welch.binCount)
+        powers = .allocate(capacity: channels * bandCount)
+        powers.initialize(repeating: 0, count: channels * bandCount)
+        relative = .allocate(capacity: channels * bandCount)
+        relative.initialize(repeating: 0, count: channels * bandCount)
+        qualities = .allocate(capacity: channels)
+        qualities.initialize(repeating: SignalQuality(), count: channels)
+        let selected = c.metricChannels ?? Array(0..<channels)
+        for channel in selected where !(0..<channels).contains(channel) {
+            throw .invalidFilter("metric channel \(channel + 1) does not exist (the stream has \(channels))")
+        }
+        if let pair = c.asymmetryPair, !(0..<channels).contains(pair.left) || !(0..<channels).contains(pair.right) {
+            throw .invalidFilter("asymmetry pair refers to a channel the stream does not have")
+        }
+        metricChannelCount = selected.count
+        metricChannels = .allocate(capacity: max(selected.count, 1))
+        metricChannels.initialize(from: selected, count: selected.count)
+        calibrator = ScoreCalibrator(duration: c.calibrationSeconds, calibration: c.calibration)
+        smoothers = Array(repeating: ExponentialSmoother(timeConstant: c.smoothingSeconds, interval: c.hopSeconds), count: 7)
+    }
+
+    deinit {
+        rawHistory.deallocate()
+        filteredHistory.deallocate()
+        staging.deallocate()
+        psd.deallocate()
+        powers.deallocate()
+        relative.deallocate()
+        qualities.deallocate()
+        metricChannels.deallocate()
+    }
+
+    /// Frames of signal one update analyses.
+    public var windowFrameCount: Int { windowFrames }
+
+    /// Reads everything the consumer has and analyses it, calling `onUpdate` for every
+    /// completed hop. Returns the number of frames read.
+    @discardableResult
+    public func drain(_ consumer: FrameRing.Consumer, onUpdate: (LiveAnalysis) -> Void) -> Int {
+        precondition(consumer.channelCount == channels, "ring has \(consumer.channelCount) channels, analyzer expects \(channels)")
+        var total = 0
+        while true {
+            let read = consumer.read(upTo: consumer.capacity) { frames in
+                ingest(frames.first.samples, frames.first.sampleIndices, frames.first.droppedBefore, onUpdate)
+                ingest(frames.second.samples, frames.second.sampleIndices, frames.second.droppedBefore, onUpdate)
+            }
+            if read == 0 { return total }
+            total += read
+        }
+    }
+
+    /// Analyses frames handed over directly (replay, tests): `samples` holds whole
+    /// interleaved frames whose sample indices start at `firstSampleIndex` and increase by
+    /// one.
+    public func process(_ samples: UnsafeBufferPointer<Float>, firstSampleIndex: Int64, onUpdate: (LiveAnalysis) -> Void) {
+        let frames = samples.count / channels
+        precondition(frames * channels == samples.count, "not a whole number of frames")
+        var offset = 0
+        while offset < frames {
+            let count = min(stagingFrames, frames - offset)
+            let chunk = UnsafeBufferPointer(rebasing: samples[(offset * channels)..<((offset + count) * channels)])
+            ingestContiguous(chunk, firstIndex: firstSampleIndex + Int64(offset), onUpdate)
+            offset += count
+        }
+    }
+
+    private func ingest(
+        _ samples: UnsafeBufferPointer<Float>, _ indices: UnsafeBufferPointer<Int64>,
+        _ dropped: UnsafeBufferPointer<UInt32>, _ onUpdate: (LiveAnalysis) -> Void
+    ) {
+        var start = 0
+        while start < indices.count {
+            // Split at gaps so each piece has consecutive indices.
+            var end = start + 1
+            while end < indices.count, dropped[end] == 0, indices[end] == indices[end - 1] + 1 { end += 1 }
+            if dropped[start] > 0 { lostFrames += Int(dropped[start]) }
+            let piece = UnsafeBufferPointer(rebasing: samples[(start * channels)..<(end * channels)])
+            var offset = 0
+            while offset < end - start {
+                let count = min(stagingFrames, end - start - offset)
+                let chunk = UnsafeBufferPointer(rebasing: piece[(offset * channels)..<((offset + count) * channels)])
+                ingestContiguous(chunk, firstIndex: indices[start] + Int64(offset), onUpdate)
+                offset += count
+            }
+            start = end
+        }
+    }
+
+    private func ingestContiguous(_ chunk: UnsafeBufferPointer<Float>, firstIndex: Int64, _ onUpdate: (LiveAnalysis) -> Void) {
+        let frames = chunk.count / channels
+        if firstSampleIndex == nil {
+            firstSampleIndex = firstIndex
+        } else if firstIndex != expectedSampleIndex {
+            // A discontinuity: count what is missing, restart the window.
+            let missing = firstIndex - expectedSampleIndex
+            if missing > 0 { lostFrames += Int(missing) }
+            filled = 0
+            framesSinceStart = 0
+            hopsEmitted = 0
+        }
+        expectedSampleIndex = firstIndex + Int64(frames)
+
+        // Filter a copy of the chunk; the raw samples are kept for flat/railed checks.
+        staging.update(from: chunk.baseAddress!, count: chunk.count)
+        filter?.process(UnsafeMutableBufferPointer(start: staging, count: chunk.count))
+
+        var i = 0
+        while i < frames {
+            // Copy frames up to the next update boundary, then emit.
+            let untilUpdate = nextUpdateAt() - framesSinceStart
+            let count = min(frames - i, max(untilUpdate, 1))
+            for f in i..<(i + count) {
+                let source = chunk.baseAddress! + f * channels
+                let filtered = staging + f * channels
+                let a = position * channels, b = (position + windowFrames) * channels
+                (rawHistory + a).update(from: source, count: channels)
+                (rawHistory + b).update(from: source, count: channels)
+                (filteredHistory + a).update(from: filtered, count: channels)
+                (filteredHistory + b).update(from: filtered, count: channels)
+                position += 1
+                if position == windowFrames { position = 0 }
+            }
+            filled = min(filled + count, windowFrames)
+            framesSinceStart += count
+            i += count
+            if framesSinceStart == nextUpdateAt() && filled == windowFrames {
+                emit(lastIndex: firstIndex + Int64(i - 1), onUpdate)
+                hopsEmitted += 1
+            }
+        }
+    }
+
+    /// Frames since (re)start at which update number `hopsEmitted` is due: the first
+    /// when the window is full, then every hop (rounded per update so non-integer hops,
+    /// e.g. 62.5 frames, do not drift).
+    private func nextUpdateAt() -> Int {
+        windowFrames + Int((Double(hopsEmitted) * configuration.hopSeconds * configuration.sampleRate).rounded())
+    }
+
+    private func emit(lastIndex: Int64, _ onUpdate: (LiveAnalysis) -> Void) {
+        let raw = rawHistory + position * channels
+        let filtered = filteredHistory + position * channels
+        let windowCount = windowFrames * channels
+        let bins = welch.binCount
+        for c in 0..<channels {
+            let psdBuffer = UnsafeMutableBufferPointer(start: psd, count: bins)
+            // Cannot throw: the window holds at least one segment (checked in init).
+            _ = try? estimator.psd(samples: UnsafeBufferPointer(start: filtered, count: windowCount), channelCount: channels, channel: c, into: psdBuffer)
+            integrator.absolutePowers(psd: UnsafeBufferPointer(psdBuffer), into: UnsafeMutableBufferPointer(start: powers + c * bandCount, count: bandCount))
+            BandIntegrator.relativePowers(UnsafeBufferPointer(start: powers + c * bandCount, count: bandCount),
+                                          into: UnsafeMutableBufferPointer(start: relative + c * bandCount, count: bandCount))
+            var q = SignalQuality.assess(raw + c, stride: channels, count: windowFrames, psd: UnsafeBufferPointer(psdBuffer),
+                                         parameters: welch, thresholds: configuration.quality)
+            if filter != nil {
+                // Artifacts are judged on the filtered signal, where electrode drift is gone.
+                let f = SignalQuality.assess(filtered + c, stride: channels, count: windowFrames, psd: nil,
+                                             parameters: welch, thresholds: configuration.quality)
+                q.artifactFraction = f.artifactFraction
+                q.hasArtifacts = f.hasArtifacts
+                q.rms = f.rms
+            }
+            qualities[c] = q
+        }
+        let ratios = ratioBands.ratios(powers: UnsafeBufferPointer(start: powers, count: channels * bandCount), bandCount: bandCount,
+                                       channels: UnsafeBufferPointer(start: metricChannels, count: metricChannelCount))
+        var asymmetry: Double?
+        if let pair = configuration.asymmetryPair, let alpha = ratioBands.alpha {
+            asymmetry = frontalAlphaAsymmetry(left: powers[pair.left * bandCount + alpha], right: powers[pair.right * bandCount + alpha])
+        }
+        let time = Double(lastIndex - (firstSampleIndex ?? 0) + 1) / configuration.sampleRate
+        let rawScores = calibrator.update(ratios, at: time)
+        let smoothed = BandRatios(engagement: smoothers[0].update(ratios.engagement), thetaBeta: smoothers[1].update(ratios.thetaBeta),
+                                  relaxation: smoothers[2].update(ratios.relaxation), workload: smoothers[3].update(ratios.workload))
+        let scores = Scores(attention: rawScores.attention == nil ? nil : smoothers[4].update(rawScores.attention),
+                            relaxation: rawScores.relaxation == nil ? nil : smoothers[5].update(rawScores.relaxation),
+                            workload: rawScores.workload == nil ? nil : smoothers[6].update(rawScores.workload))
+        onUpdate(LiveAnalysis(
+            time: time, sampleIndex: lastIndex, channelCount: channels, bandCount: bandCount,
+            bandPowers: UnsafeBufferPointer(start: powers, count: channels * bandCount),
+            relativePowers: UnsafeBufferPointer(start: relative, count: channels * bandCount),
+            quality: UnsafeBufferPointer(start: qualities, count: channels),
+            ratios: ratios, smoothedRatios: smoothed, asymmetry: asymmetry, scores: scores,
+            calibrationProgress: calibrator.progress(at: time), droppedFrames: lostFrames))
+    }
+}

@@ -1,0 +1,106 @@
+/// Thresholds for ``SignalQuality``. Defaults suit scalp EEG in µV from a 24-bit board at
+/// gain 24 (OpenBCI Cyton: ±187,500 µV full scale).
+public struct SignalQualityThresholds: Sendable, Equatable {
+    /// A channel whose peak-to-peak amplitude over the window is below this is flat
+    /// (disconnected or shorted input). µV.
+    public var flatPeakToPeak: Double = 1
+    /// The ADC's full scale, µV; samples at or beyond `railedLevel` of it are railed.
+    public var fullScale: Double = 187_500
+    public var railedLevel: Double = 0.95
+    /// Fraction of railed samples above which the channel is flagged railed.
+    public var railedFractionLimit: Double = 0.01
+    /// Mains frequency, Hz (50 in most of the world, 60 in the Americas).
+    public var lineFrequency: Double = 50
+    /// Line-noise ratio above which the channel is flagged noisy.
+    public var lineNoiseLimit: Double = 0.5
+    /// Deviation from the window's mean beyond which a sample is an artifact (blinks
+    /// reach 100–200 µV at frontal sites). µV.
+    public var artifactAmplitude: Double = 100
+    /// Fraction of artifact samples above which the window is flagged.
+    public var artifactFractionLimit: Double = 0.01
+
+    public init() {}
+}
+
+/// How usable one channel's signal is over a window. Definitions:
+///
+/// - `peakToPeak`: max − min of the raw samples, µV; `isFlat` when below
+///   ``SignalQualityThresholds/flatPeakToPeak``.
+/// - `rms`: root mean square after removing the window's mean, µV.
+/// - `railedFraction`: share of samples with |x| ≥ railedLevel × fullScale; `isRailed`
+///   above ``SignalQualityThresholds/railedFractionLimit``.
+/// - `lineNoiseRatio`: power within ±2 Hz of the mains frequency over broadband power
+///   from 1 Hz to min(Nyquist, 2 × mains) Hz (which contains it), from the window's PSD;
+///   `nil` when the mains band is above Nyquist. `hasLineNoise` above the limit.
+/// - `artifactFraction`: share of samples deviating from the window's mean by more than
+///   ``SignalQualityThresholds/artifactAmplitude``; `hasArtifacts` above the limit.
+public struct SignalQuality: Sendable, Equatable {
+    public var peakToPeak: Double = 0
+    public var rms: Double = 0
+    public var railedFraction: Double = 0
+    public var lineNoiseRatio: Double?
+    public var artifactFraction: Double = 0
+    public var isFlat = false
+    public var isRailed = false
+    public var hasLineNoise = false
+    public var hasArtifacts = false
+
+    public init() {}
+
+    /// Good when none of the flags is raised.
+    public var isGood: Bool { !(isFlat || isRailed || hasLineNoise || hasArtifacts) }
+
+    /// Assesses `count` samples spaced `stride` floats apart, with the window's PSD for the
+    /// line-noise ratio. Does not allocate.
+    public static func assess(
+        _ start: UnsafePointer<Float>, stride: Int, count: Int,
+        psd: UnsafeBufferPointer<Double>?, parameters: WelchParameters,
+        thresholds: SignalQualityThresholds
+    ) -> SignalQuality {
+        var q = SignalQuality()
+        guard count > 0 else { return q }
+        var minimum = Double.infinity, maximum = -Double.infinity, sum = 0.0
+        var railed = 0
+        let railLevel = thresholds.railedLevel * thresholds.fullScale
+        for i in 0..<count {
+            let x = Double(start[i * stride])
+            minimum = min(minimum, x)
+            maximum = max(maximum, x)
+            sum += x
+            if abs(x) >= railLevel { railed += 1 }
+        }
+        let mean = sum / Double(count)
+        var squares = 0.0
+        var artifacts = 0
+        for i in 0..<count {
+            let d = Double(start[i * stride]) - mean
+            squares += d * d
+            if abs(d) > thresholds.artifactAmplitude { artifacts += 1 }
+        }
+        q.peakToPeak = maximum - minimum
+        q.rms = (squares / Double(count)).squareRoot()
+        q.railedFraction = Double(railed) / Double(count)
+        q.artifactFraction = Double(artifacts) / Double(count)
+        q.isFlat = q.peakToPeak < thresholds.flatPeakToPeak
+        q.isRailed = q.railedFraction > thresholds.railedFractionLimit
+        q.hasArtifacts = q.artifactFraction > thresholds.artifactFractionLimit
+        if let psd {
+            q.lineNoiseRatio = lineNoiseRatio(psd, parameters: parameters, mains: thresholds.lineFrequency)
+            q.hasLineNoise = (q.lineNoiseRatio ?? 0) > thresholds.lineNoiseLimit
+        }
+        return q
+    }
+
+    static func lineNoiseRatio(_ psd: UnsafeBufferPointer<Double>, parameters: WelchParameters, mains: Double) -> Double? {
+        let nyquist = parameters.sampleRate / 2
+        guard mains + 2 <= nyquist else { return nil }
+        let top = min(nyquist, 2 * mains)
+        var line = 0.0, broad = 0.0
+        for k in 0..<psd.count {
+            let f = parameters.frequency(ofBin: k)
+            if f >= 1 && f <= top { broad += psd[k] }
+            if f >= mains - 2 && f <= mains + 2 { line += psd[k] }
+        }
+        return broad > 0 ? line / broad : nil
+    }
+}
