@@ -23,10 +23,12 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product eeg
 
-# The main job, end to end, on what exists today.
+# The main job, end to end, on what exists today: band powers and ratios of a real EEG
+# recording (Fixtures/eeg, see its NOTICE), then the DSP core's speed on this machine.
 demo: build
-	.build/release/eeg --version
-	.build/release/eeg --help
+	.build/release/eeg bandpower --input Fixtures/eeg/libgdf_mi128.f32 --rate 128 --channels 3 \
+		--labels C3,Cz,C4 --format table
+	.build/release/eeg bench --minutes 2
 
 # Every test: the unit and integration tests, then the concurrency tests again under
 # ThreadSanitizer.

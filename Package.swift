@@ -8,7 +8,7 @@ let package = Package(
     name: "EEGKit",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "EEGKit", targets: ["EEGCore", "EEGDSP"]),
+        .library(name: "EEGKit", targets: ["EEGKit"]),
         .executable(name: "eeg", targets: ["eeg"]),
     ],
     dependencies: [
@@ -27,14 +27,16 @@ let package = Package(
         ),
         .target(name: "EEGCore"),
         .target(name: "EEGDSP", dependencies: ["EEGCore", "CFFTW"]),
+        .target(name: "EEGKit", dependencies: ["EEGCore", "EEGDSP"]),
         .executableTarget(
             name: "eeg",
             dependencies: [
-                "EEGCore",
+                "EEGKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EEGCoreTests", dependencies: ["EEGCore"]),
         .testTarget(name: "EEGDSPTests", dependencies: ["EEGDSP"]),
+        .testTarget(name: "EEGKitTests", dependencies: ["EEGKit"]),
     ]
 )

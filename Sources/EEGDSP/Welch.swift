@@ -129,25 +129,26 @@ public final class WelchEstimator {
         accumulator.update(repeating: 0, count: p.binCount)
         let base = samples.baseAddress! + channel
         for s in 0..<segments {
-            accumulateSegment(base + s * p.step * channelCount, stride: channelCount)
+            accumulateSegment(base + s * p.step * channelCount, stride: channelCount, into: accumulator)
         }
-        finish(segments: segments, into: psd.baseAddress!)
+        finish(sum: accumulator, segments: segments, into: psd.baseAddress!)
         return segments
     }
 
-    /// Adds one segment's periodogram (unscaled |X|²) to the running sum.
+    /// Adds one segment's periodogram (unscaled |X|²) to `sum` (``WelchParameters/binCount``
+    /// values), for callers that stream long signals through a fixed window of memory.
     ///
     /// `start` points at the segment's first sample; consecutive samples are `stride`
-    /// floats apart. Exposed for streaming use through ``WelchAccumulator``.
+    /// floats apart. Does not allocate.
     @inline(__always)
-    func accumulateSegment(_ start: UnsafePointer<Float>, stride: Int) {
+    public func accumulateSegment(_ start: UnsafePointer<Float>, stride: Int, into sum: UnsafeMutablePointer<Double>) {
         let n = parameters.segmentLength
         let raw = rawSegment
-        var sum = 0.0
+        var total = 0.0
         if stride == 1 {
-            for i in 0..<n { let v = Double(start[i]); raw[i] = v; sum += v }
+            for i in 0..<n { let v = Double(start[i]); raw[i] = v; total += v }
         } else {
-            for i in 0..<n { let v = Double(start[i &* stride]); raw[i] = v; sum += v }
+            for i in 0..<n { let v = Double(start[i &* stride]); raw[i] = v; total += v }
         }
         let x = segment.pointer
         let w = windowValues
@@ -155,7 +156,7 @@ public final class WelchEstimator {
         case .none:
             for i in 0..<n { x[i] = Float(raw[i]) * w[i] }
         case .constant:
-            let mean = sum / Double(n)
+            let mean = total / Double(n)
             for i in 0..<n { x[i] = Float(raw[i] - mean) * w[i] }
         case .linear:
             // Least squares y = a + b·t with t centred on the segment.
@@ -166,34 +167,30 @@ public final class WelchEstimator {
                 sxy += t * raw[i]
                 sxx += t * t
             }
-            let mean = sum / Double(n)
+            let mean = total / Double(n)
             let slope = sxx > 0 ? sxy / sxx : 0
             for i in 0..<n { x[i] = Float(raw[i] - (mean + slope * (Double(i) - centre))) * w[i] }
         }
         fft.transform(segment, into: spectrum)
         let bins = parameters.binCount
         let c = spectrum.pointer
-        let acc = accumulator
+        let acc = sum
         for k in 0..<bins {
             let re = Double(c[2 &* k]), im = Double(c[2 &* k &+ 1])
             acc[k] += re * re + im * im
         }
     }
 
-    /// Turns the running sum of `segments` periodograms into a one-sided density.
+    /// Turns a sum of `segments` periodograms (from ``accumulateSegment(_:stride:into:)``)
+    /// into the one-sided density scipy reports. `sum` and `psd` may be the same buffer.
     @inline(__always)
-    func finish(segments: Int, into psd: UnsafeMutablePointer<Double>) {
+    public func finish(sum: UnsafePointer<Double>, segments: Int, into psd: UnsafeMutablePointer<Double>) {
         let bins = parameters.binCount
         let factor = scale / Double(segments)
-        for k in 0..<bins { psd[k] = accumulator[k] * factor }
+        for k in 0..<bins { psd[k] = sum[k] * factor }
         // One-sided: every bin but DC (and Nyquist, when the length is even) carries the
         // power of its negative-frequency twin.
         let lastDoubled = parameters.segmentLength % 2 == 0 ? bins - 1 : bins
         for k in 1..<lastDoubled { psd[k] *= 2 }
-    }
-
-    /// Clears the running sum (streaming use).
-    func resetAccumulator() {
-        accumulator.update(repeating: 0, count: parameters.binCount)
     }
 }

@@ -1,0 +1,210 @@
+import Foundation
+
+/// What `eeg bandpower` (and the library call behind it) computes.
+public struct BandpowerOptions: Sendable {
+    public var sampleRate: Double
+    public var channelCount: Int
+    /// One label per channel; defaults to ch1…chN.
+    public var labels: [String]?
+    /// Welch segment length in samples (default 2 s).
+    public var segmentLength: Int?
+    /// Samples shared by consecutive segments (default half a segment).
+    public var overlap: Int?
+    public var window: WindowFunction = .hann
+    public var bands: BandSet = .standard
+    /// Seconds per epoch for per-epoch results; `nil` for the whole input only.
+    public var epochSeconds: Double?
+
+    public init(sampleRate: Double, channelCount: Int) {
+        self.sampleRate = sampleRate
+        self.channelCount = channelCount
+    }
+}
+
+/// Band powers of every channel and the ratios of their channel means.
+public struct SpectralSummary: Sendable, Equatable {
+    public struct Channel: Sendable, Equatable {
+        public let label: String
+        /// µV², in band order.
+        public let absolute: [Double]
+        /// Fractions of the sum of the configured bands, in band order.
+        public let relative: [Double]
+    }
+
+    public let channels: [Channel]
+    public let ratios: BandRatios
+}
+
+/// One epoch's summary and where it starts.
+public struct EpochSummary: Sendable, Equatable {
+    /// Seconds from the start of the input.
+    public let start: Double
+    public let summary: SpectralSummary
+}
+
+/// The result of a band-power analysis.
+public struct BandpowerReport: Sendable, Equatable {
+    public let sampleRate: Double
+    /// Frames (samples per channel) read.
+    public let frames: Int
+    public let bands: BandSet
+    public let whole: SpectralSummary
+    /// Per-epoch summaries, when epochs were asked for (a final partial epoch is left out).
+    public let epochs: [EpochSummary]?
+}
+
+/// Streams frames into whole-input and per-epoch Welch band powers.
+///
+/// Memory is bounded by one Welch segment plus one epoch of frames, whatever the
+/// input's length; the whole-input PSD equals `scipy.signal.welch` over all samples.
+public final class BandpowerAnalyzer {
+    public let options: BandpowerOptions
+    public let welch: WelchParameters
+    private let estimator: WelchEstimator
+    private let integrator: BandIntegrator
+    private let labels: [String]
+    private let channels: Int
+    private let bins: Int
+
+    private var sums: [Double]            // per channel periodogram sums
+    private var segments = 0
+    private var window: [Float] = []      // frames from `windowStart` on, interleaved
+    private var windowStart = 0           // absolute frame of window[0]
+    private var nextSegment = 0           // absolute frame where the next segment starts
+    private var frames = 0
+
+    private let epochFrames: Int?
+    private var epochBuffer: [Float] = []
+    private var epochs: [EpochSummary] = []
+
+    public init(_ options: BandpowerOptions) throws(DSPError) {
+        welch = try WelchParameters(sampleRate: options.sampleRate, segmentLength: options.segmentLength,
+                                    overlap: options.overlap, window: options.window)
+        integrator = try BandIntegrator(bands: options.bands, parameters: welch)
+        guard options.channelCount >= 1 else { throw .invalidFilter("need at least one channel") }
+        if let labels = options.labels, labels.count != options.channelCount {
+            throw .invalidBand(name: "labels", low: Double(labels.count), high: Double(options.channelCount),
+                               reason: "\(labels.count) labels given for \(options.channelCount) channels")
+        }
+        if let epoch = options.epochSeconds {
+            let frames = Int((epoch * options.sampleRate).rounded())
+            guard epoch > 0, frames >= welch.segmentLength else {
+                throw .tooFewSamples(have: max(frames, 0), need: welch.segmentLength)
+            }
+            epochFrames = frames
+        } else {
+            epochFrames = nil
+        }
+        self.options = options
+        estimator = WelchEstimator(welch)
+        channels = options.channelCount
+        bins = welch.binCount
+        labels = options.labels ?? (1...options.channelCount).map { "ch\($0)" }
+        sums = [Double](repeating: 0, count: options.channelCount * welch.binCount)
+    }
+
+    /// Adds whole interleaved frames.
+    public func consume(_ samples: UnsafeBufferPointer<Float>) {
+        let count = samples.count / channels
+        precondition(count * channels == samples.count, "not a whole number of frames")
+        window.append(contentsOf: samples)
+        frames += count
+        let segmentLength = welch.segmentLength
+        window.withUnsafeBufferPointer { w in
+            sums.withUnsafeMutableBufferPointer { s in
+                while nextSegment + segmentLength <= frames {
+                    let start = w.baseAddress! + (nextSegment - windowStart) * channels
+                    for c in 0..<channels {
+                        estimator.accumulateSegment(start + c, stride: channels, into: s.baseAddress! + c * bins)
+                    }
+                    segments += 1
+                    nextSegment += welch.step
+                }
+            }
+        }
+        // Keep only what later segments still need.
+        let keepFrom = min(nextSegment, frames)
+        if keepFrom > windowStart {
+            window.removeFirst((keepFrom - windowStart) * channels)
+            windowStart = keepFrom
+        }
+        if let epochFrames { consumeEpochs(samples, epochFrames: epochFrames) }
+    }
+
+    private func consumeEpochs(_ samples: UnsafeBufferPointer<Float>, epochFrames: Int) {
+        var offset = 0
+        while offset < samples.count {
+            let need = epochFrames * channels - epochBuffer.count
+            let take = min(need, samples.count - offset)
+            epochBuffer.append(contentsOf: samples[offset..<(offset + take)])
+            offset += take
+            if epochBuffer.count == epochFrames * channels {
+                let start = Double(epochs.count * epochFrames) / options.sampleRate
+                epochs.append(EpochSummary(start: start, summary: summarize(epoch: epochBuffer)))
+                epochBuffer.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    private func summarize(epoch: [Float]) -> SpectralSummary {
+        var sum = [Double](repeating: 0, count: channels * bins)
+        epoch.withUnsafeBufferPointer { e in
+            sum.withUnsafeMutableBufferPointer { s in
+                for c in 0..<channels {
+                    // Cannot throw: an epoch holds at least one segment (checked in init).
+                    _ = try? estimator.psd(samples: e, channelCount: channels, channel: c,
+                                           into: UnsafeMutableBufferPointer(rebasing: s[(c * bins)..<((c + 1) * bins)]))
+                }
+            }
+        }
+        return summary(psd: sum)
+    }
+
+    private func summary(psd: [Double]) -> SpectralSummary {
+        let bandCount = integrator.bands.bands.count
+        var absolute = [Double](repeating: 0, count: channels * bandCount)
+        var result: [SpectralSummary.Channel] = []
+        psd.withUnsafeBufferPointer { p in
+            absolute.withUnsafeMutableBufferPointer { a in
+                for c in 0..<channels {
+                    let out = UnsafeMutableBufferPointer(rebasing: a[(c * bandCount)..<((c + 1) * bandCount)])
+                    integrator.absolutePowers(psd: UnsafeBufferPointer(rebasing: p[(c * bins)..<((c + 1) * bins)]), into: out)
+                    var relative = [Double](repeating: 0, count: bandCount)
+                    relative.withUnsafeMutableBufferPointer { BandIntegrator.relativePowers(UnsafeBufferPointer(out), into: $0) }
+                    result.append(.init(label: labels[c], absolute: Array(out), relative: relative))
+                }
+            }
+        }
+        let all = Array(0..<channels)
+        let ratios = absolute.withUnsafeBufferPointer { a in
+            all.withUnsafeBufferPointer { RatioBands(integrator.bands).ratios(powers: a, bandCount: bandCount, channels: $0) }
+        }
+        return SpectralSummary(channels: result, ratios: ratios)
+    }
+
+    /// The report for everything consumed so far.
+    /// - Throws: ``DSPError/tooFewSamples(have:need:)`` when the input is shorter than one
+    ///   Welch segment.
+    public func finish() throws(DSPError) -> BandpowerReport {
+        guard segments > 0 else { throw .tooFewSamples(have: frames, need: welch.segmentLength) }
+        var psd = sums
+        psd.withUnsafeMutableBufferPointer { p in
+            for c in 0..<channels {
+                let channel = p.baseAddress! + c * bins
+                estimator.finish(sum: channel, segments: segments, into: channel)
+            }
+        }
+        return BandpowerReport(sampleRate: welch.sampleRate, frames: frames, bands: integrator.bands,
+                               whole: summary(psd: psd), epochs: epochFrames == nil ? nil : epochs)
+    }
+
+    /// Reads `reader` to the end and analyses it.
+    public static func analyze(_ reader: inout some FrameReader, options: BandpowerOptions) throws -> BandpowerReport {
+        let analyzer = try BandpowerAnalyzer(options)
+        var chunk: [Float] = []
+        while try reader.nextChunk(into: &chunk) > 0 {
+            chunk.withUnsafeBufferPointer { analyzer.consume($0) }
+        }
+        return try analyzer.finish()
+    }
+}

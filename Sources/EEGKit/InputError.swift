@@ -1,0 +1,39 @@
+/// Why input samples could not be read. Each case says what is wrong and where, so the
+/// CLI can print it as one line.
+public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case isDirectory(path: String)
+    case notWholeFrames(source: String, bytes: Int, channels: Int)
+    case nonFinite(source: String, frame: Int, channel: Int)
+    case csvColumnCount(source: String, line: Int, expected: Int, found: Int)
+    case csvNumber(source: String, line: Int, column: Int, text: String)
+    case noData(source: String)
+    case channelCountMismatch(source: String, declared: Int, found: Int)
+    case labelCount(labels: Int, channels: Int)
+    case readFailed(source: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason):
+            return "cannot open \(path): \(reason)"
+        case .isDirectory(let path):
+            return "\(path) is a directory, not a file"
+        case .notWholeFrames(let source, let bytes, let channels):
+            return "\(source): \(bytes) bytes is not a whole number of \(channels)-channel float32 frames (\(channels * 4) bytes each); \(bytes % (channels * 4)) bytes left over — check --channels"
+        case .nonFinite(let source, let frame, let channel):
+            return "\(source): frame \(frame), channel \(channel + 1) is NaN or infinite"
+        case .csvColumnCount(let source, let line, let expected, let found):
+            return "\(source) line \(line): expected \(expected) values, found \(found)"
+        case .csvNumber(let source, let line, let column, let text):
+            return "\(source) line \(line), column \(column): '\(text)' is not a number"
+        case .noData(let source):
+            return "\(source) holds no samples"
+        case .channelCountMismatch(let source, let declared, let found):
+            return "\(source) has \(found) channels but --channels says \(declared)"
+        case .labelCount(let labels, let channels):
+            return "\(labels) labels given for \(channels) channels"
+        case .readFailed(let source, let reason):
+            return "reading \(source) failed: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import EEGKit
+import Foundation
+
+struct Bandpower: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Band powers and ratios of raw samples (Welch PSD, equal to scipy.signal.welch).",
+        discussion: """
+            Reads interleaved little-endian float32 frames in µV (or CSV rows) from a file \
+            or standard input, and reports absolute (µV²) and relative band powers per \
+            channel and the engagement β/(α+θ), θ/β, α/β and workload θ/α ratios of the \
+            channel means — for the whole input, and per epoch with --epoch.
+
+            Defaults follow scipy: Hann window, 2 s segments, 50 % overlap, constant \
+            detrend, density scaling; bands delta 1-4, theta 4-8, alpha 8-13, beta 13-30, \
+            gamma 30-45 Hz (each [low, high)).
+
+            Examples:
+              eeg bandpower --input session.f32 --rate 250 --channels 8
+              eeg bandpower --rate 256 --channels 2 --labels Fp1,Fp2 --epoch 4s < raw.f32
+              eeg bandpower --input-format csv --rate 250 --input samples.csv --format csv
+              eeg bandpower --input x.f32 --rate 500 --channels 4 \\
+                  --nperseg 1000 --overlap 75% \\
+                  --bands theta:4-8,alpha:8-12,smr:12-15,beta:15-30
+            """
+    )
+
+    enum InputFormat: String, ExpressibleByArgument, CaseIterable { case raw, csv }
+
+    @Option(help: ArgumentHelp("File to read; absent or '-' reads standard input.", valueName: "file"))
+    var input: String?
+
+    @Option(name: .customLong("input-format"), help: "raw (float32 frames) or csv; default: csv for *.csv files, raw otherwise.")
+    var inputFormat: InputFormat?
+
+    @Option(help: ArgumentHelp("Sample rate in Hz (required).", valueName: "hz"))
+    var rate: Double?
+
+    @Option(help: "Channels per frame (required for raw input; CSV counts its columns).")
+    var channels: Int?
+
+    @Option(help: ArgumentHelp("Comma-separated channel labels, e.g. Fp1,Fp2 (default ch1…chN, or the CSV header).", valueName: "labels"))
+    var labels: String?
+
+    @Option(help: "Welch segment length in samples (default: 2 s of samples).")
+    var nperseg: Int?
+
+    @Option(name: .customLong("window-seconds"), help: ArgumentHelp("Welch segment length in seconds, instead of --nperseg.", valueName: "seconds"))
+    var windowSeconds: Seconds?
+
+    @Option(help: ArgumentHelp("Segment overlap in samples, or a percentage such as 50% (default 50%).", valueName: "samples|percent"))
+    var overlap: String?
+
+    @Option(help: "Taper: hann, hamming, blackman or rectangular.")
+    var window: WindowFunction = .hann
+
+    @Option(help: ArgumentHelp("Bands as name:low-high in Hz, comma-separated.", valueName: "bands"))
+    var bands: String?
+
+    @Option(help: ArgumentHelp("Also report consecutive epochs of this length (e.g. 4s).", valueName: "duration"))
+    var epoch: Seconds?
+
+    @Option(help: "json, csv or table (default: table on a terminal, json otherwise).")
+    var format: OutputFormat?
+
+    var resolvedInputFormat: InputFormat {
+        inputFormat ?? ((input?.lowercased().hasSuffix(".csv") ?? false) ? .csv : .raw)
+    }
+
+    func validate() throws {
+        guard let rate else { throw ValidationError("--rate is required: the sample rate in Hz, e.g. --rate 250") }
+        guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number of Hz, got \(rate)") }
+        if resolvedInputFormat == .raw && channels == nil {
+            throw ValidationError("--channels is required for raw float32 input (how many samples make one frame)")
+        }
+        if let channels, channels < 1 { throw ValidationError("--channels must be at least 1, got \(channels)") }
+        if nperseg != nil && windowSeconds != nil { throw ValidationError("give --nperseg or --window-seconds, not both") }
+        if let nperseg, nperseg < 2 { throw ValidationError("--nperseg must be at least 2 samples, got \(nperseg)") }
+        if let epoch, epoch.value <= 0 { throw ValidationError("--epoch must be a positive duration") }
+        if let bands {
+            do { _ = try BandSet(parsing: bands) } catch { throw ValidationError(error.description) }
+        }
+        if let labels, let channels, labelList(labels).count != channels {
+            throw ValidationError("--labels has \(labelList(labels).count) labels but --channels is \(channels)")
+        }
+        _ = try overlapSamples(segmentLength: segmentLength(rate: rate))
+    }
+
+    func labelList(_ text: String) -> [String] {
+        text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    func segmentLength(rate: Double) -> Int {
+        if let nperseg { return nperseg }
+        return Int(((windowSeconds?.value ?? 2) * rate).rounded())
+    }
+
+    func overlapSamples(segmentLength: Int) throws -> Int? {
+        guard let overlap else { return nil }
+        if overlap.hasSuffix("%") {
+            guard let percent = Double(overlap.dropLast()), percent >= 0, percent < 100 else {
+                throw ValidationError("--overlap percentage must be in [0, 100), got \(overlap)")
+            }
+            return Int((Double(segmentLength) * percent / 100).rounded(.down))
+        }
+        guard let samples = Int(overlap) else {
+            throw ValidationError("--overlap must be a number of samples or a percentage such as 50%, got '\(overlap)'")
+        }
+        return samples
+    }
+
+    func run() throws {
+        do {
+            let rate = self.rate!
+            let (handle, name) = try openInput(input)
+            var reader: any FrameReader
+            switch resolvedInputFormat {
+            case .raw: reader = RawFloat32Reader(handle: handle, name: name, channelCount: channels!)
+            case .csv: reader = try CSVFrameReader(handle: handle, name: name, declaredChannels: channels)
+            }
+            var options = BandpowerOptions(sampleRate: rate, channelCount: reader.channelCount)
+            options.labels = labels.map(labelList) ?? reader.labels
+            if let labels = options.labels, labels.count != reader.channelCount {
+                throw InputError.labelCount(labels: labels.count, channels: reader.channelCount)
+            }
+            let length = segmentLength(rate: rate)
+            options.segmentLength = length
+            options.overlap = try overlapSamples(segmentLength: length)
+            options.window = window
+            if let bands { options.bands = try BandSet(parsing: bands) }
+            options.epochSeconds = epoch?.value
+            let report = try BandpowerAnalyzer.analyze(&reader, options: options)
+            switch format ?? (standardOutputIsTerminal ? .table : .json) {
+            case .json: print(report.json())
+            case .csv: print(report.csv())
+            case .table: print(report.table(), terminator: "")
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw fail("bandpower", error)
+        }
+    }
+}
