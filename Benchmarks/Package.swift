@@ -15,7 +15,7 @@ let package = Package(
         .target(
             name: "CReference",
             cSettings: [.unsafeFlags(["-O3", "-march=x86-64-v2"])],
-            linkerSettings: [.linkedLibrary("pthread")]
+            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("fftw3f"), .linkedLibrary("m")]
         ),
         // The Swift side of each comparison, shared by the two runners below.
         .target(
@@ -25,7 +25,7 @@ let package = Package(
         // Side-by-side Swift/C ratios (`make bench` prints its table).
         .executableTarget(
             name: "compare",
-            dependencies: ["Workloads", "CReference"]
+            dependencies: ["Workloads", "CReference", .product(name: "EEGKit", package: "EEGKit")]
         ),
         // package-benchmark suites: throughput and allocation counts, with committed
         // thresholds in Thresholds/ (zero mallocs on the hot paths).
@@ -37,6 +37,15 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/RingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "DSPBenchmarks",
+            dependencies: [
+                .product(name: "EEGKit", package: "EEGKit"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/DSPBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

@@ -61,7 +61,14 @@ public final class RealFFT: @unchecked Sendable {
         }
     }
 
-    fileprivate func destroy() { fftwf_destroy_plan(plan) }
+    /// ``transform(_:into:)`` on raw pointers from ``AlignedBuffer``s the caller keeps
+    /// alive, for hot loops that must not touch class references.
+    @inline(__always)
+    func transform(aligned input: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
+        output.withMemoryRebound(to: fftwf_complex.self, capacity: binCount) { complex in
+            fftwf_execute_dft_r2c(plan, input, complex)
+        }
+    }
 }
 
 /// Owned, 64-byte-aligned `Float` storage for FFT input and output and other hot-loop

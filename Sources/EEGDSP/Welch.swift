@@ -78,8 +78,10 @@ public final class WelchEstimator {
     private let windowValues: UnsafeMutablePointer<Float>
     private let segment: AlignedBuffer
     private let spectrum: AlignedBuffer
+    // The buffers' pointers, so the per-segment path touches no class references.
+    private let segmentPointer: UnsafeMutablePointer<Float>
+    private let spectrumPointer: UnsafeMutablePointer<Float>
     private let accumulator: UnsafeMutablePointer<Double>
-    private let rawSegment: UnsafeMutablePointer<Double>
     /// Density scaling 1 / (fs · Σw²).
     private let scale: Double
 
@@ -96,14 +98,13 @@ public final class WelchEstimator {
         spectrum = AlignedBuffer(count: 2 * parameters.binCount)
         accumulator = .allocate(capacity: parameters.binCount)
         accumulator.initialize(repeating: 0, count: parameters.binCount)
-        rawSegment = .allocate(capacity: n)
-        rawSegment.initialize(repeating: 0, count: n)
+        segmentPointer = segment.pointer
+        spectrumPointer = spectrum.pointer
     }
 
     deinit {
         windowValues.deallocate()
         accumulator.deallocate()
-        rawSegment.deallocate()
     }
 
     /// The PSD of one channel of interleaved frames, µV²/Hz for µV input.
@@ -143,41 +144,57 @@ public final class WelchEstimator {
     @inline(__always)
     public func accumulateSegment(_ start: UnsafePointer<Float>, stride: Int, into sum: UnsafeMutablePointer<Double>) {
         let n = parameters.segmentLength
-        let raw = rawSegment
-        var total = 0.0
-        if stride == 1 {
-            for i in 0..<n { let v = Double(start[i]); raw[i] = v; total += v }
-        } else {
-            for i in 0..<n { let v = Double(start[i &* stride]); raw[i] = v; total += v }
-        }
-        let x = segment.pointer
+        let x = segmentPointer
         let w = windowValues
+        // Four running sums instead of one: a single chain of dependent additions is
+        // latency-bound; four independent chains keep the FPU busy.
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        while i &+ 4 <= n {
+            s0 += Double(start[i &* stride])
+            s1 += Double(start[(i &+ 1) &* stride])
+            s2 += Double(start[(i &+ 2) &* stride])
+            s3 += Double(start[(i &+ 3) &* stride])
+            i &+= 4
+        }
+        while i < n {
+            s0 += Double(start[i &* stride])
+            i &+= 1
+        }
+        let total = (s0 + s1) + (s2 + s3)
+        // The mean is removed in double precision before rounding to float: with the
+        // thousands of µV of DC a raw board carries, float32 (x − mean) would lose digits.
         switch parameters.detrend {
         case .none:
-            for i in 0..<n { x[i] = Float(raw[i]) * w[i] }
+            for i in 0..<n { x[i] = start[i &* stride] * w[i] }
         case .constant:
             let mean = total / Double(n)
-            for i in 0..<n { x[i] = Float(raw[i] - mean) * w[i] }
+            if stride == 1 {
+                for i in 0..<n { x[i] = Float(Double(start[i]) - mean) * w[i] }
+            } else {
+                for i in 0..<n { x[i] = Float(Double(start[i &* stride]) - mean) * w[i] }
+            }
         case .linear:
             // Least squares y = a + b·t with t centred on the segment.
             let centre = Double(n - 1) / 2
             var sxy = 0.0, sxx = 0.0
             for i in 0..<n {
                 let t = Double(i) - centre
-                sxy += t * raw[i]
+                sxy += t * Double(start[i &* stride])
                 sxx += t * t
             }
             let mean = total / Double(n)
             let slope = sxx > 0 ? sxy / sxx : 0
-            for i in 0..<n { x[i] = Float(raw[i] - (mean + slope * (Double(i) - centre))) * w[i] }
+            for i in 0..<n {
+                x[i] = Float(Double(start[i &* stride]) - (mean + slope * (Double(i) - centre))) * w[i]
+            }
         }
-        fft.transform(segment, into: spectrum)
+        fft.transform(aligned: x, into: spectrumPointer)
         let bins = parameters.binCount
-        let c = spectrum.pointer
-        let acc = sum
+        let c = spectrumPointer
         for k in 0..<bins {
             let re = Double(c[2 &* k]), im = Double(c[2 &* k &+ 1])
-            acc[k] += re * re + im * im
+            sum[k] += re * re + im * im
         }
     }
 
@@ -187,10 +204,12 @@ public final class WelchEstimator {
     public func finish(sum: UnsafePointer<Double>, segments: Int, into psd: UnsafeMutablePointer<Double>) {
         let bins = parameters.binCount
         let factor = scale / Double(segments)
-        for k in 0..<bins { psd[k] = sum[k] * factor }
         // One-sided: every bin but DC (and Nyquist, when the length is even) carries the
         // power of its negative-frequency twin.
         let lastDoubled = parameters.segmentLength % 2 == 0 ? bins - 1 : bins
-        for k in 1..<lastDoubled { psd[k] *= 2 }
+        psd[0] = sum[0] * factor
+        let doubled = 2 * factor
+        for k in 1..<lastDoubled { psd[k] = sum[k] * doubled }
+        for k in lastDoubled..<bins { psd[k] = sum[k] * factor }
     }
 }

@@ -13,7 +13,9 @@ let benchmarks: @Sendable () -> Void = {
     )
 
     for batch in [1, 64] {
-        Benchmark("Ring push+pop 8ch batch \(batch)") { benchmark in
+        // Names use no spaces or slashes: benchmark 1.38.1 writes threshold files under a
+        // cleaned-up name but looks them up under the raw one.
+        Benchmark("ring-push-pop-8ch-batch-\(batch)") { benchmark in
             let channels = 8
             let (producer, consumer) = try! FrameRing.create(channels: channels, capacity: 4096)
             let input = UnsafeMutableBufferPointer<Float>.allocate(capacity: batch * channels)

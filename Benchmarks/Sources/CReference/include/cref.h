@@ -26,4 +26,12 @@ double cref_ring_run_one_thread(int channels, size_t capacity, size_t batch, siz
 // dropping) and a consumer popping up to `batch` at a time.
 double cref_ring_run_two_threads(int channels, size_t capacity, size_t batch, size_t total_frames);
 
+// The DSP benchmark task, as a careful C programmer would write it with FFTW:
+// samples are channel-major (`channels` rows of `frames` floats); for each channel,
+// consecutive epochs of 4 s, Welch PSD over 2 s periodic-Hann segments with 50 %
+// overlap (mean removed per segment, density scaling, one-sided), band powers of
+// delta 1-4, theta 4-8, alpha 8-13, beta 13-30, gamma 30-45 Hz (sum of PSD * df over
+// lo <= f < hi). The FFTW plan is made once. Returns the sum of all band powers.
+double cref_bandpower_run(const float *samples, int channels, size_t frames, double fs);
+
 #endif
