@@ -27,7 +27,8 @@ let package = Package(
         ),
         .target(name: "EEGCore"),
         .target(name: "EEGDSP", dependencies: ["EEGCore", "CFFTW"]),
-        .target(name: "EEGKit", dependencies: ["EEGCore", "EEGDSP"]),
+        .target(name: "EEGDevices", dependencies: ["EEGCore", "CLibUSB"]),
+        .target(name: "EEGKit", dependencies: ["EEGCore", "EEGDSP", "EEGDevices"]),
         .executableTarget(
             name: "eeg",
             dependencies: [
@@ -37,6 +38,7 @@ let package = Package(
         ),
         .testTarget(name: "EEGCoreTests", dependencies: ["EEGCore"]),
         .testTarget(name: "EEGDSPTests", dependencies: ["EEGDSP"]),
+        .testTarget(name: "EEGDevicesTests", dependencies: ["EEGDevices"]),
         .testTarget(name: "EEGKitTests", dependencies: ["EEGKit"]),
     ]
 )

@@ -2,3 +2,4 @@
 // signal processing (EEGDSP), plus the session-level pieces defined in this module.
 @_exported import EEGCore
 @_exported import EEGDSP
+@_exported import EEGDevices
