@@ -38,7 +38,7 @@ let package = Package(
         ),
         .testTarget(name: "EEGCoreTests", dependencies: ["EEGCore"]),
         .testTarget(name: "EEGDSPTests", dependencies: ["EEGDSP"]),
-        .testTarget(name: "EEGDevicesTests", dependencies: ["EEGDevices"]),
+        .testTarget(name: "EEGDevicesTests", dependencies: ["EEGDevices", "EEGDSP"]),
         .testTarget(name: "EEGKitTests", dependencies: ["EEGKit"]),
     ]
 )

@@ -71,6 +71,18 @@ extension FrameRing {
             self.second = second
             self.channelCount = channelCount
         }
+
+        /// The first `count` frames (all of them when `count ≥ frameCount`).
+        public func prefix(_ count: Int) -> ReadableFrames {
+            let firstCount = Swift.min(Swift.max(count, 0), first.frameCount)
+            let secondCount = Swift.min(Swift.max(count - firstCount, 0), second.frameCount)
+            func cut(_ span: Span, _ n: Int) -> Span {
+                Span(samples: UnsafeBufferPointer(rebasing: span.samples[0..<(n * channelCount)]),
+                     sampleIndices: UnsafeBufferPointer(rebasing: span.sampleIndices[0..<n]),
+                     droppedBefore: UnsafeBufferPointer(rebasing: span.droppedBefore[0..<n]))
+            }
+            return ReadableFrames(first: cut(first, firstCount), second: cut(second, secondCount), channelCount: channelCount)
+        }
     }
 }
 

@@ -191,13 +191,18 @@ public final class LiveAnalyzer {
         precondition(consumer.channelCount == channels, "ring has \(consumer.channelCount) channels, analyzer expects \(channels)")
         var total = 0
         while true {
-            let read = consumer.read(upTo: consumer.capacity) { frames in
-                ingest(frames.first.samples, frames.first.sampleIndices, frames.first.droppedBefore, onUpdate)
-                ingest(frames.second.samples, frames.second.sampleIndices, frames.second.droppedBefore, onUpdate)
-            }
+            let read = consumer.read(upTo: consumer.capacity) { frames in analyze(frames, onUpdate: onUpdate) }
             if read == 0 { return total }
             total += read
         }
+    }
+
+    /// Analyses frames read from a ring in place (for callers that read with their own
+    /// limits), honouring the ring's drop counts.
+    public func analyze(_ frames: FrameRing.ReadableFrames, onUpdate: (LiveAnalysis) -> Void) {
+        precondition(frames.channelCount == channels, "frames have \(frames.channelCount) channels, analyzer expects \(channels)")
+        ingest(frames.first.samples, frames.first.sampleIndices, frames.first.droppedBefore, onUpdate)
+        ingest(frames.second.samples, frames.second.sampleIndices, frames.second.droppedBefore, onUpdate)
     }
 
     /// Analyses frames handed over directly (replay, tests): `samples` holds whole

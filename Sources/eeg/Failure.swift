@@ -11,10 +11,14 @@ enum ExitStatus: Int32 {
     case dataError = 65
     /// An input file that does not exist, is a directory or cannot be read.
     case noInput = 66
+    /// The device is missing, busy or failed.
+    case unavailable = 69
     /// An internal error.
     case software = 70
     /// Reading or writing failed part-way.
     case ioError = 74
+    /// The user may not open the device.
+    case permission = 77
 }
 
 /// Prints one line for `error` on standard error and returns the exit code to end with.
@@ -35,6 +39,16 @@ func fail(_ command: String, _ error: any Error) -> ExitCode {
         default: status = .usage
         }
         message = e.description
+    case let e as DeviceError:
+        switch e {
+        case .permissionDenied: status = .permission
+        case .invalidConfiguration: status = .usage
+        default: status = .unavailable
+        }
+        message = e.description
+    case let e as RingBufferError:
+        message = e.description
+        status = .usage
     default:
         message = "\(error)"
         status = .software

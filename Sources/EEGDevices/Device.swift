@@ -1,0 +1,104 @@
+import EEGCore
+import Synchronization
+
+/// Where a device is in its life. Real drivers move through all of these; the simulated
+/// headset only streams and stops.
+public enum DeviceState: String, Sendable, Equatable {
+    case opening, configuring, streaming, stopping, closed, disconnected, reconnecting
+}
+
+/// Something that happened on the device side that the session must know about. Events
+/// are rare (never per sample), so they travel through a locked queue, not the ring.
+public enum DeviceEvent: Sendable, Equatable {
+    case state(DeviceState)
+    /// Samples the device produced that never arrived (decoder-detected).
+    case gap(frames: Int, beforeSampleIndex: Int64)
+    /// Bytes thrown away while resynchronising.
+    case skippedBytes(Int)
+    /// A device-side failure that ended the stream.
+    case failed(String)
+}
+
+/// A thread-safe queue of ``DeviceEvent``s from the device thread to the session.
+public final class DeviceEvents: Sendable {
+    private let queue = Mutex<[DeviceEvent]>([])
+
+    public init() {}
+
+    public func post(_ event: DeviceEvent) {
+        queue.withLock { $0.append(event) }
+    }
+
+    /// Everything posted since the last call, oldest first.
+    public func drain() -> [DeviceEvent] {
+        queue.withLock { queue in
+            let events = queue
+            queue.removeAll()
+            return events
+        }
+    }
+}
+
+/// A source of EEG frames: the simulated headset, a Cyton over libusb or a serial port.
+///
+/// `start` hands the device the ring's producer; the device pushes frames from its own
+/// thread (never blocking, never allocating per sample) until `stop`, which is safe to
+/// call from any thread, more than once, and always leaves the hardware stopped and
+/// released. Frames carry the device's sample counter as their index, never the host
+/// clock.
+public protocol EEGDevice: AnyObject, Sendable {
+    /// What to call the device in messages, e.g. "simulated headset (seed 1)".
+    var name: String { get }
+    var channelCount: Int { get }
+    /// Samples per second per channel.
+    var sampleRate: Double { get }
+    var channelLabels: [String] { get }
+    /// The ADC's full scale in µV (for railed-signal detection).
+    var fullScale: Double { get }
+    var state: DeviceState { get }
+    func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError)
+    func stop()
+}
+
+/// Why a device could not be used. Each case says what was being done and, for libusb,
+/// carries its error code; ``description`` ends with what to do about it.
+public enum DeviceError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound(String)
+    case permissionDenied(String)
+    case busy(String)
+    case disconnected(String)
+    case timeout(String)
+    case usb(code: Int32, name: String, operation: String)
+    case serial(errno: Int32, operation: String, path: String)
+    case protocolError(String)
+    case invalidConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let what):
+            return "\(what) not found; check the cable and dongle, then run 'eeg devices' to see what is connected"
+        case .permissionDenied(let what):
+            return "permission denied opening \(what); install the udev rules ('eeg udev-rules', see README) or run 'eeg devices' for the fix"
+        case .busy(let what):
+            return "\(what) is busy: another program (OpenBCI GUI, BrainFlow, a serial terminal) has it open; close it and retry"
+        case .disconnected(let what):
+            return "\(what) was unplugged"
+        case .timeout(let what):
+            return "timed out \(what); is the board switched on (PC mode) and the dongle's switch on GPIO6?"
+        case .usb(let code, let name, let operation):
+            return "USB error while \(operation): \(name) (libusb \(code))"
+        case .serial(let code, let operation, let path):
+            return "\(path): \(operation) failed: \(String(cString: strerror(code))) (errno \(code))"
+        case .protocolError(let what):
+            return "unexpected reply from the board: \(what)"
+        case .invalidConfiguration(let what):
+            return what
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,90 @@
+import EEGCore
+import Foundation
+import Synchronization
+
+/// The built-in simulated headset: ``SimulatedSignal`` paced at real time by its own
+/// sample clock (frame n is released at start + n / rate), pushed into the ring in small
+/// blocks as a USB dongle would deliver them. Runs on its own thread; `speed` > 1 runs
+/// faster than real time, `.infinity` as fast as the consumer allows (for tests).
+public final class SimulatedHeadset: EEGDevice, @unchecked Sendable {
+    // @unchecked Sendable: configuration is immutable; the running state is in Atomics
+    // and the signal generator is only touched by the device thread.
+    public let channelCount: Int
+    public let sampleRate: Double
+    public let seed: UInt64
+    public let speed: Double
+    public let fullScale = Cyton.fullScale(gain: Cyton.defaultGain)
+    public var name: String { "simulated headset (\(channelCount) ch, \(sampleRate) Hz, seed \(seed))" }
+    public let channelLabels: [String]
+
+    private var signal: SimulatedSignal
+    private let running = Atomic<Bool>(false)
+    private let stateValue = Atomic<Int>(0)
+    private let finished = DispatchSemaphore(value: 0)
+    private static let states: [DeviceState] = [.closed, .streaming, .stopping]
+
+    public init(channelCount: Int = 8, sampleRate: Double = 250, seed: UInt64 = 1, speed: Double = 1) throws(DeviceError) {
+        guard (1...256).contains(channelCount) else {
+            throw .invalidConfiguration("the simulated headset has 1 to 256 channels, not \(channelCount)")
+        }
+        guard sampleRate >= 100, sampleRate <= 16_000 else {
+            throw .invalidConfiguration("the simulated headset samples at 100 to 16000 Hz, not \(sampleRate)")
+        }
+        guard speed > 0 else { throw .invalidConfiguration("speed must be positive") }
+        self.channelCount = channelCount
+        self.sampleRate = sampleRate
+        self.seed = seed
+        self.speed = speed
+        signal = SimulatedSignal(channelCount: channelCount, sampleRate: sampleRate, seed: seed)
+        channelLabels = signal.labels
+    }
+
+    public var state: DeviceState { Self.states[stateValue.load(ordering: .acquiring)] }
+
+    public func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError) {
+        guard producer.channelCount == channelCount else {
+            throw .invalidConfiguration("ring has \(producer.channelCount) channels, the headset \(channelCount)")
+        }
+        guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        stateValue.store(1, ordering: .releasing)
+        events.post(.state(.streaming))
+        let thread = Thread { [self] in
+            run(producer)
+            stateValue.store(0, ordering: .releasing)
+            events.post(.state(.closed))
+            producer.finish()
+            finished.signal()
+        }
+        thread.name = "eeg-sim"
+        thread.start()
+    }
+
+    private func run(_ producer: FrameRing.Producer) {
+        // Blocks of 1/50 s, as a dongle delivers (5 frames at 250 Hz).
+        let blockFrames = max(1, Int(sampleRate / 50))
+        let block = UnsafeMutableBufferPointer<Float>.allocate(capacity: blockFrames * channelCount)
+        block.initialize(repeating: 0)
+        defer { block.deallocate() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        while running.load(ordering: .acquiring) {
+            let index = signal.nextSampleIndex
+            if speed.isFinite {
+                let due = start.advanced(by: .seconds(Double(index) / sampleRate / speed))
+                if due > clock.now { Thread.sleep(forTimeInterval: Double((due - clock.now).components.attoseconds) * 1e-18 + Double((due - clock.now).components.seconds)) }
+            } else {
+                // As fast as possible, but never faster than the consumer: wait for room
+                // instead of counting drops.
+                while producer.freeFrameCount < blockFrames && running.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.0002) }
+            }
+            signal.generate(into: block)
+            producer.push(UnsafeBufferPointer(block), firstSampleIndex: index)
+        }
+    }
+
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        stateValue.store(2, ordering: .releasing)
+        finished.wait()
+    }
+}

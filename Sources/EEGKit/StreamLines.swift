@@ -1,0 +1,105 @@
+import Foundation
+
+/// What `eeg stream` and `eeg replay` write per line.
+public enum StreamEmit: String, Sendable, CaseIterable {
+    /// One line per frame: the device sample index and every channel in µV.
+    case samples
+    /// One line per analyzer update (every hop): ratios, scores, band powers, quality.
+    case metrics
+}
+
+public enum StreamFormat: String, Sendable, CaseIterable {
+    case jsonl, csv
+}
+
+/// Formats stream output lines. Deterministic: the same frames give the same bytes,
+/// which is what lets a replay reproduce a live session's metrics exactly.
+public struct StreamLineFormatter: Sendable {
+    public let labels: [String]
+    public let bands: BandSet
+    public let format: StreamFormat
+
+    public init(labels: [String], bands: BandSet, format: StreamFormat) {
+        self.labels = labels
+        self.bands = bands
+        self.format = format
+    }
+
+    /// The CSV header for `emit` (nil for JSONL).
+    public func header(for emit: StreamEmit) -> String? {
+        guard format == .csv else { return nil }
+        switch emit {
+        case .samples:
+            return (["sample"] + labels.map(csvField)).joined(separator: ",")
+        case .metrics:
+            var columns = ["time_s", "sample", "engagement", "theta_beta", "relaxation", "workload",
+                           "attention", "relaxation_score", "workload_score", "calibration", "dropped"]
+            for label in labels {
+                columns += bands.bands.map { csvField("\(label)_\($0.name)") }
+                columns += [csvField("\(label)_rms"), csvField("\(label)_quality")]
+            }
+            return columns.joined(separator: ",")
+        }
+    }
+
+    /// One frame: `{"sample": 12, "Fp1": -3.25, ...}` or `12,-3.25,...`.
+    public func sampleLine(index: Int64, samples: UnsafeBufferPointer<Float>) -> String {
+        switch format {
+        case .csv:
+            return "\(index)," + samples.map { "\($0)" }.joined(separator: ",")
+        case .jsonl:
+            var line = "{\"sample\": \(index)"
+            for (label, value) in zip(labels, samples) { line += ", \(jsonString(label)): \(value)" }
+            return line + "}"
+        }
+    }
+
+    /// A gap line (JSONL only): `{"gap": 5, "before_sample": 123}`.
+    public func gapLine(frames: Int, beforeSampleIndex: Int64) -> String? {
+        format == .jsonl ? "{\"gap\": \(frames), \"before_sample\": \(beforeSampleIndex)}" : nil
+    }
+
+    /// One analyzer update. Ratios and scores are the smoothed ones a user watches;
+    /// numbers have 6 significant digits.
+    public func metricsLine(_ u: LiveAnalysis) -> String {
+        let r = u.smoothedRatios, s = u.scores
+        switch format {
+        case .csv:
+            var fields = [number(u.time), "\(u.sampleIndex)", number(r.engagement), number(r.thetaBeta), number(r.relaxation),
+                          number(r.workload), number(s.attention), number(s.relaxation), number(s.workload),
+                          number(u.calibrationProgress), "\(u.droppedFrames)"]
+            for c in 0..<u.channelCount {
+                for b in 0..<u.bandCount { fields.append(number(u.bandPower(channel: c, band: b))) }
+                fields += [number(u.quality[c].rms), Self.qualityWord(u.quality[c])]
+            }
+            return fields.joined(separator: ",").replacingOccurrences(of: "null", with: "")
+        case .jsonl:
+            var line = "{\"time_s\": \(number(u.time)), \"sample\": \(u.sampleIndex), "
+            line += "\"engagement\": \(number(r.engagement)), \"theta_beta\": \(number(r.thetaBeta)), "
+            line += "\"relaxation\": \(number(r.relaxation)), \"workload\": \(number(r.workload)), "
+            line += "\"attention\": \(number(s.attention)), \"relaxation_score\": \(number(s.relaxation)), "
+            line += "\"workload_score\": \(number(s.workload)), \"calibration\": \(number(u.calibrationProgress)), "
+            line += "\"dropped\": \(u.droppedFrames), \"channels\": ["
+            line += (0..<u.channelCount).map { c in
+                let powers = bands.bands.enumerated().map { "\(jsonString($0.element.name)): \(number(u.bandPower(channel: c, band: $0.offset)))" }
+                return "{\"label\": \(jsonString(labels[c])), \"band_power\": {\(powers.joined(separator: ", "))}, "
+                    + "\"rms\": \(number(u.quality[c].rms)), \"quality\": \"\(Self.qualityWord(u.quality[c]))\"}"
+            }.joined(separator: ", ")
+            return line + "]}"
+        }
+    }
+
+    /// The most serious problem, or "good".
+    public static func qualityWord(_ q: SignalQuality) -> String {
+        if q.isFlat { return "flat" }
+        if q.isRailed { return "railed" }
+        if q.hasArtifacts { return "artifact" }
+        if q.hasLineNoise { return "line-noise" }
+        return "good"
+    }
+
+    private func number(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "null" }
+        return String(format: "%.6g", value)
+    }
+}

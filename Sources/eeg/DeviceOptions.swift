@@ -1,0 +1,108 @@
+import ArgumentParser
+import EEGKit
+import Foundation
+import Synchronization
+
+/// `--device sim`, `--device cyton` or `--device cyton:SERIAL`.
+enum DeviceSpec: ExpressibleByArgument, Equatable {
+    case sim
+    case cyton(serial: String?)
+
+    init?(argument: String) {
+        let lower = argument.lowercased()
+        if lower == "sim" || lower == "simulated" { self = .sim; return }
+        if lower == "cyton" { self = .cyton(serial: nil); return }
+        if lower.hasPrefix("cyton:") { self = .cyton(serial: String(argument.dropFirst("cyton:".count))); return }
+        return nil
+    }
+
+    static var allValueStrings: [String] { ["sim", "cyton", "cyton:SERIAL"] }
+}
+
+/// Device selection shared by `stream` and `record`.
+struct DeviceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("sim (the built-in simulated headset), cyton, or cyton:SERIAL.", valueName: "device"))
+    var device: DeviceSpec = .sim
+
+    @Option(help: ArgumentHelp("Talk to the Cyton through this serial port (the kernel's ftdi_sio driver) instead of libusb.", valueName: "tty"))
+    var port: String?
+
+    @Flag(help: "The Cyton has a Daisy board (16 channels at 125 Hz).")
+    var daisy = false
+
+    @Option(help: "Simulated headset: random seed (the same seed gives the same signal).")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("sim-channels"), help: "Simulated headset: channels.")
+    var simChannels: Int = 8
+
+    @Option(name: .customLong("sim-rate"), help: ArgumentHelp("Simulated headset: sample rate.", valueName: "hz"))
+    var simRate: Double = 250
+
+    func validate() throws {
+        if device == .sim && (port != nil || daisy) {
+            throw ValidationError("--port and --daisy are for --device cyton, not the simulated headset")
+        }
+        if !(1...256).contains(simChannels) { throw ValidationError("--sim-channels must be 1...256, got \(simChannels)") }
+        if !(100...16_000).contains(simRate) { throw ValidationError("--sim-rate must be 100...16000 Hz, got \(simRate)") }
+    }
+
+    func makeDevice() throws -> any EEGDevice {
+        switch device {
+        case .sim:
+            return try SimulatedHeadset(channelCount: simChannels, sampleRate: simRate, seed: seed)
+        case .cyton:
+            throw DeviceError.invalidConfiguration("the Cyton driver is not available in this build yet; use --device sim")
+        }
+    }
+}
+
+/// Ends a stream cleanly on Ctrl-C or SIGTERM: the signal only sets a flag that the
+/// stream loop checks, so the device is stopped and files closed on the normal path.
+final class StopSignal {
+    private final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
+    private let flag = Flag()
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        // A reader that goes away (`eeg stream | head`) must not kill us mid-write.
+        signal(SIGPIPE, SIG_IGN)
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [flag] in flag.value.store(true, ordering: .releasing) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var isRequested: Bool { flag.value.load(ordering: .acquiring) }
+}
+
+/// Line output to standard output, buffered and flushed once per batch.
+final class LineOutput {
+    private var buffer = Data()
+    private let handle = FileHandle.standardOutput
+
+    func write(_ line: String) {
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(0x0A)
+    }
+
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw OutputClosed()
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+func printStatus(_ message: String) {
+    FileHandle.standardError.write(Data("eeg: \(message)\n".utf8))
+}

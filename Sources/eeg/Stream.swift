@@ -1,0 +1,80 @@
+import ArgumentParser
+import EEGKit
+import Foundation
+
+struct Stream: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stream from a headset: raw samples or live metrics, as JSON lines or CSV.",
+        discussion: """
+            Frames go from the device through the lock-free ring buffer; with --emit \
+            metrics (the default) the live analyzer turns every 0.25 s of signal into a \
+            line of band powers, engagement, θ/β, α/β, workload, the 0–100 attention, \
+            relaxation and workload scores (null until the first 60 s have calibrated \
+            them) and per-channel signal quality. Timestamps are the device's sample \
+            counter. Ctrl-C stops cleanly.
+
+            Examples:
+              eeg stream --duration 10s                          # simulated headset, metrics
+              eeg stream --emit samples --format csv --samples 500 > raw.csv
+              eeg stream --device sim --seed 7 --duration 2m --format csv > metrics.csv
+              eeg stream --emit samples --format csv --duration 20s \\
+                  | eeg bandpower --input-format csv --rate 250
+            """
+    )
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    @Option(help: ArgumentHelp("Stop after this much device time, e.g. 10s, 2m.", valueName: "duration"))
+    var duration: Seconds?
+
+    @Option(help: "Stop after this many frames (samples per channel).")
+    var samples: Int64?
+
+    @Option(help: "samples (one line per frame) or metrics (one line per 0.25 s update).")
+    var emit: StreamEmit = .metrics
+
+    @Option(help: "jsonl or csv.")
+    var format: StreamFormat = .jsonl
+
+    @Option(help: ArgumentHelp("Notch out mains hum before analysis: 50 or 60 Hz.", valueName: "hz"))
+    var notch: Double?
+
+    @Option(name: .customLong("calibration-seconds"), help: "Seconds of signal that calibrate the 0–100 scores.")
+    var calibrationSeconds: Double = 60
+
+    func validate() throws {
+        if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
+        if let duration, duration.value <= 0 { throw ValidationError("--duration must be positive") }
+        if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
+        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
+        if calibrationSeconds < 0 { throw ValidationError("--calibration-seconds must not be negative") }
+    }
+
+    func run() throws {
+        let stop = StopSignal()
+        let output = LineOutput()
+        do {
+            let device = try deviceOptions.makeDevice()
+            var options = StreamOptions()
+            options.emit = emit
+            options.format = format
+            options.notchFrequency = notch
+            options.calibrationSeconds = calibrationSeconds
+            if let samples { options.frameLimit = samples }
+            if let duration { options.frameLimit = Int64((duration.value * device.sampleRate).rounded()) }
+            printStatus("streaming from \(device.name); Ctrl-C to stop")
+            let session = StreamSession(device: device, options: options)
+            let summary = try session.run(
+                write: { output.write($0) }, flush: { try output.flush() },
+                status: printStatus, stopRequested: { stop.isRequested })
+            try? output.flush()
+            let lost = summary.droppedFrames > 0 ? ", \(summary.droppedFrames) lost" : ""
+            printStatus("stopped (\(summary.endedBy.rawValue)): \(summary.frames) frames\(lost)")
+        } catch {
+            throw fail("stream", error)
+        }
+    }
+}
+
+extension StreamEmit: ExpressibleByArgument {}
+extension StreamFormat: ExpressibleByArgument {}
