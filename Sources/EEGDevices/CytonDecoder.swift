@@ -31,7 +31,7 @@ public struct CytonDecoder {
     public let daisy: Bool
     /// Channels per emitted frame (8, or 16 with Daisy).
     public var channelCount: Int { daisy ? 16 : 8 }
-    private let scale: [Float]  // µV per count, per channel (up to 16)
+    private let scale: [Double]  // µV per count, per channel (up to 16)
 
     private var packet = [UInt8](repeating: 0, count: Cyton.packetLength)
     private var filled = 0
@@ -49,7 +49,7 @@ public struct CytonDecoder {
         let count = daisy ? 16 : 8
         let gains = gains ?? Array(repeating: Cyton.defaultGain, count: count)
         precondition(gains.count == count, "one gain per channel (\(count))")
-        scale = gains.map { Float(Cyton.microvoltsPerCount(gain: $0)) }
+        scale = gains.map { Cyton.microvoltsPerCount(gain: $0) }
     }
 
     /// Decodes `bytes`, calling `handle` for every event, in stream order.
@@ -170,7 +170,8 @@ public struct CytonDecoder {
             let i = 2 + 3 * c
             // 24-bit big-endian two's complement, sign-extended through Int32.
             let raw = Int32(bitPattern: UInt32(packet[i]) << 24 | UInt32(packet[i + 1]) << 16 | UInt32(packet[i + 2]) << 8) >> 8
-            frame[offset + c] = Float(Double(raw) * Double(scale[offset + c]))
+            // Computed in double and rounded once, so µV values are the nearest floats.
+            frame[offset + c] = Float(Double(raw) * scale[offset + c])
         }
     }
 

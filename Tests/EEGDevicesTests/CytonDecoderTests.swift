@@ -147,8 +147,8 @@ struct CytonDecoderTests {
         }
         let out = decode([bytes], daisy: true)
         #expect(out.frames.map(\.0) == [0, 1, 2])
-        let unit = Float(Cyton.microvoltsPerCount(gain: 24))
-        #expect(out.frames[2].1 == (1...16).map { Float(Double($0 * 3) * Double(unit)) })
+        let unit = 4.5 / 24 / Double((1 << 23) - 1) * 1_000_000
+        #expect(out.frames[2].1 == (1...16).map { Float(Double($0 * 3) * unit) })
         #expect(out.gaps.isEmpty)
     }
 

@@ -1,0 +1,133 @@
+import EEGCore
+import Foundation
+import Synchronization
+import Testing
+@testable import EEGDevices
+
+/// Counts per packet i, channel c: distinct and covering negative and large values.
+func scriptedCounts(_ i: Int) -> [Int32] {
+    (0..<8).map { c in Int32((i * 7919 + c * 104_729) % 8_000_000) - 4_000_000 }
+}
+
+func scriptedStream(_ count: Int, firstNumber: Int = 0) -> [UInt8] {
+    (0..<count).flatMap { cytonPacket(UInt8((firstNumber + $0) % 256), counts: scriptedCounts($0)) }
+}
+
+func expectedMicrovolts(_ i: Int) -> [Float] {
+    scriptedCounts(i).map { Float(Double($0) * 4.5 / 24 / Double((1 << 23) - 1) * 1_000_000) }
+}
+
+/// Reads frames until `count` arrived (or 10 s passed).
+func collect(_ consumer: FrameRing.Consumer, _ count: Int) -> [(Int64, [Float])] {
+    var frames: [(Int64, [Float])] = []
+    let deadline = ContinuousClock.now + .seconds(10)
+    while frames.count < count && ContinuousClock.now < deadline {
+        _ = consumer.waitForFrames(1, timeout: .milliseconds(100))
+        consumer.read(upTo: consumer.capacity) { f in
+            for span in [f.first, f.second] {
+                for i in 0..<span.frameCount {
+                    frames.append((span.sampleIndices[i], Array(span.samples[(i * 8)..<(i * 8 + 8)])))
+                }
+            }
+        }
+    }
+    return frames
+}
+
+@Suite("Cyton driver over a serial tty (pseudo-terminal)", .serialized)
+struct CytonDriverTests {
+    @Test("configures, streams every packet's exact µV values, and sends s on stop")
+    func streamsAndStops() throws {
+        let board = try FakeCytonBoard(packets: scriptedStream(600))
+        let path = board.slavePath
+        let driver = CytonDriver(name: "test Cyton") { () throws(DeviceError) in try SerialPortTransport(path: path) }
+        let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 4096)
+        let events = DeviceEvents()
+        try driver.start(into: producer, events: events)
+        #expect(driver.state == .streaming)
+        let frames = collect(consumer, 600)
+        driver.stop()
+        driver.stop()
+        #expect(driver.state == .closed)
+        try #require(frames.count == 600)
+        #expect(frames.map(\.0) == (0..<600).map(Int64.init))
+        var mismatches = 0
+        for (i, frame) in frames.enumerated() where frame.1 != expectedMicrovolts(i) { mismatches += 1 }
+        #expect(mismatches == 0)
+        // Stop any old stream, soft reset, start; and `s` on the way out.
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(String(decoding: board.commands, as: UTF8.self) == "svbs")
+        let states = events.drain().compactMap { if case .state(let s) = $0 { return s } else { return nil } }
+        #expect(states == [.opening, .configuring, .streaming, .stopping, .closed])
+        #expect(consumer.producerFinished)
+    }
+
+    @Test("a board that never answers the soft reset times out, and the port is released")
+    func resetTimeout() throws {
+        let board = try FakeCytonBoard(packets: [], silent: true)
+        let path = board.slavePath
+        var configuration = CytonDriver.Configuration()
+        configuration.resetTimeout = .milliseconds(300)
+        let driver = CytonDriver(name: "silent Cyton", configuration: configuration) { () throws(DeviceError) in try SerialPortTransport(path: path) }
+        let (producer, _) = try FrameRing.create(channels: 8, capacity: 1024)
+        #expect(throws: DeviceError.timeout("waiting for the board's reply to a soft reset (v)")) {
+            try driver.start(into: producer, events: DeviceEvents())
+        }
+        #expect(driver.state == .closed)
+        // Released: the port can be opened again at once.
+        _ = try SerialPortTransport(path: path)
+    }
+
+    @Test("a missing port, and a port already in use, give errors that say so")
+    func openErrors() throws {
+        #expect(throws: DeviceError.notFound("serial port /dev/ttyEEGKitNone")) { try SerialPortTransport(path: "/dev/ttyEEGKitNone") }
+        let board = try FakeCytonBoard(packets: [])
+        let first = try SerialPortTransport(path: board.slavePath)
+        #expect(throws: DeviceError.busy(board.slavePath)) { try SerialPortTransport(path: board.slavePath) }
+        first.close()
+        _ = try SerialPortTransport(path: board.slavePath)
+        #expect(DeviceError.busy("/dev/ttyUSB0").description.contains("another program"))
+    }
+
+    @Test("unplugged mid-stream: disconnected, reconnected when it returns, the gap reported, nothing lost")
+    func unplugAndReplug() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let link = directory.appendingPathComponent("ttyCyton").path
+        let first = try FakeCytonBoard(packets: scriptedStream(300))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: first.slavePath)
+
+        var configuration = CytonDriver.Configuration()
+        configuration.reconnectInterval = .milliseconds(50)
+        let driver = CytonDriver(name: "test Cyton", configuration: configuration) { () throws(DeviceError) in try SerialPortTransport(path: link) }
+        let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 8192)
+        let events = DeviceEvents()
+        try driver.start(into: producer, events: events)
+        let before = collect(consumer, 300)
+        try #require(before.count == 300)
+
+        // Pull the plug, wait, plug a "new" dongle in at the same path.
+        try FileManager.default.removeItem(atPath: link)
+        first.unplug()
+        Thread.sleep(forTimeInterval: 0.3)
+        let second = try FakeCytonBoard(packets: scriptedStream(200, firstNumber: 17))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: second.slavePath)
+        let after = collect(consumer, 200)
+        driver.stop()
+        try #require(after.count == 200)
+
+        #expect(before.map(\.0) == (0..<300).map(Int64.init))
+        let states = events.drain()
+        #expect(states.contains(.state(.disconnected)))
+        #expect(states.contains(.state(.reconnecting)))
+        let gaps = states.compactMap { if case .gap(let frames, let before) = $0 { return (frames, before) } else { return nil } }
+        try #require(gaps.count == 1)
+        // Indices continue after the gap the driver reported; samples after it are exact.
+        #expect(after[0].0 == gaps[0].1)
+        #expect(gaps[0].0 >= 50)  // ≥ 0.2 s away at 250 Hz
+        #expect(after.map(\.0) == (0..<200).map { gaps[0].1 + Int64($0) })
+        #expect(after.enumerated().allSatisfy { $0.element.1 == expectedMicrovolts($0.offset) })
+        #expect(String(decoding: second.commands, as: UTF8.self).hasPrefix("svb"))
+        #expect(driver.state == .closed)
+    }
+}

@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+@testable import EEGDevices
+
+/// A Cyton board on the far side of a pseudo-terminal, for driving `SerialPortTransport`
+/// and `CytonDriver` without hardware: answers `v` with a firmware banner ending `$$$`,
+/// streams its scripted packets on `b` (written in uneven chunks, as a radio link
+/// delivers them), stops on `s`, and records every command byte it received.
+final class FakeCytonBoard: @unchecked Sendable {
+    let slavePath: String
+    private let master: Int32
+    private let packets: [UInt8]
+    private let silent: Bool
+    private let state = Mutex(State())
+    private let done = DispatchSemaphore(value: 0)
+    private let alive = Atomic<Bool>(true)
+
+    struct State {
+        var commands: [UInt8] = []
+        var streaming = false
+        var sent = 0
+    }
+
+    /// - Parameters:
+    ///   - packets: the bytes to stream after `b` (consecutive Cyton packets).
+    ///   - silent: never answer (to test timeouts).
+    init(packets: [UInt8], silent: Bool = false) throws {
+        master = PTY.openMaster(O_RDWR | O_NOCTTY)
+        guard master >= 0, PTY.grant(master) == 0, PTY.unlock(master) == 0, let name = PTY.slaveName(master) else {
+            throw POSIXError(.EIO)
+        }
+        slavePath = String(cString: name)
+        self.packets = packets
+        self.silent = silent
+        let thread = Thread { [self] in run() }
+        thread.start()
+    }
+
+    var commands: [UInt8] { state.withLock { $0.commands } }
+    var sentBytes: Int { state.withLock { $0.sent } }
+
+    private func run() {
+        defer { done.signal() }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        var chunk = 1
+        while alive.load(ordering: .acquiring) {
+            var p = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+            if poll(&p, 1, 5) > 0, p.revents & Int16(POLLIN) != 0 {
+                let n = read(master, &buffer, buffer.count)
+                if n > 0 {
+                    for byte in buffer[0..<n] { handle(byte) }
+                }
+            }
+            // Up to ~600 bytes per turn, in uneven chunks (1…37 bytes) so packets are
+            // split at every kind of offset.
+            var budget = 600
+            while budget > 0 {
+                let (streaming, sent) = state.withLock { ($0.streaming, $0.sent) }
+                guard streaming && sent < packets.count else { break }
+                let end = min(sent + chunk, packets.count)
+                let written = packets[sent..<end].withUnsafeBytes { write(master, $0.baseAddress, end - sent) }
+                guard written > 0 else { break }
+                state.withLock { $0.sent += written }
+                budget -= written
+                chunk = chunk % 37 + 1
+            }
+        }
+    }
+
+    private func handle(_ byte: UInt8) {
+        state.withLock { $0.commands.append(byte) }
+        guard !silent else { return }
+        switch byte {
+        case UInt8(ascii: "v"):
+            state.withLock { $0.streaming = false }
+            reply("OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\nLIS3DH Device ID: 0x33\nFirmware: v3.1.2\n$$$")
+        case UInt8(ascii: "b"): state.withLock { $0.streaming = true }
+        case UInt8(ascii: "s"): state.withLock { $0.streaming = false }
+        default: break
+        }
+    }
+
+    private func reply(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, bytes.count) }
+    }
+
+    /// Pulls the plug: the driver's side sees a hang-up.
+    func unplug() {
+        guard alive.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        done.wait()
+        close(master)
+    }
+
+    deinit { unplug() }
+}
+
+/// glibc's pseudo-terminal calls, which Swift's Glibc module does not expose (they sit
+/// behind _XOPEN_SOURCE), looked up at run time.
+enum PTY {
+    private static func function<T>(_ name: String, as: T.Type) -> T {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { fatalError("\(name) not in libc") }
+        return unsafeBitCast(symbol, to: T.self)
+    }
+    static let openMaster = function("posix_openpt", as: (@convention(c) (Int32) -> Int32).self)
+    static let grant = function("grantpt", as: (@convention(c) (Int32) -> Int32).self)
+    static let unlock = function("unlockpt", as: (@convention(c) (Int32) -> Int32).self)
+    static let slaveName = function("ptsname", as: (@convention(c) (Int32) -> UnsafeMutablePointer<CChar>?).self)
+}
