@@ -51,8 +51,16 @@ struct DeviceOptions: ParsableArguments {
         switch device {
         case .sim:
             return try SimulatedHeadset(channelCount: simChannels, sampleRate: simRate, seed: seed)
-        case .cyton:
-            throw DeviceError.invalidConfiguration("the Cyton driver is not available in this build yet; use --device sim")
+        case .cyton(let serial):
+            var configuration = CytonDriver.Configuration()
+            configuration.daisy = daisy
+            if let port {
+                if serial != nil { throw ValidationError("give --device cyton:SERIAL or --port, not both") }
+                return CytonDriver(name: "OpenBCI Cyton\(daisy ? " + Daisy" : "") on \(port)", configuration: configuration) { () throws(DeviceError) in
+                    try SerialPortTransport(path: port)
+                }
+            }
+            return try CytonUSB.driver(serial: serial, configuration: configuration)
         }
     }
 }

@@ -15,6 +15,6 @@ struct EEG: ParsableCommand {
               eeg bench
             """,
         version: "0.1.0",
-        subcommands: [Stream.self, Bandpower.self, Bench.self]
+        subcommands: [Stream.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
     )
 }

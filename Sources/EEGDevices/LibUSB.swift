@@ -1,0 +1,306 @@
+import CLibUSB
+import Foundation
+import Synchronization
+
+// The only file that speaks libusb. Everything here is internal; the rest of EEGKit sees
+// Swift types and DeviceError.
+
+/// One USB device as found on the bus.
+public struct USBDeviceInfo: Sendable, Equatable {
+    public let vendorID: UInt16
+    public let productID: UInt16
+    public let bus: UInt8
+    public let address: UInt8
+    /// Read from the device when it can be opened; `nil` otherwise.
+    public let serialNumber: String?
+    /// Whether this user may open it (the device node is readable and writable).
+    public let accessible: Bool
+
+    public var location: String { "bus \(bus) address \(address)" }
+    public var devicePath: String {
+        func pad(_ n: UInt8) -> String { let s = String(n); return String(repeating: "0", count: 3 - s.count) + s }
+        return "/dev/bus/usb/\(pad(bus))/\(pad(address))"
+    }
+}
+
+/// Maps a libusb status to a DeviceError saying what was being done.
+func usbError(_ code: Int32, _ operation: String, device: String) -> DeviceError {
+    switch code {
+    case LIBUSB_ERROR_ACCESS.rawValue: return .permissionDenied(device)
+    case LIBUSB_ERROR_NO_DEVICE.rawValue: return .disconnected(device)
+    case LIBUSB_ERROR_NOT_FOUND.rawValue: return .notFound(device)
+    case LIBUSB_ERROR_BUSY.rawValue: return .busy(device)
+    case LIBUSB_ERROR_TIMEOUT.rawValue: return .timeout(operation)
+    default: return .usb(code: code, name: String(cString: libusb_error_name(code)), operation: operation)
+    }
+}
+
+/// A libusb context: one per transport (or per listing), so lifetimes stay simple.
+final class USBContext: @unchecked Sendable {
+    // @unchecked Sendable: libusb contexts are thread-safe.
+    let raw: OpaquePointer
+
+    init() throws(DeviceError) {
+        var context: OpaquePointer?
+        let status = libusb_init(&context)
+        guard status == 0, let context else { throw usbError(status, "initialising libusb", device: "USB") }
+        raw = context
+    }
+
+    deinit { libusb_exit(raw) }
+
+    /// Whether libusb can tell us about plugs and unplugs on this platform.
+    static var hasHotplug: Bool { libusb_has_capability(UInt32(LIBUSB_CAP_HAS_HOTPLUG.rawValue)) != 0 }
+
+    /// Every device on the bus whose vendor/product `matches`, with its serial number
+    /// when it can be read.
+    func devices(matching matches: (UInt16, UInt16) -> Bool) throws(DeviceError) -> [USBDeviceInfo] {
+        var list: UnsafeMutablePointer<OpaquePointer?>?
+        let count = libusb_get_device_list(raw, &list)
+        guard count >= 0, let list else { throw usbError(Int32(count), "listing USB devices", device: "USB") }
+        defer { libusb_free_device_list(list, 1) }
+        var found: [USBDeviceInfo] = []
+        for i in 0..<count {
+            guard let device = list[i] else { continue }
+            var descriptor = libusb_device_descriptor()
+            guard libusb_get_device_descriptor(device, &descriptor) == 0,
+                  matches(descriptor.idVendor, descriptor.idProduct) else { continue }
+            let bus = libusb_get_bus_number(device), address = libusb_get_device_address(device)
+            var serial: String?
+            var handle: OpaquePointer?
+            let opened = libusb_open(device, &handle)
+            if opened == 0, let handle {
+                if descriptor.iSerialNumber != 0 {
+                    var buffer = [UInt8](repeating: 0, count: 128)
+                    let n = libusb_get_string_descriptor_ascii(handle, descriptor.iSerialNumber, &buffer, Int32(buffer.count))
+                    if n > 0 { serial = String(decoding: buffer[0..<Int(n)], as: UTF8.self) }
+                }
+                libusb_close(handle)
+            }
+            found.append(USBDeviceInfo(vendorID: descriptor.idVendor, productID: descriptor.idProduct, bus: bus, address: address,
+                                       serialNumber: serial, accessible: opened != LIBUSB_ERROR_ACCESS.rawValue))
+        }
+        return found
+    }
+
+    /// Opens the device at `bus`/`address` and claims `interface`.
+    func open(bus: UInt8, address: UInt8, interface: Int32, name: String) throws(DeviceError) -> USBHandle {
+        var list: UnsafeMutablePointer<OpaquePointer?>?
+        let count = libusb_get_device_list(raw, &list)
+        guard count >= 0, let list else { throw usbError(Int32(count), "listing USB devices", device: name) }
+        defer { libusb_free_device_list(list, 1) }
+        for i in 0..<count {
+            guard let device = list[i], libusb_get_bus_number(device) == bus, libusb_get_device_address(device) == address else { continue }
+            var handle: OpaquePointer?
+            let status = libusb_open(device, &handle)
+            guard status == 0, let handle else { throw usbError(status, "opening \(name)", device: name) }
+            return try USBHandle(context: self, raw: handle, interface: interface, name: name)
+        }
+        throw .notFound(name)
+    }
+
+    /// Runs libusb's event loop once (completions call their callbacks here).
+    func handleEvents(milliseconds: Int) {
+        var tv = timeval(tv_sec: 0, tv_usec: milliseconds * 1000)
+        _ = libusb_handle_events_timeout_completed(raw, &tv, nil)
+    }
+}
+
+/// An open device with one claimed interface. Closing releases the interface, gives the
+/// device back to a kernel driver we detached, and closes the handle.
+final class USBHandle: @unchecked Sendable {
+    // @unchecked Sendable: libusb device handles may be used from several threads.
+    let context: USBContext
+    let raw: OpaquePointer
+    let name: String
+    private let interface: Int32
+    private let reattachKernelDriver: Bool
+    private let closed = Atomic<Bool>(false)
+
+    fileprivate init(context: USBContext, raw: OpaquePointer, interface: Int32, name: String) throws(DeviceError) {
+        self.context = context
+        self.raw = raw
+        self.name = name
+        self.interface = interface
+        // Detach only when a driver is really bound: the query can fail harmlessly (it
+        // does under umockdev, and on platforms without kernel drivers), and detaching
+        // on a guess makes the claim fail.
+        let active = libusb_kernel_driver_active(raw, interface)
+        var detached = false
+        if active == 1 {
+            let status = libusb_detach_kernel_driver(raw, interface)
+            guard status == 0 else {
+                libusb_close(raw)
+                throw usbError(status, "detaching the kernel driver (ftdi_sio) from \(name)", device: name)
+            }
+            detached = true
+        }
+        reattachKernelDriver = detached
+        let claimed = libusb_claim_interface(raw, interface)
+        guard claimed == 0 else {
+            if detached { libusb_attach_kernel_driver(raw, interface) }
+            libusb_close(raw)
+            throw usbError(claimed, "claiming interface \(interface) of \(name)", device: name)
+        }
+    }
+
+    deinit { close() }
+
+    /// A vendor OUT control request with no data stage.
+    func control(request: UInt8, value: UInt16, index: UInt16, timeout: Duration, what: String) throws(DeviceError) {
+        let status = libusb_control_transfer(raw, 0x40, request, value, index, nil, 0, milliseconds(timeout))
+        guard status >= 0 else { throw usbError(status, what, device: name) }
+    }
+
+    func bulkWrite(endpoint: UInt8, _ bytes: [UInt8], timeout: Duration) throws(DeviceError) {
+        var data = bytes
+        var sent: Int32 = 0
+        let status = libusb_bulk_transfer(raw, endpoint, &data, Int32(data.count), &sent, milliseconds(timeout))
+        guard status == 0 else { throw usbError(status, "writing \(bytes.count) bytes to \(name)", device: name) }
+        guard Int(sent) == bytes.count else { throw .timeout("writing to \(name) (\(sent) of \(bytes.count) bytes sent)") }
+    }
+
+    /// Returns the bytes read (0 on timeout).
+    func bulkRead(endpoint: UInt8, into buffer: UnsafeMutableRawBufferPointer, timeout: Duration) throws(DeviceError) -> Int {
+        var received: Int32 = 0
+        let status = libusb_bulk_transfer(raw, endpoint, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(buffer.count), &received, milliseconds(timeout))
+        if status == LIBUSB_ERROR_TIMEOUT.rawValue { return Int(received) }
+        guard status == 0 else { throw usbError(status, "reading from \(name)", device: name) }
+        return Int(received)
+    }
+
+    func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        libusb_release_interface(raw, interface)
+        if reattachKernelDriver { libusb_attach_kernel_driver(raw, interface) }
+        libusb_close(raw)
+    }
+}
+
+private func milliseconds(_ d: Duration) -> UInt32 {
+    UInt32(max(1, d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000))
+}
+
+/// Continuous bulk IN with several transfers in flight, completed on a dedicated event
+/// thread. Each completed transfer is resubmitted before its data is handed on, so the
+/// device always has buffers to fill; the buffers are allocated once.
+final class USBBulkInStream: @unchecked Sendable {
+    // @unchecked Sendable: the transfers and counters are touched only by the event
+    // thread (callbacks) and by start/stop, which run before the thread starts and
+    // after every transfer has come back.
+    private let handle: USBHandle
+    private let endpoint: UInt8
+    private let onData: @Sendable (UnsafeRawBufferPointer) -> Void
+    private let onEnd: @Sendable (DeviceError) -> Void
+    private var transfers: [UnsafeMutablePointer<libusb_transfer>] = []
+    private let buffers: UnsafeMutableRawBufferPointer
+    private let transferSize: Int
+    private let inFlight = Atomic<Int>(0)
+    private let running = Atomic<Bool>(false)
+    private let eventLoopRunning = Atomic<Bool>(false)
+    private let eventLoopDone = DispatchSemaphore(value: 0)
+    private let endReported = Atomic<Bool>(false)
+
+    init(handle: USBHandle, endpoint: UInt8, transferSize: Int, transferCount: Int,
+         onData: @escaping @Sendable (UnsafeRawBufferPointer) -> Void, onEnd: @escaping @Sendable (DeviceError) -> Void) {
+        self.handle = handle
+        self.endpoint = endpoint
+        self.transferSize = transferSize
+        self.onData = onData
+        self.onEnd = onEnd
+        buffers = .allocate(byteCount: transferSize * transferCount, alignment: 64)
+        for _ in 0..<transferCount { transfers.append(libusb_alloc_transfer(0)) }
+    }
+
+    deinit {
+        for transfer in transfers { libusb_free_transfer(transfer) }
+        buffers.deallocate()
+    }
+
+    func start() throws(DeviceError) {
+        running.store(true, ordering: .releasing)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        for (i, transfer) in transfers.enumerated() {
+            let buffer = (buffers.baseAddress! + i * transferSize).assumingMemoryBound(to: UInt8.self)
+            libusb_fill_bulk_transfer(transfer, handle.raw, endpoint, buffer, Int32(transferSize), usbBulkInCompleted, context, 1000)
+            let status = libusb_submit_transfer(transfer)
+            guard status == 0 else {
+                running.store(false, ordering: .releasing)
+                for submitted in transfers.prefix(i) { libusb_cancel_transfer(submitted) }
+                drainEvents()
+                throw usbError(status, "starting the USB stream from \(handle.name)", device: handle.name)
+            }
+            inFlight.add(1, ordering: .relaxed)
+        }
+        eventLoopRunning.store(true, ordering: .releasing)
+        let thread = Thread { [self] in
+            while eventLoopRunning.load(ordering: .acquiring) { handle.context.handleEvents(milliseconds: 100) }
+            eventLoopDone.signal()
+        }
+        thread.name = "eeg-usb-events"
+        thread.start()
+    }
+
+    /// Cancels every transfer and waits (at most 2 s) for them to come back.
+    func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else {
+            stopEventLoop()
+            return
+        }
+        for transfer in transfers { libusb_cancel_transfer(transfer) }
+        let deadline = ContinuousClock.now + .seconds(2)
+        while inFlight.load(ordering: .acquiring) > 0 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.001) }
+        stopEventLoop()
+    }
+
+    private func stopEventLoop() {
+        if eventLoopRunning.exchange(false, ordering: .acquiringAndReleasing) { eventLoopDone.wait() }
+    }
+
+    private func drainEvents() {
+        let deadline = ContinuousClock.now + .seconds(1)
+        while inFlight.load(ordering: .acquiring) > 0 && ContinuousClock.now < deadline { handle.context.handleEvents(milliseconds: 10) }
+    }
+
+    /// On the event thread.
+    fileprivate func completed(_ transfer: UnsafeMutablePointer<libusb_transfer>) {
+        let status = transfer.pointee.status
+        if status == LIBUSB_TRANSFER_COMPLETED || status == LIBUSB_TRANSFER_TIMED_OUT {
+            let length = Int(transfer.pointee.actual_length)
+            if running.load(ordering: .acquiring) {
+                // Resubmit first: the buffer is not refilled until this callback returns
+                // (libusb runs one event handler at a time), and the device never waits.
+                let resubmitted = libusb_submit_transfer(transfer)
+                if resubmitted != 0 {
+                    inFlight.subtract(1, ordering: .relaxed)
+                    end(usbError(resubmitted, "resubmitting a USB transfer", device: handle.name))
+                }
+            } else {
+                inFlight.subtract(1, ordering: .relaxed)
+            }
+            if length > 0 { onData(UnsafeRawBufferPointer(start: transfer.pointee.buffer, count: length)) }
+            return
+        }
+        inFlight.subtract(1, ordering: .relaxed)
+        switch status {
+        case LIBUSB_TRANSFER_CANCELLED:
+            break
+        case LIBUSB_TRANSFER_NO_DEVICE:
+            end(.disconnected(handle.name))
+        default:
+            end(.usb(code: Int32(status.rawValue), name: "transfer status \(status.rawValue)", operation: "streaming from \(handle.name)"))
+        }
+    }
+
+    private func end(_ error: DeviceError) {
+        if running.exchange(false, ordering: .acquiringAndReleasing) {
+            for transfer in transfers { libusb_cancel_transfer(transfer) }
+        }
+        if !endReported.exchange(true, ordering: .acquiringAndReleasing) { onEnd(error) }
+    }
+}
+
+private func usbBulkInCompleted(_ transfer: UnsafeMutablePointer<libusb_transfer>?) {
+    guard let transfer, let context = transfer.pointee.user_data else { return }
+    Unmanaged<USBBulkInStream>.fromOpaque(context).takeUnretainedValue().completed(transfer)
+}
