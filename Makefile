@@ -3,8 +3,9 @@
 
 SWIFT ?= swift
 # System packages the build and the tests need (checked with dpkg, installed only when
-# missing; sudo is used when not root).
-APT_PACKAGES := pkg-config libfftw3-dev libusb-1.0-0-dev
+# missing; sudo is used when not root). umockdev replays USB captures through libusb for
+# the Cyton driver's tests.
+APT_PACKAGES := pkg-config libfftw3-dev libusb-1.0-0-dev umockdev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all setup build demo test test-unit test-tsan bench bench-build clean

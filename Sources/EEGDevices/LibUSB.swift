@@ -23,6 +23,21 @@ public struct USBDeviceInfo: Sendable, Equatable {
     }
 }
 
+/// The serial number Linux read from the device at enumeration (sysfs `serial`), found by
+/// its bus number and address.
+func sysfsSerial(bus: UInt8, address: UInt8, root: String = "/sys/bus/usb/devices") -> String? {
+    let fm = FileManager.default
+    func read(_ path: String) -> String? {
+        (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    for entry in (try? fm.contentsOfDirectory(atPath: root)) ?? [] where !entry.contains(":") {
+        let dir = root + "/" + entry
+        guard read(dir + "/busnum") == String(bus), read(dir + "/devnum") == String(address) else { continue }
+        return read(dir + "/serial")
+    }
+    return nil
+}
+
 /// Maps a libusb status to a DeviceError saying what was being done.
 func usbError(_ code: Int32, _ operation: String, device: String) -> DeviceError {
     switch code {
@@ -66,19 +81,13 @@ final class USBContext: @unchecked Sendable {
             guard libusb_get_device_descriptor(device, &descriptor) == 0,
                   matches(descriptor.idVendor, descriptor.idProduct) else { continue }
             let bus = libusb_get_bus_number(device), address = libusb_get_device_address(device)
-            var serial: String?
-            var handle: OpaquePointer?
-            let opened = libusb_open(device, &handle)
-            if opened == 0, let handle {
-                if descriptor.iSerialNumber != 0 {
-                    var buffer = [UInt8](repeating: 0, count: 128)
-                    let n = libusb_get_string_descriptor_ascii(handle, descriptor.iSerialNumber, &buffer, Int32(buffer.count))
-                    if n > 0 { serial = String(decoding: buffer[0..<Int(n)], as: UTF8.self) }
-                }
-                libusb_close(handle)
-            }
-            found.append(USBDeviceInfo(vendorID: descriptor.idVendor, productID: descriptor.idProduct, bus: bus, address: address,
-                                       serialNumber: serial, accessible: opened != LIBUSB_ERROR_ACCESS.rawValue))
+            let info = USBDeviceInfo(vendorID: descriptor.idVendor, productID: descriptor.idProduct, bus: bus, address: address,
+                                     serialNumber: nil, accessible: true)
+            // Serial and access come from the system, not from opening the device: that
+            // needs no permission and sends the device nothing.
+            found.append(USBDeviceInfo(vendorID: info.vendorID, productID: info.productID, bus: bus, address: address,
+                                       serialNumber: sysfsSerial(bus: bus, address: address),
+                                       accessible: access(info.devicePath, R_OK | W_OK) == 0))
         }
         return found
     }

@@ -1,0 +1,126 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// The real libusb path, end to end: `eeg stream --device cyton` run under umockdev, which
+/// replays usbmon captures (Fixtures/usb, written by generate.py) through libusb's Linux
+/// backend — enumeration, claim, FTDI control requests, bulk OUT commands, 8 bulk IN
+/// transfers in flight, cancellation and unplug.
+@Suite("Cyton over libusb, replayed by umockdev", .serialized)
+struct USBReplayTests {
+    static let umockdevRun = ["/usr/bin/umockdev-run", "/usr/local/bin/umockdev-run"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+    struct Expected: Decodable {
+        let frames: Int
+        let unplug_frames: Int
+        let serial: String
+        let microvolts: [[Double]]
+    }
+
+    /// Runs eeg under umockdev with `capture`; `stopWhen` sends SIGTERM once stderr
+    /// contains it.
+    func run(capture: String, arguments: [String], stopWhen: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        guard let umockdevRun = Self.umockdevRun else {
+            if Self.inCI { Issue.record("umockdev-run is not installed, and CI must run these tests") }
+            throw USBReplaySkipped()
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: umockdevRun)
+        process.arguments = ["-d", Fixtures.url("usb/cyton.umockdev").path, "-p", "/sys/devices/usb1/1-1=\(capture)", "--",
+                             EEGProcess.executable.path] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let errorText = Mutex("")
+        err.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            errorText.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+        let outData = Mutex(Data())
+        let reader = Thread {
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            outData.withLock { $0 = data }
+        }
+        reader.start()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline {
+            if let stopWhen, errorText.withLock({ $0.contains(stopWhen) }) {
+                // Signal eeg itself, umockdev-run's child, as Ctrl-C would; umockdev-run
+                // then exits with eeg's status.
+                let pid = process.processIdentifier
+                let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+                for child in children.split(separator: " ").compactMap({ Int32($0) }) { kill(child, SIGTERM) }
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        if process.isRunning && Date() >= deadline { process.terminate() }
+        process.waitUntilExit()
+        while reader.isExecuting || !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        err.fileHandleForReading.readabilityHandler = nil
+        let rest = err.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errorText.withLock { $0 } + String(decoding: rest, as: UTF8.self)
+        return (process.terminationStatus, String(decoding: outData.withLock { $0 }, as: UTF8.self), stderr)
+    }
+
+    func checkFrames(_ csv: String, count: Int, expected: Expected) throws {
+        let lines = csv.split(separator: "\n")
+        try #require(lines.count == count + 1, "expected \(count) frames, got \(lines.count - 1)")
+        #expect(lines[0] == "sample,ch1,ch2,ch3,ch4,ch5,ch6,ch7,ch8")
+        var wrong = 0
+        for (i, line) in lines.dropFirst().enumerated() {
+            let fields = line.split(separator: ",")
+            if fields[0] != "\(i)" { wrong += 1; continue }
+            let values = fields.dropFirst().map { Float($0)! }
+            if values != expected.microvolts[i].map({ Float($0) }) { wrong += 1 }
+        }
+        #expect(wrong == 0, "\(wrong) frames differ from the values the capture encodes")
+    }
+
+    @Test("a whole session: every decoded µV value, 3000 frames, clean stop")
+    func session() throws {
+        let expected = try Fixtures.json("usb/session.json", as: Expected.self)
+        do {
+            let run = try run(capture: Fixtures.url("usb/session.pcap").path,
+                              arguments: ["stream", "--device", "cyton:\(expected.serial)", "--emit", "samples", "--format", "csv", "--samples", "\(expected.frames)"])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(!run.stderr.contains("stuck"), "the replay went out of step: \(run.stderr)")
+            try checkFrames(run.stdout, count: expected.frames, expected: expected)
+        } catch is USBReplaySkipped {}
+    }
+
+    @Test("the replay checks the driver's control requests: a capture expecting another baud divisor fails at that step")
+    func strictReplay() throws {
+        var pcap = try Data(contentsOf: Fixtures.url("usb/session.pcap"))
+        // The setup packet of SIO_SET_BAUDRATE: 40 03 1A 00 00 00 00 00 → divisor 27.
+        let setup: [UInt8] = [0x40, 0x03, 0x1A, 0x00, 0x00, 0x00, 0x00, 0x00]
+        let range = try #require(pcap.firstRange(of: Data(setup)))
+        pcap[range.lowerBound + 2] = 0x1B
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-\(UUID().uuidString).pcap")
+        try pcap.write(to: path)
+        do {
+            let run = try run(capture: path.path, arguments: ["stream", "--device", "cyton", "--emit", "samples", "--samples", "10"])
+            #expect(run.status == 69)
+            #expect(run.stderr.contains("eeg stream: error: timed out setting 115200 baud"), "\(run.stderr)")
+        } catch is USBReplaySkipped {}
+    }
+
+    @Test("unplugged mid-stream (-ESHUTDOWN): every delivered frame kept, disconnect reported, reconnect attempted, clean stop")
+    func unplug() throws {
+        let expected = try Fixtures.json("usb/session.json", as: Expected.self)
+        do {
+            let run = try run(capture: Fixtures.url("usb/unplug.pcap").path,
+                              arguments: ["stream", "--device", "cyton", "--emit", "samples", "--format", "csv"],
+                              stopWhen: "device reconnecting")
+            #expect(run.stderr.contains("eeg: device disconnected"))
+            #expect(run.stderr.contains("eeg: device reconnecting"))
+            #expect(run.stderr.contains("stopped (stopRequested)"), "\(run.stderr)")
+            #expect(run.status == 0)
+            try checkFrames(run.stdout, count: expected.unplug_frames, expected: expected)
+        } catch is USBReplaySkipped {}
+    }
+}
+
+struct USBReplaySkipped: Error {}
