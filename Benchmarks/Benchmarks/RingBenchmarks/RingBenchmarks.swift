@@ -1,5 +1,7 @@
 import Benchmark
 import EEGCore
+import EEGDevices
+import Workloads
 
 /// Ring push+pop of 8-channel frames, one at a time and in batches of 64: throughput and
 /// allocations. Thresholds/ commits zero mallocs per run after warm-up.
@@ -29,6 +31,29 @@ let benchmarks: @Sendable () -> Void = {
                 producer.push(UnsafeBufferPointer(input), firstSampleIndex: index)
                 blackHole(consumer.pop(into: output, sampleIndices: indices))
                 index += Int64(batch)
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+
+    // The device thread's work per USB packet: decode Cyton bytes, push frames.
+    Benchmark("cyton-decode-push-62-bytes", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let workload = CytonDecodeWorkload(packets: 10_000)
+        let (producer, consumer) = try! FrameRing.create(channels: 8, capacity: 4096)
+        var decoder = CytonDecoder()
+        let out = UnsafeMutableBufferPointer<Float>.allocate(capacity: 8 * 4096)
+        let indices = UnsafeMutableBufferPointer<Int64>.allocate(capacity: 4096)
+        defer { out.deallocate(); indices.deallocate() }
+        workload.bytes.withUnsafeBytes { all in
+            var offset = 0
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                if offset + 62 > all.count { offset = 0 }
+                decoder.decode(UnsafeRawBufferPointer(rebasing: all[offset..<(offset + 62)])) { event in
+                    if case .frame(let index, let samples, _) = event { producer.push(frame: samples, sampleIndex: index) }
+                }
+                offset += 62
+                if producer.freeFrameCount < 64 { blackHole(consumer.pop(into: out, sampleIndices: indices)) }
             }
             benchmark.stopMeasurement()
         }

@@ -75,3 +75,14 @@ for row in rows {
     print(row.name.padding(toLength: 52, withPad: " ", startingAt: 0),
           format(s) + "/s", format(c) + "/s", String(format: "%9.2fx", s / c))
 }
+
+// EEGKit alone: the device thread's cost (decode → ring) per second of streamed data.
+let decode = CytonDecodeWorkload(packets: quick ? 200_000 : 1_000_000)
+var bestDecode = Double.infinity
+for _ in 0..<repeats { bestDecode = min(bestDecode, seconds { decode.run() }.0) }
+let megabytes = Double(decode.bytes.count) / 1e6
+let perStreamSecond = bestDecode / (Double(decode.packets) / 250)  // seconds of CPU per second of a 250 Hz Cyton stream
+print("")
+print("Cyton decoder → ring (EEGKit alone, best of \(repeats))")
+print(String(format: "  %.0f MB/s of Cyton bytes (%.1f M packets/s); %.2f µs of CPU per second of 8-ch 250 Hz stream (%.5f %% of a core)",
+             megabytes / bestDecode, Double(decode.packets) / bestDecode / 1e6, perStreamSecond * 1e6, perStreamSecond * 100))
