@@ -28,7 +28,8 @@ let package = Package(
         .target(name: "EEGCore"),
         .target(name: "EEGDSP", dependencies: ["EEGCore", "CFFTW"]),
         .target(name: "EEGDevices", dependencies: ["EEGCore", "CLibUSB"]),
-        .target(name: "EEGKit", dependencies: ["EEGCore", "EEGDSP", "EEGDevices"]),
+        .target(name: "EEGFormats", dependencies: ["EEGCore"]),
+        .target(name: "EEGKit", dependencies: ["EEGCore", "EEGDSP", "EEGDevices", "EEGFormats"]),
         .executableTarget(
             name: "eeg",
             dependencies: [
@@ -39,6 +40,7 @@ let package = Package(
         .testTarget(name: "EEGCoreTests", dependencies: ["EEGCore"]),
         .testTarget(name: "EEGDSPTests", dependencies: ["EEGDSP"]),
         .testTarget(name: "EEGDevicesTests", dependencies: ["EEGDevices", "EEGDSP"]),
+        .testTarget(name: "EEGFormatsTests", dependencies: ["EEGFormats"]),
         .testTarget(name: "EEGKitTests", dependencies: ["EEGKit"]),
     ]
 )

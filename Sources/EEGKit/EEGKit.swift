@@ -3,3 +3,4 @@
 @_exported import EEGCore
 @_exported import EEGDSP
 @_exported import EEGDevices
+@_exported import EEGFormats
