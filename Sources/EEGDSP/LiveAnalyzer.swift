@@ -205,6 +205,17 @@ public final class LiveAnalyzer {
         ingest(frames.second.samples, frames.second.sampleIndices, frames.second.droppedBefore, onUpdate)
     }
 
+    /// Analyses frames with their device sample indices and ring drop counts (from a
+    /// ring, or a copy of ring frames such as a recorder's stored values). Gaps in the
+    /// indices restart the window, as in ``drain(_:onUpdate:)``.
+    public func analyze(
+        samples: UnsafeBufferPointer<Float>, sampleIndices: UnsafeBufferPointer<Int64>,
+        droppedBefore: UnsafeBufferPointer<UInt32>, onUpdate: (LiveAnalysis) -> Void
+    ) {
+        precondition(samples.count == sampleIndices.count * channels && droppedBefore.count == sampleIndices.count, "mismatched buffers")
+        ingest(samples, sampleIndices, droppedBefore, onUpdate)
+    }
+
     /// Analyses frames handed over directly (replay, tests): `samples` holds whole
     /// interleaved frames whose sample indices start at `firstSampleIndex` and increase by
     /// one.

@@ -33,6 +33,9 @@ public final class EDFWriter {
     private let digital: UnsafeMutablePointer<Int32>   // framesPerRecord × channels, channel-major
     private var filled = 0
     private var pending: [[UInt8]] = []
+    /// Bytes of annotation space used in the last record written (to add late
+    /// annotations to it at close).
+    private var lastRecordTALBytes = 0
     private let annotationBytes: Int
     private var closed = false
 
@@ -58,7 +61,15 @@ public final class EDFWriter {
         var annotations = EDFSignal(label: flavor.annotationLabel, physicalMinimum: -1, physicalMaximum: 1,
                                     digitalMinimum: -flavor.digitalLimit - 1, digitalMaximum: flavor.digitalLimit, samplesPerRecord: annotationSamples)
         annotations.physicalDimension = ""
-        var header = EDFHeader(flavor: flavor, start: start, signals: channels + [annotations])
+        // Physical limits as the header's 8 characters will state them, so values
+        // quantised here dequantise identically in any reader of the file.
+        let stated = channels.map { signal -> EDFSignal in
+            var s = signal
+            s.physicalMinimum = Double(formatNumber(s.physicalMinimum, width: 8)) ?? s.physicalMinimum
+            s.physicalMaximum = Double(formatNumber(s.physicalMaximum, width: 8)) ?? s.physicalMaximum
+            return s
+        }
+        var header = EDFHeader(flavor: flavor, start: start, signals: stated + [annotations])
         header.patient = patient
         let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
         header.recording = recording ?? String(format: "Startdate %02d-%@-%04d X X EEGKit", start.day ?? 1, months[(start.month ?? 1) - 1], start.year ?? 2000)
@@ -168,6 +179,7 @@ public final class EDFWriter {
             pending.removeFirst()
         }
         for i in 0..<annotationBytes { out.storeBytes(of: i < tal.count ? tal[i] : 0, toByteOffset: offset + i, as: UInt8.self) }
+        lastRecordTALBytes = tal.count
         let start = header.headerBytes + recordsWritten * header.recordBytes
         try writeAll(UnsafeRawBufferPointer(recordBuffer), at: start)
         try sync()
@@ -191,11 +203,30 @@ public final class EDFWriter {
             filled = framesPerRecord
             try writeRecord()
         }
-        while !pending.isEmpty {
-            // Annotations that did not fit get records of their own (flat zero signal,
-            // annotated), so none is lost.
-            for c in 0..<channelCount { digital.advanced(by: c * framesPerRecord).update(repeating: 0, count: framesPerRecord) }
-            try writeRecord()
+        if recordsWritten > 0 {
+            // Late annotations go into the spare annotation space of the last record.
+            var extra: [UInt8] = []
+            while let next = pending.first, lastRecordTALBytes + extra.count + next.count <= annotationBytes {
+                extra += next
+                pending.removeFirst()
+            }
+            if !extra.isEmpty {
+                let channelBytes = channelCount * framesPerRecord * header.flavor.bytesPerSample
+                let at = header.headerBytes + (recordsWritten - 1) * header.recordBytes + channelBytes + lastRecordTALBytes
+                try writeAll(extra, at: at)
+                lastRecordTALBytes += extra.count
+            }
+        }
+        if !pending.isEmpty {
+            // Annotations that still do not fit get records of their own, marked as
+            // padding so no reader mistakes them for signal.
+            annotate(Annotation(onset: duration, duration: header.recordDuration * Double((pending.count + 3) / 4),
+                                text: "EEGKit: recording ended; the rest of this record is padding, not data"))
+            let zero = channels(zeroValue: 0)
+            while !pending.isEmpty {
+                for c in 0..<channelCount { (digital + c * framesPerRecord).update(repeating: zero[c], count: framesPerRecord) }
+                try writeRecord()
+            }
         }
         header.recordCount = recordsWritten
         var countField = Array("\(recordsWritten)".utf8)

@@ -6,6 +6,8 @@ public enum StreamEmit: String, Sendable, CaseIterable {
     case samples
     /// One line per analyzer update (every hop): ratios, scores, band powers, quality.
     case metrics
+    /// Nothing on standard output (`eeg record` shows progress instead).
+    case none
 }
 
 public enum StreamFormat: String, Sendable, CaseIterable {
@@ -31,6 +33,8 @@ public struct StreamLineFormatter: Sendable {
         switch emit {
         case .samples:
             return (["sample"] + labels.map(csvField)).joined(separator: ",")
+        case .none:
+            return nil
         case .metrics:
             var columns = ["time_s", "sample", "engagement", "theta_beta", "relaxation", "workload",
                            "attention", "relaxation_score", "workload_score", "calibration", "dropped"]

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How a stream runs.
 public struct StreamOptions: Sendable {
@@ -11,6 +12,8 @@ public struct StreamOptions: Sendable {
     public var calibrationSeconds = 60.0
     public var notchFrequency: Double?
     public var bands: BandSet = .standard
+    /// Record to EDF+/BDF+ as well.
+    public var recording: RecordingOptions?
 
     public init() {}
 }
@@ -20,21 +23,44 @@ public struct StreamSummary: Sendable, Equatable {
     public var frames: Int64 = 0
     public var lines = 0
     public var droppedFrames = 0
+    public var recordedSeconds = 0.0
+    public var clippedSamples = 0
     public var endedBy: Ending = .limit
 
     public enum Ending: String, Sendable { case limit, stopRequested, deviceEnded, outputClosed }
 }
 
-/// Streams a device through the ring buffer (and the live analyzer for metrics) to lines
-/// of output: the one pipeline `eeg stream` uses.
+/// Progress for a person watching (`eeg record` on a terminal).
+public struct StreamProgress: Sendable {
+    public var deviceSeconds: Double
+    public var frames: Int64
+    public var droppedFrames: Int
+    public var recordedBytes: Int?
+    public var deviceState: DeviceState
+}
+
+/// Markers a user adds while streaming (typed lines, keys): thread-safe, drained by the
+/// session loop into the recording.
+public final class MarkerQueue: Sendable {
+    private let queue = Mutex<[String]>([])
+    public init() {}
+    public func add(_ text: String) { queue.withLock { $0.append(text) } }
+    func drain() -> [String] { queue.withLock { let all = $0; $0.removeAll(); return all } }
+}
+
+/// Streams a device through the ring buffer to lines of output, a recording, or both:
+/// the one pipeline `eeg stream`, `eeg record` and `eeg replay` use.
 ///
 /// The device pushes from its own thread; this object reads on the caller's thread,
-/// sleeping while the ring is empty. `stop` on the device always runs, whatever ends the
-/// stream.
+/// sleeping while the ring is empty, and is the only one to touch the file. Each batch is
+/// copied once into preallocated scratch, where the recorder replaces values by the ones
+/// the file stores; lines and the live analyzer read that copy, so replaying the file
+/// gives the same metrics. `stop` on the device always runs, whatever ends the stream.
 public final class StreamSession {
     public let device: any EEGDevice
     public let options: StreamOptions
     public let formatter: StreamLineFormatter
+    public let markers = MarkerQueue()
 
     public init(device: any EEGDevice, options: StreamOptions) {
         self.device = device
@@ -43,36 +69,49 @@ public final class StreamSession {
     }
 
     /// Runs until the frame limit, the device ends, `stopRequested()` returns true, or
-    /// `write` throws (output closed). `status` receives one-line device messages
-    /// (state changes, gaps) for standard error.
+    /// `write` throws ``OutputClosed``. `status` receives one-line device messages for
+    /// standard error; `progress` is called about twice a second.
     public func run(
         write: (String) throws -> Void, flush: () throws -> Void = {},
-        status: (String) -> Void, stopRequested: () -> Bool
+        status: (String) -> Void, progress: (StreamProgress) -> Void = { _ in },
+        stopRequested: () -> Bool
     ) throws -> StreamSummary {
+        let channels = device.channelCount
         let capacity = max(1024, Int(device.sampleRate * 8))
-        let (producer, consumer) = try FrameRing.create(channels: device.channelCount, capacity: capacity)
+        let (producer, consumer) = try FrameRing.create(channels: channels, capacity: capacity)
         let events = DeviceEvents()
         var analyzer: LiveAnalyzer?
         if options.emit == .metrics {
-            var configuration = LiveAnalyzerConfiguration(sampleRate: device.sampleRate, channelCount: device.channelCount)
+            var configuration = LiveAnalyzerConfiguration(sampleRate: device.sampleRate, channelCount: channels)
             configuration.calibrationSeconds = options.calibrationSeconds
             configuration.notchFrequency = options.notchFrequency
             configuration.bands = options.bands
             configuration.quality.fullScale = device.fullScale
             analyzer = try LiveAnalyzer(configuration)
         }
+        let recorder = try options.recording.map { try Recorder(options: $0, device: device) }
         var summary = StreamSummary()
         if let header = formatter.header(for: options.emit) {
             try write(header)
             summary.lines += 1
         }
 
+        // Scratch for one ring's worth of frames, allocated once.
+        let ringCapacity = consumer.capacity
+        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: ringCapacity * channels)
+        let indices = UnsafeMutableBufferPointer<Int64>.allocate(capacity: ringCapacity)
+        let drops = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: ringCapacity)
+        defer { samples.deallocate(); indices.deallocate(); drops.deallocate() }
+
         try device.start(into: producer, events: events)
-        defer { device.stop() }
+        var deviceStopped = false
+        defer { if !deviceStopped { device.stop() } }
 
         var firstIndex: Int64?
         var done = false
-        var interrupted = false  // report "streaming" only when it resumes after a disconnect
+        var interrupted = false
+        var lastProgress = ContinuousClock.now
+        var lastIndex: Int64 = -1
         do {
             while !done {
                 if stopRequested() {
@@ -83,85 +122,97 @@ public final class StreamSession {
                 for event in events.drain() {
                     switch event {
                     case .state(let state) where state == .disconnected || state == .reconnecting:
+                        if !interrupted { recorder?.annotate("Device disconnected") }
                         interrupted = true
                         status("device \(state.rawValue)")
                     case .state(.streaming) where interrupted:
                         interrupted = false
+                        recorder?.annotate("Device reconnected")
                         status("device streaming again")
                     case .gap(let frames, let before):
                         status("lost \(frames) frame\(frames == 1 ? "" : "s") before sample \(before)")
-                        summary.droppedFrames += frames
-                        if options.emit == .samples, let line = formatter.gapLine(frames: frames, beforeSampleIndex: before) {
-                            try write(line)
-                            summary.lines += 1
-                        }
                     case .skippedBytes(let bytes):
                         status("skipped \(bytes) bytes of garbage while resynchronising")
                     case .failed(let message):
+                        recorder?.annotate("Device failed: \(message)")
                         status("device failed: \(message)")
                     default:
                         break
                     }
                 }
-                var lines: [String] = []
-                var ringDrops = 0
-                consumer.read(upTo: consumer.capacity) { frames in
-                    // Trim to the frame limit (device time), then hand on.
-                    var keep = frames.frameCount
-                    let base = firstIndex ?? frames.first.sampleIndices.first ?? 0
-                    if firstIndex == nil, frames.frameCount > 0 { firstIndex = base }
-                    if let limit = options.frameLimit {
-                        keep = 0
-                        for span in [frames.first, frames.second] {
-                            for i in 0..<span.frameCount where span.sampleIndices[i] < base + limit { keep += 1 }
-                        }
-                        if keep < frames.frameCount { done = true }
-                    }
-                    var seen = 0
+                for marker in markers.drain() {
+                    recorder?.annotate("Marker: \(marker)")
+                    status("marker at \(String(format: "%.2f", recorder?.duration ?? 0)) s: \(marker)")
+                }
+
+                // Copy what is there, up to the frame limit in device time.
+                var count = 0
+                consumer.read(upTo: ringCapacity) { frames in
+                    if firstIndex == nil, frames.frameCount > 0 { firstIndex = frames.first.sampleIndices[0] }
+                    let base = firstIndex ?? 0
                     for span in [frames.first, frames.second] {
-                        for i in 0..<span.frameCount where seen < keep {
-                            seen += 1
-                            ringDrops += Int(span.droppedBefore[i])
-                            if options.emit == .samples {
-                                if span.droppedBefore[i] > 0, let line = formatter.gapLine(frames: Int(span.droppedBefore[i]), beforeSampleIndex: span.sampleIndices[i]) {
-                                    lines.append(line)
-                                }
-                                let samples = UnsafeBufferPointer(rebasing: span.samples[(i * frames.channelCount)..<((i + 1) * frames.channelCount)])
-                                lines.append(formatter.sampleLine(index: span.sampleIndices[i], samples: samples))
-                            }
+                        for i in 0..<span.frameCount {
+                            if let limit = options.frameLimit, span.sampleIndices[i] >= base + limit { done = true; continue }
+                            (samples.baseAddress! + count * channels).update(from: span.samples.baseAddress! + i * channels, count: channels)
+                            indices[count] = span.sampleIndices[i]
+                            drops[count] = span.droppedBefore[i]
+                            count += 1
                         }
                     }
-                    if let analyzer {
-                        let first = frames.prefix(keep)
-                        analyzer.analyze(first) { update in lines.append(formatter.metricsLine(update)) }
+                }
+                if count > 0 {
+                    let batchSamples = UnsafeMutableBufferPointer(rebasing: samples[0..<(count * channels)])
+                    let batchIndices = UnsafeBufferPointer(rebasing: indices[0..<count])
+                    let batchDrops = UnsafeBufferPointer(rebasing: drops[0..<count])
+                    try recorder?.store(batchSamples, indices: batchIndices, droppedBefore: batchDrops)
+                    var lines: [String] = []
+                    var ringDrops = 0
+                    for i in 0..<count {
+                        ringDrops += Int(batchDrops[i])
+                        guard options.emit == .samples else { continue }
+                        if batchDrops[i] > 0, let line = formatter.gapLine(frames: Int(batchDrops[i]), beforeSampleIndex: batchIndices[i]) { lines.append(line) }
+                        lines.append(formatter.sampleLine(index: batchIndices[i], samples: UnsafeBufferPointer(rebasing: batchSamples[(i * channels)..<((i + 1) * channels)])))
                     }
-                    summary.frames += Int64(keep)
-                    if let limit = options.frameLimit, let last = lastIndex(frames, keep), last >= base + limit - 1 { done = true }
+                    analyzer?.analyze(samples: UnsafeBufferPointer(batchSamples), sampleIndices: batchIndices, droppedBefore: batchDrops) { update in
+                        lines.append(formatter.metricsLine(update))
+                    }
+                    if ringDrops > 0 {
+                        status("the ring buffer was full: \(ringDrops) frames dropped (output or disk too slow?)")
+                        summary.droppedFrames += ringDrops
+                    }
+                    summary.frames += Int64(count)
+                    lastIndex = batchIndices[count - 1]
+                    if let limit = options.frameLimit, let first = firstIndex, lastIndex >= first + limit - 1 { done = true }
+                    for line in lines { try write(line) }
+                    summary.lines += lines.count
+                    try flush()
                 }
-                if ringDrops > 0 {
-                    status("the ring buffer was full: \(ringDrops) frames dropped (output too slow?)")
-                    summary.droppedFrames += ringDrops
+                if ContinuousClock.now - lastProgress > .milliseconds(500) {
+                    lastProgress = ContinuousClock.now
+                    progress(StreamProgress(deviceSeconds: Double(lastIndex - (firstIndex ?? 0) + 1) / device.sampleRate, frames: summary.frames,
+                                            droppedFrames: summary.droppedFrames + (recorder?.gapFrames ?? 0),
+                                            recordedBytes: recorder.map { $0.writer.header.headerBytes + $0.writer.recordsWritten * $0.writer.header.recordBytes },
+                                            deviceState: device.state))
                 }
-                for line in lines { try write(line) }
-                summary.lines += lines.count
-                try flush()
                 if done { summary.endedBy = .limit }
                 if wait == .finished && consumer.availableFrameCount == 0 {
                     summary.endedBy = .deviceEnded
                     break
                 }
             }
-        } catch let error as OutputClosed {
-            _ = error
+        } catch is OutputClosed {
             summary.endedBy = .outputClosed
         }
+        // Stop the device before closing the file, so nothing arrives after "Recording ends".
+        device.stop()
+        deviceStopped = true
+        if let recorder {
+            try recorder.close()
+            summary.recordedSeconds = recorder.duration
+            summary.clippedSamples = recorder.writer.clippedSamples
+            summary.droppedFrames = max(summary.droppedFrames, recorder.gapFrames)
+        }
         return summary
-    }
-
-    private func lastIndex(_ frames: FrameRing.ReadableFrames, _ keep: Int) -> Int64? {
-        guard keep > 0 else { return nil }
-        let firstCount = frames.first.frameCount
-        return keep <= firstCount ? frames.first.sampleIndices[keep - 1] : frames.second.sampleIndices[keep - firstCount - 1]
     }
 }
 

@@ -25,12 +25,12 @@ struct Bandpower: ParsableCommand {
             """
     )
 
-    enum InputFormat: String, ExpressibleByArgument, CaseIterable { case raw, csv }
+    enum InputFormat: String, ExpressibleByArgument, CaseIterable { case raw, csv, edf }
 
     @Option(help: ArgumentHelp("File to read; absent or '-' reads standard input.", valueName: "file"))
     var input: String?
 
-    @Option(name: .customLong("input-format"), help: "raw (float32 frames) or csv; default: csv for *.csv files, raw otherwise.")
+    @Option(name: .customLong("input-format"), help: "raw (float32 frames), csv or edf (EDF/BDF); default from the file's extension, raw otherwise.")
     var inputFormat: InputFormat?
 
     @Option(help: ArgumentHelp("Sample rate in Hz (required).", valueName: "hz"))
@@ -64,16 +64,29 @@ struct Bandpower: ParsableCommand {
     var format: OutputFormat?
 
     var resolvedInputFormat: InputFormat {
-        inputFormat ?? ((input?.lowercased().hasSuffix(".csv") ?? false) ? .csv : .raw)
+        if let inputFormat { return inputFormat }
+        let lower = input?.lowercased() ?? ""
+        if lower.hasSuffix(".csv") { return .csv }
+        if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") { return .edf }
+        return .raw
     }
 
     func validate() throws {
+        if resolvedInputFormat == .edf {
+            if rate != nil || channels != nil { throw ValidationError("an EDF/BDF file states its own rate and channels: drop --rate/--channels") }
+            if input == nil || input == "-" { throw ValidationError("EDF/BDF input must be a file (--input FILE), not standard input") }
+            return try validateSpectrum(rate: nil)
+        }
         guard let rate else { throw ValidationError("--rate is required: the sample rate in Hz, e.g. --rate 250") }
         guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number of Hz, got \(rate)") }
         if resolvedInputFormat == .raw && channels == nil {
             throw ValidationError("--channels is required for raw float32 input (how many samples make one frame)")
         }
         if let channels, channels < 1 { throw ValidationError("--channels must be at least 1, got \(channels)") }
+        try validateSpectrum(rate: rate)
+    }
+
+    func validateSpectrum(rate: Double?) throws {
         if nperseg != nil && windowSeconds != nil { throw ValidationError("give --nperseg or --window-seconds, not both") }
         if let nperseg, nperseg < 2 { throw ValidationError("--nperseg must be at least 2 samples, got \(nperseg)") }
         if let epoch, epoch.value <= 0 { throw ValidationError("--epoch must be a positive duration") }
@@ -83,7 +96,7 @@ struct Bandpower: ParsableCommand {
         if let labels, let channels, labelList(labels).count != channels {
             throw ValidationError("--labels has \(labelList(labels).count) labels but --channels is \(channels)")
         }
-        _ = try overlapSamples(segmentLength: segmentLength(rate: rate))
+        if let rate { _ = try overlapSamples(segmentLength: segmentLength(rate: rate)) }
     }
 
     func labelList(_ text: String) -> [String] {
@@ -111,12 +124,19 @@ struct Bandpower: ParsableCommand {
 
     func run() throws {
         do {
-            let rate = self.rate!
-            let (handle, name) = try openInput(input)
             var reader: any FrameReader
+            var rate = self.rate ?? 0
             switch resolvedInputFormat {
-            case .raw: reader = RawFloat32Reader(handle: handle, name: name, channelCount: channels!)
-            case .csv: reader = try CSVFrameReader(handle: handle, name: name, declaredChannels: channels)
+            case .raw:
+                let (handle, name) = try openInput(input)
+                reader = RawFloat32Reader(handle: handle, name: name, channelCount: channels!)
+            case .csv:
+                let (handle, name) = try openInput(input)
+                reader = try CSVFrameReader(handle: handle, name: name, declaredChannels: channels)
+            case .edf:
+                let edf = try EDFFrameReader(path: input!)
+                rate = edf.reader.sampleRate
+                reader = edf
             }
             var options = BandpowerOptions(sampleRate: rate, channelCount: reader.channelCount)
             options.labels = labels.map(labelList) ?? reader.labels

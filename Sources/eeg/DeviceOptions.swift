@@ -39,7 +39,11 @@ struct DeviceOptions: ParsableArguments {
     @Option(name: .customLong("sim-rate"), help: ArgumentHelp("Simulated headset: sample rate.", valueName: "hz"))
     var simRate: Double = 250
 
+    @Option(name: .customLong("sim-speed"), help: ArgumentHelp("Simulated headset: 1 for real time, 2, 10, … or max.", valueName: "speed"))
+    var simSpeed: Speed = Speed(value: 1)
+
     func validate() throws {
+        if device != .sim && simSpeed.value != 1 { throw ValidationError("--sim-speed is for the simulated headset") }
         if device == .sim && (port != nil || daisy) {
             throw ValidationError("--port and --daisy are for --device cyton, not the simulated headset")
         }
@@ -50,7 +54,7 @@ struct DeviceOptions: ParsableArguments {
     func makeDevice() throws -> any EEGDevice {
         switch device {
         case .sim:
-            return try SimulatedHeadset(channelCount: simChannels, sampleRate: simRate, seed: seed)
+            return try SimulatedHeadset(channelCount: simChannels, sampleRate: simRate, seed: seed, speed: simSpeed.value)
         case .cyton(let serial):
             var configuration = CytonDriver.Configuration()
             configuration.daisy = daisy
@@ -113,4 +117,35 @@ final class LineOutput {
 
 func printStatus(_ message: String) {
     FileHandle.standardError.write(Data("eeg: \(message)\n".utf8))
+}
+
+/// A playback speed: a positive number (1 = real time) or `max`.
+struct Speed: ExpressibleByArgument, Sendable {
+    let value: Double
+    init(value: Double) { self.value = value }
+    init?(argument: String) {
+        if argument.lowercased() == "max" { value = .infinity; return }
+        guard let v = Double(argument.lowercased().replacingOccurrences(of: "x", with: "")), v > 0, v.isFinite else { return nil }
+        value = v
+    }
+}
+
+/// Shows what a recording is doing, on one line of standard error, when it is a terminal.
+final class ProgressLine {
+    let enabled = isatty(STDERR_FILENO) == 1
+    private var shown = false
+
+    func show(_ p: StreamProgress, file: String?) {
+        guard enabled else { return }
+        let seconds = Int(p.deviceSeconds)
+        var line = String(format: "\r\u{1B}[2K%@ %02d:%02d  %lld samples  %d lost", p.deviceState == .streaming ? "●" : "○", seconds / 60, seconds % 60, p.frames, p.droppedFrames)
+        if let bytes = p.recordedBytes, let file { line += "  \(file) \(ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file))" }
+        if p.deviceState != .streaming { line += "  [\(p.deviceState.rawValue)]" }
+        FileHandle.standardError.write(Data(line.utf8))
+        shown = true
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
 }

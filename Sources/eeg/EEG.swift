@@ -6,15 +6,18 @@ struct EEG: ParsableCommand {
         commandName: "eeg",
         abstract: "Stream, record, replay and analyze EEG from brainwave headsets.",
         discussion: """
-            EEGKit computes band powers and attention metrics that match scipy, from \
-            raw samples today and from headsets as the device layer lands.
+            Streams from an OpenBCI Cyton or the built-in simulated headset, computes \
+            band powers and attention metrics that match scipy, records crash-safe \
+            BDF+/EDF+ and replays it through the same pipeline.
 
             Examples:
-              eeg bandpower --input session.f32 --rate 250 --channels 8
-              eeg bandpower --input-format csv --rate 250 < samples.csv
-              eeg bench
+              eeg stream --duration 30s                   # the simulated headset, live metrics
+              eeg record --device cyton --out s01.bdf     # record a Cyton
+              eeg replay s01.bdf --speed max > metrics.jsonl
+              eeg bandpower --input s01.bdf --epoch 4s
+              eeg devices
             """,
         version: "0.1.0",
-        subcommands: [Stream.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
+        subcommands: [Stream.self, Record.self, Replay.self, Info.self, Repair.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
     )
 }

@@ -46,6 +46,15 @@ func fail(_ command: String, _ error: any Error) -> ExitCode {
         default: status = .unavailable
         }
         message = e.description
+    case let e as EDFError:
+        switch e {
+        case .io(_, let operation, _) where operation.hasPrefix("opening"): status = .noInput
+        case .io: status = .ioError
+        case .exists, .invalidSpec: status = .usage
+        case .unsupported(_, let reason) where reason.contains("directory"): status = .noInput
+        default: status = .dataError
+        }
+        message = e.description
     case let e as RingBufferError:
         message = e.description
         status = .usage

@@ -1,0 +1,76 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What ``EDFRepair/repair(path:)`` found and did.
+public struct EDFRepairReport: Sendable, Equatable {
+    public let declaredRecords: Int
+    public let wholeRecords: Int
+    /// Bytes of a torn last record that were dropped.
+    public let tornBytes: Int
+    public let changed: Bool
+}
+
+/// Makes a file left by a crash whole: writes the true record count and drops a torn
+/// last record. Never touches a sample of a whole record. Atomic: the repaired file is
+/// written beside the original and renamed over it, so a failure leaves the original
+/// as it was.
+public enum EDFRepair {
+    public static func repair(path: String) throws(EDFError) -> EDFRepairReport {
+        let url = URL(fileURLWithPath: path)
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .io(path: path, operation: "opening", errno: errno == 0 ? ENOENT : errno)
+        }
+        defer { try? handle.close() }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let fixed = (try? handle.read(upToCount: 256)) ?? Data()
+        var headerSize = 256
+        if fixed.count == 256, let ns = Int(String(decoding: fixed[252..<256], as: UTF8.self).trimmingCharacters(in: .whitespaces)), ns > 0, ns <= 4096 {
+            headerSize = 256 * (ns + 1)
+        }
+        try? handle.seek(toOffset: 0)
+        let headerData = (try? handle.read(upToCount: headerSize)) ?? Data()
+        let header = try EDFHeader.parse(Array(headerData), path: path)
+        let dataBytes = max(0, size - header.headerBytes)
+        let whole = dataBytes / header.recordBytes
+        let torn = dataBytes % header.recordBytes
+        let report = EDFRepairReport(declaredRecords: header.recordCount, wholeRecords: whole, tornBytes: torn,
+                                     changed: header.recordCount != whole || torn > 0)
+        guard report.changed else { return report }
+
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).repair-\(getpid())").path
+        let out = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard out >= 0 else { throw .io(path: temporary, operation: "creating the repaired copy", errno: errno) }
+        var ok = false
+        defer {
+            Glibc.close(out)
+            if !ok { unlink(temporary) }
+        }
+        var fixedHeader = header
+        fixedHeader.recordCount = whole
+        func put(_ data: Data) throws(EDFError) {
+            let written = data.withUnsafeBytes { Glibc.write(out, $0.baseAddress, $0.count) }
+            guard written == data.count else { throw .io(path: temporary, operation: "writing the repaired copy", errno: errno) }
+        }
+        // The original header bytes with only the record count replaced: nothing else
+        // of another tool's header is rewritten.
+        var newHeader = Array(headerData)
+        var count = Array("\(whole)".utf8)
+        count += Array(repeating: UInt8(ascii: " "), count: 8 - count.count)
+        newHeader.replaceSubrange(EDFHeader.recordCountOffset..<(EDFHeader.recordCountOffset + 8), with: count)
+        try put(Data(newHeader))
+        try? handle.seek(toOffset: UInt64(header.headerBytes))
+        var remaining = whole * header.recordBytes
+        while remaining > 0 {
+            let chunk = (try? handle.read(upToCount: min(remaining, 1 << 20))) ?? Data()
+            guard !chunk.isEmpty else { throw .truncated(path: path, need: header.headerBytes + whole * header.recordBytes, have: header.headerBytes + whole * header.recordBytes - remaining, what: "the data records") }
+            try put(chunk)
+            remaining -= chunk.count
+        }
+        guard fsync(out) == 0 else { throw .io(path: temporary, operation: "flushing the repaired copy", errno: errno) }
+        guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "replacing the file with its repaired copy", errno: errno) }
+        ok = true
+        return report
+    }
+}

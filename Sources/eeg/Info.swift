@@ -1,0 +1,103 @@
+import ArgumentParser
+import EEGKit
+import Foundation
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Describe an EDF/EDF+/BDF/BDF+ file: header, channels, duration, annotations, problems.",
+        discussion: """
+            Examples:
+              eeg info session.bdf
+              eeg info other-lab.edf --json | jq .channels
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The file.", valueName: "file"))
+    var file: String
+
+    @Flag(help: "JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        do {
+            let reader = try EDFReader(path: file)
+            let h = reader.header
+            let annotations = try reader.allAnnotations()
+            let kind = (h.flavor == .bdf ? "BDF" : "EDF") + (h.isPlus ? (h.isDiscontinuous ? "+D" : "+C") : "")
+            let start = String(format: "%04d-%02d-%02d %02d:%02d:%02d", h.start.year ?? 0, h.start.month ?? 0, h.start.day ?? 0, h.start.hour ?? 0, h.start.minute ?? 0, h.start.second ?? 0)
+            let channels = reader.channelSignals.map { h.signals[$0] }
+            if json {
+                var out = "{\"file\": \(q(file)), \"format\": \(q(kind)), \"start\": \(q(start)), \"patient\": \(q(h.patient)), \"recording\": \(q(h.recording)), "
+                out += "\"records\": \(reader.recordCount), \"record_count_in_header\": \(h.recordCount), \"record_seconds\": \(h.recordDuration), "
+                out += "\"duration_s\": \(reader.duration), \"sample_rate\": \(reader.sampleRate), \"channels\": ["
+                out += channels.map { "{\"label\": \(q($0.label)), \"unit\": \(q($0.physicalDimension)), \"physical_min\": \($0.physicalMinimum), \"physical_max\": \($0.physicalMaximum), \"digital_min\": \($0.digitalMinimum), \"digital_max\": \($0.digitalMaximum), \"resolution\": \($0.gain)}" }.joined(separator: ", ")
+                out += "], \"annotations\": ["
+                out += annotations.map { "{\"onset_s\": \($0.onset), \"duration_s\": \($0.duration.map { "\($0)" } ?? "null"), \"text\": \(q($0.text))}" }.joined(separator: ", ")
+                out += "], \"problems\": [" + reader.problems.map(q).joined(separator: ", ") + "]}"
+                print(out)
+                return
+            }
+            print("\(file): \(kind), started \(start)")
+            print("  patient:   \(h.patient)")
+            print("  recording: \(h.recording)")
+            print(String(format: "  %d records of %g s = %.1f s (%@), %g Hz", reader.recordCount, h.recordDuration, reader.duration, formatDuration(reader.duration), reader.sampleRate))
+            print("  channels (\(channels.count)):")
+            for c in channels {
+                print("    \(c.label.padding(toLength: 16, withPad: " ", startingAt: 0)) \(c.physicalDimension.isEmpty ? "-" : c.physicalDimension)  \(c.physicalMinimum) … \(c.physicalMaximum)  (resolution \(String(format: "%.6g", c.gain)) \(c.physicalDimension))")
+            }
+            print("  annotations (\(annotations.count)):")
+            for a in annotations.prefix(50) {
+                print(String(format: "    %9.3f s  ", a.onset) + (a.duration.map { String(format: "(%.3f s) ", $0) } ?? "") + a.text)
+            }
+            if annotations.count > 50 { print("    … \(annotations.count - 50) more (--json lists all)") }
+            if reader.problems.isEmpty { print("  problems: none") } else {
+                print("  problems:")
+                for p in reader.problems { print("    - \(p)") }
+            }
+        } catch {
+            throw fail("info", error)
+        }
+    }
+
+    private func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+
+    private func formatDuration(_ s: Double) -> String {
+        let t = Int(s)
+        return String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60)
+    }
+}
+
+struct Repair: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a recording left by a crash whole: write its record count, drop a torn last record.",
+        discussion: """
+            Never changes a sample of a whole record. Atomic: the repaired file is \
+            written beside the original and renamed over it, so a failure leaves the \
+            original untouched.
+
+            Examples:
+              eeg repair session.bdf
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The file.", valueName: "file"))
+    var file: String
+
+    func run() throws {
+        do {
+            let report = try EDFRepair.repair(path: file)
+            guard report.changed else {
+                print("\(file): nothing to repair (\(report.wholeRecords) records, header agrees)")
+                return
+            }
+            var changes: [String] = []
+            if report.declaredRecords != report.wholeRecords {
+                changes.append("wrote the record count \(report.wholeRecords) (was \(report.declaredRecords))")
+            }
+            if report.tornBytes > 0 { changes.append("dropped a torn last record (\(report.tornBytes) bytes)") }
+            print("\(file): " + changes.joined(separator: "; "))
+        } catch {
+            throw fail("repair", error)
+        }
+    }
+}

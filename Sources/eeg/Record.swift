@@ -1,0 +1,124 @@
+import ArgumentParser
+import EEGKit
+import Foundation
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record a headset to BDF+ (24-bit) or EDF+ (16-bit), crash-safe.",
+        discussion: """
+            The format follows the extension: .bdf keeps a Cyton's 24-bit samples \
+            exactly; .edf stores 0.1 µV steps within ±3276.7 µV (values outside are \
+            clipped and counted). Each 1 s record is flushed to disk as it completes, so a \
+            crash loses at most the last second and 'eeg repair' makes the file whole. \
+            Gaps (lost samples, unplugged dongle) are written as annotated spans, never \
+            stitched; markers, disconnects and reconnects are annotations. Ctrl-C or \
+            SIGTERM stops cleanly and closes a valid file. Progress is shown on standard \
+            error when it is a terminal.
+
+            Examples:
+              eeg record --out session.bdf --duration 5m
+              eeg record --device cyton --out s01.bdf --patient S01 --recording "eyes open/closed"
+              eeg record --out s.bdf --markers-from-stdin        # type a line + Enter to mark
+              eeg record --out s.bdf --emit metrics > live.jsonl # and watch the metrics
+            """
+    )
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    @Option(help: ArgumentHelp("The file to write: .bdf or .edf.", valueName: "file"))
+    var out: String
+
+    @Flag(help: "Overwrite the file if it exists.")
+    var force = false
+
+    @Option(help: ArgumentHelp("Stop after this much device time, e.g. 60s, 5m.", valueName: "duration"))
+    var duration: Seconds?
+
+    @Option(help: "Stop after this many frames.")
+    var samples: Int64?
+
+    @Option(help: "Patient field of the file (a code or name; stored without spaces).")
+    var patient: String?
+
+    @Option(help: "Recording description (the equipment subfield of the file's recording field).")
+    var recording: String?
+
+    @Flag(name: .customLong("markers-from-stdin"), help: "Each line on standard input becomes a marker annotation at the time it arrives.")
+    var markersFromStdin = false
+
+    @Option(help: "Also write to standard output: none, samples or metrics.")
+    var emit: StreamEmit = .none
+
+    @Option(help: "jsonl or csv, for --emit.")
+    var format: StreamFormat = .jsonl
+
+    @Option(help: ArgumentHelp("Notch out mains hum before analysis (--emit metrics): 50 or 60 Hz.", valueName: "hz"))
+    var notch: Double?
+
+    @Option(name: .customLong("calibration-seconds"), help: "Seconds of signal that calibrate the 0–100 scores (--emit metrics).")
+    var calibrationSeconds: Double = 60
+
+    func validate() throws {
+        let lower = out.lowercased()
+        guard lower.hasSuffix(".bdf") || lower.hasSuffix(".edf") else {
+            throw ValidationError("--out must end in .bdf (24-bit, lossless for the Cyton) or .edf (16-bit), got '\(out)'")
+        }
+        if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
+        if let duration, duration.value <= 0 { throw ValidationError("--duration must be positive") }
+        if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
+        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
+        if !force && FileManager.default.fileExists(atPath: out) {
+            throw ValidationError("\(out) already exists; use --force to overwrite it")
+        }
+        var isDirectory: ObjCBool = false
+        let parent = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            throw ValidationError("the folder \(parent) does not exist")
+        }
+    }
+
+    func run() throws {
+        let stop = StopSignal()
+        let output = LineOutput()
+        let progress = ProgressLine()
+        do {
+            let device = try deviceOptions.makeDevice()
+            var options = StreamOptions()
+            options.emit = emit
+            options.format = format
+            options.notchFrequency = notch
+            options.calibrationSeconds = calibrationSeconds
+            var recordingOptions = RecordingOptions(path: out)
+            recordingOptions.overwrite = force
+            recordingOptions.patient = patient
+            recordingOptions.recording = recording
+            options.recording = recordingOptions
+            if let samples { options.frameLimit = samples }
+            if let duration { options.frameLimit = Int64((duration.value * device.sampleRate).rounded()) }
+            let session = StreamSession(device: device, options: options)
+            if markersFromStdin {
+                let markers = session.markers
+                let reader = Thread {
+                    while let line = readLine() {
+                        let text = line.trimmingCharacters(in: .whitespaces)
+                        markers.add(text.isEmpty ? "marker" : text)
+                    }
+                }
+                reader.start()
+            }
+            printStatus("recording \(device.name) to \(out); Ctrl-C to stop")
+            let summary = try session.run(
+                write: { output.write($0) }, flush: { try output.flush() }, status: printStatus,
+                progress: { progress.show($0, file: out) }, stopRequested: { stop.isRequested })
+            try? output.flush()
+            progress.finish()
+            var message = String(format: "wrote %.2f s to %@", summary.recordedSeconds, out)
+            if summary.droppedFrames > 0 { message += "; \(summary.droppedFrames) samples lost (annotated in the file)" }
+            if summary.clippedSamples > 0 { message += "; \(summary.clippedSamples) samples clipped to the EDF range (use .bdf)" }
+            printStatus(message)
+        } catch {
+            progress.finish()
+            throw fail("record", error)
+        }
+    }
+}
