@@ -8,7 +8,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libfftw3-dev libusb-1.0-0-dev umockdev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup build demo test test-unit test-tsan bench bench-build clean
+.PHONY: all setup python-deps build demo test test-unit test-tsan bench bench-build clean
 
 all: build
 
@@ -20,6 +20,22 @@ setup:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+# The EDF readers other labs use, for the interop tests (files EEGKit writes must read
+# the same in them).
+PYTHON ?= python3
+python-deps:
+	@$(PYTHON) -c "import pyedflib, edfio" 2>/dev/null || { \
+		echo "== installing pyedflib and edfio (pip)"; \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyedflib edfio; }
+
+# The EDF readers other labs use, for the interop tests (files EEGKit writes must read
+# the same in them).
+PYTHON ?= python3
+python-deps:
+	@$(PYTHON) -c "import pyedflib, edfio" 2>/dev/null || { \
+		echo "== installing pyedflib and edfio (pip)"; \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyedflib edfio; }
 
 build: setup
 	$(SWIFT) build -c release --product eeg
@@ -36,7 +52,7 @@ demo: build
 
 # Every test: the unit and integration tests, then the concurrency tests again under
 # ThreadSanitizer.
-test: setup test-unit test-tsan
+test: setup python-deps test-unit test-tsan
 
 test-unit:
 	$(SWIFT) test
