@@ -29,14 +29,6 @@ python-deps:
 		echo "== installing pyedflib and edfio (pip)"; \
 		$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyedflib edfio; }
 
-# The EDF readers other labs use, for the interop tests (files EEGKit writes must read
-# the same in them).
-PYTHON ?= python3
-python-deps:
-	@$(PYTHON) -c "import pyedflib, edfio" 2>/dev/null || { \
-		echo "== installing pyedflib and edfio (pip)"; \
-		$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyedflib edfio; }
-
 build: setup
 	$(SWIFT) build -c release --product eeg
 
