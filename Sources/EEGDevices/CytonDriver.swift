@@ -64,6 +64,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     private var events: DeviceEvents?
     private var ended: DeviceError?
 
+    /// Saves every byte received while streaming (see ``RawCapture``); set before `start`.
+    public var rawCapture: RawCapture?
+
     public init(name: String, configuration: Configuration = .init(), opener: @escaping Opener) {
         self.name = name
         self.configuration = configuration
@@ -169,6 +172,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     /// On the transport's receive thread.
     private func decode(_ bytes: UnsafeRawBufferPointer) {
         guard let producer else { return }
+        rawCapture?.append(bytes)
         let offset = indexOffset
         decoder.decode(bytes) { event in
             switch event {
@@ -255,6 +259,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
                 transport.close()
             }
             transport = nil
+            rawCapture?.close()
             producer?.finish()
             enter(.closed)
         }

@@ -20,6 +20,7 @@ struct Record: ParsableCommand {
               eeg record --device cyton --out s01.bdf --patient S01 --recording "eyes open/closed"
               eeg record --out s.bdf --markers-from-stdin        # type a line + Enter to mark
               eeg record --out s.bdf --emit metrics > live.jsonl # and watch the metrics
+              eeg record --device cyton --out s.bdf --raw-capture s.raw
             """
     )
 
@@ -46,6 +47,9 @@ struct Record: ParsableCommand {
     @Flag(name: .customLong("markers-from-stdin"), help: "Each line on standard input becomes a marker annotation at the time it arrives.")
     var markersFromStdin = false
 
+    @Option(name: .customLong("raw-capture"), help: ArgumentHelp("Also save the exact bytes the Cyton sent, to reproduce decoder problems ('eeg replay --raw').", valueName: "file"))
+    var rawCapture: String?
+
     @Option(help: "Also write to standard output: none, samples or metrics.")
     var emit: StreamEmit = .none
 
@@ -67,6 +71,7 @@ struct Record: ParsableCommand {
         if let duration, duration.value <= 0 { throw ValidationError("--duration must be positive") }
         if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
+        if rawCapture != nil, case .sim = deviceOptions.device { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
         if !force && FileManager.default.fileExists(atPath: out) {
             throw ValidationError("\(out) already exists; use --force to overwrite it")
         }
@@ -83,6 +88,9 @@ struct Record: ParsableCommand {
         let progress = ProgressLine()
         do {
             let device = try deviceOptions.makeDevice()
+            if let rawCapture, let cyton = device as? CytonDriver {
+                cyton.rawCapture = try RawCapture(path: rawCapture, overwrite: force)
+            }
             var options = StreamOptions()
             options.emit = emit
             options.format = format

@@ -15,11 +15,21 @@ struct Replay: ParsableCommand {
               eeg replay session.bdf --speed max > metrics.jsonl
               eeg replay session.bdf --from 60 --to 120 --emit samples --format csv
               eeg replay other-lab.edf --speed 4 --notch 50
+              eeg replay --raw s.raw --device-protocol cyton --emit samples --speed max
             """
     )
 
     @Argument(help: ArgumentHelp("The recording (.edf or .bdf).", valueName: "file"))
-    var file: String
+    var file: String?
+
+    @Option(help: ArgumentHelp("Replay a raw byte capture ('eeg record --raw-capture') through the decoder instead.", valueName: "file"))
+    var raw: String?
+
+    @Option(name: .customLong("device-protocol"), help: "The protocol of a --raw capture: cyton.")
+    var deviceProtocol: String = "cyton"
+
+    @Flag(help: "The --raw capture is of a Cyton with a Daisy (16 channels).")
+    var daisy = false
 
     @Option(help: "1 for real time, 2, 10, … or max (as fast as possible).")
     var speed: Speed = Speed(value: 1)
@@ -43,6 +53,9 @@ struct Replay: ParsableCommand {
     var calibrationSeconds: Double = 60
 
     func validate() throws {
+        if (file == nil) == (raw == nil) { throw ValidationError("give a recording (eeg replay FILE) or a raw capture (eeg replay --raw FILE)") }
+        if raw != nil && deviceProtocol.lowercased() != "cyton" { throw ValidationError("--device-protocol: only cyton is supported, got \(deviceProtocol)") }
+        if raw != nil && (from != nil || to != nil) { throw ValidationError("--from/--to are for recordings, not raw captures") }
         if let from, let to, to.value <= from.value { throw ValidationError("--to must be after --from") }
         if let from, from.value < 0 { throw ValidationError("--from must not be negative") }
         if emit == .none { throw ValidationError("--emit is samples or metrics for a replay") }
@@ -53,7 +66,12 @@ struct Replay: ParsableCommand {
         let stop = StopSignal()
         let output = LineOutput()
         do {
-            let device = try FileReplayDevice(path: file, speed: speed.value, from: from?.value, to: to?.value)
+            let device: any EEGDevice
+            if let raw {
+                device = try RawCytonReplay(path: raw, daisy: daisy, speed: speed.value)
+            } else {
+                device = try FileReplayDevice(path: file!, speed: speed.value, from: from?.value, to: to?.value)
+            }
             var options = StreamOptions()
             options.emit = emit
             options.format = format

@@ -131,3 +131,34 @@ struct CytonDriverTests {
         #expect(driver.state == .closed)
     }
 }
+
+@Suite("Raw capture", .serialized)
+struct RawCaptureTests {
+    @Test("the capture holds exactly the bytes the board streamed, and replays to the same frames")
+    func captureAndReplay() throws {
+        // Garbage and a sample-number jump in the stream, to be reproduced exactly.
+        let stream = scriptedStream(200) + [0x13, 0x37] + scriptedStream(100, firstNumber: 210)
+        let board = try FakeCytonBoard(packets: stream)
+        let path = board.slavePath
+        let capturePath = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-\(UUID().uuidString).raw").path
+        let driver = CytonDriver(name: "test Cyton") { () throws(DeviceError) in try SerialPortTransport(path: path) }
+        driver.rawCapture = try RawCapture(path: capturePath)
+        let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 4096)
+        try driver.start(into: producer, events: DeviceEvents())
+        let live = collect(consumer, 300)
+        driver.stop()
+        try #require(live.count == 300)
+        let captured = try Data(contentsOf: URL(fileURLWithPath: capturePath))
+        #expect(Array(captured) == stream)
+
+        let replay = try RawCytonReplay(path: capturePath, speed: .infinity)
+        let (p2, c2) = try FrameRing.create(channels: 8, capacity: 4096)
+        let events = DeviceEvents()
+        try replay.start(into: p2, events: events)
+        let again = collect(c2, 300)
+        replay.stop()
+        #expect(again.map(\.0) == live.map(\.0))
+        #expect(again.map(\.1) == live.map(\.1))
+        #expect(events.drain().contains(.skippedBytes(2)))
+    }
+}
