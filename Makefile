@@ -8,7 +8,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libfftw3-dev libusb-1.0-0-dev umockdev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup python-deps build demo test test-unit test-tsan bench bench-build clean
+.PHONY: all setup python-deps build demo test test-unit test-tsan bench bench-deps bench-build clean
 
 all: build
 
@@ -52,10 +52,16 @@ test-unit:
 test-tsan:
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter FrameRingStressTests
 
-# Benchmarks: release builds, Swift measured against C references in the same run.
-bench: setup
+# Benchmarks: release builds, Swift measured against C references (and EDF reading
+# against MNE) in the same run.
+bench: setup bench-deps
 	cd Benchmarks && $(SWIFT) run -c release compare
 	cd Benchmarks && $(SWIFT) package benchmark thresholds check --no-progress
+
+bench-deps:
+	@$(PYTHON) -c "import mne" 2>/dev/null || { \
+		echo "== installing MNE (pip) for the EDF reading comparison"; \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore mne; }
 
 bench-build: setup
 	cd Benchmarks && $(SWIFT) build -c release

@@ -86,3 +86,60 @@ print("")
 print("Cyton decoder → ring (EEGKit alone, best of \(repeats))")
 print(String(format: "  %.0f MB/s of Cyton bytes (%.1f M packets/s); %.2f µs of CPU per second of 8-ch 250 Hz stream (%.5f %% of a core)",
              megabytes / bestDecode, Double(decode.packets) / bestDecode / 1e6, perStreamSecond * 1e6, perStreamSecond * 100))
+
+// Reading a 1-hour 8-channel 250 Hz EDF into frames: EEGKit beside MNE's
+// read_raw_edf(preload=True) on the same file (scripts/mne_read.py).
+do {
+    let fileSeconds = quick ? 600.0 : 3600.0
+    let workload = try! EpochBandpowerWorkload(channels: 8, sampleRate: 250, seconds: fileSeconds)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-bench-\(getpid()).edf").path
+    defer { unlink(path) }
+    let channels = (1...8).map { EDFSignal(label: "ch\($0)", physicalMinimum: -3276.8, physicalMaximum: 3276.7, digitalMinimum: -32768, digitalMaximum: 32767, samplesPerRecord: 250) }
+    let writer = try! EDFWriter(path: path, flavor: .edf, channels: channels, start: DateComponents(year: 2026, month: 1, day: 1, hour: 0, minute: 0, second: 0))
+    var frames = [Float](repeating: 0, count: 8 * 250)
+    workload.withSamples { samples in
+        for second in 0..<Int(fileSeconds) {
+            for f in 0..<250 { for c in 0..<8 { frames[f * 8 + c] = samples[c * workload.frames + second * 250 + f] - 800 } }
+            try! frames.withUnsafeBufferPointer { try writer.append($0) }
+        }
+    }
+    try! writer.close()
+    var best = Double.infinity
+    var checksum = 0.0
+    for _ in 0..<repeats {
+        best = min(best, seconds {
+            let reader = try! EDFReader(path: path)
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: reader.framesPerRecord * reader.channelCount)
+            defer { buffer.deallocate() }
+            var sum = 0.0
+            for r in 0..<reader.recordCount {
+                _ = try! reader.readRecord(r, into: buffer)
+                sum += Double(buffer[0])
+            }
+            checksum = sum
+            return sum
+        }.0)
+    }
+    _ = checksum
+    let samples = fileSeconds * 250 * 8
+    print("")
+    print("Reading a \(Int(fileSeconds / 60)) min 8-ch 250 Hz EDF into memory, best of \(repeats)")
+    print(String(format: "  EEGKit  %7.1f M samples/s", samples / best / 1e6))
+    let mne = Process()
+    mne.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/mne_read.py").path
+    mne.arguments = ["python3", script, path]
+    let pipe = Pipe()
+    mne.standardOutput = pipe
+    mne.standardError = FileHandle.nullDevice
+    if (try? mne.run()) != nil {
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        mne.waitUntilExit()
+        if mne.terminationStatus == 0, let mneSeconds = Double(output.split(separator: " ").first ?? "") {
+            print(String(format: "  MNE     %7.1f M samples/s (read_raw_edf, preload=True)", samples / mneSeconds / 1e6))
+            print(String(format: "  EEGKit/MNE %.2fx", mneSeconds / best))
+        } else {
+            print("  MNE: not available (pip install mne) — no comparison")
+        }
+    }
+}
