@@ -9,6 +9,9 @@ EEGKit's driver conducts them, for `umockdev-run -p` replay:
                      then s and the cancellation of the transfers still in flight.
   unplug.pcap        the same start, 400 packets, then a transfer completing with
                      -ESHUTDOWN (-108): the dongle was pulled out.
+  replug.pcap        300 packets, -ESHUTDOWN, then the dongle is back: the driver's whole
+                     reconnection (FTDI setup, s, purge, v, banner, transfers, b) and
+                     200 more packets whose counter starts elsewhere, then s.
   session.json       the expected µV of every frame of session.pcap (and how many frames
                      unplug.pcap delivers), computed here from the counts.
 
@@ -115,8 +118,8 @@ def microvolts(values):
     return [float(np.float32(v * 4.5 / 24 / (2 ** 23 - 1) * 1e6)) for v in values]
 
 
-def session(frames, rng, unplug=False):
-    cap = Capture()
+def session(frames, rng, unplug=False, cap=None, first_packet=0, number_offset=0):
+    cap = cap or Capture()
     # CytonDriver.configure over FTDITransport (opened: claim is an ioctl, not a URB)
     for request, value, index in FTDI_SETUP:
         cap.control_out(request, value, index)
@@ -128,7 +131,7 @@ def session(frames, rng, unplug=False):
     # CytonDriver.startStreaming: transfers in flight first, then b
     pending = [cap.submit_in() for _ in range(TRANSFERS_IN_FLIGHT)]
     cap.bulk_out(b"b")
-    stream = b"".join(cyton_packet(i, counts(i)) for i in range(frames))
+    stream = b"".join(cyton_packet(number_offset + i, counts(first_packet + i)) for i in range(frames))
     offset = 0
     while offset < len(stream):
         # A transfer ends with a short packet or when 8 packets fill it: split the Cyton
@@ -157,8 +160,11 @@ def main():
     frames = 3000
     session(frames, rng).write(os.path.join(HERE, "session.pcap"))
     session(400, rng, unplug=True).write(os.path.join(HERE, "unplug.pcap"))
+    replug = session(300, rng, unplug=True)
+    session(200, rng, cap=replug, first_packet=300, number_offset=77).write(os.path.join(HERE, "replug.pcap"))
     with open(os.path.join(HERE, "session.json"), "w") as fh:
         json.dump({"generated_by": "Fixtures/usb/generate.py", "frames": frames, "unplug_frames": 400,
+                   "replug_frames": [300, 200],
                    "serial": "DM00EEGK",
                    "microvolts": [microvolts(counts(i)) for i in range(frames)]}, fh)
 

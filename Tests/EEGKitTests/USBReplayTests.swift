@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import EEGKit
 
 /// The real libusb path, end to end: `eeg stream --device cyton` run under umockdev, which
 /// replays usbmon captures (Fixtures/usb, written by generate.py) through libusb's Linux
@@ -14,13 +15,14 @@ struct USBReplayTests {
     struct Expected: Decodable {
         let frames: Int
         let unplug_frames: Int
+        let replug_frames: [Int]
         let serial: String
         let microvolts: [[Double]]
     }
 
     /// Runs eeg under umockdev with `capture`; `stopWhen` sends SIGTERM once stderr
     /// contains it.
-    func run(capture: String, arguments: [String], stopWhen: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    func run(capture: String, arguments: [String], stopWhen: String? = nil, stopAfterLines: Int? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         guard let umockdevRun = Self.umockdevRun else {
             if Self.inCI { Issue.record("umockdev-run is not installed, and CI must run these tests") }
             throw USBReplaySkipped()
@@ -37,16 +39,16 @@ struct USBReplayTests {
             let data = handle.availableData
             errorText.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
-        try process.run()
         let outData = Mutex(Data())
-        let reader = Thread {
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            outData.withLock { $0 = data }
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            outData.withLock { $0.append(data) }
         }
-        reader.start()
+        try process.run()
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline {
-            if let stopWhen, errorText.withLock({ $0.contains(stopWhen) }) {
+            let enoughLines = stopAfterLines.map { n in outData.withLock { $0.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } } >= n } ?? false
+            if enoughLines || stopWhen.map({ text in errorText.withLock { $0.contains(text) } }) == true {
                 // Signal eeg itself, umockdev-run's child, as Ctrl-C would; umockdev-run
                 // then exits with eeg's status.
                 let pid = process.processIdentifier
@@ -58,11 +60,12 @@ struct USBReplayTests {
         }
         if process.isRunning && Date() >= deadline { process.terminate() }
         process.waitUntilExit()
-        while reader.isExecuting || !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
         err.fileHandleForReading.readabilityHandler = nil
+        out.fileHandleForReading.readabilityHandler = nil
         let rest = err.fileHandleForReading.readDataToEndOfFile()
+        let restOut = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = errorText.withLock { $0 } + String(decoding: rest, as: UTF8.self)
-        return (process.terminationStatus, String(decoding: outData.withLock { $0 }, as: UTF8.self), stderr)
+        return (process.terminationStatus, String(decoding: outData.withLock { $0 } + restOut, as: UTF8.self), stderr)
     }
 
     func checkFrames(_ csv: String, count: Int, expected: Expected) throws {
@@ -124,3 +127,77 @@ struct USBReplayTests {
 }
 
 struct USBReplaySkipped: Error {}
+
+extension USBReplayTests {
+    /// The frames of `csv` (after its header), as (sample index, µV values).
+    func frames(_ csv: String) -> [(Int64, [Float])] {
+        csv.split(separator: "\n").dropFirst().map { line in
+            let f = line.split(separator: ",")
+            return (Int64(f[0])!, f.dropFirst().map { Float($0)! })
+        }
+    }
+
+    @Test("unplugged and plugged back in: the driver re-enumerates, reconfigures and resumes; the gap is reported")
+    func replug() throws {
+        let expected = try Fixtures.json("usb/session.json", as: Expected.self)
+        let total = expected.replug_frames.reduce(0, +)
+        do {
+            let run = try run(capture: Fixtures.url("usb/replug.pcap").path,
+                              arguments: ["stream", "--device", "cyton", "--emit", "samples", "--format", "csv"],
+                              stopAfterLines: total + 1)
+            #expect(run.stderr.contains("eeg: device disconnected"))
+            #expect(run.stderr.contains("eeg: device streaming again"))
+            #expect(run.stderr.contains("stopped (stopRequested): \(total) frames"), "\(run.stderr)")
+            let got = frames(run.stdout)
+            try #require(got.count == total)
+            let before = expected.replug_frames[0]
+            #expect(got.prefix(before).map(\.0) == (0..<before).map(Int64.init))
+            // After the replug the counter restarted: indices jump by the time away.
+            let resumedAt = got[before].0
+            #expect(resumedAt > Int64(before))
+            #expect(got.dropFirst(before).map(\.0) == (0..<(total - before)).map { resumedAt + Int64($0) })
+            #expect(run.stderr.contains("lost \(resumedAt - Int64(before)) frames before sample \(resumedAt)"))
+            var wrong = 0
+            for (i, frame) in got.enumerated() where frame.1 != expected.microvolts[i].map({ Float($0) }) { wrong += 1 }
+            #expect(wrong == 0)
+        } catch is USBReplaySkipped {}
+    }
+
+    @Test("recording through an unplug: disconnect and reconnect annotated, the gap marked, every delivered sample kept")
+    func recordThroughReplug() throws {
+        let expected = try Fixtures.json("usb/session.json", as: Expected.self)
+        let total = expected.replug_frames.reduce(0, +)
+        let path = scratchPath("bdf")
+        do {
+            let run = try run(capture: Fixtures.url("usb/replug.pcap").path,
+                              arguments: ["record", "--device", "cyton", "--out", path, "--emit", "samples", "--format", "csv"],
+                              stopAfterLines: total + 1)
+            #expect(run.status == 0, "\(run.stderr)")
+            let reader = try EDFReader(path: path)
+            let annotations = try reader.allAnnotations()
+            #expect(annotations.contains { $0.text == "Device disconnected" })
+            #expect(annotations.contains { $0.text == "Device reconnected" })
+            let gap = try #require(annotations.first { $0.text.contains("samples lost (not received from the device)") })
+            let before = expected.replug_frames[0]
+            #expect(gap.onset == Double(before) / 250)
+            let gapFrames = Int((gap.duration! * 250).rounded())
+            // Read back: 300 frames, the gap as zeros, 200 frames — each sample the
+            // dongle delivered is there as its exact ADC count.
+            var stored: [Float] = []
+            var buffer = [Float](repeating: 0, count: 8 * 250)
+            for r in 0..<reader.recordCount {
+                _ = try buffer.withUnsafeMutableBufferPointer { try reader.readRecord(r, into: $0) }
+                stored += buffer
+            }
+            let signal = reader.header.signals[0]
+            func count(_ v: Double) -> Int32 { Int32((v / (4.5 / 24 / Double((1 << 23) - 1) * 1_000_000)).rounded()) }
+            var wrong = 0
+            for i in 0..<total {
+                let frame = i < before ? i : i + gapFrames
+                for c in 0..<8 where signal.digital(stored[frame * 8 + c]).0 != count(expected.microvolts[i][c]) { wrong += 1 }
+            }
+            #expect(wrong == 0)
+            #expect(stored[before * 8..<(before + gapFrames) * 8].allSatisfy { $0 == 0 })
+        } catch is USBReplaySkipped {}
+    }
+}
