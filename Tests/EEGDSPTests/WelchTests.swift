@@ -112,3 +112,27 @@ struct WelchTests {
         #expect(DSPError.tooFewSamples(have: 499, need: 500).description == "need at least 500 samples per channel for one window, got 499")
     }
 }
+
+@Suite("FFT plans")
+struct FFTPlanTests {
+    @Test("plans are cached per length and rigor; measured plans give the same spectrum; wisdom round-trips")
+    func plans() throws {
+        let planner = FFTPlanner.shared
+        #expect(planner.realForward(length: 500) === planner.realForward(length: 500))
+        let measured = planner.realForward(length: 500, rigor: .measure)
+        #expect(measured !== planner.realForward(length: 500))
+        let input = AlignedBuffer(count: 500)
+        for i in 0..<500 { input.pointer[i] = Float(sin(Double(i) * 0.3) + Double(i % 7)) }
+        let a = AlignedBuffer(count: 502), b = AlignedBuffer(count: 502)
+        planner.realForward(length: 500).transform(input, into: a)
+        measured.transform(input, into: b)
+        for i in 0..<502 { #expect(abs(a.pointer[i] - b.pointer[i]) <= 1e-3 * max(1, abs(a.pointer[i]))) }
+        // DC bin = Σx, computed independently.
+        let sum = (0..<500).reduce(0.0) { $0 + Double(input.pointer[$1]) }
+        #expect(abs(Double(a.pointer[0]) - sum) < 1e-3)
+        let wisdom = planner.exportWisdom()
+        #expect(wisdom.contains("fftw"))
+        try planner.importWisdom(wisdom)
+        #expect(throws: DSPError.wisdomRejected) { try planner.importWisdom("not wisdom") }
+    }
+}

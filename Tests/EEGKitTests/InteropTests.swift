@@ -25,7 +25,7 @@ struct InteropTests {
         var number: Double? { if case .number(let n) = self { return n } else { return nil } }
     }
 
-    func readWithOtherTools(_ path: String) throws -> [String: Seen]? {
+    static func readWithOtherTools(_ path: String) throws -> [String: Seen]? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", Self.script, path]
@@ -50,7 +50,7 @@ struct InteropTests {
         let run = try EEGProcess(["record", "--out", path, "--duration", "3s", "--sim-speed", "max", "--markers-from-stdin"],
                                  stdin: Data("blink now\n".utf8))
         #expect(run.status == 0, "\(run.stderr)")
-        guard let tools = try readWithOtherTools(path) else { return }
+        guard let tools = try Self.readWithOtherTools(path) else { return }
         #expect(Set(tools.keys).isSuperset(of: ext == "bdf" ? ["pyedflib"] : ["pyedflib", "edfio"]))
 
         let reader = try EDFReader(path: path)

@@ -117,6 +117,11 @@ struct RecordReplayTests {
         _ = try first.withUnsafeMutableBufferPointer { try reader.readRecord(0, into: $0) }
         #expect(zip(first, expected).allSatisfy { abs($0 - $1) <= 0.0112 })
         #expect(try EEGProcess(["repair", path]).stdout.contains("nothing to repair"))
+        // The repaired file opens in pyedflib with the same samples.
+        if let tools = try InteropTests.readWithOtherTools(path), let pyedflib = tools["pyedflib"] {
+            #expect(pyedflib.samples[0].count == reader.frameCount)
+            #expect(zip(pyedflib.samples[0].prefix(250), (0..<250).map { first[$0 * 8] }).allSatisfy { abs($0 - Double($1)) < 1e-3 })
+        }
     }
 
     @Test("repair drops a torn last record, atomically, and says so")
