@@ -72,11 +72,13 @@ struct DeviceOptions: ParsableArguments {
 /// Ends a stream cleanly on Ctrl-C or SIGTERM: the signal only sets a flag that the
 /// stream loop checks, so the device is stopped and files closed on the normal path.
 final class StopSignal {
-    private final class Flag: Sendable {
+    /// The flag alone, to hand to other threads.
+    final class Flag: Sendable {
         let value = Atomic<Bool>(false)
+        var isRequested: Bool { value.load(ordering: .acquiring) }
     }
 
-    private let flag = Flag()
+    let flag = Flag()
     private var sources: [any DispatchSourceSignal] = []
 
     init() {

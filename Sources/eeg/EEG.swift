@@ -18,6 +18,6 @@ struct EEG: ParsableCommand {
               eeg devices
             """,
         version: "0.1.0",
-        subcommands: [Stream.self, Record.self, Replay.self, Info.self, Repair.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
+        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Info.self, Repair.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
     )
 }

@@ -1,0 +1,162 @@
+import Foundation
+
+/// Output of `eeg analyze`.
+public enum AnalysisFormat: String, Sendable, CaseIterable {
+    case table, csv, jsonl, json
+}
+
+/// Turns analyses into text, one file at a time (so results stream out as files finish),
+/// plus a closing part (the combined table, or the end of the JSON document).
+public struct AnalysisRenderer: Sendable {
+    public let format: AnalysisFormat
+
+    public init(format: AnalysisFormat) { self.format = format }
+
+    static let metricNames = ["engagement", "theta_beta", "relaxation", "workload", "asymmetry", "attention", "relaxation_score", "workload_score"]
+
+    static func metrics(_ e: EpochResult) -> [Double?] {
+        [e.ratios.engagement, e.ratios.thetaBeta, e.ratios.relaxation, e.ratios.workload, e.asymmetry,
+         e.scores.attention, e.scores.relaxation, e.scores.workload]
+    }
+
+    /// Text for one file (`first` tells whether it opens the output).
+    public func render(_ a: FileAnalysis, first: Bool, previousLabels: [String]?) -> String {
+        switch format {
+        case .table: return table(a)
+        case .csv: return csv(a, header: first || previousLabels != a.labels)
+        case .jsonl: return jsonl(a)
+        case .json: return (first ? "{\"files\": [" : ", ") + json(a)
+        }
+    }
+
+    /// A file that could not be analysed, in the same stream.
+    public func renderFailure(path: String, message: String, first: Bool) -> String? {
+        switch format {
+        case .json: return (first ? "{\"files\": [" : ", ") + "{\"file\": \(jsonString(path)), \"error\": \(jsonString(message))}"
+        case .jsonl: return "{\"file\": \(jsonString(path)), \"error\": \(jsonString(message))}\n"
+        case .table, .csv: return nil  // reported on standard error
+        }
+    }
+
+    /// The closing part: the combined table across files, or the JSON document's end.
+    public func finish(_ all: [FileAnalysis], anyFile: Bool) -> String {
+        switch format {
+        case .table:
+            guard all.count > 1 else { return "" }
+            var out = "\nAll files\n"
+            out += pad("file", 30, left: true) + pad("duration", 10) + pad("epochs", 8) + pad("good", 7) + pad("engagement", 12) + pad("θ/β", 8) + pad("α/β", 8) + pad("attention", 11) + "\n"
+            for a in all {
+                let m = Dictionary(a.summary.means, uniquingKeysWith: { x, _ in x })
+                out += pad(URL(fileURLWithPath: a.path).lastPathComponent, 30, left: true) + pad(minutes(a.duration), 10)
+                out += pad("\(a.summary.epochs)", 8) + pad(String(format: "%.0f%%", a.summary.percentGood), 7)
+                out += pad(fmt(m["engagement"] ?? nil), 12) + pad(fmt(m["theta_beta"] ?? nil), 8) + pad(fmt(m["relaxation"] ?? nil), 8) + pad(fmt(m["attention"] ?? nil, 1), 11) + "\n"
+            }
+            return out
+        case .json:
+            var out = anyFile ? "]" : "{\"files\": ["  + "]"
+            out += ", \"combined\": [" + all.map { a in
+                "{\"file\": \(jsonString(a.path)), \"duration_s\": \(jsonNumber(a.duration)), \"epochs\": \(a.summary.epochs), \"good_epochs\": \(a.summary.goodEpochs), \"means\": \(pairs(a.summary.means))}"
+            }.joined(separator: ", ") + "]}\n"
+            return out
+        case .csv, .jsonl:
+            return ""
+        }
+    }
+
+    // MARK: formats
+
+    private func table(_ a: FileAnalysis) -> String {
+        var out = "\(a.path): \(minutes(a.duration)), \(a.labels.count) channels (\(a.labels.joined(separator: " "))) at \(fmt(a.sampleRate, 0)) Hz, \(a.summary.epochs) epochs\n"
+        out += pad("start", 9) + pad("engagement", 12) + pad("θ/β", 8) + pad("α/β", 8) + pad("θ/α", 8) + pad("attention", 11) + "  status\n"
+        for e in a.epochs {
+            out += pad(minutes(e.start), 9) + pad(fmt(e.ratios.engagement), 12) + pad(fmt(e.ratios.thetaBeta), 8) + pad(fmt(e.ratios.relaxation), 8)
+            out += pad(fmt(e.ratios.workload), 8) + pad(fmt(e.scores.attention, 1), 11) + "  "
+            out += e.rejected ? "rejected: " + e.rejectionReasons.joined(separator: ", ") : "ok"
+            if !e.annotations.isEmpty { out += "  [" + e.annotations.map(\.text).joined(separator: "; ") + "]" }
+            out += "\n"
+        }
+        let s = a.summary
+        let means = Dictionary(s.means, uniquingKeysWith: { x, _ in x }), medians = Dictionary(s.medians, uniquingKeysWith: { x, _ in x })
+        out += String(format: "summary: %d of %d epochs good (%.0f%%)\n", s.goodEpochs, s.epochs, s.percentGood)
+        for name in Self.metricNames where (means[name] ?? nil) != nil {
+            out += "  " + name.padding(toLength: 17, withPad: " ", startingAt: 0) + "mean " + fmt(means[name] ?? nil) + "   median " + fmt(medians[name] ?? nil) + "\n"
+        }
+        if !s.attentionPerMinute.isEmpty {
+            out += "  attention by minute: " + s.attentionPerMinute.map { fmt($0, 0) }.joined(separator: " ") + "\n"
+        }
+        return out + "\n"
+    }
+
+    private func csv(_ a: FileAnalysis, header: Bool) -> String {
+        var out = ""
+        let names = a.bands.bands.map(\.name)
+        if header {
+            var columns = ["file", "epoch", "start_s", "status", "reasons"] + Self.metricNames + ["annotations"]
+            for label in a.labels { columns += names.map { csvField("\(label)_\($0)") } + [csvField("\(label)_quality")] }
+            out += columns.joined(separator: ",") + "\n"
+        }
+        for e in a.epochs {
+            var fields = [csvField(a.path), "\(e.index)", "\(e.start)", e.rejected ? "rejected" : "ok", csvField(e.rejectionReasons.joined(separator: "; "))]
+            fields += Self.metrics(e).map { $0.map { "\($0)" } ?? "" }
+            fields.append(csvField(e.annotations.map(\.text).joined(separator: "; ")))
+            for c in e.channels { fields += c.absolute.map { "\($0)" } + [StreamLineFormatter.qualityWord(c.quality)] }
+            out += fields.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    private func epochJSON(_ a: FileAnalysis, _ e: EpochResult) -> String {
+        let names = a.bands.bands.map(\.name)
+        var out = "{\"epoch\": \(e.index), \"start_s\": \(jsonNumber(e.start)), \"rejected\": \(e.rejected), \"reasons\": [" + e.rejectionReasons.map(jsonString).joined(separator: ", ") + "], "
+        out += zip(Self.metricNames, Self.metrics(e)).map { "\"\($0)\": \(jsonNumber($1))" }.joined(separator: ", ")
+        out += ", \"annotations\": [" + e.annotations.map { "{\"onset_s\": \(jsonNumber($0.onset)), \"text\": \(jsonString($0.text))}" }.joined(separator: ", ") + "]"
+        out += ", \"channels\": [" + e.channels.map { c in
+            "{\"label\": \(jsonString(c.label)), \"band_power\": {" + zip(names, c.absolute).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
+                + "}, \"relative_power\": {" + zip(names, c.relative).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
+                + "}, \"quality\": \"\(StreamLineFormatter.qualityWord(c.quality))\", \"rms\": \(jsonNumber(c.quality.rms)), \"artifact_fraction\": \(jsonNumber(c.quality.artifactFraction))"
+                + ", \"line_noise_ratio\": \(jsonNumber(c.quality.lineNoiseRatio))}"
+        }.joined(separator: ", ") + "]}"
+        return out
+    }
+
+    private func summaryJSON(_ a: FileAnalysis) -> String {
+        let s = a.summary
+        var out = "{\"epochs\": \(s.epochs), \"good_epochs\": \(s.goodEpochs), \"percent_good\": \(jsonNumber(s.percentGood)), "
+        out += "\"means\": \(pairs(s.means)), \"medians\": \(pairs(s.medians)), "
+        out += "\"band_power\": {" + s.bandPowers.map { bp in "\(jsonString(bp.label)): {" + zip(a.bands.bands.map(\.name), bp.values).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ") + "}" }.joined(separator: ", ") + "}, "
+        out += "\"attention_per_minute\": [" + s.attentionPerMinute.map { jsonNumber($0) }.joined(separator: ", ") + "]}"
+        return out
+    }
+
+    private func jsonl(_ a: FileAnalysis) -> String {
+        var out = ""
+        for e in a.epochs { out += "{\"file\": \(jsonString(a.path)), " + epochJSON(a, e).dropFirst() + "\n" }
+        out += "{\"file\": \(jsonString(a.path)), \"summary\": \(summaryJSON(a))}\n"
+        return out
+    }
+
+    private func json(_ a: FileAnalysis) -> String {
+        "{\"file\": \(jsonString(a.path)), \"sample_rate\": \(jsonNumber(a.sampleRate)), \"duration_s\": \(jsonNumber(a.duration)), "
+            + "\"channels\": [" + a.labels.map(jsonString).joined(separator: ", ") + "], "
+            + "\"epochs\": [" + a.epochs.map { epochJSON(a, $0) }.joined(separator: ", ") + "], \"summary\": \(summaryJSON(a))}"
+    }
+
+    private func pairs(_ values: [(String, Double?)]) -> String {
+        "{" + values.map { "\(jsonString($0.0)): \(jsonNumber($0.1))" }.joined(separator: ", ") + "}"
+    }
+}
+
+private func fmt(_ v: Double?, _ digits: Int = 3) -> String {
+    guard let v, v.isFinite else { return "–" }
+    return String(format: "%.\(digits)f", v)
+}
+
+private func minutes(_ seconds: Double) -> String {
+    let t = Int(seconds)
+    return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
+}
+
+private func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+    let n = max(0, width - text.count)
+    return left ? text + String(repeating: " ", count: n) : String(repeating: " ", count: n) + text
+}

@@ -1,0 +1,368 @@
+import Foundation
+
+/// What `eeg analyze` computes, per file.
+public struct AnalysisOptions: Sendable {
+    public var epochSeconds = 4.0
+    /// Welch segment length within an epoch.
+    public var segmentSeconds = 2.0
+    public var bands: BandSet = .standard
+    /// Channel labels to analyse (default: all).
+    public var channels: [String]?
+    /// Zero-phase Butterworth band-pass (order 4), applied offline.
+    public var bandPass: ClosedRange<Double>?
+    /// Zero-phase notch at mains (Q 30).
+    public var notchFrequency: Double?
+    /// Frontal alpha asymmetry pair: (left, right) labels, e.g. ("F3", "F4").
+    public var asymmetryPair: (left: String, right: String)?
+    /// Seconds at the start that calibrate the scores, unless `calibration` is given.
+    public var calibrationSeconds = 60.0
+    public var calibration: Calibration?
+    public var quality = SignalQualityThresholds()
+    /// For raw float32 input.
+    public var rawSampleRate: Double?
+    public var rawChannelCount: Int?
+    public var rawLabels: [String]?
+
+    public init() {}
+}
+
+/// One channel in one epoch.
+public struct ChannelEpoch: Sendable, Equatable {
+    public let label: String
+    /// µV², in band order.
+    public let absolute: [Double]
+    public let relative: [Double]
+    public let quality: SignalQuality
+}
+
+/// One epoch's results. Rejected epochs (artifacts, flat or railed channels, lost
+/// samples) are kept and marked, never dropped.
+public struct EpochResult: Sendable {
+    public let index: Int
+    /// Seconds from the start of the file.
+    public let start: Double
+    public let channels: [ChannelEpoch]
+    public let ratios: BandRatios
+    public let asymmetry: Double?
+    public var scores: Scores
+    public let annotations: [Annotation]
+    public let rejectionReasons: [String]
+    public var rejected: Bool { !rejectionReasons.isEmpty }
+    /// Mean PSD over the analysed channels, µV²/Hz, for bins 0…`spectrumBins` (the
+    /// report's spectrogram).
+    public let spectrum: [Double]
+}
+
+/// Means and medians over a file's good epochs.
+public struct AnalysisSummary: Sendable {
+    public let epochs: Int
+    public let goodEpochs: Int
+    public var percentGood: Double { epochs == 0 ? 0 : 100 * Double(goodEpochs) / Double(epochs) }
+    /// Keys: engagement, theta_beta, relaxation, workload, attention, relaxation_score,
+    /// workload_score, asymmetry.
+    public let means: [(String, Double?)]
+    public let medians: [(String, Double?)]
+    /// Mean absolute band power per channel over good epochs, µV².
+    public let bandPowers: [(label: String, values: [Double])]
+    /// Mean attention score per minute of recording (nil when unavailable).
+    public let attentionPerMinute: [Double?]
+}
+
+/// The analysis of one file.
+public struct FileAnalysis: Sendable {
+    public let path: String
+    public let sampleRate: Double
+    public let duration: Double
+    public let labels: [String]
+    public let bands: BandSet
+    public let epochs: [EpochResult]
+    public let summary: AnalysisSummary
+    public let calibration: Calibration?
+    public let annotations: [Annotation]
+    /// Frequency of each spectrum bin, Hz.
+    public let spectrumFrequencies: [Double]
+    /// Whole-file PSD per channel (mean of the good epochs' PSDs), µV²/Hz.
+    public let channelSpectra: [[Double]]
+}
+
+/// Why a file could not be analysed.
+public struct AnalysisError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Analyses one file epoch by epoch, reading it a record at a time: memory holds one
+/// epoch plus the filter margins on each side, whatever the file's length.
+public final class FileAnalyzer {
+    public let options: AnalysisOptions
+
+    public init(options: AnalysisOptions) { self.options = options }
+
+    /// - Parameters:
+    ///   - progress: called with the fraction done (0…1) after each chunk read.
+    ///   - cancelled: checked between chunks; when it returns true the analysis stops
+    ///     with the epochs so far.
+    public func analyze(path: String, progress: (Double) -> Void = { _ in }, cancelled: () -> Bool = { false }) throws -> FileAnalysis {
+        let source = try FrameSourceFile(path: path, options: options)
+        let rate = source.sampleRate
+        let allLabels = source.labels
+        let selected: [Int]
+        if let wanted = options.channels {
+            selected = try wanted.map { label in
+                guard let i = allLabels.firstIndex(where: { $0.caseInsensitiveCompare(label) == .orderedSame || $0.hasSuffix(":" + label) }) else {
+                    throw AnalysisError(path: path, reason: "no channel '\(label)' (the file has \(allLabels.joined(separator: ", ")))")
+                }
+                return i
+            }
+        } else {
+            selected = Array(allLabels.indices)
+        }
+        let labels = selected.map { allLabels[$0] }
+        let epochFrames = Int((options.epochSeconds * rate).rounded())
+        let welch = try WelchParameters(sampleRate: rate, segmentLength: Int((options.segmentSeconds * rate).rounded()))
+        guard epochFrames >= welch.segmentLength else {
+            throw AnalysisError(path: path, reason: "an epoch of \(options.epochSeconds) s is shorter than a \(options.segmentSeconds) s Welch segment")
+        }
+        let integrator = try BandIntegrator(bands: options.bands, parameters: welch)
+        var sections: [[Double]] = []
+        if let band = options.bandPass {
+            sections += try Butterworth.design(.bandpass, order: 4, cutoff: [band.lowerBound, band.upperBound], sampleRate: rate).sections
+        }
+        if let mains = options.notchFrequency { sections += try Butterworth.notch(frequency: mains, sampleRate: rate).sections }
+        let filter = sections.isEmpty ? nil : try SecondOrderSections(sections)
+        // Enough signal either side of an epoch for the zero-phase filter to settle.
+        let margin = filter == nil ? 0 : Int((2 * rate).rounded())
+        var pairIndices: (Int, Int)?
+        if let pair = options.asymmetryPair {
+            guard let l = labels.firstIndex(where: { $0.caseInsensitiveCompare(pair.left) == .orderedSame || $0.hasSuffix(":" + pair.left) }),
+                  let r = labels.firstIndex(where: { $0.caseInsensitiveCompare(pair.right) == .orderedSame || $0.hasSuffix(":" + pair.right) }) else {
+                throw AnalysisError(path: path, reason: "the --pair channels \(pair.left):\(pair.right) are not both analysed here (channels: \(labels.joined(separator: ", ")))")
+            }
+            pairIndices = (l, r)
+        }
+        let ratioBands = RatioBands(options.bands)
+        let estimator = WelchEstimator(welch)
+        let bandCount = options.bands.bands.count
+        let spectrumBins = (0..<welch.binCount).filter { welch.frequency(ofBin: $0) <= min(60, rate / 2) }.count
+        let annotations = source.annotations
+        let lostSpans = annotations.filter { $0.text.hasPrefix("EEGKit: ") && $0.text.contains("samples lost") }
+
+        var epochs: [EpochResult] = []
+        var channelSpectra = [[Double]](repeating: [Double](repeating: 0, count: spectrumBins), count: labels.count)
+        var spectraCounts = [Int](repeating: 0, count: labels.count)
+        var calibrator = options.calibration.map { ScoreCalibrator(duration: 0, calibration: $0) }
+        var baseline = (BaselineAccumulator(), BaselineAccumulator(), BaselineAccumulator())
+
+        // Per selected channel: the frames from `bufferStart` on.
+        var buffer = [[Float]](repeating: [], count: labels.count)
+        var bufferStart = 0
+        var next = 0  // next epoch index
+        var psd = [Double](repeating: 0, count: welch.binCount)
+        var rawPSD = [Double](repeating: 0, count: welch.binCount)
+        var powers = [Double](repeating: 0, count: bandCount)
+        var relative = [Double](repeating: 0, count: bandCount)
+        var chunk: [Float] = []
+        var ended = false
+
+        func analyseEpoch(_ k: Int) throws {
+            let start = k * epochFrames
+            let from = max(0, start - margin)
+            let to = min(source.frameCount, start + epochFrames + margin)
+            var channelResults: [ChannelEpoch] = []
+            var epochPowers = [Double](repeating: 0, count: labels.count * bandCount)
+            var meanSpectrum = [Double](repeating: 0, count: spectrumBins)
+            var reasons: [String] = []
+            for c in 0..<labels.count {
+                let raw = Array(buffer[c][(from - bufferStart)..<(to - bufferStart)])
+                let offset = start - from
+                var signal = Array(raw[offset..<(offset + epochFrames)])
+                if let filter, raw.count > 3 * (2 * filter.sections.count + 1) {
+                    signal = Array(try zeroPhaseFilter(filter, raw)[offset..<(offset + epochFrames)])
+                }
+                let rawEpoch = Array(raw[offset..<(offset + epochFrames)])
+                try signal.withUnsafeBufferPointer { s in try psd.withUnsafeMutableBufferPointer { _ = try estimator.psd(samples: s, into: $0) } }
+                if filter != nil {
+                    try rawEpoch.withUnsafeBufferPointer { s in try rawPSD.withUnsafeMutableBufferPointer { _ = try estimator.psd(samples: s, into: $0) } }
+                } else {
+                    rawPSD = psd
+                }
+                psd.withUnsafeBufferPointer { p in powers.withUnsafeMutableBufferPointer { integrator.absolutePowers(psd: p, into: $0) } }
+                powers.withUnsafeBufferPointer { a in relative.withUnsafeMutableBufferPointer { BandIntegrator.relativePowers(a, into: $0) } }
+                var quality = rawEpoch.withUnsafeBufferPointer { r in
+                    rawPSD.withUnsafeBufferPointer { SignalQuality.assess(r.baseAddress!, stride: 1, count: epochFrames, psd: $0, parameters: welch, thresholds: options.quality) }
+                }
+                if filter != nil {
+                    let filtered = signal.withUnsafeBufferPointer { SignalQuality.assess($0.baseAddress!, stride: 1, count: epochFrames, psd: nil, parameters: welch, thresholds: options.quality) }
+                    quality.artifactFraction = filtered.artifactFraction
+                    quality.hasArtifacts = filtered.hasArtifacts
+                    quality.rms = filtered.rms
+                } else {
+                    // Without a filter, judge artifacts around the epoch's trend, not its mean.
+                    var detrended = rawEpoch.map(Double.init)
+                    detrend(&detrended, .linear)
+                    let f = detrended.map(Float.init).withUnsafeBufferPointer {
+                        SignalQuality.assess($0.baseAddress!, stride: 1, count: epochFrames, psd: nil, parameters: welch, thresholds: options.quality)
+                    }
+                    quality.artifactFraction = f.artifactFraction
+                    quality.hasArtifacts = f.hasArtifacts
+                }
+                if quality.isFlat { reasons.append("\(labels[c]) flat") }
+                if quality.isRailed { reasons.append("\(labels[c]) railed") }
+                if quality.hasArtifacts { reasons.append("\(labels[c]) artifact") }
+                for b in 0..<bandCount { epochPowers[c * bandCount + b] = powers[b] }
+                for i in 0..<spectrumBins { meanSpectrum[i] += psd[i] / Double(labels.count) }
+                channelResults.append(ChannelEpoch(label: labels[c], absolute: powers, relative: relative, quality: quality))
+                if !(quality.isFlat || quality.isRailed || quality.hasArtifacts) {
+                    for i in 0..<spectrumBins { channelSpectra[c][i] += psd[i] }
+                    spectraCounts[c] += 1
+                }
+            }
+            let startSeconds = Double(start) / rate, endSeconds = Double(start + epochFrames) / rate
+            if lostSpans.contains(where: { $0.onset < endSeconds && $0.onset + ($0.duration ?? 0) > startSeconds }) {
+                reasons.append("samples lost")
+            }
+            let all = Array(0..<labels.count)
+            let ratios = epochPowers.withUnsafeBufferPointer { p in all.withUnsafeBufferPointer { ratioBands.ratios(powers: p, bandCount: bandCount, channels: $0) } }
+            var asymmetry: Double?
+            if let (l, r) = pairIndices, let alpha = ratioBands.alpha {
+                asymmetry = frontalAlphaAsymmetry(left: epochPowers[l * bandCount + alpha], right: epochPowers[r * bandCount + alpha])
+            }
+            let inEpoch = annotations.filter { a in
+                let end = a.onset + (a.duration ?? 0)
+                return (a.onset >= startSeconds && a.onset < endSeconds) || (a.onset < startSeconds && end > startSeconds)
+            }
+            if calibrator == nil, endSeconds <= options.calibrationSeconds, reasons.isEmpty {
+                baseline.0.add(ratios.engagement)
+                baseline.1.add(ratios.relaxation)
+                baseline.2.add(ratios.workload)
+            }
+            epochs.append(EpochResult(index: k, start: startSeconds, channels: channelResults, ratios: ratios, asymmetry: asymmetry,
+                                      scores: Scores(), annotations: inEpoch, rejectionReasons: reasons, spectrum: meanSpectrum))
+        }
+
+        while !ended {
+            if cancelled() { break }
+            let n = try source.next(into: &chunk)
+            if n == 0 { ended = true } else {
+                for (c, index) in selected.enumerated() {
+                    for f in 0..<n { buffer[c].append(chunk[f * source.channelCount + index]) }
+                }
+            }
+            let available = bufferStart + buffer[0].count
+            while (next + 1) * epochFrames <= source.frameCount,
+                  (next + 1) * epochFrames + margin <= available || (ended && (next + 1) * epochFrames <= available) {
+                try analyseEpoch(next)
+                next += 1
+                let keepFrom = max(0, next * epochFrames - margin)
+                if keepFrom > bufferStart {
+                    for c in buffer.indices { buffer[c].removeFirst(keepFrom - bufferStart) }
+                    bufferStart = keepFrom
+                }
+            }
+            progress(source.frameCount == 0 ? 1 : Double(available) / Double(source.frameCount))
+        }
+
+        // Scores: from the saved calibration, or the baseline of the first minute.
+        let calibration = options.calibration ?? {
+            let c = Calibration(attention: baseline.0.baseline, relaxation: baseline.1.baseline, workload: baseline.2.baseline)
+            return c.attention == nil && c.relaxation == nil && c.workload == nil ? nil : c
+        }()
+        if let calibration {
+            calibrator = ScoreCalibrator(duration: 0, calibration: calibration)
+            for i in epochs.indices {
+                epochs[i].scores = calibrator!.update(epochs[i].ratios, at: 1)
+            }
+        }
+        for c in channelSpectra.indices where spectraCounts[c] > 0 {
+            for i in channelSpectra[c].indices { channelSpectra[c][i] /= Double(spectraCounts[c]) }
+        }
+        return FileAnalysis(path: path, sampleRate: rate, duration: Double(source.frameCount) / rate, labels: labels, bands: options.bands,
+                            epochs: epochs, summary: summarize(epochs, labels: labels, bandCount: bandCount), calibration: calibration,
+                            annotations: annotations, spectrumFrequencies: (0..<spectrumBins).map(welch.frequency(ofBin:)),
+                            channelSpectra: channelSpectra)
+    }
+
+    private func summarize(_ epochs: [EpochResult], labels: [String], bandCount: Int) -> AnalysisSummary {
+        let good = epochs.filter { !$0.rejected }
+        let series: [(String, (EpochResult) -> Double?)] = [
+            ("engagement", { $0.ratios.engagement }), ("theta_beta", { $0.ratios.thetaBeta }),
+            ("relaxation", { $0.ratios.relaxation }), ("workload", { $0.ratios.workload }),
+            ("attention", { $0.scores.attention }), ("relaxation_score", { $0.scores.relaxation }),
+            ("workload_score", { $0.scores.workload }), ("asymmetry", { $0.asymmetry }),
+        ]
+        func mean(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.reduce(0, +) / Double(v.count) }
+        func median(_ v: [Double]) -> Double? {
+            guard !v.isEmpty else { return nil }
+            let s = v.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        let means = series.map { ($0.0, mean(good.compactMap($0.1))) }
+        let medians = series.map { ($0.0, median(good.compactMap($0.1))) }
+        let bandPowers = labels.indices.map { c in
+            (label: labels[c], values: (0..<bandCount).map { b in mean(good.map { $0.channels[c].absolute[b] }) ?? 0 })
+        }
+        var perMinute: [Double?] = []
+        if let last = epochs.last {
+            for minute in 0...Int(last.start / 60) {
+                perMinute.append(mean(good.filter { Int($0.start / 60) == minute }.compactMap(\.scores.attention)))
+            }
+        }
+        return AnalysisSummary(epochs: epochs.count, goodEpochs: good.count, means: means, medians: medians,
+                               bandPowers: bandPowers, attentionPerMinute: perMinute)
+    }
+}
+
+/// Frames from an EDF/BDF file or raw float32, in chunks.
+final class FrameSourceFile {
+    let sampleRate: Double
+    let labels: [String]
+    let channelCount: Int
+    let frameCount: Int
+    let annotations: [Annotation]
+    private let edf: EDFReader?
+    private var raw: RawFloat32Reader?
+    private var nextRecord = 0
+
+    init(path: String, options: AnalysisOptions) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputError.cannotOpen(path: path, reason: "no such file")
+        }
+        if isDirectory.boolValue { throw InputError.isDirectory(path: path) }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") || options.rawSampleRate == nil {
+            let reader = try EDFReader(path: path)
+            edf = reader
+            sampleRate = reader.sampleRate
+            labels = reader.channelLabels
+            channelCount = reader.channelCount
+            frameCount = reader.frameCount
+            annotations = try reader.allAnnotations()
+        } else {
+            guard let rate = options.rawSampleRate, let channels = options.rawChannelCount else {
+                throw AnalysisError(path: path, reason: "raw float32 input needs --rate and --channels")
+            }
+            edf = nil
+            let (handle, name) = try openInput(path)
+            raw = RawFloat32Reader(handle: handle, name: name, channelCount: channels)
+            sampleRate = rate
+            labels = options.rawLabels ?? (1...channels).map { "ch\($0)" }
+            channelCount = channels
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            frameCount = size / (4 * channels)
+            annotations = []
+        }
+    }
+
+    func next(into chunk: inout [Float]) throws -> Int {
+        if let edf {
+            guard nextRecord < edf.recordCount else { return 0 }
+            if chunk.count != edf.framesPerRecord * channelCount { chunk = [Float](repeating: 0, count: edf.framesPerRecord * channelCount) }
+            _ = try chunk.withUnsafeMutableBufferPointer { try edf.readRecord(nextRecord, into: $0) }
+            nextRecord += 1
+            return edf.framesPerRecord
+        }
+        return try raw!.nextChunk(into: &chunk)
+    }
+}

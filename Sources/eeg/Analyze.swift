@@ -1,0 +1,198 @@
+import ArgumentParser
+import EEGKit
+import Foundation
+import Synchronization
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyze recordings epoch by epoch: band powers, ratios, scores, quality, summaries.",
+        discussion: """
+            For each file (EDF, EDF+, BDF, BDF+; raw float32 with --rate/--channels) and \
+            each epoch: absolute and relative band powers per channel, engagement \
+            β/(α+θ), θ/β, α/β, θ/α, frontal alpha asymmetry for --pair, the 0–100 \
+            attention/relaxation/workload scores (calibrated on the first minute, or \
+            --calibration), signal quality, and the annotations in the epoch. Epochs \
+            with artifacts, flat or railed channels or lost samples are marked rejected, \
+            not dropped; summaries use the good ones. Files are read streaming (memory \
+            does not grow with their length) and analysed in parallel, output in the \
+            order given.
+
+            Cluster array jobs: give every job the same file list and --shard I/N \
+            (e.g. in Slurm: --shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT); \
+            job I takes files I, I+N, I+2N, … with no coordination.
+
+            Examples:
+              eeg analyze session.bdf
+              eeg analyze data/*.edf -j 2 --format csv --out results.csv
+              eeg analyze s01.bdf --channels Fp1,Fp2 --filter 1-45 --notch 50 --pair Fp1:Fp2
+              eeg analyze data/*.bdf --shard 3/16 --format jsonl --out shard3.jsonl
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Recordings to analyze.", valueName: "file"))
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp("Epoch length, e.g. 4s.", valueName: "duration"))
+    var epoch: Seconds = Seconds(argument: "4")!
+
+    @Option(help: ArgumentHelp("Channels to analyze, comma-separated labels (default: all).", valueName: "labels"))
+    var channels: String?
+
+    @Option(help: ArgumentHelp("Bands as name:low-high in Hz, comma-separated.", valueName: "bands"))
+    var bands: String?
+
+    @Option(help: ArgumentHelp("Zero-phase band-pass before analysis, e.g. 1-45 (Hz).", valueName: "low-high"))
+    var filter: String?
+
+    @Option(help: ArgumentHelp("Zero-phase notch at mains: 50 or 60 Hz.", valueName: "hz"))
+    var notch: Double?
+
+    @Option(help: ArgumentHelp("Frontal alpha asymmetry pair LEFT:RIGHT, e.g. F3:F4.", valueName: "left:right"))
+    var pair: String?
+
+    @Option(help: ArgumentHelp("Score baselines from a file (saved with --save-calibration) instead of each file's first minute.", valueName: "file"))
+    var calibration: String?
+
+    @Option(name: .customLong("save-calibration"), help: ArgumentHelp("Save the first file's score baselines to reuse with --calibration.", valueName: "file"))
+    var saveCalibration: String?
+
+    @Option(help: "table, csv, jsonl or json (default: table on a terminal, jsonl otherwise).")
+    var format: AnalysisFormat?
+
+    @Option(help: ArgumentHelp("Write results to this file instead of standard output.", valueName: "file"))
+    var out: String?
+
+    @Option(name: .shortAndLong, help: "Files analysed at once (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp("Take every N-th file starting with the I-th: I/N (1 ≤ I ≤ N).", valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("Raw float32 input: sample rate.", valueName: "hz"))
+    var rate: Double?
+
+    @Option(name: .customLong("channel-count"), help: "Raw float32 input: channels per frame.")
+    var channelCount: Int?
+
+    func parsedShard() throws -> Shard? {
+        guard let shard else { return nil }
+        let parts = shard.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
+            throw ValidationError("--shard takes I/N, e.g. 1/4, got '\(shard)'")
+        }
+        do { return try Shard(index: i, count: n) } catch { throw ValidationError(error.reason) }
+    }
+
+    func parsedFilter() throws -> ClosedRange<Double>? {
+        guard let filter else { return nil }
+        let parts = filter.split(separator: "-")
+        guard parts.count == 2, let lo = Double(parts[0]), let hi = Double(parts[1]), lo > 0, hi > lo else {
+            throw ValidationError("--filter takes LOW-HIGH in Hz with 0 < LOW < HIGH, e.g. 1-45, got '\(filter)'")
+        }
+        return lo...hi
+    }
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one recording, e.g. eeg analyze session.bdf") }
+        if jobs < 1 { throw ValidationError("-j must be at least 1") }
+        if epoch.value <= 0 { throw ValidationError("--epoch must be positive") }
+        _ = try parsedShard()
+        _ = try parsedFilter()
+        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
+        if let pair, pair.split(separator: ":").count != 2 { throw ValidationError("--pair takes LEFT:RIGHT, e.g. F3:F4, got '\(pair)'") }
+        if let bands { do { _ = try BandSet(parsing: bands) } catch { throw ValidationError(error.description) } }
+        if (rate == nil) != (channelCount == nil) { throw ValidationError("raw float32 input needs both --rate and --channel-count") }
+        if let calibration, !FileManager.default.fileExists(atPath: calibration) { throw ValidationError("--calibration: \(calibration) does not exist") }
+    }
+
+    func run() throws {
+        let stop = StopSignal()
+        var options = AnalysisOptions()
+        options.epochSeconds = epoch.value
+        options.channels = channels?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let bands { options.bands = try BandSet(parsing: bands) }
+        options.bandPass = try parsedFilter()
+        options.notchFrequency = notch
+        if let pair {
+            let parts = pair.split(separator: ":").map(String.init)
+            options.asymmetryPair = (parts[0], parts[1])
+        }
+        if let calibration {
+            do {
+                options.calibration = try JSONDecoder().decode(Calibration.self, from: Data(contentsOf: URL(fileURLWithPath: calibration)))
+            } catch {
+                throw fail("analyze", InputError.readFailed(source: calibration, reason: "not a calibration file saved by --save-calibration"))
+            }
+        }
+        options.rawSampleRate = rate
+        options.rawChannelCount = channelCount
+        let selected = try parsedShard()?.select(files) ?? files
+        let format = self.format ?? (standardOutputIsTerminal && out == nil ? .table : .jsonl)
+        let renderer = AnalysisRenderer(format: format)
+
+        let sink: FileHandle
+        if let out {
+            guard FileManager.default.createFile(atPath: out, contents: nil) else {
+                throw fail("analyze", InputError.cannotOpen(path: out, reason: "cannot create it (does the folder exist?)"))
+            }
+            sink = FileHandle(forWritingAtPath: out)!
+        } else {
+            sink = FileHandle.standardOutput
+        }
+        let showProgress = isatty(STDERR_FILENO) == 1
+        let started = Date()
+        let shared = Mutex(EmitState())
+        let batch = BatchAnalysis(options: options, jobs: jobs)
+        batch.run(files: selected, emit: { outcome in
+            shared.withLock { s in
+                if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+                switch outcome {
+                case .analysed(let a):
+                    sink.write(Data(renderer.render(a, first: !s.any, previousLabels: s.labels).utf8))
+                    s.any = true
+                    s.labels = a.labels
+                    s.analyses.append(a)
+                case .failed(let path, let message):
+                    FileHandle.standardError.write(Data("eeg analyze: error: \(message)\n".utf8))
+                    if let text = renderer.renderFailure(path: path, message: message, first: !s.any) {
+                        sink.write(Data(text.utf8))
+                        s.any = true
+                    }
+                    s.failures.append(message)
+                    _ = path
+                }
+            }
+        }, progress: { p in
+            guard showProgress else { return }
+            let fraction = p.samplesTotal > 0 ? p.samplesDone / p.samplesTotal : 0
+            let elapsed = Date().timeIntervalSince(started)
+            let eta = fraction > 0.01 ? elapsed / fraction - elapsed : .nan
+            let bar = String(repeating: "█", count: Int(fraction * 24)) + String(repeating: "░", count: 24 - Int(fraction * 24))
+            let line = String(format: "\r\u{1B}[2K%@ %3.0f%%  %d/%d files  %@/s  ETA %@", bar, fraction * 100, p.filesDone, p.files,
+                              ByteCountFormatter.string(fromByteCount: Int64(p.samplesDone / max(elapsed, 0.001)), countStyle: .file),
+                              eta.isFinite ? String(format: "%d:%02d", Int(eta) / 60, Int(eta) % 60) : "–")
+            FileHandle.standardError.write(Data(line.utf8))
+        }, cancelled: { [flag = stop.flag] in flag.isRequested })
+        let state = shared.withLock { $0 }
+        sink.write(Data(renderer.finish(state.analyses, anyFile: state.any).utf8))
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        if let saveCalibration, let calibration = state.analyses.first?.calibration {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try? encoder.encode(calibration).write(to: URL(fileURLWithPath: saveCalibration))
+        }
+        if stop.isRequested { printStatus("stopped: results for \(state.analyses.count) of \(selected.count) files written") }
+        if let first = state.failures.first {
+            throw ExitCode(first.contains("no such file") || first.contains("directory") || first.contains("opening") ? ExitStatus.noInput.rawValue : ExitStatus.dataError.rawValue)
+        }
+    }
+
+    struct EmitState {
+        var any = false
+        var labels: [String]?
+        var analyses: [FileAnalysis] = []
+        var failures: [String] = []
+    }
+}
+
+extension AnalysisFormat: ExpressibleByArgument {}
