@@ -93,7 +93,7 @@ public struct SimulatedSignal: Sendable {
             let g = gains(at: t)
             if index == nextBlink {
                 blinkStart = index
-                nextBlink = index + Int64((4 + 4 * uniform()) * sampleRate)
+                nextBlink = index + Int64((8 + 6 * uniform()) * sampleRate)
             }
             var blink = 0.0
             let blinkLength = 0.3 * sampleRate

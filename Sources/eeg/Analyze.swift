@@ -26,6 +26,7 @@ struct Analyze: ParsableCommand {
               eeg analyze data/*.edf -j 2 --format csv --out results.csv
               eeg analyze s01.bdf --channels Fp1,Fp2 --filter 1-45 --notch 50 --pair Fp1:Fp2
               eeg analyze data/*.bdf --shard 3/16 --format jsonl --out shard3.jsonl
+              eeg analyze s01.bdf s02.bdf --report lab-meeting.html --format csv --out s.csv
             """
     )
 
@@ -61,6 +62,9 @@ struct Analyze: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write results to this file instead of standard output.", valueName: "file"))
     var out: String?
+
+    @Option(help: ArgumentHelp("Also write a self-contained HTML report with plots (opens in any browser, no network).", valueName: "file.html"))
+    var report: String?
 
     @Option(name: .shortAndLong, help: "Files analysed at once (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -176,6 +180,14 @@ struct Analyze: ParsableCommand {
         let state = shared.withLock { $0 }
         sink.write(Data(renderer.finish(state.analyses, anyFile: state.any).utf8))
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        if let report {
+            do {
+                try HTMLReport.render(state.analyses).write(toFile: report, atomically: true, encoding: .utf8)
+                printStatus("report: \(report)")
+            } catch {
+                throw fail("analyze", InputError.cannotOpen(path: report, reason: "cannot write the report (\(error.localizedDescription))"))
+            }
+        }
         if let saveCalibration, let calibration = state.analyses.first?.calibration {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
