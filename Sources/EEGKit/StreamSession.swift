@@ -14,6 +14,8 @@ public struct StreamOptions: Sendable {
     public var bands: BandSet = .standard
     /// Record to EDF+/BDF+ as well.
     public var recording: RecordingOptions?
+    /// Run the live analyzer even when not emitting metrics (for a dashboard).
+    public var analyze = false
 
     public init() {}
 }
@@ -37,6 +39,9 @@ public struct StreamProgress: Sendable {
     public var droppedFrames: Int
     public var recordedBytes: Int?
     public var deviceState: DeviceState
+    public var recordingPath: String?
+    /// Frames per second of device time delivered over the last progress interval.
+    public var achievedRate: Double = 0
 }
 
 /// Markers a user adds while streaming (typed lines, keys): thread-safe, drained by the
@@ -61,6 +66,12 @@ public final class StreamSession {
     public let options: StreamOptions
     public let formatter: StreamLineFormatter
     public let markers = MarkerQueue()
+    private let recordingRequests = Mutex<[RecordingOptions?]>([])
+
+    /// Starts recording to a new file from the next frames on (from any thread).
+    public func startRecording(_ options: RecordingOptions) { recordingRequests.withLock { $0.append(options) } }
+    /// Stops the recording in progress and closes its file (from any thread).
+    public func stopRecording() { recordingRequests.withLock { $0.append(nil) } }
 
     public init(device: any EEGDevice, options: StreamOptions) {
         self.device = device
@@ -74,6 +85,7 @@ public final class StreamSession {
     public func run(
         write: (String) throws -> Void, flush: () throws -> Void = {},
         status: (String) -> Void, progress: (StreamProgress) -> Void = { _ in },
+        onAnalysis: (LiveAnalysis) -> Void = { _ in }, tick: () -> Void = {},
         stopRequested: () -> Bool
     ) throws -> StreamSummary {
         let channels = device.channelCount
@@ -81,7 +93,7 @@ public final class StreamSession {
         let (producer, consumer) = try FrameRing.create(channels: channels, capacity: capacity)
         let events = DeviceEvents()
         var analyzer: LiveAnalyzer?
-        if options.emit == .metrics {
+        if options.emit == .metrics || options.analyze {
             var configuration = LiveAnalyzerConfiguration(sampleRate: device.sampleRate, channelCount: channels)
             configuration.calibrationSeconds = options.calibrationSeconds
             configuration.notchFrequency = options.notchFrequency
@@ -89,7 +101,16 @@ public final class StreamSession {
             configuration.quality.fullScale = device.fullScale
             analyzer = try LiveAnalyzer(configuration)
         }
-        let recorder = try options.recording.map { try Recorder(options: $0, device: device) }
+        var recorder = try options.recording.map { try Recorder(options: $0, device: device) }
+        var recordedBefore = (seconds: 0.0, clipped: 0, gaps: 0)
+        func closeRecorder() throws {
+            guard let r = recorder else { return }
+            try r.close()
+            recordedBefore.seconds += r.duration
+            recordedBefore.clipped += r.writer.clippedSamples
+            recordedBefore.gaps += r.gapFrames
+            recorder = nil
+        }
         var summary = StreamSummary()
         if let header = formatter.header(for: options.emit) {
             try write(header)
@@ -112,6 +133,7 @@ public final class StreamSession {
         var interrupted = false
         var lastProgress = ContinuousClock.now
         var lastIndex: Int64 = -1
+        var framesAtLastProgress: Int64 = 0
         do {
             while !done {
                 if stopRequested() {
@@ -138,6 +160,16 @@ public final class StreamSession {
                         status("device failed: \(message)")
                     default:
                         break
+                    }
+                }
+                for request in recordingRequests.withLock({ r -> [RecordingOptions?] in let all = r; r.removeAll(); return all }) {
+                    if let request {
+                        try closeRecorder()
+                        recorder = try Recorder(options: request, device: device)
+                        status("recording to \(request.path)")
+                    } else if let path = recorder?.writer.path {
+                        try closeRecorder()
+                        status("recording stopped: \(path)")
                     }
                 }
                 for marker in markers.drain() {
@@ -174,7 +206,8 @@ public final class StreamSession {
                         lines.append(formatter.sampleLine(index: batchIndices[i], samples: UnsafeBufferPointer(rebasing: batchSamples[(i * channels)..<((i + 1) * channels)])))
                     }
                     analyzer?.analyze(samples: UnsafeBufferPointer(batchSamples), sampleIndices: batchIndices, droppedBefore: batchDrops) { update in
-                        lines.append(formatter.metricsLine(update))
+                        if options.emit == .metrics { lines.append(formatter.metricsLine(update)) }
+                        onAnalysis(update)
                     }
                     if ringDrops > 0 {
                         status("the ring buffer was full: \(ringDrops) frames dropped (output or disk too slow?)")
@@ -187,12 +220,17 @@ public final class StreamSession {
                     summary.lines += lines.count
                     try flush()
                 }
-                if ContinuousClock.now - lastProgress > .milliseconds(500) {
+                tick()
+                let sinceProgress = ContinuousClock.now - lastProgress
+                if sinceProgress > .milliseconds(500) {
                     lastProgress = ContinuousClock.now
+                    let seconds = Double(sinceProgress.components.seconds) + Double(sinceProgress.components.attoseconds) * 1e-18
                     progress(StreamProgress(deviceSeconds: Double(lastIndex - (firstIndex ?? 0) + 1) / device.sampleRate, frames: summary.frames,
-                                            droppedFrames: summary.droppedFrames + (recorder?.gapFrames ?? 0),
+                                            droppedFrames: summary.droppedFrames + (recorder?.gapFrames ?? 0) + recordedBefore.gaps,
                                             recordedBytes: recorder.map { $0.writer.header.headerBytes + $0.writer.recordsWritten * $0.writer.header.recordBytes },
-                                            deviceState: device.state))
+                                            deviceState: device.state, recordingPath: recorder?.writer.path,
+                                            achievedRate: Double(summary.frames - framesAtLastProgress) / seconds))
+                    framesAtLastProgress = summary.frames
                 }
                 if done { summary.endedBy = .limit }
                 if wait == .finished && consumer.availableFrameCount == 0 {
@@ -206,12 +244,10 @@ public final class StreamSession {
         // Stop the device before closing the file, so nothing arrives after "Recording ends".
         device.stop()
         deviceStopped = true
-        if let recorder {
-            try recorder.close()
-            summary.recordedSeconds = recorder.duration
-            summary.clippedSamples = recorder.writer.clippedSamples
-            summary.droppedFrames = max(summary.droppedFrames, recorder.gapFrames)
-        }
+        try closeRecorder()
+        summary.recordedSeconds = recordedBefore.seconds
+        summary.clippedSamples = recordedBefore.clipped
+        summary.droppedFrames = max(summary.droppedFrames, recordedBefore.gaps)
         return summary
     }
 }

@@ -7,7 +7,8 @@ struct Replay: ParsableCommand {
         abstract: "Play a recording through the live pipeline, as samples or metrics.",
         discussion: """
             The file's frames go through the same ring buffer and live analyzer as \
-            'eeg stream', paced by the file's clock. With the same settings, replaying a \
+            'eeg stream', paced by the file's clock; on a terminal, with the same live \
+            dashboard. With the same settings, replaying a \
             recording made by 'eeg record' gives the metrics lines of the live session \
             that recorded it, byte for byte. Reads EDF, EDF+, BDF and BDF+ from any tool.
 
@@ -40,11 +41,14 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("Stop this many seconds into the file.", valueName: "seconds"))
     var to: Seconds?
 
-    @Option(help: "samples (one line per frame) or metrics (one line per 0.25 s update).")
-    var emit: StreamEmit = .metrics
+    @Option(help: "samples (one line per frame) or metrics (one line per 0.25 s update; the default when piped).")
+    var emit: StreamEmit?
 
-    @Option(help: "jsonl or csv.")
-    var format: StreamFormat = .jsonl
+    @Option(help: "jsonl or csv (default jsonl).")
+    var format: StreamFormat?
+
+    @Flag(name: .customLong("no-dashboard"), help: "Print lines even on a terminal.")
+    var noDashboard = false
 
     @Option(help: ArgumentHelp("Notch out mains hum before analysis: 50 or 60 Hz.", valueName: "hz"))
     var notch: Double?
@@ -58,7 +62,7 @@ struct Replay: ParsableCommand {
         if raw != nil && (from != nil || to != nil) { throw ValidationError("--from/--to are for recordings, not raw captures") }
         if let from, let to, to.value <= from.value { throw ValidationError("--to must be after --from") }
         if let from, from.value < 0 { throw ValidationError("--from must not be negative") }
-        if emit == .none { throw ValidationError("--emit is samples or metrics for a replay") }
+        if emit == StreamEmit.none { throw ValidationError("--emit is samples or metrics for a replay") }
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
     }
 
@@ -73,10 +77,17 @@ struct Replay: ParsableCommand {
                 device = try FileReplayDevice(path: file!, speed: speed.value, from: from?.value, to: to?.value)
             }
             var options = StreamOptions()
-            options.emit = emit
-            options.format = format
+            options.emit = emit ?? .metrics
+            options.format = format ?? .jsonl
             options.notchFrequency = notch
             options.calibrationSeconds = calibrationSeconds
+            if emit == nil && format == nil && !noDashboard && TerminalDashboard.available {
+                options.emit = .none
+                options.analyze = true
+                let session = StreamSession(device: device, options: options)
+                _ = try runWithDashboard(session: session, device: device, stop: stop, recordingName: timestampedRecordingName)
+                return
+            }
             let session = StreamSession(device: device, options: options)
             let summary = try session.run(write: { output.write($0) }, flush: { try output.flush() },
                                           status: printStatus, stopRequested: { stop.isRequested })

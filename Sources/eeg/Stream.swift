@@ -7,14 +7,21 @@ struct Stream: ParsableCommand {
         abstract: "Stream from a headset: raw samples or live metrics, as JSON lines or CSV.",
         discussion: """
             Frames go from the device through the lock-free ring buffer; with --emit \
-            metrics (the default) the live analyzer turns every 0.25 s of signal into a \
+            metrics the live analyzer turns every 0.25 s of signal into a \
             line of band powers, engagement, θ/β, α/β, workload, the 0–100 attention, \
             relaxation and workload scores (null until the first 60 s have calibrated \
             them) and per-channel signal quality. Timestamps are the device's sample \
             counter. Ctrl-C stops cleanly.
 
+            On a terminal (and without --emit/--format) a live dashboard shows \
+            per-channel quality, RMS and band powers, the scores with their trend, the \
+            ratios, the achieved rate and losses; keys: m marker, r start/stop recording \
+            (eeg-DATE-TIME.bdf), space freeze, q quit. NO_COLOR turns colours off. When \
+            piped, one JSON line (or CSV row) of metrics per 0.25 s.
+
             Examples:
-              eeg stream --duration 10s                          # simulated headset, metrics
+              eeg stream                                         # dashboard on a terminal
+              eeg stream --duration 10s | head                   # simulated headset, metrics
               eeg stream --emit samples --format csv --samples 500 > raw.csv
               eeg stream --device sim --seed 7 --duration 2m --format csv > metrics.csv
               eeg stream --emit samples --format csv --duration 20s \\
@@ -30,11 +37,14 @@ struct Stream: ParsableCommand {
     @Option(help: "Stop after this many frames (samples per channel).")
     var samples: Int64?
 
-    @Option(help: "samples (one line per frame) or metrics (one line per 0.25 s update).")
-    var emit: StreamEmit = .metrics
+    @Option(help: "samples (one line per frame) or metrics (one line per 0.25 s update; the default when piped).")
+    var emit: StreamEmit?
 
-    @Option(help: "jsonl or csv.")
-    var format: StreamFormat = .jsonl
+    @Option(help: "jsonl or csv (default jsonl).")
+    var format: StreamFormat?
+
+    @Flag(name: .customLong("no-dashboard"), help: "Print lines even on a terminal.")
+    var noDashboard = false
 
     @Option(help: ArgumentHelp("Notch out mains hum before analysis: 50 or 60 Hz.", valueName: "hz"))
     var notch: Double?
@@ -47,6 +57,7 @@ struct Stream: ParsableCommand {
         if let duration, duration.value <= 0 { throw ValidationError("--duration must be positive") }
         if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
+        if emit == StreamEmit.none { throw ValidationError("--emit is samples or metrics") }
         if calibrationSeconds < 0 { throw ValidationError("--calibration-seconds must not be negative") }
     }
 
@@ -56,12 +67,20 @@ struct Stream: ParsableCommand {
         do {
             let device = try deviceOptions.makeDevice()
             var options = StreamOptions()
-            options.emit = emit
-            options.format = format
+            options.emit = emit ?? .metrics
+            options.format = format ?? .jsonl
             options.notchFrequency = notch
             options.calibrationSeconds = calibrationSeconds
             if let samples { options.frameLimit = samples }
             if let duration { options.frameLimit = Int64((duration.value * device.sampleRate).rounded()) }
+            if emit == nil && format == nil && !noDashboard && TerminalDashboard.available {
+                options.emit = .none
+                options.analyze = true
+                let session = StreamSession(device: device, options: options)
+                let summary = try runWithDashboard(session: session, device: device, stop: stop, recordingName: timestampedRecordingName)
+                printStatus("stopped (\(summary.endedBy.rawValue)): \(summary.frames) frames" + (summary.recordedSeconds > 0 ? String(format: ", %.1f s recorded", summary.recordedSeconds) : ""))
+                return
+            }
             printStatus("streaming from \(device.name); Ctrl-C to stop")
             let session = StreamSession(device: device, options: options)
             let summary = try session.run(
