@@ -54,8 +54,8 @@ test-tsan:
 
 # Benchmarks: release builds, Swift measured against C references (and EDF reading
 # against MNE) in the same run.
-bench: setup bench-deps
-	cd Benchmarks && $(SWIFT) run -c release compare
+bench: setup bench-deps build
+	cd Benchmarks && $(SWIFT) run -c release compare --eeg $(CURDIR)/.build/release/eeg
 	cd Benchmarks && $(SWIFT) package benchmark thresholds check --no-progress
 
 bench-deps:

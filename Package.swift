@@ -37,6 +37,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The README's library example, built so it stays true.
+        .executableTarget(name: "stream-attention-example", dependencies: ["EEGKit"], path: "Examples/StreamAttention"),
         .testTarget(name: "EEGCoreTests", dependencies: ["EEGCore"]),
         .testTarget(name: "EEGDSPTests", dependencies: ["EEGDSP"]),
         .testTarget(name: "EEGDevicesTests", dependencies: ["EEGDevices", "EEGDSP"]),

@@ -110,3 +110,38 @@ struct BandpowerCommandTests {
         #expect(try EEGProcess(["--version"]).stdout == "0.1.0\n")
     }
 }
+
+@Suite("Help and completions")
+struct HelpTests {
+    static let commands = ["stream", "record", "replay", "analyze", "info", "repair", "devices", "bandpower", "bench", "udev-rules"]
+
+    @Test("every command's help has examples and says what it does", arguments: commands)
+    func help(command: String) throws {
+        let run = try EEGProcess([command, "--help"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("OVERVIEW: "))
+        #expect(run.stdout.contains("Examples:"), "\(command) --help has no examples")
+        #expect(run.stdout.contains("eeg \(command)"), "the examples use the command")
+    }
+
+    @Test("the top-level help lists every command")
+    func top() throws {
+        let run = try EEGProcess(["--help"])
+        for command in Self.commands { #expect(run.stdout.contains("  \(command) "), "\(command) missing from eeg --help") }
+    }
+
+    @Test("shell completion scripts are generated", arguments: ["bash", "zsh", "fish"])
+    func completions(shell: String) throws {
+        let run = try EEGProcess(["--generate-completion-script", shell])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("analyze") && run.stdout.contains("record"))
+    }
+
+    @Test("a wrong flag is one clear error and exit 64")
+    func wrongFlag() throws {
+        let run = try EEGProcess(["stream", "--sim-channels", "0"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--sim-channels must be 1...256, got 0"))
+        #expect(try EEGProcess(["frobnicate"]).status == 64)
+    }
+}
