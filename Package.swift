@@ -39,10 +39,12 @@ let package = Package(
         ),
         // The README's library example, built so it stays true.
         .executableTarget(name: "stream-attention-example", dependencies: ["EEGKit"], path: "Examples/StreamAttention"),
+        // Fixture lookup and comparisons shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EEGCoreTests", dependencies: ["EEGCore"]),
-        .testTarget(name: "EEGDSPTests", dependencies: ["EEGDSP"]),
-        .testTarget(name: "EEGDevicesTests", dependencies: ["EEGDevices", "EEGDSP"]),
-        .testTarget(name: "EEGFormatsTests", dependencies: ["EEGFormats"]),
-        .testTarget(name: "EEGKitTests", dependencies: ["EEGKit"]),
+        .testTarget(name: "EEGDSPTests", dependencies: ["EEGDSP", "TestSupport"]),
+        .testTarget(name: "EEGDevicesTests", dependencies: ["EEGDevices", "EEGDSP", "TestSupport"]),
+        .testTarget(name: "EEGFormatsTests", dependencies: ["EEGFormats", "TestSupport"]),
+        .testTarget(name: "EEGKitTests", dependencies: ["EEGKit", "TestSupport"]),
     ]
 )

@@ -151,3 +151,46 @@ final class ProgressLine {
         if shown { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
+
+/// How live metrics are computed: shared by stream, record and replay.
+struct LiveAnalysisOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Notch out mains hum before analysis: 50 or 60 Hz.", valueName: "hz"))
+    var notch: Double?
+
+    @Option(name: .customLong("calibration-seconds"), help: "Seconds of signal that calibrate the 0–100 scores.")
+    var calibrationSeconds: Double = 60
+
+    func validate() throws {
+        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
+        if calibrationSeconds < 0 { throw ValidationError("--calibration-seconds must not be negative") }
+    }
+
+    func apply(to options: inout StreamOptions) {
+        options.notchFrequency = notch
+        options.calibrationSeconds = calibrationSeconds
+    }
+}
+
+/// Lines or the dashboard: shared by stream and replay.
+struct LiveOutputOptions: ParsableArguments {
+    @Option(help: "samples (one line per frame) or metrics (one line per 0.25 s update; the default when piped).")
+    var emit: StreamEmit?
+
+    @Option(help: "jsonl or csv (default jsonl).")
+    var format: StreamFormat?
+
+    @Flag(name: .customLong("no-dashboard"), help: "Print lines even on a terminal.")
+    var noDashboard = false
+
+    func validate() throws {
+        if emit == StreamEmit.none { throw ValidationError("--emit is samples or metrics") }
+    }
+
+    /// The dashboard is for a person at a terminal who asked for no particular output.
+    var wantsDashboard: Bool { emit == nil && format == nil && !noDashboard && TerminalDashboard.available }
+
+    func apply(to options: inout StreamOptions) {
+        options.emit = emit ?? .metrics
+        options.format = format ?? .jsonl
+    }
+}

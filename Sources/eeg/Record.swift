@@ -56,11 +56,7 @@ struct Record: ParsableCommand {
     @Option(help: "jsonl or csv, for --emit.")
     var format: StreamFormat = .jsonl
 
-    @Option(help: ArgumentHelp("Notch out mains hum before analysis (--emit metrics): 50 or 60 Hz.", valueName: "hz"))
-    var notch: Double?
-
-    @Option(name: .customLong("calibration-seconds"), help: "Seconds of signal that calibrate the 0–100 scores (--emit metrics).")
-    var calibrationSeconds: Double = 60
+    @OptionGroup var analysis: LiveAnalysisOptions
 
     func validate() throws {
         let lower = out.lowercased()
@@ -70,7 +66,6 @@ struct Record: ParsableCommand {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         if let duration, duration.value <= 0 { throw ValidationError("--duration must be positive") }
         if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
-        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
         if rawCapture != nil, case .sim = deviceOptions.device { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
         if !force && FileManager.default.fileExists(atPath: out) {
             throw ValidationError("\(out) already exists; use --force to overwrite it")
@@ -84,7 +79,7 @@ struct Record: ParsableCommand {
 
     func run() throws {
         let stop = StopSignal()
-        let output = LineOutput()
+        let sink = LineOutput()
         let progress = ProgressLine()
         do {
             let device = try deviceOptions.makeDevice()
@@ -94,8 +89,7 @@ struct Record: ParsableCommand {
             var options = StreamOptions()
             options.emit = emit
             options.format = format
-            options.notchFrequency = notch
-            options.calibrationSeconds = calibrationSeconds
+            analysis.apply(to: &options)
             var recordingOptions = RecordingOptions(path: out)
             recordingOptions.overwrite = force
             recordingOptions.patient = patient
@@ -116,9 +110,9 @@ struct Record: ParsableCommand {
             }
             printStatus("recording \(device.name) to \(out); Ctrl-C to stop")
             let summary = try session.run(
-                write: { output.write($0) }, flush: { try output.flush() }, status: printStatus,
+                write: { sink.write($0) }, flush: { try sink.flush() }, status: printStatus,
                 progress: { progress.show($0, file: out) }, stopRequested: { stop.isRequested })
-            try? output.flush()
+            try? sink.flush()
             progress.finish()
             var message = String(format: "wrote %.2f s to %@", summary.recordedSeconds, out)
             if summary.droppedFrames > 0 { message += "; \(summary.droppedFrames) samples lost (annotated in the file)" }

@@ -41,20 +41,9 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("Stop this many seconds into the file.", valueName: "seconds"))
     var to: Seconds?
 
-    @Option(help: "samples (one line per frame) or metrics (one line per 0.25 s update; the default when piped).")
-    var emit: StreamEmit?
+    @OptionGroup var output: LiveOutputOptions
 
-    @Option(help: "jsonl or csv (default jsonl).")
-    var format: StreamFormat?
-
-    @Flag(name: .customLong("no-dashboard"), help: "Print lines even on a terminal.")
-    var noDashboard = false
-
-    @Option(help: ArgumentHelp("Notch out mains hum before analysis: 50 or 60 Hz.", valueName: "hz"))
-    var notch: Double?
-
-    @Option(name: .customLong("calibration-seconds"), help: "Seconds of signal that calibrate the 0–100 scores.")
-    var calibrationSeconds: Double = 60
+    @OptionGroup var analysis: LiveAnalysisOptions
 
     func validate() throws {
         if (file == nil) == (raw == nil) { throw ValidationError("give a recording (eeg replay FILE) or a raw capture (eeg replay --raw FILE)") }
@@ -62,13 +51,11 @@ struct Replay: ParsableCommand {
         if raw != nil && (from != nil || to != nil) { throw ValidationError("--from/--to are for recordings, not raw captures") }
         if let from, let to, to.value <= from.value { throw ValidationError("--to must be after --from") }
         if let from, from.value < 0 { throw ValidationError("--from must not be negative") }
-        if emit == StreamEmit.none { throw ValidationError("--emit is samples or metrics for a replay") }
-        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
     }
 
     func run() throws {
         let stop = StopSignal()
-        let output = LineOutput()
+        let sink = LineOutput()
         do {
             let device: any EEGDevice
             if let raw {
@@ -77,11 +64,9 @@ struct Replay: ParsableCommand {
                 device = try FileReplayDevice(path: file!, speed: speed.value, from: from?.value, to: to?.value)
             }
             var options = StreamOptions()
-            options.emit = emit ?? .metrics
-            options.format = format ?? .jsonl
-            options.notchFrequency = notch
-            options.calibrationSeconds = calibrationSeconds
-            if emit == nil && format == nil && !noDashboard && TerminalDashboard.available {
+            output.apply(to: &options)
+            analysis.apply(to: &options)
+            if output.wantsDashboard {
                 options.emit = .none
                 options.analyze = true
                 let session = StreamSession(device: device, options: options)
@@ -89,9 +74,9 @@ struct Replay: ParsableCommand {
                 return
             }
             let session = StreamSession(device: device, options: options)
-            let summary = try session.run(write: { output.write($0) }, flush: { try output.flush() },
+            let summary = try session.run(write: { sink.write($0) }, flush: { try sink.flush() },
                                           status: printStatus, stopRequested: { stop.isRequested })
-            try? output.flush()
+            try? sink.flush()
             if summary.endedBy == .stopRequested { printStatus("stopped: \(summary.frames) frames") }
         } catch {
             throw fail("replay", error)

@@ -37,43 +37,27 @@ struct Stream: ParsableCommand {
     @Option(help: "Stop after this many frames (samples per channel).")
     var samples: Int64?
 
-    @Option(help: "samples (one line per frame) or metrics (one line per 0.25 s update; the default when piped).")
-    var emit: StreamEmit?
+    @OptionGroup var output: LiveOutputOptions
 
-    @Option(help: "jsonl or csv (default jsonl).")
-    var format: StreamFormat?
-
-    @Flag(name: .customLong("no-dashboard"), help: "Print lines even on a terminal.")
-    var noDashboard = false
-
-    @Option(help: ArgumentHelp("Notch out mains hum before analysis: 50 or 60 Hz.", valueName: "hz"))
-    var notch: Double?
-
-    @Option(name: .customLong("calibration-seconds"), help: "Seconds of signal that calibrate the 0–100 scores.")
-    var calibrationSeconds: Double = 60
+    @OptionGroup var analysis: LiveAnalysisOptions
 
     func validate() throws {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         if let duration, duration.value <= 0 { throw ValidationError("--duration must be positive") }
         if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
-        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
-        if emit == StreamEmit.none { throw ValidationError("--emit is samples or metrics") }
-        if calibrationSeconds < 0 { throw ValidationError("--calibration-seconds must not be negative") }
     }
 
     func run() throws {
         let stop = StopSignal()
-        let output = LineOutput()
+        let sink = LineOutput()
         do {
             let device = try deviceOptions.makeDevice()
             var options = StreamOptions()
-            options.emit = emit ?? .metrics
-            options.format = format ?? .jsonl
-            options.notchFrequency = notch
-            options.calibrationSeconds = calibrationSeconds
+            output.apply(to: &options)
+            analysis.apply(to: &options)
             if let samples { options.frameLimit = samples }
             if let duration { options.frameLimit = Int64((duration.value * device.sampleRate).rounded()) }
-            if emit == nil && format == nil && !noDashboard && TerminalDashboard.available {
+            if output.wantsDashboard {
                 options.emit = .none
                 options.analyze = true
                 let session = StreamSession(device: device, options: options)
@@ -84,9 +68,9 @@ struct Stream: ParsableCommand {
             printStatus("streaming from \(device.name); Ctrl-C to stop")
             let session = StreamSession(device: device, options: options)
             let summary = try session.run(
-                write: { output.write($0) }, flush: { try output.flush() },
+                write: { sink.write($0) }, flush: { try sink.flush() },
                 status: printStatus, stopRequested: { stop.isRequested })
-            try? output.flush()
+            try? sink.flush()
             let lost = summary.droppedFrames > 0 ? ", \(summary.droppedFrames) lost" : ""
             printStatus("stopped (\(summary.endedBy.rawValue)): \(summary.frames) frames\(lost)")
         } catch {

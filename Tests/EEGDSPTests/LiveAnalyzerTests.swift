@@ -1,6 +1,7 @@
 import EEGCore
 import Foundation
 import Testing
+import TestSupport
 @testable import EEGDSP
 
 struct WindowReferences: Decodable {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `eeg` executable (it sits beside the test bundle) as a user would.
 struct EEGProcess {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import EEGKit
 
 /// Files EEGKit writes, read by the tools researchers use: pyedflib (EDF+ and BDF+),

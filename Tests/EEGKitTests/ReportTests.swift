@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import TestSupport
 @testable import EEGKit
 
 /// Collects what an SVG plot contains (SVG is XML, so XMLParser reads it).

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 import EEGKit
 
 /// The real libusb path, end to end: `eeg stream --device cyton` run under umockdev, which
