@@ -127,6 +127,18 @@ public enum CytonUSB {
         }
     }
 
+    /// Opens `dongle` and claims its interface, then lets it go: proves it can be used
+    /// now (permission, not busy). Returns whether a kernel driver (ftdi_sio) had to be
+    /// detached — it is reattached before returning.
+    public static func check(_ dongle: USBDeviceInfo) throws(DeviceError) -> (detachedKernelDriver: Bool, Void) {
+        let context = try USBContext()
+        let handle = try context.open(bus: dongle.bus, address: dongle.address, interface: FTDITransport.interface,
+                                      name: "Cyton dongle on USB \(dongle.location)")
+        let detached = handle.detachedKernelDriver
+        handle.close()
+        return (detached, ())
+    }
+
     static func find(serial: String?) throws(DeviceError) -> USBDeviceInfo {
         let all = try dongles()
         let what = "OpenBCI Cyton dongle (USB 0403:6015)\(serial.map { " with serial \($0)" } ?? "")"

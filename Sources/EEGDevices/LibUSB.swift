@@ -124,6 +124,9 @@ final class USBHandle: @unchecked Sendable {
     let name: String
     private let interface: Int32
     private let reattachKernelDriver: Bool
+    /// Whether a kernel driver was bound and detached to claim the interface (it is given
+    /// back on close).
+    var detachedKernelDriver: Bool { reattachKernelDriver }
     private let closed = Atomic<Bool>(false)
 
     fileprivate init(context: USBContext, raw: OpaquePointer, interface: Int32, name: String) throws(DeviceError) {

@@ -128,6 +128,7 @@ struct Analyze: ParsableCommand {
                 throw fail("analyze", InputError.readFailed(source: calibration, reason: "not a calibration file saved by --save-calibration"))
             }
         }
+        options.keepSpectra = report != nil
         options.rawSampleRate = rate
         options.rawChannelCount = channelCount
         let selected = try parsedShard()?.select(files) ?? files

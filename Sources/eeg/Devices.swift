@@ -12,11 +12,15 @@ struct Devices: ParsableCommand {
             Examples:
               eeg devices
               eeg devices --json
+              eeg devices --check             # open and claim each dongle
             """
     )
 
     @Flag(help: "One JSON object per line instead of a table.")
     var json = false
+
+    @Flag(help: "Also open and claim each Cyton dongle, then let it go: proves it can be used right now.")
+    var check = false
 
     func run() throws {
         var rows: [(select: String, what: String, status: String, fix: String?)] = []
@@ -24,9 +28,19 @@ struct Devices: ParsableCommand {
         do {
             for dongle in try CytonUSB.dongles() {
                 let select = "--device cyton" + (dongle.serialNumber.map { ":\($0)" } ?? "")
-                rows.append((select, "OpenBCI Cyton dongle (FTDI FT231X), USB \(dongle.location) (\(dongle.devicePath))",
-                             dongle.accessible ? "ok" : "permission denied",
-                             dongle.accessible ? nil : "eeg udev-rules | sudo tee /etc/udev/rules.d/60-eegkit.rules && sudo udevadm control --reload-rules && sudo udevadm trigger, then replug"))
+                var what = "OpenBCI Cyton dongle (FTDI FT231X), USB \(dongle.location) (\(dongle.devicePath))"
+                var status = dongle.accessible ? "ok" : "permission denied"
+                var fix: String? = dongle.accessible ? nil : "eeg udev-rules | sudo tee /etc/udev/rules.d/60-eegkit.rules && sudo udevadm control --reload-rules && sudo udevadm trigger, then replug"
+                if check && dongle.accessible {
+                    do {
+                        let result = try CytonUSB.check(dongle)
+                        what += result.detachedKernelDriver ? "; claimed (its kernel driver ftdi_sio was detached and given back)" : "; claimed"
+                    } catch {
+                        status = "unusable"
+                        fix = error.description
+                    }
+                }
+                rows.append((select, what, status, fix))
             }
         } catch {
             rows.append(("--device cyton", "USB: cannot list devices", "error", "\(error)"))

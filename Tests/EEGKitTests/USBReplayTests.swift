@@ -202,3 +202,40 @@ extension USBReplayTests {
         } catch is USBReplaySkipped {}
     }
 }
+
+/// The one libusb case a capture cannot replay: a dongle whose interface is bound to the
+/// kernel's ftdi_sio driver. A dynamic umockdev device (Tests/umockdev/kernel_driver.py,
+/// a UMockdev.IoctlBase) answers the usbfs ioctls itself.
+@Suite("Cyton over libusb, kernel driver bound (dynamic umockdev device)")
+struct KernelDriverTests {
+    struct Result: Decodable { let ioctls: [String]; let output: String; let errors: String; let status: Int32 }
+
+    @Test("the bound driver is detached only because it is bound, the interface claimed, and the driver given back")
+    func detachClaimReattach() throws {
+        let python = "/usr/bin/python3"
+        let script = Fixtures.root.deletingLastPathComponent().appendingPathComponent("Tests/umockdev/kernel_driver.py").path
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: python)
+        probe.arguments = ["-c", "import gi; gi.require_version('UMockdev', '1.0')"]
+        probe.standardError = FileHandle.nullDevice
+        if (try? probe.run()) == nil || { probe.waitUntilExit(); return probe.terminationStatus != 0 }() {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("python3-gi and gir1.2-umockdev-1.0 are missing, and CI must run this") }
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, EEGProcess.executable.path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let result = try JSONDecoder().decode(Result.self, from: data)
+        #expect(result.status == 0, "\(result.errors)")
+        // libusb_kernel_driver_active → GETDRIVER; detach → GETDRIVER + DISCONNECT; claim;
+        // on close release and reattach.
+        #expect(result.ioctls == ["GETDRIVER", "GETDRIVER", "DISCONNECT", "CLAIM", "RELEASE", "CONNECT"])
+        #expect(result.output.contains("\"select\": \"--device cyton:DM00KERN\""))
+        #expect(result.output.contains("claimed (its kernel driver ftdi_sio was detached and given back)"))
+    }
+}

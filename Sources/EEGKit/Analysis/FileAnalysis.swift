@@ -22,6 +22,9 @@ public struct AnalysisOptions: Sendable {
     public var rawSampleRate: Double?
     public var rawChannelCount: Int?
     public var rawLabels: [String]?
+    /// Keep each epoch's mean spectrum (for the report's spectrogram). Off, results take a
+    /// few hundred bytes per epoch.
+    public var keepSpectra = true
 
     public init() {}
 }
@@ -238,7 +241,7 @@ public final class FileAnalyzer {
                 baseline.2.add(ratios.workload)
             }
             epochs.append(EpochResult(index: k, start: startSeconds, channels: channelResults, ratios: ratios, asymmetry: asymmetry,
-                                      scores: Scores(), annotations: inEpoch, rejectionReasons: reasons, spectrum: meanSpectrum))
+                                      scores: Scores(), annotations: inEpoch, rejectionReasons: reasons, spectrum: options.keepSpectra ? meanSpectrum : []))
         }
 
         while !ended {

@@ -58,7 +58,7 @@ public enum HTMLReport {
         let mid = a.epochs.map { $0.start + epochLength / 2 }
 
         // Spectrogram (channel mean), at most 240 time columns.
-        if !a.epochs.isEmpty, !a.spectrumFrequencies.isEmpty {
+        if !a.epochs.isEmpty, !a.spectrumFrequencies.isEmpty, a.epochs.allSatisfy({ $0.spectrum.count == a.spectrumFrequencies.count }) {
             let groups = max(1, Int((Double(a.epochs.count) / 240).rounded(.up)))
             var columns: [[Double]] = []
             var index = 0
