@@ -91,12 +91,17 @@ public final class FrameRing: @unchecked Sendable {
         var rounded = 1
         while rounded < requested { rounded <<= 1 }
 
-        let samples = UnsafeMutablePointer<Float>.allocate(capacity: rounded * channelCount)
-        samples.initialize(repeating: 0, count: rounded * channelCount)
-        let sampleIndices = UnsafeMutablePointer<Int64>.allocate(capacity: rounded)
-        sampleIndices.initialize(repeating: 0, count: rounded)
-        let droppedBefore = UnsafeMutablePointer<UInt32>.allocate(capacity: rounded)
-        droppedBefore.initialize(repeating: 0, count: rounded)
+        // Slot storage on 128-byte boundaries: a batch whose size is a multiple of the
+        // line then never shares a cache line with the neighbouring batch the other
+        // thread is touching.
+        func aligned<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<T>.stride, alignment: Self.line)
+            raw.initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<T>.stride)
+            return raw.bindMemory(to: T.self, capacity: count)
+        }
+        let samples = aligned(Float.self, rounded * channelCount)
+        let sampleIndices = aligned(Int64.self, rounded)
+        let droppedBefore = aligned(UInt32.self, rounded)
 
         let line = Self.line
         let control = UnsafeMutableRawPointer.allocate(byteCount: 5 * line, alignment: line)
@@ -129,9 +134,9 @@ public final class FrameRing: @unchecked Sendable {
             atomic.deinitialize(count: 1)
         }
         control.deallocate()
-        storage.samples.deallocate()
-        storage.sampleIndices.deallocate()
-        storage.droppedBefore.deallocate()
+        UnsafeMutableRawPointer(storage.samples).deallocate()
+        UnsafeMutableRawPointer(storage.sampleIndices).deallocate()
+        UnsafeMutableRawPointer(storage.droppedBefore).deallocate()
     }
 }
 
