@@ -201,6 +201,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             guard case .disconnected = error else {
                 events?.post(.failed(error.description))
                 running.store(false, ordering: .releasing)
+                rawCapture?.close()
                 producer?.finish()
                 enter(.closed)
                 return

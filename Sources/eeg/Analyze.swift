@@ -157,14 +157,13 @@ struct Analyze: ParsableCommand {
                     s.any = true
                     s.labels = a.labels
                     s.analyses.append(a)
-                case .failed(let path, let message):
+                case .failed(let path, let message, let kind):
                     FileHandle.standardError.write(Data("eeg analyze: error: \(message)\n".utf8))
                     if let text = renderer.renderFailure(path: path, message: message, first: !s.any) {
                         sink.write(Data(text.utf8))
                         s.any = true
                     }
-                    s.failures.append(message)
-                    _ = path
+                    s.failures.append(kind)
                 }
             }
         }, progress: { p in
@@ -195,8 +194,13 @@ struct Analyze: ParsableCommand {
             try? encoder.encode(calibration).write(to: URL(fileURLWithPath: saveCalibration))
         }
         if stop.isRequested { printStatus("stopped: results for \(state.analyses.count) of \(selected.count) files written") }
+        // The first failing file decides the exit code.
         if let first = state.failures.first {
-            throw ExitCode(first.contains("no such file") || first.contains("directory") || first.contains("opening") ? ExitStatus.noInput.rawValue : ExitStatus.dataError.rawValue)
+            switch first {
+            case .noInput: throw ExitCode(ExitStatus.noInput.rawValue)
+            case .badData: throw ExitCode(ExitStatus.dataError.rawValue)
+            case .usage: throw ExitCode(ExitStatus.usage.rawValue)
+            }
         }
     }
 
@@ -204,7 +208,7 @@ struct Analyze: ParsableCommand {
         var any = false
         var labels: [String]?
         var analyses: [FileAnalysis] = []
-        var failures: [String] = []
+        var failures: [BatchAnalysis.FailureKind] = []
     }
 }
 

@@ -55,6 +55,9 @@ func fail(_ command: String, _ error: any Error) -> ExitCode {
         default: status = .dataError
         }
         message = e.description
+    case let e as AnalysisError:
+        message = e.description
+        status = .usage
     case let e as RingBufferError:
         message = e.description
         status = .usage

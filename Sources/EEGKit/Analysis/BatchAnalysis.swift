@@ -37,7 +37,37 @@ public final class BatchAnalysis: @unchecked Sendable {
 
     public enum Outcome: Sendable {
         case analysed(FileAnalysis)
-        case failed(path: String, message: String)
+        case failed(path: String, message: String, kind: FailureKind)
+    }
+
+    /// What kind of failure, for the exit code.
+    public enum FailureKind: Sendable {
+        /// Missing, a directory, unreadable.
+        case noInput
+        /// Not EDF, malformed, too short.
+        case badData
+        /// The options do not fit this file (an unknown channel, say).
+        case usage
+    }
+
+    static func kind(of error: any Error) -> FailureKind {
+        switch error {
+        case let e as InputError:
+            switch e {
+            case .cannotOpen, .isDirectory: return .noInput
+            default: return .badData
+            }
+        case let e as EDFError:
+            switch e {
+            case .io(_, let operation, _) where operation.hasPrefix("opening"): return .noInput
+            case .unsupported(_, let reason) where reason.contains("directory"): return .noInput
+            default: return .badData
+            }
+        case is AnalysisError:
+            return .usage
+        default:
+            return .badData
+        }
     }
 
     private struct State {
@@ -77,7 +107,7 @@ public final class BatchAnalysis: @unchecked Sendable {
                     }, cancelled: cancelled)
                     outcome = .analysed(analysis)
                 } catch {
-                    outcome = .failed(path: files[i], message: "\(error)")
+                    outcome = .failed(path: files[i], message: "\(error)", kind: Self.kind(of: error))
                 }
                 // Emit in order, outside the worker's own analysis.
                 var ready: [Outcome] = []
