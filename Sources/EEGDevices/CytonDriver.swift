@@ -17,8 +17,9 @@ import Synchronization
 /// - streaming: the transport delivers bytes on its thread; the pure ``CytonDecoder``
 ///   turns them into frames pushed into the ring's producer (no allocation per packet);
 ///   decoder gaps become ``DeviceEvent/gap(frames:beforeSampleIndex:)``.
-/// - unplugged: the session is kept. The driver reports `disconnected`, polls for the
-///   device to return (`reconnecting`), reconfigures it and resumes; because the board's
+/// - unplugged: the session is kept. The driver reports `disconnected`, waits for the
+///   device to return (`reconnecting`: woken by libusb's hotplug callback where libusb
+///   has it, and polling every `reconnectInterval` in any case), reconfigures it and resumes; because the board's
 ///   counter restarts, the missing span is estimated from the time away and reported as
 ///   a gap — the data is never stitched together silently.
 /// - stop (any thread, any time, idempotent): sends `s`, stops receiving, releases the
@@ -66,6 +67,13 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
     /// Saves every byte received while streaming (see ``RawCapture``); set before `start`.
     public var rawCapture: RawCapture?
+
+    /// Called by a hotplug watcher when a matching device appears: a reconnecting driver
+    /// tries at once instead of at its next poll. Harmless at any other time.
+    public func deviceMayHaveArrived() { wakeSupervisor.signal() }
+
+    /// Objects that must live as long as the driver (a hotplug watcher).
+    var companions: [AnyObject] = []
 
     public init(name: String, configuration: Configuration = .init(), opener: @escaping Opener) {
         self.name = name
@@ -247,8 +255,16 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         return transport
     }
 
+    deinit { stopCompanions() }
+
+    /// The hotplug watcher's thread holds the watcher, so the driver (its owner) stops it.
+    private func stopCompanions() {
+        for case let watcher as USBHotplugWatcher in companions { watcher.stop() }
+    }
+
     public func stop() {
         lifecycle.withLock { _ in
+            defer { stopCompanions() }
             guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
             enter(.stopping)
             wakeSupervisor.signal()

@@ -121,10 +121,18 @@ public enum CytonUSB {
         let chosen = try find(serial: serial)
         let wanted = serial ?? chosen.serialNumber
         let label = "OpenBCI Cyton\(configuration.daisy ? " + Daisy" : "") dongle \(wanted.map { "\($0) " } ?? "")(USB \(chosen.location))"
-        return CytonDriver(name: label, configuration: configuration) { () throws(DeviceError) in
+        let driver = CytonDriver(name: label, configuration: configuration) { () throws(DeviceError) in
             let device = try find(serial: wanted)
             return try FTDITransport(device: device, name: "Cyton dongle \(wanted ?? "") on USB \(device.location)")
         }
+        // A replugged dongle wakes the reconnecting driver at once (polling remains the
+        // fallback where libusb has no hotplug support).
+        if let watcher = USBHotplugWatcher.start(vendorID: table.vendorID, productID: table.productID, onArrival: { [weak driver] in
+            driver?.deviceMayHaveArrived()
+        }) {
+            driver.companions.append(watcher)
+        }
+        return driver
     }
 
     /// Opens `dongle` and claims its interface, then lets it go: proves it can be used

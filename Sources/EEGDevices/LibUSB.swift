@@ -316,3 +316,58 @@ private func usbBulkInCompleted(_ transfer: UnsafeMutablePointer<libusb_transfer
     guard let transfer, let context = transfer.pointee.user_data else { return }
     Unmanaged<USBBulkInStream>.fromOpaque(context).takeUnretainedValue().completed(transfer)
 }
+
+/// Calls `onArrival` when a device with the given vendor/product is plugged in, using
+/// libusb's hotplug support (Linux has it); `start` returns nil where libusb does not,
+/// and callers fall back to polling. Events are handled on a dedicated thread.
+final class USBHotplugWatcher: @unchecked Sendable {
+    // @unchecked Sendable: the handle and context are fixed after start; the thread is
+    // joined in stop.
+    private let context: USBContext
+    private var handle: libusb_hotplug_callback_handle = 0
+    private let onArrival: @Sendable () -> Void
+    private let running = Atomic<Bool>(true)
+    private let done = DispatchSemaphore(value: 0)
+
+    private init(context: USBContext, onArrival: @escaping @Sendable () -> Void) {
+        self.context = context
+        self.onArrival = onArrival
+    }
+
+    static func start(vendorID: UInt16, productID: UInt16, onArrival: @escaping @Sendable () -> Void) -> USBHotplugWatcher? {
+        guard USBContext.hasHotplug, let context = try? USBContext() else { return nil }
+        let watcher = USBHotplugWatcher(context: context, onArrival: onArrival)
+        let status = libusb_hotplug_register_callback(
+            context.raw, Int32(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED.rawValue), 0, Int32(vendorID), Int32(productID),
+            LIBUSB_HOTPLUG_MATCH_ANY, usbDeviceArrived, Unmanaged.passUnretained(watcher).toOpaque(), &watcher.handle)
+        guard status == 0 else { return nil }
+        let thread = Thread { [watcher] in
+            while watcher.running.load(ordering: .acquiring) {
+                let before = ContinuousClock.now
+                watcher.context.handleEvents(milliseconds: 200)
+                // Where poll never blocks (umockdev's fake device nodes), do not spin.
+                if ContinuousClock.now - before < .milliseconds(5) { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            watcher.done.signal()
+        }
+        thread.name = "eeg-usb-hotplug"
+        thread.start()
+        return watcher
+    }
+
+    fileprivate func arrived() { onArrival() }
+
+    /// Deregisters and joins the event thread. The owner must call it (the thread keeps
+    /// the watcher alive until then). Idempotent.
+    func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        libusb_hotplug_deregister_callback(context.raw, handle)
+        done.wait()
+    }
+}
+
+private func usbDeviceArrived(_ context: OpaquePointer?, _ device: OpaquePointer?, _ event: libusb_hotplug_event, _ userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let userData else { return 0 }
+    Unmanaged<USBHotplugWatcher>.fromOpaque(userData).takeUnretainedValue().arrived()
+    return 0  // stay registered
+}

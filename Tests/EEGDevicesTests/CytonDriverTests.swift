@@ -162,3 +162,36 @@ struct RawCaptureTests {
         #expect(events.drain().contains(.skippedBytes(2)))
     }
 }
+
+@Suite("Cyton driver: hotplug wake-up", .serialized)
+struct HotplugWakeTests {
+    @Test("a hotplug arrival wakes a reconnecting driver at once instead of at its next poll")
+    func arrivalWakesReconnect() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let link = directory.appendingPathComponent("ttyCyton").path
+        let first = try FakeCytonBoard(packets: scriptedStream(100))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: first.slavePath)
+        var configuration = CytonDriver.Configuration()
+        configuration.reconnectInterval = .seconds(30)  // polling alone would take this long
+        let driver = CytonDriver(name: "test Cyton", configuration: configuration) { () throws(DeviceError) in try SerialPortTransport(path: link) }
+        let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 4096)
+        try driver.start(into: producer, events: DeviceEvents())
+        #expect(collect(consumer, 100).count == 100)
+        try FileManager.default.removeItem(atPath: link)
+        first.unplug()
+        // Let the driver see the unplug and make its first (failing) attempt.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while driver.state != .reconnecting && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        Thread.sleep(forTimeInterval: 0.2)
+        let second = try FakeCytonBoard(packets: scriptedStream(50))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: second.slavePath)
+        let plugged = ContinuousClock.now
+        driver.deviceMayHaveArrived()
+        let after = collect(consumer, 50)
+        let waited = ContinuousClock.now - plugged
+        driver.stop()
+        #expect(after.count == 50)
+        #expect(waited < .seconds(5), "reconnected after \(waited), not woken by the arrival")
+    }
+}
