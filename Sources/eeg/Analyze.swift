@@ -128,7 +128,9 @@ struct Analyze: ParsableCommand {
                 throw fail("analyze", InputError.readFailed(source: calibration, reason: "not a calibration file saved by --save-calibration"))
             }
         }
+        // Without a report, epochs stream out and are not kept: memory stays flat.
         options.keepSpectra = report != nil
+        options.keepEpochs = report != nil
         options.rawSampleRate = rate
         options.rawChannelCount = channelCount
         let selected = try parsedShard()?.select(files) ?? files
@@ -148,23 +150,30 @@ struct Analyze: ParsableCommand {
         let started = Date()
         let shared = Mutex(EmitState())
         let batch = BatchAnalysis(options: options, jobs: jobs)
-        batch.run(files: selected, emit: { outcome in
+        batch.run(files: selected, emit: { event in
+            // Called in file order under the batch's lock: the formatting state is safe.
             shared.withLock { s in
                 if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
-                switch outcome {
-                case .analysed(let a):
-                    sink.write(Data(renderer.render(a, first: !s.any, previousLabels: s.labels).utf8))
+                var text: String?
+                switch event {
+                case .begin(let info):
+                    text = renderer.begin(info, first: !s.any, previousLabels: s.labels)
                     s.any = true
-                    s.labels = a.labels
+                    s.labels = info.labels
+                    s.firstEpoch = true
+                case .epoch(let info, let e):
+                    text = renderer.epoch(info, e, firstInFile: s.firstEpoch)
+                    s.firstEpoch = false
+                case .end(let a):
+                    text = renderer.end(a)
                     s.analyses.append(a)
                 case .failed(let path, let message, let kind):
                     FileHandle.standardError.write(Data("eeg analyze: error: \(message)\n".utf8))
-                    if let text = renderer.renderFailure(path: path, message: message, first: !s.any) {
-                        sink.write(Data(text.utf8))
-                        s.any = true
-                    }
+                    text = renderer.renderFailure(path: path, message: message, first: !s.any)
+                    if text != nil { s.any = true }
                     s.failures.append(kind)
                 }
+                if let text, !text.isEmpty { sink.write(Data(text.utf8)) }
             }
         }, progress: { p in
             guard showProgress else { return }
@@ -207,6 +216,7 @@ struct Analyze: ParsableCommand {
     struct EmitState {
         var any = false
         var labels: [String]?
+        var firstEpoch = true
         var analyses: [FileAnalysis] = []
         var failures: [BatchAnalysis.FailureKind] = []
     }

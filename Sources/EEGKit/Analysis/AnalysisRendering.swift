@@ -19,13 +19,66 @@ public struct AnalysisRenderer: Sendable {
          e.scores.attention, e.scores.relaxation, e.scores.workload]
     }
 
-    /// Text for one file (`first` tells whether it opens the output).
-    public func render(_ a: FileAnalysis, first: Bool, previousLabels: [String]?) -> String {
+    /// The start of a file's output (`first`: nothing has been written before it;
+    /// `previousLabels`: the channels of the file before, for CSV headers).
+    public func begin(_ info: FileInfo, first: Bool, previousLabels: [String]?) -> String {
         switch format {
-        case .table: return table(a)
-        case .csv: return csv(a, header: first || previousLabels != a.labels)
-        case .jsonl: return jsonl(a)
-        case .json: return (first ? "{\"files\": [" : ", ") + json(a)
+        case .table:
+            return "\(info.path): \(minutes(info.duration)), \(info.labels.count) channels (\(info.labels.joined(separator: " "))) at \(fmt(info.sampleRate, 0)) Hz, \(info.epochCount) epochs\n"
+                + pad("start", 9) + pad("engagement", 12) + pad("θ/β", 8) + pad("α/β", 8) + pad("θ/α", 8) + pad("attention", 11) + "  status\n"
+        case .csv:
+            guard first || previousLabels != info.labels else { return "" }
+            var columns = ["file", "epoch", "start_s", "status", "reasons"] + Self.metricNames + ["annotations"]
+            for label in info.labels { columns += info.bands.bands.map { csvField("\(label)_\($0.name)") } + [csvField("\(label)_quality")] }
+            return columns.joined(separator: ",") + "\n"
+        case .jsonl:
+            return ""
+        case .json:
+            return (first ? "{\"files\": [" : ", ") + "{\"file\": \(jsonString(info.path)), \"sample_rate\": \(jsonNumber(info.sampleRate)), \"duration_s\": \(jsonNumber(info.duration)), "
+                + "\"channels\": [" + info.labels.map(jsonString).joined(separator: ", ") + "], \"epochs\": ["
+        }
+    }
+
+    /// One epoch (`firstInFile` for JSON's commas).
+    public func epoch(_ info: FileInfo, _ e: EpochResult, firstInFile: Bool) -> String {
+        switch format {
+        case .table:
+            var out = pad(minutes(e.start), 9) + pad(fmt(e.ratios.engagement), 12) + pad(fmt(e.ratios.thetaBeta), 8) + pad(fmt(e.ratios.relaxation), 8)
+            out += pad(fmt(e.ratios.workload), 8) + pad(fmt(e.scores.attention, 1), 11) + "  "
+            out += e.rejected ? "rejected: " + e.rejectionReasons.joined(separator: ", ") : "ok"
+            if !e.annotations.isEmpty { out += "  [" + e.annotations.map(\.text).joined(separator: "; ") + "]" }
+            return out + "\n"
+        case .csv:
+            var fields = [csvField(info.path), "\(e.index)", "\(e.start)", e.rejected ? "rejected" : "ok", csvField(e.rejectionReasons.joined(separator: "; "))]
+            fields += Self.metrics(e).map { $0.map { "\($0)" } ?? "" }
+            fields.append(csvField(e.annotations.map(\.text).joined(separator: "; ")))
+            for c in e.channels { fields += c.absolute.map { "\($0)" } + [StreamLineFormatter.qualityWord(c.quality)] }
+            return fields.joined(separator: ",") + "\n"
+        case .jsonl:
+            return "{\"file\": \(jsonString(info.path)), " + epochJSON(info.bands, e).dropFirst() + "\n"
+        case .json:
+            return (firstInFile ? "" : ", ") + epochJSON(info.bands, e)
+        }
+    }
+
+    /// The end of a file's output: its summary.
+    public func end(_ a: FileAnalysis) -> String {
+        switch format {
+        case .table:
+            let s = a.summary
+            let means = Dictionary(s.means, uniquingKeysWith: { x, _ in x }), medians = Dictionary(s.medians, uniquingKeysWith: { x, _ in x })
+            var out = String(format: "summary: %d of %d epochs good (%.0f%%)\n", s.goodEpochs, s.epochs, s.percentGood)
+            for name in Self.metricNames where (means[name] ?? nil) != nil {
+                out += "  " + name.padding(toLength: 17, withPad: " ", startingAt: 0) + "mean " + fmt(means[name] ?? nil) + "   median " + fmt(medians[name] ?? nil) + "\n"
+            }
+            if !s.attentionPerMinute.isEmpty { out += "  attention by minute: " + s.attentionPerMinute.map { fmt($0, 0) }.joined(separator: " ") + "\n" }
+            return out + "\n"
+        case .csv:
+            return ""
+        case .jsonl:
+            return "{\"file\": \(jsonString(a.path)), \"summary\": \(summaryJSON(a))}\n"
+        case .json:
+            return "], \"summary\": \(summaryJSON(a))}"
         }
     }
 
@@ -63,50 +116,10 @@ public struct AnalysisRenderer: Sendable {
         }
     }
 
-    // MARK: formats
+    // MARK: JSON pieces
 
-    private func table(_ a: FileAnalysis) -> String {
-        var out = "\(a.path): \(minutes(a.duration)), \(a.labels.count) channels (\(a.labels.joined(separator: " "))) at \(fmt(a.sampleRate, 0)) Hz, \(a.summary.epochs) epochs\n"
-        out += pad("start", 9) + pad("engagement", 12) + pad("θ/β", 8) + pad("α/β", 8) + pad("θ/α", 8) + pad("attention", 11) + "  status\n"
-        for e in a.epochs {
-            out += pad(minutes(e.start), 9) + pad(fmt(e.ratios.engagement), 12) + pad(fmt(e.ratios.thetaBeta), 8) + pad(fmt(e.ratios.relaxation), 8)
-            out += pad(fmt(e.ratios.workload), 8) + pad(fmt(e.scores.attention, 1), 11) + "  "
-            out += e.rejected ? "rejected: " + e.rejectionReasons.joined(separator: ", ") : "ok"
-            if !e.annotations.isEmpty { out += "  [" + e.annotations.map(\.text).joined(separator: "; ") + "]" }
-            out += "\n"
-        }
-        let s = a.summary
-        let means = Dictionary(s.means, uniquingKeysWith: { x, _ in x }), medians = Dictionary(s.medians, uniquingKeysWith: { x, _ in x })
-        out += String(format: "summary: %d of %d epochs good (%.0f%%)\n", s.goodEpochs, s.epochs, s.percentGood)
-        for name in Self.metricNames where (means[name] ?? nil) != nil {
-            out += "  " + name.padding(toLength: 17, withPad: " ", startingAt: 0) + "mean " + fmt(means[name] ?? nil) + "   median " + fmt(medians[name] ?? nil) + "\n"
-        }
-        if !s.attentionPerMinute.isEmpty {
-            out += "  attention by minute: " + s.attentionPerMinute.map { fmt($0, 0) }.joined(separator: " ") + "\n"
-        }
-        return out + "\n"
-    }
-
-    private func csv(_ a: FileAnalysis, header: Bool) -> String {
-        var out = ""
-        let names = a.bands.bands.map(\.name)
-        if header {
-            var columns = ["file", "epoch", "start_s", "status", "reasons"] + Self.metricNames + ["annotations"]
-            for label in a.labels { columns += names.map { csvField("\(label)_\($0)") } + [csvField("\(label)_quality")] }
-            out += columns.joined(separator: ",") + "\n"
-        }
-        for e in a.epochs {
-            var fields = [csvField(a.path), "\(e.index)", "\(e.start)", e.rejected ? "rejected" : "ok", csvField(e.rejectionReasons.joined(separator: "; "))]
-            fields += Self.metrics(e).map { $0.map { "\($0)" } ?? "" }
-            fields.append(csvField(e.annotations.map(\.text).joined(separator: "; ")))
-            for c in e.channels { fields += c.absolute.map { "\($0)" } + [StreamLineFormatter.qualityWord(c.quality)] }
-            out += fields.joined(separator: ",") + "\n"
-        }
-        return out
-    }
-
-    private func epochJSON(_ a: FileAnalysis, _ e: EpochResult) -> String {
-        let names = a.bands.bands.map(\.name)
+    private func epochJSON(_ bands: BandSet, _ e: EpochResult) -> String {
+        let names = bands.bands.map(\.name)
         var out = "{\"epoch\": \(e.index), \"start_s\": \(jsonNumber(e.start)), \"rejected\": \(e.rejected), \"reasons\": [" + e.rejectionReasons.map(jsonString).joined(separator: ", ") + "], "
         out += zip(Self.metricNames, Self.metrics(e)).map { "\"\($0)\": \(jsonNumber($1))" }.joined(separator: ", ")
         out += ", \"annotations\": [" + e.annotations.map { "{\"onset_s\": \(jsonNumber($0.onset)), \"text\": \(jsonString($0.text))}" }.joined(separator: ", ") + "]"
@@ -126,19 +139,6 @@ public struct AnalysisRenderer: Sendable {
         out += "\"band_power\": {" + s.bandPowers.map { bp in "\(jsonString(bp.label)): {" + zip(a.bands.bands.map(\.name), bp.values).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ") + "}" }.joined(separator: ", ") + "}, "
         out += "\"attention_per_minute\": [" + s.attentionPerMinute.map { jsonNumber($0) }.joined(separator: ", ") + "]}"
         return out
-    }
-
-    private func jsonl(_ a: FileAnalysis) -> String {
-        var out = ""
-        for e in a.epochs { out += "{\"file\": \(jsonString(a.path)), " + epochJSON(a, e).dropFirst() + "\n" }
-        out += "{\"file\": \(jsonString(a.path)), \"summary\": \(summaryJSON(a))}\n"
-        return out
-    }
-
-    private func json(_ a: FileAnalysis) -> String {
-        "{\"file\": \(jsonString(a.path)), \"sample_rate\": \(jsonNumber(a.sampleRate)), \"duration_s\": \(jsonNumber(a.duration)), "
-            + "\"channels\": [" + a.labels.map(jsonString).joined(separator: ", ") + "], "
-            + "\"epochs\": [" + a.epochs.map { epochJSON(a, $0) }.joined(separator: ", ") + "], \"summary\": \(summaryJSON(a))}"
     }
 
     private func pairs(_ values: [(String, Double?)]) -> String {

@@ -20,9 +20,10 @@ public struct Shard: Sendable, Equatable {
     }
 }
 
-/// Analyses many files on `jobs` threads and hands each result to `emit` in input order
-/// as soon as it and every file before it are done, so output is deterministic and a
-/// stop (cancellation) still flushes everything finished so far.
+/// Analyses many files on `jobs` threads and reports them in the order given: the file
+/// being reported streams its epochs as they are computed; a later file's events wait
+/// until every earlier file has ended. A stop (cancellation) still flushes everything
+/// computed so far.
 public final class BatchAnalysis: @unchecked Sendable {
     // @unchecked Sendable: shared state is behind the Mutex.
     public let options: AnalysisOptions
@@ -35,8 +36,12 @@ public final class BatchAnalysis: @unchecked Sendable {
         public var samplesTotal = 0.0
     }
 
-    public enum Outcome: Sendable {
-        case analysed(FileAnalysis)
+    /// What the batch reports, in file order: a file's begin, each of its epochs, its end
+    /// (with the summary), or its failure.
+    public enum Event: Sendable {
+        case begin(FileInfo)
+        case epoch(FileInfo, EpochResult)
+        case end(FileAnalysis)
         case failed(path: String, message: String, kind: FailureKind)
     }
 
@@ -71,8 +76,9 @@ public final class BatchAnalysis: @unchecked Sendable {
     }
 
     private struct State {
-        var results: [Int: Outcome] = [:]
-        var nextToEmit = 0
+        var current = 0                  // the file whose events go straight out
+        var held: [Int: [Event]] = [:]   // events of later files, until their turn
+        var finished = Set<Int>()
         var fractions: [Double]
         var sizes: [Double]
         var filesDone = 0
@@ -83,7 +89,10 @@ public final class BatchAnalysis: @unchecked Sendable {
         self.jobs = max(1, jobs)
     }
 
-    public func run(files: [String], emit: @escaping @Sendable (Outcome) -> Void,
+    /// Analyses `files`. Events reach `emit` in file order and under a lock, so `emit`
+    /// may keep formatting state. With one job nothing is ever held, and memory stays
+    /// flat whatever the files' length (unless `options.keepEpochs`).
+    public func run(files: [String], emit: @escaping @Sendable (Event) -> Void,
                     progress: @escaping @Sendable (Progress) -> Void = { _ in },
                     cancelled: @escaping @Sendable () -> Bool = { false }) {
         let sizes = files.map { Double((try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 1) }
@@ -91,44 +100,53 @@ public final class BatchAnalysis: @unchecked Sendable {
         let total = sizes.reduce(0, +)
         let nextFile = Atomic<Int>(0)
         let options = self.options
+
+        @Sendable func send(_ event: Event, from i: Int, last: Bool) {
+            state.withLock { s in
+                if i == s.current { emit(event) } else { s.held[i, default: []].append(event) }
+                guard last else { return }
+                s.finished.insert(i)
+                s.filesDone += 1
+                s.fractions[i] = 1
+                while s.finished.contains(s.current) {
+                    s.current += 1
+                    for held in s.held.removeValue(forKey: s.current) ?? [] { emit(held) }
+                }
+            }
+        }
+
         DispatchQueue.concurrentPerform(iterations: min(jobs, max(files.count, 1))) { _ in
             while true {
                 let i = nextFile.add(1, ordering: .relaxed).oldValue
                 guard i < files.count, !cancelled() else { return }
-                let outcome: Outcome
+                var info: FileInfo?  // set by onBegin, which always comes before any epoch
                 do {
-                    let analysis = try FileAnalyzer(options: options).analyze(path: files[i], progress: { fraction in
-                        let p = state.withLock { s -> Progress in
-                            s.fractions[i] = fraction
-                            let done = zip(s.fractions, s.sizes).reduce(0) { $0 + $1.0 * $1.1 }
-                            return Progress(filesDone: s.filesDone, files: files.count, samplesDone: done, samplesTotal: total)
-                        }
-                        progress(p)
-                    }, cancelled: cancelled)
-                    outcome = .analysed(analysis)
+                    let analysis = try FileAnalyzer(options: options).analyze(
+                        path: files[i],
+                        onBegin: { begun in
+                            info = begun
+                            send(.begin(begun), from: i, last: false)
+                        },
+                        onEpoch: { e in send(.epoch(info!, e), from: i, last: false) },
+                        progress: { fraction in
+                            let p = state.withLock { s -> Progress in
+                                s.fractions[i] = fraction
+                                let done = zip(s.fractions, s.sizes).reduce(0) { $0 + $1.0 * $1.1 }
+                                return Progress(filesDone: s.filesDone, files: files.count, samplesDone: done, samplesTotal: total)
+                            }
+                            progress(p)
+                        },
+                        cancelled: cancelled)
+                    send(.end(analysis), from: i, last: true)
                 } catch {
-                    outcome = .failed(path: files[i], message: "\(error)", kind: Self.kind(of: error))
-                }
-                // Emit in order, outside the worker's own analysis.
-                var ready: [Outcome] = []
-                state.withLock { s in
-                    s.results[i] = outcome
-                    s.fractions[i] = 1
-                    s.filesDone += 1
-                    while let next = s.results.removeValue(forKey: s.nextToEmit) {
-                        ready.append(next)
-                        s.nextToEmit += 1
-                    }
-                    // Emitting under the lock keeps the order across workers.
-                    for r in ready { emit(r) }
+                    send(.failed(path: files[i], message: "\(error)", kind: Self.kind(of: error)), from: i, last: true)
                 }
             }
         }
-        // After a stop, results finished beyond a file that was not are still flushed,
-        // in order.
+        // After a stop, whatever is held is flushed in file order.
         state.withLock { s in
-            for key in s.results.keys.sorted() { emit(s.results[key]!) }
-            s.results.removeAll()
+            for key in s.held.keys.sorted() { for event in s.held[key]! { emit(event) } }
+            s.held.removeAll()
         }
     }
 }

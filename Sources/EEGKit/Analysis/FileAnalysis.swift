@@ -22,9 +22,12 @@ public struct AnalysisOptions: Sendable {
     public var rawSampleRate: Double?
     public var rawChannelCount: Int?
     public var rawLabels: [String]?
-    /// Keep each epoch's mean spectrum (for the report's spectrogram). Off, results take a
-    /// few hundred bytes per epoch.
+    /// Keep each epoch's mean spectrum (for the report's spectrogram).
     public var keepSpectra = true
+    /// Keep every epoch in the returned ``FileAnalysis`` (for a report or a caller that
+    /// wants them). Off, epochs are only handed to `onEpoch` as they are computed and
+    /// memory does not grow with the file: the summary keeps eight numbers per epoch.
+    public var keepEpochs = true
 
     public init() {}
 }
@@ -88,6 +91,62 @@ public struct FileAnalysis: Sendable {
     public let channelSpectra: [[Double]]
 }
 
+/// What is known about a file before its epochs.
+public struct FileInfo: Sendable {
+    public let path: String
+    public let sampleRate: Double
+    public let duration: Double
+    public let labels: [String]
+    public let bands: BandSet
+    /// Whole epochs the file holds.
+    public let epochCount: Int
+}
+
+/// Running means, medians (from the good epochs' values only) and per-minute attention.
+struct SummaryAccumulator {
+    static let names = ["engagement", "theta_beta", "relaxation", "workload", "attention", "relaxation_score", "workload_score", "asymmetry"]
+    var epochs = 0
+    var good = 0
+    var values = [[Double]](repeating: [], count: 8)
+    var bandSums: [[Double]]
+    var minuteSums: [Double] = []
+    var minuteCounts: [Int] = []
+    var lastMinute = -1
+
+    init(channels: Int, bands: Int) { bandSums = Array(repeating: Array(repeating: 0, count: bands), count: channels) }
+
+    mutating func add(_ e: EpochResult) {
+        epochs += 1
+        let minute = Int(e.start / 60)
+        lastMinute = max(lastMinute, minute)
+        while minuteSums.count <= minute { minuteSums.append(0); minuteCounts.append(0) }
+        guard !e.rejected else { return }
+        good += 1
+        let metrics: [Double?] = [e.ratios.engagement, e.ratios.thetaBeta, e.ratios.relaxation, e.ratios.workload,
+                                  e.scores.attention, e.scores.relaxation, e.scores.workload, e.asymmetry]
+        for (i, v) in metrics.enumerated() { if let v { values[i].append(v) } }
+        for (c, channel) in e.channels.enumerated() { for b in channel.absolute.indices { bandSums[c][b] += channel.absolute[b] } }
+        if let a = e.scores.attention {
+            minuteSums[minute] += a
+            minuteCounts[minute] += 1
+        }
+    }
+
+    func summary(labels: [String]) -> AnalysisSummary {
+        func mean(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.reduce(0, +) / Double(v.count) }
+        func median(_ v: [Double]) -> Double? {
+            guard !v.isEmpty else { return nil }
+            let s = v.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        return AnalysisSummary(
+            epochs: epochs, goodEpochs: good,
+            means: zip(Self.names, values).map { ($0, mean($1)) }, medians: zip(Self.names, values).map { ($0, median($1)) },
+            bandPowers: labels.indices.map { c in (label: labels[c], values: bandSums[c].map { good > 0 ? $0 / Double(good) : 0 }) },
+            attentionPerMinute: (0..<(lastMinute + 1)).map { minuteCounts[$0] > 0 ? minuteSums[$0] / Double(minuteCounts[$0]) : nil })
+    }
+}
+
 /// Why a file could not be analysed.
 public struct AnalysisError: Error, CustomStringConvertible, Sendable {
     public let path: String
@@ -106,7 +165,11 @@ public final class FileAnalyzer {
     ///   - progress: called with the fraction done (0…1) after each chunk read.
     ///   - cancelled: checked between chunks; when it returns true the analysis stops
     ///     with the epochs so far.
-    public func analyze(path: String, progress: (Double) -> Void = { _ in }, cancelled: () -> Bool = { false }) throws -> FileAnalysis {
+    ///   - onBegin: called once, before the first epoch.
+    ///   - onEpoch: called for every epoch, in order, with its scores. Epochs of the
+    ///     calibration period are held until the baseline is known (at most a minute).
+    public func analyze(path: String, onBegin: (FileInfo) -> Void = { _ in }, onEpoch: (EpochResult) -> Void = { _ in },
+                        progress: (Double) -> Void = { _ in }, cancelled: () -> Bool = { false }) throws -> FileAnalysis {
         let source = try FrameSourceFile(path: path, options: options)
         let rate = source.sampleRate
         let allLabels = source.labels
@@ -152,10 +215,36 @@ public final class FileAnalyzer {
         let lostSpans = annotations.filter { $0.text.hasPrefix("EEGKit: ") && $0.text.contains("samples lost") }
 
         var epochs: [EpochResult] = []
+        var waiting: [EpochResult] = []  // epochs held until the calibration is known
+        var accumulator = SummaryAccumulator(channels: labels.count, bands: bandCount)
         var channelSpectra = [[Double]](repeating: [Double](repeating: 0, count: spectrumBins), count: labels.count)
         var spectraCounts = [Int](repeating: 0, count: labels.count)
         var calibrator = options.calibration.map { ScoreCalibrator(duration: 0, calibration: $0) }
+        var calibration = options.calibration
+        var calibrationSettled = options.calibration != nil
         var baseline = (BaselineAccumulator(), BaselineAccumulator(), BaselineAccumulator())
+        onBegin(FileInfo(path: path, sampleRate: rate, duration: Double(source.frameCount) / rate, labels: labels, bands: options.bands,
+                         epochCount: source.frameCount / epochFrames))
+
+        func deliver(_ epoch: EpochResult) {
+            var e = epoch
+            if calibrator != nil { e.scores = calibrator!.update(e.ratios, at: 1) }
+            accumulator.add(e)
+            onEpoch(e)
+            if options.keepEpochs { epochs.append(e) }
+        }
+        /// Fixes the baseline from the calibration period and releases the held epochs.
+        func settleCalibration() {
+            guard !calibrationSettled else { return }
+            calibrationSettled = true
+            let c = Calibration(attention: baseline.0.baseline, relaxation: baseline.1.baseline, workload: baseline.2.baseline)
+            if c.attention != nil || c.relaxation != nil || c.workload != nil {
+                calibration = c
+                calibrator = ScoreCalibrator(duration: 0, calibration: c)
+            }
+            for e in waiting { deliver(e) }
+            waiting.removeAll()
+        }
 
         // Per selected channel: the frames from `bufferStart` on.
         var buffer = [[Float]](repeating: [], count: labels.count)
@@ -235,13 +324,20 @@ public final class FileAnalyzer {
                 let end = a.onset + (a.duration ?? 0)
                 return (a.onset >= startSeconds && a.onset < endSeconds) || (a.onset < startSeconds && end > startSeconds)
             }
-            if calibrator == nil, endSeconds <= options.calibrationSeconds, reasons.isEmpty {
+            let inCalibration = endSeconds <= options.calibrationSeconds
+            if !calibrationSettled, inCalibration, reasons.isEmpty {
                 baseline.0.add(ratios.engagement)
                 baseline.1.add(ratios.relaxation)
                 baseline.2.add(ratios.workload)
             }
-            epochs.append(EpochResult(index: k, start: startSeconds, channels: channelResults, ratios: ratios, asymmetry: asymmetry,
-                                      scores: Scores(), annotations: inEpoch, rejectionReasons: reasons, spectrum: options.keepSpectra ? meanSpectrum : []))
+            let epoch = EpochResult(index: k, start: startSeconds, channels: channelResults, ratios: ratios, asymmetry: asymmetry,
+                                    scores: Scores(), annotations: inEpoch, rejectionReasons: reasons, spectrum: options.keepSpectra ? meanSpectrum : [])
+            if !calibrationSettled && inCalibration {
+                waiting.append(epoch)
+            } else {
+                settleCalibration()
+                deliver(epoch)
+            }
         }
 
         while !ended {
@@ -266,53 +362,15 @@ public final class FileAnalyzer {
             progress(source.frameCount == 0 ? 1 : Double(available) / Double(source.frameCount))
         }
 
-        // Scores: from the saved calibration, or the baseline of the first minute.
-        let calibration = options.calibration ?? {
-            let c = Calibration(attention: baseline.0.baseline, relaxation: baseline.1.baseline, workload: baseline.2.baseline)
-            return c.attention == nil && c.relaxation == nil && c.workload == nil ? nil : c
-        }()
-        if let calibration {
-            calibrator = ScoreCalibrator(duration: 0, calibration: calibration)
-            for i in epochs.indices {
-                epochs[i].scores = calibrator!.update(epochs[i].ratios, at: 1)
-            }
-        }
+        // A file shorter than the calibration period: its baseline is all there is.
+        settleCalibration()
         for c in channelSpectra.indices where spectraCounts[c] > 0 {
             for i in channelSpectra[c].indices { channelSpectra[c][i] /= Double(spectraCounts[c]) }
         }
         return FileAnalysis(path: path, sampleRate: rate, duration: Double(source.frameCount) / rate, labels: labels, bands: options.bands,
-                            epochs: epochs, summary: summarize(epochs, labels: labels, bandCount: bandCount), calibration: calibration,
+                            epochs: epochs, summary: accumulator.summary(labels: labels), calibration: calibration,
                             annotations: annotations, spectrumFrequencies: (0..<spectrumBins).map(welch.frequency(ofBin:)),
                             channelSpectra: channelSpectra)
-    }
-
-    private func summarize(_ epochs: [EpochResult], labels: [String], bandCount: Int) -> AnalysisSummary {
-        let good = epochs.filter { !$0.rejected }
-        let series: [(String, (EpochResult) -> Double?)] = [
-            ("engagement", { $0.ratios.engagement }), ("theta_beta", { $0.ratios.thetaBeta }),
-            ("relaxation", { $0.ratios.relaxation }), ("workload", { $0.ratios.workload }),
-            ("attention", { $0.scores.attention }), ("relaxation_score", { $0.scores.relaxation }),
-            ("workload_score", { $0.scores.workload }), ("asymmetry", { $0.asymmetry }),
-        ]
-        func mean(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.reduce(0, +) / Double(v.count) }
-        func median(_ v: [Double]) -> Double? {
-            guard !v.isEmpty else { return nil }
-            let s = v.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
-        let means = series.map { ($0.0, mean(good.compactMap($0.1))) }
-        let medians = series.map { ($0.0, median(good.compactMap($0.1))) }
-        let bandPowers = labels.indices.map { c in
-            (label: labels[c], values: (0..<bandCount).map { b in mean(good.map { $0.channels[c].absolute[b] }) ?? 0 })
-        }
-        var perMinute: [Double?] = []
-        if let last = epochs.last {
-            for minute in 0...Int(last.start / 60) {
-                perMinute.append(mean(good.filter { Int($0.start / 60) == minute }.compactMap(\.scores.attention)))
-            }
-        }
-        return AnalysisSummary(epochs: epochs.count, goodEpochs: good.count, means: means, medians: medians,
-                               bandPowers: bandPowers, attentionPerMinute: perMinute)
     }
 }
 
