@@ -15,18 +15,10 @@ import gi
 gi.require_version("UMockdev", "1.0")
 from gi.repository import UMockdev  # noqa: E402
 
-DEVICE = """P: /devices/usb1/1-1
-N: bus/usb/001/002
-E: SUBSYSTEM=usb
-E: DEVTYPE=usb_device
-E: DEVNAME=/dev/bus/usb/001/002
-A: busnum=1\\n
-A: devnum=2\\n
-A: speed=12\\n
-A: serial=DM00KERN\\n
-A: bConfigurationValue=1\\n
-H: descriptors=12010002000000080304156000100102030109022000010100A02D0904000002FFFFFF020705810240000007050202400000
-"""
+# The recorded dongle of the pcap tests, under its own serial number.
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "..", "..", "Fixtures", "usb", "cyton.umockdev")) as fh:
+    DEVICE = fh.read().replace("serial=DM00EEGK", "serial=DM00KERN")
 
 # x86_64 request numbers from <linux/usbdevice_fs.h>
 GETDRIVER, IOCTL, CLAIM, RELEASE, CAPS = 0x41045508, 0xC0105512, 0x8004550F, 0x80045510, 0x8004551A
