@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct EEG: ParsableCommand {
@@ -20,4 +21,24 @@ struct EEG: ParsableCommand {
         version: "0.1.0",
         subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Info.self, Repair.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
     )
+
+    /// Usage errors are one line on standard error — what is wrong, and where to look —
+    /// with exit code 64; help, --version and the commands' own exit codes are handled as
+    /// swift-argument-parser does.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch let error as ExitCode {
+            exit(withError: error)
+        } catch {
+            let full = fullMessage(for: error)
+            let isUsageError = exitCode(for: error) == .validationFailure && !full.isEmpty
+            guard isUsageError else { exit(withError: error) }
+            let command = arguments.first { !$0.hasPrefix("-") }.map { configuration.subcommands.map { $0._commandName }.contains($0) ? "eeg \($0)" : "eeg" } ?? "eeg"
+            FileHandle.standardError.write(Data("\(command): error: \(message(for: error)) (see '\(command) --help')\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+    }
 }

@@ -138,11 +138,15 @@ struct HelpTests {
         #expect(run.stdout.contains("analyze") && run.stdout.contains("record"))
     }
 
-    @Test("a wrong flag is one clear error and exit 64")
-    func wrongFlag() throws {
-        let run = try EEGProcess(["stream", "--sim-channels", "0"])
+    @Test("usage errors are one line: what is wrong and where to look, exit 64",
+          arguments: [["stream", "--sim-channels", "0"], ["stream", "--bogus"], ["frobnicate"], ["analyze", "x.edf", "--shard", "3/2"],
+                      ["bandpower", "--channels", "2"], ["record", "--out", "x.txt"], ["replay"]])
+    func usageErrors(arguments: [String]) throws {
+        let run = try EEGProcess(arguments)
         #expect(run.status == 64)
-        #expect(run.stderr.contains("--sim-channels must be 1...256, got 0"))
-        #expect(try EEGProcess(["frobnicate"]).status == 64)
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("error: ") && run.stderr.contains("--help')"))
+        #expect(run.stdout.isEmpty)
     }
 }
