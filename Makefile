@@ -34,10 +34,10 @@ build: setup
 
 # The main job, end to end: stream 6 s from the built-in simulated headset through the
 # ring buffer and the live analyzer (one metrics line per 0.25 s once the first 4 s
-# window is full), then band powers of a real EEG recording (Fixtures/eeg, see its
-# NOTICE), then the DSP core's speed on this machine.
+# window is full; the headline columns shown), then band powers of a real EEG recording
+# (Fixtures/eeg, see its NOTICE), then the DSP core's speed on this machine.
 demo: build
-	.build/release/eeg stream --device sim --duration 6s --format csv
+	.build/release/eeg stream --device sim --duration 6s --format csv | cut -d, -f1-6,10
 	.build/release/eeg bandpower --input Fixtures/eeg/libgdf_mi128.f32 --rate 128 --channels 3 \
 		--labels C3,Cz,C4 --format table
 	.build/release/eeg bench --minutes 2
