@@ -9,6 +9,8 @@ public enum DSPError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooFewSamples(have: Int, need: Int)
     case bufferSize(what: String, expected: Int, actual: Int)
     case invalidFilter(String)
+    /// A setting that does not fit the stream, e.g. a channel the stream does not have.
+    case invalidConfiguration(String)
     case nonFiniteSample(frame: Int, channel: Int)
     case wisdomRejected
 
@@ -30,6 +32,8 @@ public enum DSPError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(what) has \(actual) elements, expected \(expected)"
         case .invalidFilter(let reason):
             return "invalid filter: \(reason)"
+        case .invalidConfiguration(let reason):
+            return reason
         case .nonFiniteSample(let frame, let channel):
             return "sample at frame \(frame), channel \(channel + 1) is not a finite number (NaN or infinity)"
         case .wisdomRejected:

@@ -118,13 +118,22 @@ public final class LiveAnalyzer {
 
     public init(_ configuration: LiveAnalyzerConfiguration) throws(DSPError) {
         let c = configuration
-        guard c.channelCount >= 1 else { throw .invalidFilter("the analyzer needs at least one channel") }
+        guard c.channelCount >= 1 else { throw .invalidConfiguration("the analyzer needs at least one channel") }
+        // Every check comes before the first allocation: a throwing init leaks what it allocated.
+        let stream = 0..<c.channelCount
+        let selected = c.metricChannels ?? Array(stream)
+        for channel in selected where !stream.contains(channel) {
+            throw .invalidConfiguration("metric channel \(channel + 1) does not exist (the stream has \(c.channelCount))")
+        }
+        if let pair = c.asymmetryPair, !stream.contains(pair.left) || !stream.contains(pair.right) {
+            throw .invalidConfiguration("asymmetry pair refers to a channel the stream does not have")
+        }
         welch = try WelchParameters(sampleRate: c.sampleRate, segmentLength: c.segmentLength, window: c.window)
         windowFrames = Int((c.windowSeconds * c.sampleRate).rounded())
         guard windowFrames >= welch.segmentLength else {
             throw .tooFewSamples(have: windowFrames, need: welch.segmentLength)
         }
-        guard c.hopSeconds > 0, c.hopSeconds.isFinite else { throw .invalidFilter("hop must be a positive number of seconds") }
+        guard c.hopSeconds > 0, c.hopSeconds.isFinite else { throw .invalidConfiguration("hop must be a positive number of seconds") }
         self.configuration = c
         estimator = WelchEstimator(welch)
         integrator = try BandIntegrator(bands: c.bands, parameters: welch)
@@ -156,13 +165,6 @@ public final class LiveAnalyzer {
         relative.initialize(repeating: 0, count: channels * bandCount)
         qualities = .allocate(capacity: channels)
         qualities.initialize(repeating: SignalQuality(), count: channels)
-        let selected = c.metricChannels ?? Array(0..<channels)
-        for channel in selected where !(0..<channels).contains(channel) {
-            throw .invalidFilter("metric channel \(channel + 1) does not exist (the stream has \(channels))")
-        }
-        if let pair = c.asymmetryPair, !(0..<channels).contains(pair.left) || !(0..<channels).contains(pair.right) {
-            throw .invalidFilter("asymmetry pair refers to a channel the stream does not have")
-        }
         metricChannelCount = selected.count
         metricChannels = .allocate(capacity: max(selected.count, 1))
         metricChannels.initialize(from: selected, count: selected.count)

@@ -81,10 +81,9 @@ public final class BandpowerAnalyzer {
         welch = try WelchParameters(sampleRate: options.sampleRate, segmentLength: options.segmentLength,
                                     overlap: options.overlap, window: options.window)
         integrator = try BandIntegrator(bands: options.bands, parameters: welch)
-        guard options.channelCount >= 1 else { throw .invalidFilter("need at least one channel") }
+        guard options.channelCount >= 1 else { throw .invalidConfiguration("need at least one channel") }
         if let labels = options.labels, labels.count != options.channelCount {
-            throw .invalidBand(name: "labels", low: Double(labels.count), high: Double(options.channelCount),
-                               reason: "\(labels.count) labels given for \(options.channelCount) channels")
+            throw .invalidConfiguration("\(labels.count) labels given for \(options.channelCount) channels")
         }
         if let epoch = options.epochSeconds {
             let frames = Int((epoch * options.sampleRate).rounded())

@@ -86,6 +86,16 @@ struct LiveAnalyzerTests {
         #expect(throws: DSPError.tooFewSamples(have: 250, need: 500)) { try LiveAnalyzer(short) }
         var pair = LiveAnalyzerConfiguration(sampleRate: 250, channelCount: 2)
         pair.asymmetryPair = ChannelPair(left: 0, right: 5)
-        #expect(throws: DSPError.self) { try LiveAnalyzer(pair) }
+        #expect(throws: DSPError.invalidConfiguration("asymmetry pair refers to a channel the stream does not have")) {
+            try LiveAnalyzer(pair)
+        }
+        var metric = LiveAnalyzerConfiguration(sampleRate: 250, channelCount: 2)
+        metric.metricChannels = [0, 2]
+        #expect(throws: DSPError.invalidConfiguration("metric channel 3 does not exist (the stream has 2)")) {
+            try LiveAnalyzer(metric)
+        }
+        var hop = LiveAnalyzerConfiguration(sampleRate: 250, channelCount: 2)
+        hop.hopSeconds = 0
+        #expect(throws: DSPError.invalidConfiguration("hop must be a positive number of seconds")) { try LiveAnalyzer(hop) }
     }
 }
