@@ -96,7 +96,7 @@ public struct CSVFrameReader: FrameReader {
         self.name = name
         lines = LineReader(handle: handle, name: name)
         channelCount = 0
-        guard let (number, first) = try lines.next() else { throw .noData(source: name) }
+        guard let (_, first) = try lines.next() else { throw .noData(source: name) }
         var fields = Self.split(first)
         let numeric = fields.map { Float($0) }
         var firstRow: [Float]?
@@ -111,7 +111,6 @@ public struct CSVFrameReader: FrameReader {
             channelCount = fields.count
             firstRow = numeric.map { $0! }
             try Self.checkFinite(firstRow!, frame: 0, name: name)
-            _ = number
         }
         if let declaredChannels, declaredChannels != channelCount {
             throw .channelCountMismatch(source: name, declared: declaredChannels, found: channelCount)

@@ -165,7 +165,6 @@ do {
     }
     try! writer.close()
     var best = Double.infinity
-    var checksum = 0.0
     for _ in 0..<repeats {
         best = min(best, seconds {
             let reader = try! EDFReader(path: path)
@@ -176,11 +175,9 @@ do {
                 _ = try! reader.readRecord(r, into: buffer)
                 sum += Double(buffer[0])
             }
-            checksum = sum
             return sum
         }.0)
     }
-    _ = checksum
     let samples = fileSeconds * 250 * 8
     print("")
     print("Reading a \(Int(fileSeconds / 60)) min 8-ch 250 Hz EDF into memory, best of \(repeats)")

@@ -71,7 +71,7 @@ public enum HTMLReport {
             let lo = flat[Int(Double(flat.count - 1) * 0.02)], hi = flat[Int(Double(flat.count - 1) * 0.99)]
             var plot = SVGPlot(kind: "spectrogram", title: "Spectrogram (mean of channels)", xLabel: "time (s)", yLabel: "frequency (Hz)",
                                x: 0...end, y: a.spectrumFrequencies.first!...a.spectrumFrequencies.last!, height: 280)
-            plot.heatmap(columns: columns, xs: mid, ys: a.spectrumFrequencies, colorRange: lo...(hi > lo ? hi : lo + 1))
+            plot.heatmap(columns: columns, colorRange: lo...(hi > lo ? hi : lo + 1))
             for annotation in a.annotations where isUserFacing(annotation) { plot.marker(at: annotation.onset, label: annotation.text) }
             s += plot.render()
         }

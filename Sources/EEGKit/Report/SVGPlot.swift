@@ -79,7 +79,7 @@ struct SVGPlot {
         body.append("<g class=\"annotation\"><line x1=\"\(f(p))\" x2=\"\(f(p))\" y1=\"\(f(margin.top))\" y2=\"\(f(margin.top + plotHeight))\" stroke=\"#d62728\" stroke-width=\"1\" stroke-dasharray=\"2 2\"/><path d=\"M\(f(p - 4)),\(f(margin.top - 7)) h8 l-4,6 z\" fill=\"#d62728\"/><title>\(escape(label)) at \(String(format: "%.2f", x)) s</title></g>")
     }
 
-    mutating func heatmap(columns: [[Double]], xs: [Double], ys: [Double], colorRange: ClosedRange<Double>) {
+    mutating func heatmap(columns: [[Double]], colorRange: ClosedRange<Double>) {
         guard let firstColumn = columns.first, !firstColumn.isEmpty else { return }
         let cellWidth = plotWidth / Double(columns.count), cellHeight = plotHeight / Double(firstColumn.count)
         var cells: [String] = []
