@@ -27,7 +27,7 @@ public enum EDFError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): annotations of data record \(record) at byte \(offset): found \(found), expected \(expected)"
         case .recordCountMismatch(let path, let declared, let inFile, let torn):
             let tail = torn > 0 ? " plus \(torn) bytes of a torn record" : ""
-            return "\(path): header says \(declared) data records but the file holds \(inFile)\(tail); run 'eeg repair \(path)'"
+            return "\(path): header field 'number of data records' at byte 236 says \(declared) data records but the file holds \(inFile)\(tail); run 'eeg repair \(path)'"
         case .unsupported(let path, let reason):
             return "\(path): \(reason)"
         case .io(let path, let operation, let code):
@@ -51,6 +51,7 @@ extension EDFError {
         switch self {
         case .badField(_, let field, _, _, _): return field
         case .badAnnotation: return "annotations"
+        case .recordCountMismatch: return "number of data records"
         default: return nil
         }
     }
@@ -60,6 +61,7 @@ extension EDFError {
         switch self {
         case .badField(_, _, let offset, _, _), .badAnnotation(_, _, let offset, _, _): return offset
         case .truncated(_, _, let have, _): return have
+        case .recordCountMismatch: return EDFHeader.recordCountOffset
         default: return nil
         }
     }

@@ -63,7 +63,14 @@ public final class EDFReader {
         public var seconds: Double { to - from }
     }
 
-    public init(path: String) throws(EDFError) {
+    public convenience init(path: String) throws(EDFError) {
+        try self.init(path: path, countingWholeRecords: false)
+    }
+
+    /// - Parameter countingWholeRecords: read every whole record whatever the header's
+    ///   count says (what ``EDFRepair`` is about to write), instead of refusing a count
+    ///   larger than the file.
+    init(path: String, countingWholeRecords: Bool) throws(EDFError) {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -87,7 +94,7 @@ public final class EDFReader {
                 offset += s.samplesPerRecord * header.flavor.bytesPerSample
             }
             signalOffsets = offsets
-            let layout = try Self.records(header: header, fileSize: fileSize, path: path)
+            let layout = try Self.records(header: header, fileSize: fileSize, path: path, countingWholeRecords: countingWholeRecords)
             recordCount = layout.count
             problems += layout.problems
             let ordinary = header.signals.indices.filter { !header.signals[$0].isAnnotations }
@@ -262,14 +269,14 @@ public final class EDFReader {
 
     /// The whole records the file holds, checked against the header's count: sizes and
     /// products are compared by division, so nothing overflows.
-    private static func records(header: EDFHeader, fileSize: Int, path: String) throws(EDFError) -> (count: Int, problems: [String]) {
+    private static func records(header: EDFHeader, fileSize: Int, path: String, countingWholeRecords: Bool) throws(EDFError) -> (count: Int, problems: [String]) {
         let recordBytes = header.recordBytes  // ≤ 4096 × 99,999,999 × 3: no overflow
         let dataBytes = fileSize - header.headerBytes
         let whole = dataBytes / recordBytes
         let torn = dataBytes % recordBytes
         var problems: [String] = []
         let count: Int
-        if header.recordCount == -1 {
+        if header.recordCount == -1 || countingWholeRecords {
             count = whole
             problems.append("the record count is −1: the recording was not closed (crash or still running); \(whole) whole records found" + (torn > 0 ? ", plus \(torn) bytes of a torn record" : "") + "; 'eeg repair' fixes the header")
         } else if header.recordCount > whole {

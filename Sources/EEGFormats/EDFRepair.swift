@@ -35,6 +35,14 @@ public enum EDFRepair {
         return (whole, dataBytes % header.recordBytes)
     }
 
+    /// Refuses a file whose whole records the reader would refuse (malformed
+    /// annotations, EDF+D records out of order…): repair fixes a count, and the file it
+    /// leaves must open.
+    static func checkReadable(path: String) throws(EDFError) {
+        let reader = try EDFReader(path: path, countingWholeRecords: true)
+        try reader.forEachAnnotation { _ in }
+    }
+
     public static func repair(path: String) throws(EDFError) -> EDFRepairReport {
         let url = URL(fileURLWithPath: path)
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -51,6 +59,7 @@ public enum EDFRepair {
         let headerData = (try? handle.read(upToCount: headerSize)) ?? Data()
         let header = try EDFHeader.parse(Array(headerData), path: path)
         let (whole, torn) = try wholeRecords(header, fileSize: size, path: path)
+        try checkReadable(path: path)
         let report = EDFRepairReport(declaredRecords: header.recordCount, wholeRecords: whole, tornBytes: torn,
                                      changed: header.recordCount != whole || torn > 0)
         guard report.changed else { return report }

@@ -160,6 +160,8 @@ public struct EDFFrameReader: FrameReader {
     ///   band powers over the whole input would stitch across them.
     public init(path: String) throws {
         reader = try EDFReader(path: path)
+        // Annotations are not used here, but a malformed file is refused by every command.
+        try reader.forEachAnnotation { _ in }
         let gaps = reader.gaps
         if let gap = gaps.first {
             throw EDFError.unsupported(path: path, reason: "is discontinuous (EDF+D) with \(gaps.count) gap\(gaps.count == 1 ? "" : "s"), the first of \(gap.seconds) s before data record \(gap.record); band powers over the whole input would stitch across them — use 'eeg analyze', which treats them as gaps")

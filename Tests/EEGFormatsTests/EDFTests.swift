@@ -189,8 +189,8 @@ struct EDFMalformedTests {
         expectError(patch(good, 464, "low     "), contains: "'physical minimum of signal 1' at byte 464 is 'low', expected a number")
         expectError(patch(good, 496, "40000   "), contains: "'digital minimum of signal 1' at byte 496 is '40000', expected an integer from -32768 to 32767")
         expectError(Array(good.prefix(600)), contains: "inside the signal headers")
-        expectError(patch(good, 236, "9       "), contains: "header says 9 data records but the file holds 3")
-        expectError(Array(good.dropLast(5)), contains: "header says 3 data records but the file holds 2 plus")
+        expectError(patch(good, 236, "9       "), contains: "'number of data records' at byte 236 says 9 data records but the file holds 3")
+        expectError(Array(good.dropLast(5)), contains: "says 3 data records but the file holds 2 plus")
     }
 
     @Test("a directory, or a file that does not exist")
