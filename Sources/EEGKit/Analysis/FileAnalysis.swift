@@ -284,7 +284,7 @@ public final class FileAnalyzer {
             var from = max(0, start - margin)
             var to = min(source.frameCount, start + epochFrames + margin)
             if !source.isContiguous(from, start) { from = start }
-            if !source.isContiguous(start + epochFrames - 1, to) { to = start + epochFrames }
+            if !source.isContiguous(start + epochFrames - 1, to - 1) { to = start + epochFrames }
             var channelResults: [ChannelEpoch] = []
             var epochPowers = [Double](repeating: 0, count: labels.count * bandCount)
             var meanSpectrum = [Double](repeating: 0, count: spectrumBins)
@@ -335,7 +335,7 @@ public final class FileAnalyzer {
                 }
             }
             let startSeconds = source.time(ofFrame: start), endSeconds = startSeconds + Double(epochFrames) / rate
-            if !source.isContiguous(start, start + epochFrames) { reasons.append("gap in the recording (EDF+D)") }
+            if !source.isContiguous(start, start + epochFrames - 1) { reasons.append("gap in the recording (EDF+D)") }
             if lostSpans.overlaps(startSeconds, endSeconds) { reasons.append("samples lost") }
             let all = Array(0..<labels.count)
             let ratios = epochPowers.withUnsafeBufferPointer { p in all.withUnsafeBufferPointer { ratioBands.ratios(powers: p, bandCount: bandCount, channels: $0) } }
