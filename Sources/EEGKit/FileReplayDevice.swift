@@ -32,6 +32,7 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
     ///     counts as the time it spans, but is not waited for).
     public init(path: String, speed: Double = 1, from: Double? = nil, to: Double? = nil) throws {
         let reader = try EDFReader(path: path)
+        try checkSamplesPerSecond(reader)
         self.reader = reader
         name = "replay of \(path)"
         channelCount = reader.channelCount
@@ -160,6 +161,7 @@ public struct EDFFrameReader: FrameReader {
     ///   band powers over the whole input would stitch across them.
     public init(path: String) throws {
         reader = try EDFReader(path: path)
+        try checkSamplesPerSecond(reader)
         // Annotations are not used here, but a malformed file is refused by every command.
         try reader.forEachAnnotation { _ in }
         let gaps = reader.gaps
@@ -181,5 +183,18 @@ public struct EDFFrameReader: FrameReader {
         }
         next += 1
         return reader.framesPerRecord
+    }
+}
+
+/// Samples per second over all channels that replay and band powers take from a file.
+/// Their buffers are sized by rate × channels (the ring holds 8 s, the analyzer two 4 s
+/// windows, a Welch sum one bin per 0.5 Hz per channel), not by the file's size, so a
+/// header claiming 4096 channels at 1 MHz must be refused before they are made.
+public let maxFileSamplesPerSecond = 4_194_304.0
+
+func checkSamplesPerSecond(_ reader: EDFReader) throws(EDFError) {
+    let total = reader.sampleRate * Double(reader.channelCount)
+    guard total <= maxFileSamplesPerSecond else {
+        throw .unsupported(path: reader.path, reason: "\(reader.channelCount) channels at \(String(format: "%.6g", reader.sampleRate)) Hz are \(String(format: "%.6g", total)) samples per second, more than the \(Int(maxFileSamplesPerSecond)) the live pipeline takes")
     }
 }

@@ -95,4 +95,21 @@ struct HostileFileCommandTests {
         #expect(run.stdout.contains("the record count is −1: the recording was not closed"))
         #expect(run.stdout.contains("3 records of 1 s"))
     }
+
+    @Test("a header claiming a huge rate × channels: replay and bandpower refuse before sizing buffers by it; one channel at 1 MHz still plays")
+    func rateTimesChannels() throws {
+        var f = HostileEDF()
+        f.recordDuration = "0.00001"  // 10 samples per 10 µs record: 1 MHz
+        f.signals = Array(repeating: HostileEDF.Signal(), count: 8) + [.annotations(60)]
+        let path = try f.write()
+        for arguments in [["replay", path, "--speed", "max"], ["bandpower", "--input", path]] {
+            let run = try BoundedRun(arguments)
+            #expect(run.status == 65 && !run.signalled, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.contains("8 channels at 1e+06 Hz are 8e+06 samples per second, more than the 4194304 the live pipeline takes"), "\(run.stderr)")
+        }
+        f.signals = [HostileEDF.Signal(), .annotations(60)]
+        let one = try BoundedRun(["replay", try f.write(), "--speed", "max", "--emit", "samples", "--format", "csv"])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.split(separator: "\n").count == 1 + 20)
+    }
 }
