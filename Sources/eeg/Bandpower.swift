@@ -105,7 +105,7 @@ struct Bandpower: ParsableCommand {
 
     func segmentLength(rate: Double) -> Int {
         if let nperseg { return nperseg }
-        return Int(((windowSeconds?.value ?? 2) * rate).rounded())
+        return CheckedNumber.roundedInt((windowSeconds?.value ?? 2) * rate, clampedTo: 0...Int(Int32.max))
     }
 
     func overlapSamples(segmentLength: Int) throws -> Int? {

@@ -112,4 +112,18 @@ struct HostileFileCommandTests {
         #expect(one.status == 0, "\(one.stderr)")
         #expect(one.stdout.split(separator: "\n").count == 1 + 20)
     }
+
+    @Test("typed numbers times the file's rate never trap", arguments: [
+        (["bandpower", "--input", "EDF", "--epoch", "1e300s"], Int32(0)),
+        (["bandpower", "--input", "EDF", "--window-seconds", "1e300"], 64),
+        (["replay", "EDF", "--speed", "max", "--from", "1e300"], 64),
+        (["replay", "EDF", "--speed", "max", "--from", "380", "--to", "1e300"], 0),
+        (["analyze", "EDF", "--epoch", "1e300s", "--format", "jsonl"], 0),
+    ] as [([String], Int32)])
+    func typedTimesFile(arguments: [String], status: Int32) throws {
+        let edf = Fixtures.url("eeg/libgdf_mi128.edf").path
+        let run = try BoundedRun(arguments.map { $0 == "EDF" ? edf : $0 })
+        #expect(!run.signalled, "\(arguments): \(run.stderr)")
+        #expect(run.status == status, "\(arguments): \(run.stderr)")
+    }
 }
