@@ -271,6 +271,14 @@ public final class EDFReader {
     /// products are compared by division, so nothing overflows.
     private static func records(header: EDFHeader, fileSize: Int, path: String, countingWholeRecords: Bool) throws(EDFError) -> (count: Int, problems: [String]) {
         let recordBytes = header.recordBytes  // ≤ 4096 × 99,999,999 × 3: no overflow
+        // One record larger than the whole file was taken from the header alone: name the
+        // signal that asks for the most.
+        if recordBytes > fileSize, let big = header.signals.indices.max(by: { header.signals[$0].samplesPerRecord < header.signals[$1].samplesPerRecord }) {
+            let ns = header.signals.count
+            throw .badField(path: path, field: "samples per record of signal \(big + 1)", offset: 256 + ns * 216 + big * 8,
+                            found: "\(header.signals[big].samplesPerRecord)",
+                            expected: "a data record (here \(recordBytes) bytes) no larger than the whole file (\(fileSize) bytes)")
+        }
         let dataBytes = fileSize - header.headerBytes
         let whole = dataBytes / recordBytes
         let torn = dataBytes % recordBytes

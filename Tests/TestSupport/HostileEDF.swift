@@ -153,7 +153,13 @@ public struct HostileCase: CustomStringConvertible, Sendable {
         edf("samples per record 0", field: "samples per record of signal 1", offset: Offset.samples) { $0.signals[0].samplesPerRecord = "0" },
         edf("samples per record negative", field: "samples per record of signal 1", offset: Offset.samples) { $0.signals[0].samplesPerRecord = "-10" },
         edf("samples per record huge (rate)", field: "samples per record of signal 1", offset: Offset.samples) { $0.signals[0].samplesPerRecord = "99999999"; $0.recordsWritten = 0 },
-        edf("samples × records beyond the file", kind: "recordCountMismatch", field: "number of data records", offset: 236) {
+        edf("one record larger than the file, never closed", field: "samples per record of signal 1", offset: Offset.samples) {
+            $0.signals[0].samplesPerRecord = "99999"; $0.recordCount = "-1"; $0.recordsWritten = 0
+        },
+        edf("one record larger than the file, no records", field: "samples per record of signal 2", offset: Offset.samples + 8) {
+            $0.signals[1].samplesPerRecord = "900000"; $0.recordCount = "0"; $0.recordsWritten = 0
+        },
+        edf("samples × records beyond the file", field: "samples per record of signal 1", offset: Offset.samples) {
             $0.recordDuration = "100"; $0.signals[0].samplesPerRecord = "99999999"; $0.recordCount = "99999999"; $0.recordsWritten = 0
         },
         edf("record count beyond the file", kind: "recordCountMismatch", field: "number of data records", offset: 236) { $0.recordCount = "5"; $0.recordsWritten = 2 },
