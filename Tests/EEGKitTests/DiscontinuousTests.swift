@@ -112,4 +112,42 @@ struct DiscontinuousTests {
         #expect(run.status == 65)
         #expect(run.stderr.contains("is discontinuous (EDF+D) with 1 gap, the first of 3.0 s before data record 2"), "\(run.stderr)")
     }
+
+}
+
+/// The strict TAL parser still reads what other tools write.
+@Suite("Files other tools write, read by EEGKit")
+struct OtherToolsFileTests {
+    @Test("pyedflib (EDF+, BDF+) and edfio (EDF+) files: annotations with durations and UTF-8 text")
+    func annotations() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-tools-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", InteropTests.script.replacingOccurrences(of: "read_edf.py", with: "write_edf.py"), dir]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            if errors.contains("No module named") && ProcessInfo.processInfo.environment["CI"] != "true" {
+                print("skipped: pyedflib/edfio are not installed (make test installs them)")
+                return
+            }
+            Issue.record("the writer script failed: \(errors)")
+            return
+        }
+        let expected: [(String, [Annotation])] = [
+            ("pyedflib.edf", [Annotation(onset: 1.25, text: "eyes closed"), Annotation(onset: 3.5, duration: 2, text: "blink ünïcode")]),
+            ("pyedflib.bdf", [Annotation(onset: 0.5, text: "start")]),
+            ("edfio.edf", [Annotation(onset: 2, text: "marker"), Annotation(onset: 4, duration: 1.5, text: "x")]),
+        ]
+        for (name, annotations) in expected {
+            let reader = try EDFReader(path: dir + "/" + name)
+            #expect(try reader.allAnnotations() == annotations, "\(name)")
+            #expect(reader.sampleRate == 256 && reader.duration == 10 && reader.problems.isEmpty, "\(name): \(reader.problems)")
+            #expect(reader.gaps.isEmpty)
+        }
+    }
 }
