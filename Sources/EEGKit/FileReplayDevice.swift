@@ -5,9 +5,11 @@ import Synchronization
 /// clock (`speed` × real time, or as fast as the consumer takes them), through the same
 /// pipeline as a live stream.
 ///
-/// Sample indices are frame numbers from the start of the file. Spans EEGKit wrote for
-/// lost samples and the padding after the end are not played: the replay has the same
-/// gaps as the live session, so it computes the same metrics.
+/// Sample indices are positions on the recording's timeline (samples from the file's
+/// start): frame numbers for a continuous file; after an EDF+D gap they jump by the
+/// samples the gap spans, so the pipeline sees a gap, never a stitch. Spans EEGKit wrote
+/// for lost samples and the padding after the end are not played: the replay has the
+/// same gaps as the live session, so it computes the same metrics.
 public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
     // @unchecked Sendable: the reader is used by the device thread only, after start.
     public let name: String

@@ -3,8 +3,9 @@ import Testing
 import TestSupport
 @testable import EEGFormats
 
+/// The error's kind: its case name.
 func kindName(_ error: EDFError) -> String {
-    String(describing: error).isEmpty ? "" : "\(Mirror(reflecting: error).children.first?.label ?? "\(error)")"
+    Mirror(reflecting: error).children.first?.label ?? "\(error)"
 }
 
 @Suite("Hostile and damaged EDF/BDF files")
