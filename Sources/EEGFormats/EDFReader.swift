@@ -104,8 +104,14 @@ public final class EDFReader {
             if !skipped.isEmpty {
                 problems.append("signals at other sample rates are not read as EEG channels: " + skipped.map { header.signals[$0].label }.joined(separator: ", "))
             }
-            if channelSignals.isEmpty { throw EDFError.unsupported(path: path, reason: "has no signals besides annotations") }
-            if header.recordDuration <= 0 { throw EDFError.unsupported(path: path, reason: "a data record duration of 0 (annotation-only file) holds no samples") }
+            if channelSignals.isEmpty {
+                throw EDFError.badField(path: path, field: "label of signal 1", offset: 256, found: CheckedNumber.printable(Array(header.signals[0].label.utf8)),
+                                        expected: "at least one signal besides annotations (this file has no samples to read)")
+            }
+            if header.recordDuration <= 0 {
+                throw EDFError.badField(path: path, field: "duration of a data record", offset: 244, found: "0",
+                                        expected: "a positive number of seconds: 0 is for annotation-only files, and this one has signals")
+            }
             if let problem = try Self.checkReserved(header, path: path) { problems.append(problem) }
         } catch {
             Glibc.close(fd)

@@ -135,6 +135,8 @@ public struct HostileCase: CustomStringConvertible, Sendable {
         edf("record duration 1e308", field: "duration of a data record", offset: 244) { $0.recordDuration = "1e308" },
         edf("record duration 1e-300 (infinite rate)", field: "duration of a data record", offset: 244) { $0.recordDuration = "1e-300" },
         edf("record duration subnormal", field: "duration of a data record", offset: 244) { $0.recordDuration = "4.9e-324" },
+        edf("record duration 0 with signals", field: "duration of a data record", offset: 244) { $0.recordDuration = "0" },
+        edf("annotations only", field: "label of signal 1", offset: 256) { $0.signals = [.annotations(60)] },
         edf("record duration negative", field: "duration of a data record", offset: 244) { $0.recordDuration = "-1" },
         edf("record duration NaN", field: "duration of a data record", offset: 244) { $0.recordDuration = "nan" },
         edf("record duration inf", field: "duration of a data record", offset: 244) { $0.recordDuration = "inf" },
