@@ -168,7 +168,7 @@ struct Analyze: ParsableCommand {
                     text = renderer.end(a)
                     s.analyses.append(a)
                 case .failed(let path, let message, let kind):
-                    FileHandle.standardError.write(Data("eeg analyze: error: \(message)\n".utf8))
+                    FileHandle.standardError.write(Data("eeg analyze: error: \(TerminalText.safe(message))\n".utf8))
                     text = renderer.renderFailure(path: path, message: message, first: !s.any)
                     if text != nil { s.any = true }
                     s.failures.append(kind)

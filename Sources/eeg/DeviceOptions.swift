@@ -118,7 +118,7 @@ final class LineOutput {
 }
 
 func printStatus(_ message: String) {
-    FileHandle.standardError.write(Data("eeg: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("eeg: \(TerminalText.safe(message))\n".utf8))
 }
 
 /// A playback speed: a positive number (1 = real time) or `max`.

@@ -65,7 +65,9 @@ func fail(_ command: String, _ error: any Error) -> ExitCode {
         message = "\(error)"
         status = .software
     }
-    FileHandle.standardError.write(Data("eeg \(command): error: \(message)\n".utf8))
+    // Messages quote file contents (labels, fields, CSV text): escaped so the error stays
+    // one line and no control sequence from a file reaches the terminal.
+    FileHandle.standardError.write(Data("eeg \(command): error: \(TerminalText.safe(message))\n".utf8))
     return ExitCode(status.rawValue)
 }
 
