@@ -77,7 +77,7 @@ struct BandpowerCommandTests {
             (["--rate", "250", "--channels", "2"], 65, "need at least 500 samples per channel for one window, got 8"),
             (["--rate", "250", "--channels", "2", "--bands", "gamma:30-200"], 64, "above the Nyquist frequency 125.0 Hz"),
             (["--rate", "250", "--channels", "2", "--bands", "alpha:13-8"], 64, "the high edge must be above the low edge"),
-            (["--rate", "250", "--channels", "2", "--bands", "alpha"], 64, "cannot read band list"),
+            (["--rate", "250", "--channels", "2", "--bands", "alpha"], 64, "--bands must be name:LOW-HIGH,… in Hz"),
             (["--channels", "2"], 64, "--rate is required"),
             (["--rate", "250"], 64, "--channels is required for raw float32 input"),
             (["--rate", "250", "--channels", "2", "--nperseg", "100", "--window-seconds", "2"], 64, "not both"),
