@@ -90,6 +90,9 @@ struct Repair: ParsableCommand {
     var file: String
 
     func run() throws {
+        // A file-size limit (ulimit -f) must fail the write with EFBIG, which removes the
+        // temporary copy, rather than kill the process and leave it behind.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             let report = try EDFRepair.repair(path: file)
             guard report.changed else {

@@ -77,13 +77,27 @@ struct Record: ParsableCommand {
         }
     }
 
+    /// --force replaces the path itself: an existing file or symlink there is removed
+    /// (a symlink's target is left alone), so the new file is created fresh and nothing is
+    /// ever written through a link to another file. A folder is not removed.
+    func removeForOverwrite(_ path: String) throws {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }
+        if status.st_mode & S_IFMT == S_IFDIR { throw EDFError.invalidSpec("\(path) is a folder; --force replaces files only") }
+        guard unlink(path) == 0 else {
+            throw EDFError.io(path: path, operation: "removing the old file for --force", errno: errno)
+        }
+    }
+
     func run() throws {
         let stop = StopSignal()
         let sink = LineOutput()
         let progress = ProgressLine()
         do {
+            if force { try removeForOverwrite(out) }
             let device = try deviceOptions.makeDevice()
             if let rawCapture, let cyton = device as? CytonDriver {
+                if force { try removeForOverwrite(rawCapture) }
                 cyton.rawCapture = try RawCapture(path: rawCapture, overwrite: force)
             }
             var options = StreamOptions()
