@@ -131,7 +131,7 @@ final class ProgressLine {
         guard enabled else { return }
         let seconds = Int(p.deviceSeconds)
         var line = String(format: "\r\u{1B}[2K%@ %02d:%02d  %lld samples  %d lost", p.deviceState == .streaming ? "●" : "○", seconds / 60, seconds % 60, p.frames, p.droppedFrames)
-        if let bytes = p.recordedBytes, let file { line += "  \(file) \(ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file))" }
+        if let bytes = p.recordedBytes, let file { line += "  \(TerminalText.safe(file)) \(ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file))" }
         if p.deviceState != .streaming { line += "  [\(p.deviceState.rawValue)]" }
         FileHandle.standardError.write(Data(line.utf8))
         shown = true

@@ -197,6 +197,24 @@ struct HostileFileOutputTests {
         #expect(text.stdout.contains("\\x1B[2J\\x1B]0;pwned\\x07"))
     }
 
+    @Test("eeg info --json on a header whose numbers overflow (1e308 s records): null, never inf")
+    func infiniteDuration() throws {
+        let path = scratchPath("edf")
+        #expect(try EEGProcess(["record", "--out", path, "--samples", "750", "--sim-speed", "max"]).status == 0)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes.replaceSubrange(244..<252, with: Data("1e308   ".utf8))  // record duration
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let run = try EEGProcess(["info", path, "--json"])
+        // A reader may refuse such a header (exit 65); if it reads it, the JSON is strict.
+        guard run.status == 0 else {
+            #expect(run.status == 65 && run.stderr.split(separator: "\n").count == 1, "\(run.status): \(run.stderr)")
+            return
+        }
+        let parsed = try python(strictJSON, input: Data(run.stdout.utf8))
+        #expect(parsed.status == 0, "strict JSON parser: \(parsed.stderr)")
+        #expect(run.stdout.contains("\"duration_s\": null") && !run.stdout.contains("inf"), "\(run.stdout.prefix(400))")
+    }
+
     @Test("eeg analyze: CSV rows read back by Python's csv module, JSON strict, the table without ESC")
     func analyze() throws {
         let path = try Self.hostileFile()
