@@ -167,7 +167,7 @@ struct HostileOptionTests {
         (["bench", "--channels", "1000", "--rate", "100000", "--minutes", "100"], "at most 268435456 (1 GiB)"),
     ] as [([String], String)])
     func hostile(arguments: [String], message: String) throws {
-        let run = try EEGProcess(arguments)
+        let run = try EEGProcess(arguments, killAfter: 60)
         #expect(run.status == 64, "\(arguments): \(run.stderr)")
         #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")

@@ -12,10 +12,18 @@ struct EEGProcess {
     let stdout: String
     let stderr: String
 
-    init(_ arguments: [String], stdin: Data? = nil) throws {
+    /// `killAfter`: a hang guard for commands that must end at once (a usage error); the
+    /// command is killed after that many seconds (status 137), so a regression that makes
+    /// it run fails the test instead of hanging it. Not a timing assertion.
+    init(_ arguments: [String], stdin: Data? = nil, killAfter seconds: Int? = nil) throws {
         let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
+        if let seconds {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+            process.arguments = ["-s", "KILL", "\(seconds)", Self.executable.path] + arguments
+        } else {
+            process.executableURL = Self.executable
+            process.arguments = arguments
+        }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err

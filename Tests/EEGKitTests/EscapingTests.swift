@@ -241,6 +241,20 @@ struct HostileFileOutputTests {
         #expect(human.stdout.contains("\\x1B[2J"))
     }
 
+    @Test("HTML report: every plot still parses as XML and the annotation reads back as text")
+    func report() throws {
+        let analysis = try FileAnalyzer(options: AnalysisOptions()).analyze(path: try Self.hostileFile())
+        let html = HTMLReport.render([analysis])
+        #expect(!html.utf8.contains(0x1B) && !html.contains("<script"))
+        let svgs = html.components(separatedBy: "<svg ").dropFirst().map { "<svg " + $0.components(separatedBy: "</svg>")[0] + "</svg>" }
+        #expect(svgs.count >= 3)
+        let plots = try svgs.map(SVGSummary.init)
+        let titles = plots.flatMap(\.annotationTitles)
+        // The title is the annotation (controls → U+FFFD, line ends as XML reads them) and its time.
+        #expect(titles.contains { $0.contains("=cmd|' /C calc'!A0,\"quoted\"") && $0.contains("\u{FFFD}[2J") }, "\(titles)")
+        #expect(plots.contains { $0.seriesNames.contains(Self.label) })
+    }
+
     @Test("eeg replay and bandpower: labels escaped in JSON lines and CSV headers")
     func replayAndBandpower() throws {
         let path = try Self.hostileFile()
