@@ -80,31 +80,31 @@ struct Analyze: ParsableCommand {
 
     func parsedShard() throws -> Shard? {
         guard let shard else { return nil }
-        return try usage { () throws(ArgumentError) in try ArgumentValues.shard(shard) }
+        return try usage { try ArgumentValues.shard(shard) }
     }
 
     func parsedFilter() throws -> ClosedRange<Double>? {
         guard let filter else { return nil }
-        return try usage { () throws(ArgumentError) in try ArgumentValues.passband(filter) }
+        return try usage { try ArgumentValues.passband(filter) }
     }
 
     func parsedPair() throws -> (left: String, right: String)? {
         guard let pair else { return nil }
-        return try usage { () throws(ArgumentError) in try ArgumentValues.pair(pair) }
+        return try usage { try ArgumentValues.pair(pair) }
     }
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one recording, e.g. eeg analyze session.bdf") }
-        _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(jobs, flag: "--jobs", in: ArgumentValues.jobsRange) }
+        try checked(jobs, flag: "--jobs", in: ArgumentValues.jobsRange)
         _ = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
         _ = try parsedShard()
         _ = try parsedFilter()
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
         _ = try parsedPair()
-        if let bands { _ = try usage { () throws(ArgumentError) in try ArgumentValues.bands(bands) } }
+        if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
         if (rate == nil) != (channelCount == nil) { throw ValidationError("raw float32 input needs both --rate and --channel-count") }
-        if let rate { _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz") } }
-        if let channelCount { _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) } }
+        if let rate { try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz") }
+        if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
         if let calibration, !FileManager.default.fileExists(atPath: calibration) { throw ValidationError("--calibration: \(calibration) does not exist") }
     }
 
@@ -113,7 +113,7 @@ struct Analyze: ParsableCommand {
         var options = AnalysisOptions()
         options.epochSeconds = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
         options.channels = channels?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if let bands { options.bands = try usage { () throws(ArgumentError) in try ArgumentValues.bands(bands) } }
+        if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
         options.bandPass = try parsedFilter()
         options.notchFrequency = notch
         if let pair = try parsedPair() { options.asymmetryPair = (pair.left, pair.right) }

@@ -78,20 +78,20 @@ struct Bandpower: ParsableCommand {
             return try validateSpectrum(rate: nil)
         }
         guard let rate else { throw ValidationError("--rate is required: the sample rate in Hz, e.g. --rate 250") }
-        _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz") }
+        try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz")
         if resolvedInputFormat == .raw && channels == nil {
             throw ValidationError("--channels is required for raw float32 input (how many samples make one frame)")
         }
-        if let channels { _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(channels, flag: "--channels", in: ArgumentValues.channelRange) } }
+        if let channels { try checked(channels, flag: "--channels", in: ArgumentValues.channelRange) }
         try validateSpectrum(rate: rate)
     }
 
     func validateSpectrum(rate: Double?) throws {
         if nperseg != nil && windowSeconds != nil { throw ValidationError("give --nperseg or --window-seconds, not both") }
-        if let nperseg { _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(nperseg, flag: "--nperseg", in: ArgumentValues.segmentLengthRange) } }
+        if let nperseg { try checked(nperseg, flag: "--nperseg", in: ArgumentValues.segmentLengthRange) }
         _ = try windowSeconds?.seconds("--window-seconds", in: ArgumentValues.windowSecondsRange)
         _ = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
-        if let bands { _ = try usage { () throws(ArgumentError) in try ArgumentValues.bands(bands) } }
+        if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
         if let labels, let channels, labelList(labels).count != channels {
             throw ValidationError("--labels has \(labelList(labels).count) labels but --channels is \(channels)")
         }
@@ -116,7 +116,7 @@ struct Bandpower: ParsableCommand {
 
     func overlapSamples(segmentLength: Int) throws -> Int? {
         guard let overlap else { return nil }
-        return try usage { () throws(ArgumentError) in try ArgumentValues.overlap(overlap, segmentLength: segmentLength) }
+        return try usage { try ArgumentValues.overlap(overlap, segmentLength: segmentLength) }
     }
 
     func run() throws {
@@ -144,7 +144,7 @@ struct Bandpower: ParsableCommand {
             options.segmentLength = length
             options.overlap = try overlapSamples(segmentLength: length)
             options.window = window
-            if let bands { options.bands = try usage { () throws(ArgumentError) in try ArgumentValues.bands(bands) } }
+            if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
             options.epochSeconds = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
             let report = try BandpowerAnalyzer.analyze(&reader, options: options)
             switch format ?? (standardOutputIsTerminal ? .table : .json) {

@@ -21,10 +21,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Minutes of synthetic data.") var minutes: Double = 10
 
     func validate() throws {
-        _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(channels, flag: "--channels", in: 1...1024) }
+        try checked(channels, flag: "--channels", in: 1...1024)
         // At least 100 Hz: the gamma band reaches 45 Hz.
-        _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(rate, flag: "--rate", in: 100...100_000, unit: "Hz") }
-        _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(minutes, flag: "--minutes", in: 0.1...1440) }
+        try checked(rate, flag: "--rate", in: 100...100_000, unit: "Hz")
+        try checked(minutes, flag: "--minutes", in: 0.1...1440)
         // The synthetic data is held in memory: at most 2^28 samples (1 GiB of float32).
         let samples = Double(channels) * rate * minutes * 60
         guard samples <= Double(1 << 28) else {

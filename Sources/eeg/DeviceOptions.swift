@@ -48,8 +48,8 @@ struct DeviceOptions: ParsableArguments {
         if device == .sim && (port != nil || daisy) {
             throw ValidationError("--port and --daisy are for --device cyton, not the simulated headset")
         }
-        _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(simChannels, flag: "--sim-channels", in: 1...256) }
-        _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(simRate, flag: "--sim-rate", in: 100...16_000, unit: "Hz") }
+        try checked(simChannels, flag: "--sim-channels", in: 1...256)
+        try checked(simRate, flag: "--sim-rate", in: 100...16_000, unit: "Hz")
     }
 
     func makeDevice() throws -> any EEGDevice {
@@ -152,9 +152,7 @@ struct LiveAnalysisOptions: ParsableArguments {
 
     func validate() throws {
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
-        _ = try usage { () throws(ArgumentError) in
-            try ArgumentValues.check(calibrationSeconds, flag: "--calibration-seconds", in: ArgumentValues.calibrationRange, unit: "s")
-        }
+        try checked(calibrationSeconds, flag: "--calibration-seconds", in: ArgumentValues.calibrationRange, unit: "s")
     }
 
     func apply(to options: inout StreamOptions) {

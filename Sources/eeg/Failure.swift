@@ -79,7 +79,7 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     init(argument: String) { text = argument }
 
     func seconds(_ flag: String, in range: ClosedRange<Double> = ArgumentValues.durationRange) throws -> Double {
-        try usage { () throws(ArgumentError) in try ArgumentValues.seconds(text, flag: flag, in: range) }
+        try usage { try ArgumentValues.seconds(text, flag: flag, in: range) }
     }
 }
 
@@ -90,14 +90,27 @@ struct SpeedArgument: ExpressibleByArgument, Sendable {
     static let realTime = SpeedArgument(argument: "1")
 
     func value(_ flag: String) throws -> Double {
-        try usage { () throws(ArgumentError) in try ArgumentValues.speed(text, flag: flag) }
+        try usage { try ArgumentValues.speed(text, flag: flag) }
     }
 }
 
 /// Runs a library argument check, turning its ``ArgumentError`` into a usage error
 /// (exit 64, one line naming the flag).
-func usage<T>(_ check: () throws(ArgumentError) -> T) throws -> T {
-    do { return try check() } catch { throw ValidationError(error.description) }
+func usage<T>(_ check: () throws -> T) throws -> T {
+    do { return try check() } catch let error as ArgumentError { throw ValidationError(error.description) }
+}
+
+/// `value` checked finite and in `range` (``ArgumentValues/check(_:flag:in:unit:given:)``),
+/// as a usage error naming `flag`.
+@discardableResult
+func checked(_ value: Double, flag: String, in range: ClosedRange<Double>, unit: String = "") throws -> Double {
+    try usage { try ArgumentValues.check(value, flag: flag, in: range, unit: unit) }
+}
+
+/// `value` checked in `range`, as a usage error naming `flag`.
+@discardableResult
+func checked<T: BinaryInteger>(_ value: T, flag: String, in range: ClosedRange<T>) throws -> T {
+    try usage { try ArgumentValues.check(value, flag: flag, in: range) }
 }
 
 extension WindowFunction: ExpressibleByArgument {

@@ -65,7 +65,7 @@ struct Record: ParsableCommand {
         }
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
-        if let samples { _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(samples, flag: "--samples", in: 1...Int64.max) } }
+        if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
         if rawCapture != nil, case .sim = deviceOptions.device { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
         if !force && FileManager.default.fileExists(atPath: out) {
             throw ValidationError("\(out) already exists; use --force to overwrite it")

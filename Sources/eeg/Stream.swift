@@ -44,7 +44,7 @@ struct Stream: ParsableCommand {
     func validate() throws {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
-        if let samples { _ = try usage { () throws(ArgumentError) in try ArgumentValues.check(samples, flag: "--samples", in: 1...Int64.max) } }
+        if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
     }
 
     func run() throws {
