@@ -9,7 +9,7 @@ public enum CSVText {
     /// `text` as one CSV cell.
     public static func cell(_ text: String) -> String {
         var body = text
-        if startsLikeFormula(text) && Double(text) == nil { body = "'" + text }
+        if startsLikeFormula(text) && !isPlainDecimal(text) { body = "'" + text }
         guard body.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return body }
         return "\"" + body.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
