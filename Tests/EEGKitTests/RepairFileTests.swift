@@ -88,6 +88,33 @@ struct RepairFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["s.edf"])
     }
 
+    @Test("the folder is flushed after the rename (seen with strace)")
+    func flushesFolder() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("strace is missing: the folder fsync was not checked") }
+            print("SKIPPED: strace is missing, the folder fsync after the rename was not checked")
+            return
+        }
+        let folder = try scratchFolder()
+        let path = try tornRecording(in: folder)
+        let log = folder.appendingPathComponent("strace.log").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        process.arguments = ["-f", "-qq", "-e", "trace=fsync,rename,renameat,renameat2,openat", "-o", log, EEGProcess.executable.path, "repair", path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let calls = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        // strace | the repair: rename(temp, file), then open the folder, then fsync that fd.
+        let rename = try #require(calls.firstIndex { $0.contains("rename") && $0.contains("\"\(path)\"") && $0.hasSuffix("= 0") }, "\(calls.suffix(12))")
+        let open = try #require(calls[rename...].firstIndex { $0.contains("openat(") && $0.contains("\"\(folder.path)\"") && $0.contains("O_DIRECTORY") },
+                                "\(calls.suffix(12))")
+        let fd = try #require(calls[open].split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespaces) })
+        #expect(calls[open...].contains { $0.contains("fsync(\(fd))") && $0.hasSuffix("= 0") }, "\(calls.suffix(12))")
+    }
+
     @Test("a corrupt or missing input fails without a temporary file")
     func badInput() throws {
         let folder = try scratchFolder()
