@@ -135,7 +135,13 @@ public struct CSVFrameReader: FrameReader {
     }
 
     private static func split(_ line: Substring) -> [String] {
-        line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        fields(of: line).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// The comma-separated fields of a line, split on the comma scalar: a comma followed
+    /// by a combining mark is one Character, which a Character split would not see.
+    private static func fields(of line: Substring, maxSplits: Int = .max) -> [String] {
+        line.unicodeScalars.split(separator: ",", maxSplits: maxSplits, omittingEmptySubsequences: false).map { String($0) }
     }
 
     /// The values of one row; `firstColumn` is the 1-based column of `fields[0]`.
@@ -165,7 +171,7 @@ public struct CSVFrameReader: FrameReader {
         }
         let expected = channelCount + (skipFirstColumn ? 1 : 0)
         while frames < 8192, let (number, line) = try lines.next() {
-            var fields = line.split(separator: ",", maxSplits: expected, omittingEmptySubsequences: false)
+            var fields = Self.fields(of: line, maxSplits: expected)
             guard fields.count == expected else {
                 let found = fields.count > expected ? line.utf8.reduce(1) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) } : fields.count
                 throw .csvColumnCount(source: name, line: number, expected: expected, found: found)

@@ -80,6 +80,14 @@ struct HostileSampleInputTests {
         #expect(throws: InputError.csvColumnCount(source: "in.csv", line: 2, expected: 2, found: 3000)) { try readCSV(Data(row.utf8)).get() }
     }
 
+    @Test("a comma followed by a combining mark still separates fields (as in Python's csv)")
+    func combiningMark() throws {
+        let read = try readCSV(Data("a,\u{0301}b\n1,2\n".utf8)).get()
+        #expect(read.labels?.count == 2)
+        #expect(read.labels?.last?.unicodeScalars.elementsEqual("\u{0301}b".unicodeScalars) == true)
+        #expect(read.values == [1, 2])
+    }
+
     @Test("empty and blank input is 'holds no samples'")
     func empty() {
         for text in ["", "\n\n", "  \r\n\t\n"] {

@@ -11,7 +11,16 @@ public enum CSVText {
         var body = text
         if startsLikeFormula(text) && !isPlainDecimal(text) { body = "'" + text }
         guard body.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return body }
-        return "\"" + body.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // Scalar by scalar: a quote followed by a combining mark is one Character, which
+        // String-level replacing would miss, leaving a bare quote inside the cell.
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in body.unicodeScalars {
+            quoted.append(scalar)
+            if scalar == "\"" { quoted.append("\"") }
+        }
+        quoted.append("\"")
+        return String(quoted)
     }
 
     /// A number cell in Swift's shortest round-tripping form, or empty for nil/NaN/±∞.
