@@ -1,3 +1,4 @@
+import EEGCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +21,31 @@ public struct EDFRepairReport: Sendable, Equatable {
 /// repaired, the link left as it is; the folder is flushed after the rename so the
 /// repair survives a power cut.
 public enum EDFRepair {
+    /// The whole records and torn bytes after the header, checked so the repaired header
+    /// can state the count: it must fit the 8-character field, and the recording's length
+    /// must be a time the reader accepts (``EDFLimits``).
+    static func wholeRecords(_ header: EDFHeader, fileSize: Int, path: String) throws(EDFError) -> (whole: Int, torn: Int) {
+        let dataBytes = max(0, fileSize - header.headerBytes)
+        let whole = dataBytes / header.recordBytes  // recordBytes ≥ 2: every signal has a sample
+        guard whole <= EDFLimits.maxRecords else {
+            throw .badField(path: path, field: "number of data records", offset: EDFHeader.recordCountOffset, found: "\(header.recordCount)",
+                            expected: "a count the 8-character field can hold, but the file holds \(whole) records of \(header.recordBytes) bytes (more than \(EDFLimits.maxRecords)); not repaired")
+        }
+        guard Double(whole) * header.recordDuration <= EDFLimits.maxSeconds else {
+            throw .badField(path: path, field: "duration of a data record", offset: 244, found: "\(header.recordDuration)",
+                            expected: "a duration that keeps \(whole) records within \(Int(EDFLimits.maxSeconds)) s; not repaired")
+        }
+        return (whole, dataBytes % header.recordBytes)
+    }
+
+    /// Refuses a file whose whole records the reader would refuse (malformed
+    /// annotations, EDF+D records out of order…): repair fixes a count, and the file it
+    /// leaves must open.
+    static func checkReadable(path: String) throws(EDFError) {
+        let reader = try EDFReader(path: path, countingWholeRecords: true)
+        try reader.forEachAnnotation { _ in }
+    }
+
     public static func repair(path link: String) throws(EDFError) -> EDFRepairReport {
         let path = try resolvedTarget(link)
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -29,15 +55,14 @@ public enum EDFRepair {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let fixed = (try? handle.read(upToCount: 256)) ?? Data()
         var headerSize = 256
-        if fixed.count == 256, let ns = Int(String(decoding: fixed[252..<256], as: UTF8.self).trimmingCharacters(in: .whitespaces)), ns > 0, ns <= 4096 {
+        if fixed.count == 256, let ns = try? CheckedNumber.integer(Array(fixed[252..<256]), field: "", offset: 252, in: 1...EDFLimits.maxSignals, expected: "") {
             headerSize = 256 * (ns + 1)
         }
         try? handle.seek(toOffset: 0)
         let headerData = (try? handle.read(upToCount: headerSize)) ?? Data()
         let header = try EDFHeader.parse(Array(headerData), path: path)
-        let dataBytes = max(0, size - header.headerBytes)
-        let whole = dataBytes / header.recordBytes
-        let torn = dataBytes % header.recordBytes
+        let (whole, torn) = try wholeRecords(header, fileSize: size, path: path)
+        try checkReadable(path: path)
         let report = EDFRepairReport(declaredRecords: header.recordCount, wholeRecords: whole, tornBytes: torn,
                                      changed: header.recordCount != whole || torn > 0)
         guard report.changed else { return report }

@@ -163,6 +163,12 @@ struct Analyze: ParsableCommand {
                 case .end(let a):
                     text = renderer.end(a)
                     s.analyses.append(a)
+                    if a.omittedAnnotations > 0 {
+                        printStatus("\(a.path): the first \(a.annotations.count) annotations are used; \(a.omittedAnnotations) more are counted, not read")
+                    }
+                    if !a.gaps.isEmpty {
+                        printStatus("\(a.path): discontinuous (EDF+D), \(a.gaps.count) gap\(a.gaps.count == 1 ? "" : "s"): epochs across a gap are rejected, never stitched")
+                    }
                 case .failed(let path, let message, let kind):
                     FileHandle.standardError.write(Data("eeg analyze: error: \(TerminalText.safe(message))\n".utf8))
                     text = renderer.renderFailure(path: path, message: message, first: !s.any)
@@ -173,7 +179,7 @@ struct Analyze: ParsableCommand {
             }
         }, progress: { p in
             guard showProgress else { return }
-            let fraction = p.samplesTotal > 0 ? p.samplesDone / p.samplesTotal : 0
+            let fraction = p.samplesTotal > 0 ? min(1, max(0, p.samplesDone / p.samplesTotal)) : 0
             let elapsed = Date().timeIntervalSince(started)
             let eta = fraction > 0.01 ? elapsed / fraction - elapsed : .nan
             let bar = String(repeating: "█", count: Int(fraction * 24)) + String(repeating: "░", count: 24 - Int(fraction * 24))
@@ -199,7 +205,8 @@ struct Analyze: ParsableCommand {
             try? encoder.encode(calibration).write(to: URL(fileURLWithPath: saveCalibration))
         }
         if stop.isRequested { printStatus("stopped: results for \(state.analyses.count) of \(selected.count) files written") }
-        // The first failing file decides the exit code.
+        // Every file was tried; the first failing one decides the exit code (65 for a
+        // malformed file, 66 for a missing one, 64 for options that do not fit it).
         if let first = state.failures.first {
             switch first {
             case .noInput: throw ExitCode(ExitStatus.noInput.rawValue)
