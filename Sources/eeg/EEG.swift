@@ -37,7 +37,7 @@ struct EEG: ParsableCommand {
             let isUsageError = exitCode(for: error) == .validationFailure && !full.isEmpty
             guard isUsageError else { exit(withError: error) }
             let command = arguments.first { !$0.hasPrefix("-") }.map { configuration.subcommands.map { $0._commandName }.contains($0) ? "eeg \($0)" : "eeg" } ?? "eeg"
-            FileHandle.standardError.write(Data("\(command): error: \(message(for: error)) (see '\(command) --help')\n".utf8))
+            writeStandardError("\(command): error: \(message(for: error)) (see '\(command) --help')\n")
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
     }

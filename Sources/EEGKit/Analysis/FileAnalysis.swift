@@ -170,6 +170,11 @@ public struct AnalysisError: Error, CustomStringConvertible, Sendable {
 /// epoch plus the filter margins on each side, whatever the file's length.
 public final class FileAnalyzer {
     public let options: AnalysisOptions
+    /// The most samples an epoch may hold over all analysed channels, filter margins
+    /// included (rate × channels × (epoch + 4 s with a filter)): 2^26, 256 MiB of float32.
+    /// A 1 h epoch fits at 256 Hz × 64 channels (59 M); at 16 kHz × 256 channels a 4 s
+    /// epoch fits, a 1 h one (14.7 G samples) is refused before anything is allocated.
+    public static let maxEpochSamples = 1 << 26
     /// Annotations kept per file (the rest are counted in
     /// ``FileAnalysis/omittedAnnotations``): a file of millions of tiny annotations
     /// must not take memory or time in proportion.
@@ -220,6 +225,14 @@ public final class FileAnalyzer {
         let filter = sections.isEmpty ? nil : try SecondOrderSections(sections)
         // Enough signal either side of an epoch for the zero-phase filter to settle.
         let margin = filter == nil ? 0 : CheckedNumber.roundedInt(2 * rate, clampedTo: 0...Int(Int32.max))
+        // An epoch and its margins are held for every channel at once: refused before
+        // anything is read when that is more than the documented bound (no overflow:
+        // each factor is at most 2^31 and there are at most 4096 channels).
+        let heldSamples = (epochFrames + 2 * margin) * labels.count
+        guard heldSamples <= Self.maxEpochSamples else {
+            throw AnalysisError(path: path, reason: "an epoch of \(CSVText.number(options.epochSeconds)) s at \(CSVText.number(rate)) Hz over \(labels.count) channels holds \(heldSamples) samples; "
+                + "at most \(Self.maxEpochSamples) are analysed at once — use a shorter --epoch or fewer --channels")
+        }
         var pairIndices: (Int, Int)?
         if let pair = options.asymmetryPair {
             guard let l = labels.firstIndex(where: { $0.caseInsensitiveCompare(pair.left) == .orderedSame || $0.hasSuffix(":" + pair.left) }),
