@@ -278,3 +278,33 @@ struct AllocationBoundTests {
         #expect(throws: DSPError.self) { try BandpowerAnalyzer(options) }
     }
 }
+
+@Suite("A huge record in a sparse file, through every command")
+struct HugeRecordCommandTests {
+    @Test("refused with exit 65 and the field's offset, under a 4 GB limit", arguments: [
+        ["info", "FILE"], ["info", "FILE", "--json"], ["analyze", "FILE", "--format", "csv"],
+        ["bandpower", "--input", "FILE", "--format", "json"], ["replay", "FILE", "--speed", "max", "--emit", "samples", "--format", "csv"],
+        ["repair", "FILE"],
+    ])
+    func refused(arguments: [String]) throws {
+        // 8 signals × 99,999,999 samples × 2 bytes: a 1.6 GB record, 3.2 GB as float32.
+        var edf = HostileEDF()
+        edf.reserved = ""
+        edf.recordCount = "2"
+        edf.recordDuration = "1000000"
+        var signal = HostileEDF.Signal()
+        signal.samplesPerRecord = "99999999"
+        edf.signals = Array(repeating: signal, count: 8)
+        let header = edf.header()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-sparse-\(UUID().uuidString).edf").path
+        try Data(header).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: UInt64(header.count) + 2 * 8 * 99_999_999 * 2)
+        try handle.close()
+        guard let run = try AllocationBoundTests.limited(arguments.map { $0 == "FILE" ? path : $0 }) else { return }
+        #expect(run.status == 65, "\(arguments): \(run.status) \(run.stderr.prefix(300))")
+        #expect(run.stderr.contains("'samples per record of signal 1' at byte \(256 + 8 * 216)"), "\(run.stderr.prefix(300))")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr.prefix(300))")
+    }
+}
