@@ -22,6 +22,8 @@ public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Output could not be written (a full disk, a closed or unwritable descriptor):
     /// the command stops instead of reporting success with output missing.
     case writeFailed(destination: String, reason: String)
+    /// A `--calibration` file that is not a valid saved calibration.
+    case badCalibration(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -56,6 +58,8 @@ public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(source): \(count) channels per frame; must be 1…\(limit)"
         case .writeFailed(let destination, let reason):
             return "writing \(destination) failed: \(reason)"
+        case .badCalibration(let path, let reason):
+            return "calibration \(path): \(reason)"
         }
     }
 }

@@ -119,9 +119,9 @@ struct Analyze: ParsableCommand {
         if let pair = try parsedPair() { options.asymmetryPair = (pair.left, pair.right) }
         if let calibration {
             do {
-                options.calibration = try JSONDecoder().decode(Calibration.self, from: Data(contentsOf: URL(fileURLWithPath: calibration)))
+                options.calibration = try CalibrationFile.load(path: calibration)
             } catch {
-                throw fail("analyze", InputError.readFailed(source: calibration, reason: "not a calibration file saved by --save-calibration"))
+                throw fail("analyze", error)
             }
         }
         // Without a report, epochs stream out and are not kept: memory stays flat.
