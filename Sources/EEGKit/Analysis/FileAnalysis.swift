@@ -205,6 +205,9 @@ public final class FileAnalyzer {
         } else {
             selected = Array(allLabels.indices)
         }
+        guard !selected.isEmpty else {
+            throw AnalysisError(path: path, reason: "no channel to analyse: the channel list is empty (the file has \(allLabels.joined(separator: ", ")))")
+        }
         let labels = selected.map { allLabels[$0] }
         // Option seconds × the file's rate: checked, so no value of either traps.
         let epochFrames = CheckedNumber.roundedInt(options.epochSeconds * rate, clampedTo: 0...Int(Int32.max))
