@@ -308,3 +308,40 @@ struct HugeRecordCommandTests {
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr.prefix(300))")
     }
 }
+
+@Suite("Epochs kept for a report are bounded")
+struct ReportEpochBoundTests {
+    @Test("a report of more than 100,000 epochs per file is refused (64) before reading")
+    func tooManyEpochs() throws {
+        // One channel at 128 Hz, 200,002 one-second records (sparse, 51 MB of zeros):
+        // 100,001 epochs of 2 s.
+        var edf = HostileEDF()
+        edf.reserved = ""
+        edf.recordCount = "200002"
+        var signal = HostileEDF.Signal()
+        signal.samplesPerRecord = "128"
+        edf.signals = [signal]
+        let header = edf.header()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("long.edf").path
+        try Data(header).write(to: URL(fileURLWithPath: path))
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: UInt64(header.count) + 200_002 * 128 * 2)
+        try handle.close()
+        let report = folder.appendingPathComponent("r.html").path
+        guard let run = try AllocationBoundTests.limited(["analyze", path, "--epoch", "2s", "--report", report, "--format", "json"]) else { return }
+        #expect(run.status == 64, "\(run.status): \(run.stderr)")
+        #expect(run.stderr.contains("100001 epochs of 2.0 s are more than the 100000 a report keeps per file"), "\(run.stderr)")
+        // Without a report the same epochs stream out with flat memory: the library
+        // bound applies only to kept epochs.
+        var options = AnalysisOptions()
+        options.epochSeconds = 2
+        options.keepEpochs = false
+        let analyzer = FileAnalyzer(options: options)
+        var begun = false
+        _ = try analyzer.analyze(path: path, onBegin: { info in begun = info.epochCount == 100_001 }, cancelled: { true })
+        #expect(begun)
+    }
+}

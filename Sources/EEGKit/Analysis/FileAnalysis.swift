@@ -175,6 +175,10 @@ public final class FileAnalyzer {
     /// A 1 h epoch fits at 256 Hz × 64 channels (59 M); at 16 kHz × 256 channels a 4 s
     /// epoch fits, a 1 h one (14.7 G samples) is refused before anything is allocated.
     public static let maxEpochSamples = 1 << 26
+    /// The most epochs kept per file when ``AnalysisOptions/keepEpochs`` is set (for an
+    /// HTML report): 100,000 — 111 hours of 4 s epochs, each about 1 KB with its spectrum,
+    /// and at most that many points per line in the report's plots.
+    public static let maxKeptEpochs = 100_000
     /// Annotations kept per file (the rest are counted in
     /// ``FileAnalysis/omittedAnnotations``): a file of millions of tiny annotations
     /// must not take memory or time in proportion.
@@ -260,6 +264,10 @@ public final class FileAnalyzer {
         var calibration = options.calibration
         var calibrationSettled = options.calibration != nil
         var baseline = (BaselineAccumulator(), BaselineAccumulator(), BaselineAccumulator())
+        // Kept epochs (for a report) grow with the file: bounded before anything is read.
+        if options.keepEpochs, source.frameCount / epochFrames > Self.maxKeptEpochs {
+            throw AnalysisError(path: path, reason: "\(source.frameCount / epochFrames) epochs of \(CSVText.number(options.epochSeconds)) s are more than the \(Self.maxKeptEpochs) a report keeps per file — use a longer --epoch, or leave out --report")
+        }
         onBegin(FileInfo(path: path, sampleRate: rate, duration: Double(source.frameCount) / rate, labels: labels, bands: options.bands,
                          epochCount: source.frameCount / epochFrames))
 
