@@ -36,12 +36,15 @@ public struct WriteError: Error, Equatable, Sendable, CustomStringConvertible {
     public let operation: String
     /// The `errno` of the failed call.
     public let errno: Int32
+    /// What the writer did about it, e.g. "the file is closed with the 12 s before it".
+    public var outcome: String?
 
-    public init(path: String, operation: String, errno code: Int32) {
+    public init(path: String, operation: String, errno code: Int32, outcome: String? = nil) {
         kind = Kind(errno: code)
         self.path = path
         self.operation = operation
         errno = code
+        self.outcome = outcome
     }
 
     public var description: String {
@@ -51,6 +54,7 @@ public struct WriteError: Error, Equatable, Sendable, CustomStringConvertible {
         case .fileTooLarge: reason = "the file is as large as this system allows"
         case .io: reason = "the system refused"
         }
-        return "\(path): \(operation) failed: \(reason) (\(String(cString: strerror(errno))), errno \(errno))"
+        let text = "\(path): \(operation) failed: \(reason) (\(String(cString: strerror(errno))), errno \(errno))"
+        return outcome.map { "\(text); \($0)" } ?? text
     }
 }

@@ -287,15 +287,18 @@ public final class EDFWriter {
         do {
             try body()
         } catch {
-            let failed = WriteError(path: path, operation: operation, errno: error.errno)
-            failure = failed
             // Best effort: each step only shrinks the file or overwrites bytes it
             // already has, so it needs no free space. If one fails the header keeps −1
             // and 'eeg repair' finishes the job.
-            _ = ftruncate(fd, off_t(header.headerBytes + recordsWritten * header.recordBytes))
+            let truncated = ftruncate(fd, off_t(header.headerBytes + recordsWritten * header.recordBytes)) == 0
             header.recordCount = recordsWritten
-            try? writeRecordCount()
-            _ = fdatasync(fd)
+            let counted = (try? writeRecordCount()) != nil && fdatasync(fd) == 0
+            let kept = String(format: "%g s", Double(recordsWritten) * header.recordDuration)
+            let outcome = truncated && counted
+                ? "the file is closed, valid, with the \(recordsWritten) records (\(kept)) written before"
+                : "the \(recordsWritten) records (\(kept)) written before are safe; run 'eeg repair \(path)'"
+            let failed = WriteError(path: path, operation: operation, errno: error.errno, outcome: outcome)
+            failure = failed
             throw failed
         }
     }

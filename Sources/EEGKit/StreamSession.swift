@@ -405,6 +405,7 @@ private final class SessionRun {
                 summary.droppedFrames = Int(ledger.lost)
             }
         }
+        if summary.endedBy == .stopRequested, let path = recorder?.writer.path { status("stopping: closing \(path)") }
         try closeRecorder()
         summary.recordedSeconds = recordedBefore.seconds
         summary.clippedSamples = recordedBefore.clipped

@@ -69,8 +69,14 @@ struct DeviceOptions: ParsableArguments {
     }
 }
 
-/// Ends a stream cleanly on Ctrl-C or SIGTERM: the signal only sets a flag that the
-/// stream loop checks, so the device is stopped and files closed on the normal path.
+/// Ends a stream cleanly on Ctrl-C or SIGTERM: the first signal only sets a flag that
+/// the stream loop checks, so the device is stopped and files closed on the normal path.
+///
+/// The signals are never ignored for long: a second SIGINT or SIGTERM, or the clean stop
+/// taking longer than `EEG_STOP_TIMEOUT` seconds (default 10; e.g. standard output is a
+/// pipe nobody reads), ends the process at once with status 128 + the signal number
+/// (130, 143). A recording is then valid up to its last whole record (each is flushed
+/// as it is written); `eeg repair` writes its record count.
 final class StopSignal {
     /// The flag alone, to hand to other threads.
     final class Flag: Sendable {
@@ -80,20 +86,53 @@ final class StopSignal {
 
     let flag = Flag()
     private var sources: [any DispatchSourceSignal] = []
+    private static let defaultTimeout = 10.0
 
     init() {
         // A reader that goes away (`eeg stream | head`) must not kill us mid-write.
         signal(SIGPIPE, SIG_IGN)
+        // A file-size limit (RLIMIT_FSIZE) must fail the write with EFBIG, reported and
+        // mapped to exit 74, rather than kill the process with a core dump.
+        signal(SIGXFSZ, SIG_IGN)
+        let timeout = Self.stopTimeout()
+        let signals = Atomic<Int>(0)
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [flag] in flag.value.store(true, ordering: .releasing) }
+            source.setEventHandler { [flag] in
+                guard signals.add(1, ordering: .acquiringAndReleasing).newValue == 1 else {
+                    Self.exitNow(signalNumber, reason: "a second \(Self.name(signalNumber))")
+                }
+                flag.value.store(true, ordering: .releasing)
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                    Self.exitNow(signalNumber, reason: "\(Self.name(signalNumber)), and the clean stop took more than \(Self.format(timeout)) s (EEG_STOP_TIMEOUT)")
+                }
+            }
             source.resume()
             sources.append(source)
         }
     }
 
     var isRequested: Bool { flag.value.load(ordering: .acquiring) }
+
+    /// `EEG_STOP_TIMEOUT` when it is a positive number of seconds, else 10.
+    private static func stopTimeout() -> Double {
+        guard let text = ProcessInfo.processInfo.environment["EEG_STOP_TIMEOUT"], let value = Double(text),
+              value.isFinite, value > 0 else { return defaultTimeout }
+        return min(value, 24 * 3600)
+    }
+
+    private static func name(_ signalNumber: Int32) -> String { signalNumber == SIGINT ? "SIGINT" : "SIGTERM" }
+    private static func format(_ seconds: Double) -> String { String(format: "%g", seconds) }
+
+    /// Ends the process without waiting for anything that may be blocked (output, the
+    /// device, the disk). Files already written stay valid up to their last whole record.
+    private static func exitNow(_ signalNumber: Int32, reason: String) -> Never {
+        let message = "\neeg: stopped at once by \(reason); a recording is valid up to its last whole second: 'eeg repair FILE' finishes it\n"
+        message.utf8CString.withUnsafeBufferPointer { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+        TerminalDashboard.restoreAtExit?()
+        _exit(128 + signalNumber)
+    }
 }
 
 /// Line output to standard output, buffered and flushed once per batch.
