@@ -83,8 +83,10 @@ struct Record: ParsableCommand {
         let progress = ProgressLine()
         do {
             let device = try deviceOptions.makeDevice()
+            var capture: RawCapture?
             if let rawCapture, let cyton = device as? CytonDriver {
-                cyton.rawCapture = try RawCapture(path: rawCapture, overwrite: force)
+                capture = try RawCapture(path: rawCapture, overwrite: force)
+                cyton.rawCapture = capture
             }
             var options = StreamOptions()
             options.emit = emit
@@ -118,9 +120,21 @@ struct Record: ParsableCommand {
             if summary.droppedFrames > 0 { message += "; \(summary.droppedFrames) samples lost (annotated in the file)" }
             if summary.clippedSamples > 0 { message += "; \(summary.clippedSamples) samples clipped to the EDF range (use .bdf)" }
             printStatus(message)
+            if let capture { try reportRawCapture(capture) }
         } catch {
             progress.finish()
             throw fail("record", error)
         }
+    }
+
+    /// The raw capture is complete, or the recording's exit status says it is not: a
+    /// write failure is an I/O error (74) naming the bytes lost; an overflow (the disk
+    /// too slow for minutes) is reported.
+    private func reportRawCapture(_ capture: RawCapture) throws {
+        capture.close()
+        if capture.overflowBytes > 0 {
+            printStatus("raw capture \(capture.path): \(capture.overflowBytes) bytes did not fit in its buffer (the disk was too slow) and are not in the file")
+        }
+        if let failure = capture.failure { throw failure }
     }
 }
