@@ -207,6 +207,13 @@ public final class StreamSession {
         } catch is OutputClosed {
             run.summary.endedBy = .outputClosed
             run.outputOpen = false
+        } catch {
+            // A failure (output, disk, device): stop the device, close the recording as
+            // far as it goes (a writer that failed has finished its file already).
+            device.stop()
+            deviceStopped = true
+            try? run.closeRecorder()
+            throw error
         }
         // Stop the device before closing the file, so nothing arrives after "Recording ends".
         device.stop()
