@@ -58,7 +58,7 @@ final class RunningEEG {
 
     /// Waits for the process to end; kills it (and records an issue) if it is still
     /// running after `limit` seconds, so a hang fails the test instead of stalling it.
-    func finish(upTo limit: Double = 30) -> (reason: Process.TerminationReason, status: Int32) {
+    func finish(upTo limit: Double = 20) -> (reason: Process.TerminationReason, status: Int32) {
         let done = DispatchSemaphore(value: 0)
         let process = self.process
         Thread { process.waitUntilExit(); done.signal() }.start()
