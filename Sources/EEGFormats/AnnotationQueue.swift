@@ -18,8 +18,9 @@ public enum AnnotationStorage: Sendable, Equatable {
 /// Bounded, so that neither one long marker nor a flood of them can grow memory or
 /// delay ``EDFWriter/close()`` without limit: every TAL fits in one record's annotation
 /// space (long texts are split, very long ones truncated), and the queue holds at most
-/// ``maximumRecordsOfBacklog`` records' worth; beyond that annotations are dropped and
-/// counted, and a note saying how many is stored in their place.
+/// ``maximumRecordsOfBacklog`` records' worth of ordinary annotations (markers); beyond
+/// that they are dropped and counted, and a note saying how many is stored in their
+/// place. Essential ones (gaps, start, end, device events) are never dropped.
 struct AnnotationQueue {
     /// Parts one annotation may be split into before it is truncated.
     static let maximumParts = 4
@@ -45,12 +46,14 @@ struct AnnotationQueue {
     var talCapacity: Int { recordSpace - Self.timekeepingReserve }
     var isEmpty: Bool { pending.isEmpty }
 
-    /// Queues `annotation`, split or truncated to fit (see ``AnnotationStorage``).
-    mutating func add(_ annotation: Annotation) -> AnnotationStorage {
-        reportDropsIfRoom(at: annotation.onset)
+    /// Queues `annotation`, split or truncated to fit (see ``AnnotationStorage``). An
+    /// `essential` one (a gap, the start, the end, a device event: rare, and the
+    /// timeline depends on them) is queued even beyond the backlog limit.
+    mutating func add(_ annotation: Annotation, essential: Bool = false) -> AnnotationStorage {
+        reportDropsIfRoom()
         let (parts, storage) = fitted(annotation)
         let bytes = parts.reduce(0) { $0 + $1.count }
-        guard pendingBytes + bytes <= Self.maximumRecordsOfBacklog * talCapacity else {
+        guard essential || pendingBytes + bytes <= Self.maximumRecordsOfBacklog * talCapacity else {
             if unreportedDrops == 0 { firstDropOnset = annotation.onset }
             unreportedDrops += 1
             droppedCount += 1
@@ -99,7 +102,7 @@ struct AnnotationQueue {
         pendingBytes += parts.reduce(0) { $0 + $1.count }
     }
 
-    private mutating func reportDropsIfRoom(at onset: Double) {
+    private mutating func reportDropsIfRoom() {
         if unreportedDrops > 0, pendingBytes + talCapacity <= Self.maximumRecordsOfBacklog * talCapacity { reportDrops() }
     }
 

@@ -17,7 +17,7 @@ import Glibc
 /// off and the header states the records that are there, so the file is valid as it is
 /// (and `eeg repair` still has nothing to lose if even that failed).
 ///
-/// Annotations are bounded (see ``annotate(_:)``), so `close()` is too.
+/// Annotations are bounded (see ``annotate(_:essential:)``), so `close()` is too.
 ///
 /// Gaps are never stitched: ``gap(frames:reason:)`` writes the missing span as zero-valued
 /// samples with an annotation saying they are not data.
@@ -155,7 +155,7 @@ public final class EDFWriter {
         guard frames > 0 else { return }
         let rate = Double(framesPerRecord) / header.recordDuration
         annotate(Annotation(onset: duration, duration: Double(frames) / rate,
-                            text: "EEGKit: \(frames) samples lost (\(reason)); zeros here are not data"))
+                            text: "EEGKit: \(frames) samples lost (\(reason)); zeros here are not data"), essential: true)
         var remaining = frames
         let zero = channels(zeroValue: 0)
         var unsynced = false
@@ -187,9 +187,12 @@ public final class EDFWriter {
     /// saying so in the text), and when annotations come faster than records can carry
     /// them the excess is dropped and counted, with a note in the file. The returned
     /// value says which happened.
+    ///
+    /// - Parameter essential: never drop it (gaps, the start and end, device events —
+    ///   rare, and the timeline depends on them); markers are not essential.
     @discardableResult
-    public func annotate(_ annotation: Annotation) -> AnnotationStorage {
-        annotations.add(annotation)
+    public func annotate(_ annotation: Annotation, essential: Bool = false) -> AnnotationStorage {
+        annotations.add(annotation, essential: essential)
     }
 
     /// Annotations dropped because they came faster than records could carry them.
@@ -239,7 +242,7 @@ public final class EDFWriter {
             let padding = framesPerRecord - filled
             let rate = Double(framesPerRecord) / header.recordDuration
             annotate(Annotation(onset: duration, duration: Double(padding) / rate,
-                                text: "EEGKit: recording ended; the rest of this record is padding, not data"))
+                                text: "EEGKit: recording ended; the rest of this record is padding, not data"), essential: true)
             let zero = channels(zeroValue: 0)
             for c in 0..<channelCount { (digital + c * framesPerRecord + filled).update(repeating: zero[c], count: padding) }
             filled = framesPerRecord
@@ -262,8 +265,8 @@ public final class EDFWriter {
             // one (every queued TAL fits in a record), so this ends.
             let note = Annotation(onset: duration, duration: 0, text: "EEGKit: recording ended; the rest of this record is padding, not data")
             var probe = annotations
-            _ = probe.add(note)
-            annotate(Annotation(onset: duration, duration: header.recordDuration * Double(probe.recordsToEmpty()), text: note.text))
+            _ = probe.add(note, essential: true)
+            annotate(Annotation(onset: duration, duration: header.recordDuration * Double(probe.recordsToEmpty()), text: note.text), essential: true)
             let zero = channels(zeroValue: 0)
             while !annotations.isEmpty {
                 for c in 0..<channelCount { (digital + c * framesPerRecord).update(repeating: zero[c], count: framesPerRecord) }

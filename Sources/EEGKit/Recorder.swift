@@ -62,7 +62,7 @@ public final class Recorder {
         let recording = String(format: "Startdate %02d-%@-%04d X X ", components.day!, months[components.month! - 1], components.year!) + equipment
         writer = try EDFWriter(path: options.path, flavor: flavor, channels: channels, start: components,
                                patient: patient, recording: recording, overwrite: options.overwrite)
-        writer.annotate(Annotation(onset: 0, text: "Recording starts (EEGKit, \(device.name))"))
+        writer.annotate(Annotation(onset: 0, text: "Recording starts (EEGKit, \(device.name))"), essential: true)
     }
 
     /// Seconds recorded so far.
@@ -123,11 +123,15 @@ public final class Recorder {
 
     /// A user marker or a device event, at the current end of the recording. The result
     /// says whether it had to be split, truncated or dropped (see ``AnnotationStorage``).
+    /// A device event or a note of EEGKit's (`essential`) is never dropped; a marker may
+    /// be, when markers come faster than records can carry them.
     @discardableResult
-    public func annotate(_ text: String) -> AnnotationStorage { writer.annotate(Annotation(onset: writer.duration, text: text)) }
+    public func annotate(_ text: String, essential: Bool = false) -> AnnotationStorage {
+        writer.annotate(Annotation(onset: writer.duration, text: text), essential: essential)
+    }
 
     public func close() throws {
-        writer.annotate(Annotation(onset: writer.duration, text: "Recording ends"))
+        writer.annotate(Annotation(onset: writer.duration, text: "Recording ends"), essential: true)
         try writer.close()
     }
 }

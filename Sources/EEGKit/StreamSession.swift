@@ -291,14 +291,15 @@ private final class SessionRun {
         recordedBefore.clipped += r.writer.clippedSamples
     }
 
-    func annotate(_ text: String) {
+    /// A device event or note (`essential`, never dropped), or a user's marker.
+    func annotate(_ text: String, essential: Bool = true) {
         guard let recorder else { return }
-        report(recorder.annotate(text), for: text)
+        report(recorder.annotate(text, essential: essential), for: text)
     }
 
     func addMarkers(_ drained: (markers: [String], dropped: Int)) {
         for marker in drained.markers {
-            annotate("Marker: \(marker)")
+            annotate("Marker: \(marker)", essential: false)
             status("marker at \(String(format: "%.2f", recorder?.duration ?? 0)) s: \(marker)")
         }
         if drained.dropped > 0 {

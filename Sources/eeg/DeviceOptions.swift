@@ -166,8 +166,16 @@ final class StopSignal {
         _exit(128 + signalNumber)
     }
 
+    /// Writes `message` from a thread of its own and waits for it at most 0.2 s:
+    /// standard error may be a pipe nobody reads, and the watchdog must not block on it.
     private static func writeToStandardError(_ message: String) {
-        message.utf8CString.withUnsafeBufferPointer { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+        let written = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            message.utf8CString.withUnsafeBufferPointer { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+            written.signal()
+        }
+        writer.start()
+        _ = written.wait(timeout: .now() + 0.2)
     }
 }
 

@@ -14,7 +14,8 @@ final class RunningEEG {
     /// - Parameters:
     ///   - stdout: where standard output goes; `nil` for a file the test can read.
     ///   - environment: added to the test's environment.
-    init(_ arguments: [String], stdout: FileHandle? = nil, environment: [String: String] = [:], launcher: [String] = []) throws {
+    init(_ arguments: [String], stdout: FileHandle? = nil, stderr: FileHandle? = nil, environment: [String: String] = [:],
+         launcher: [String] = []) throws {
         FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
         if launcher.isEmpty {
@@ -26,7 +27,7 @@ final class RunningEEG {
         }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = stdout ?? FileHandle(forWritingAtPath: stdoutPath)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        process.standardError = stderr ?? FileHandle(forWritingAtPath: stderrPath)
         process.standardInput = input
         try process.run()
     }

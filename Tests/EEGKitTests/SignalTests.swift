@@ -120,4 +120,25 @@ struct SignalTests {
         #expect(run.stderr.contains("stopped at once by SIGTERM, and the clean stop took more than 0.5 s (EEG_STOP_TIMEOUT)"))
         _ = try #require(try Self.expectValid(path, repairAllowed: true, "stop timeout"))
     }
+
+    @Test("standard error blocked (the watchdog cannot even say 'stopping'): one SIGTERM still ends the program")
+    func everythingBlocked() throws {
+        let path = scratchPath("bdf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let out = Pipe(), err = Pipe()
+        // A status line per marker fills standard error.
+        let run = try RunningEEG(["record", "--out", path, "--sim-speed", "4", "--markers-from-stdin"],
+                                 stdout: out.fileHandleForWriting, stderr: err.fileHandleForWriting, environment: ["EEG_STOP_TIMEOUT": "0.5"])
+        run.wait(for: "a first whole record") {
+            ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) >= 256 * 10 + 6384
+        }
+        // 1,024 queued markers × a 300-byte status line each: far more than the pipe holds.
+        run.send(String(repeating: String(repeating: "m", count: 300) + "\n", count: 2000))
+        Thread.sleep(forTimeInterval: 1)
+        run.signal(SIGTERM)
+        let ended = run.finish()
+        _ = (out, err)
+        #expect(ended.reason == .exit && ended.status == 143, "\(ended)")
+        _ = try #require(try Self.expectValid(path, repairAllowed: true, "everything blocked"))
+    }
 }
