@@ -55,6 +55,23 @@ struct RingOverflowTests {
         #expect(run.stderr.contains("stopped (limit): \(seen.samples) frames, \(seen.gapFrames) lost"), "\(run.stderr)")
     }
 
+    @Test("stopped while the reader stalls: what the ring held is written, the drops after it reported, all of it accounted")
+    func stoppedWhileStalled() throws {
+        let pipe = Pipe()
+        let run = try RunningEEG(["stream", "--sim-speed", "3000", "--emit", "samples"], stdout: pipe.fileHandleForWriting)
+        try pipe.fileHandleForWriting.close()
+        Thread.sleep(forTimeInterval: 1)
+        run.signal(SIGTERM)
+        run.wait(for: "the stop to be taken") { run.stderr.contains("eeg: stopping") }
+        let stdout = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let ended = run.finish()
+        #expect(ended.reason == .exit && ended.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("the ring buffer was full"), "the stress happened: \(run.stderr)")
+        let seen = try Self.account(stdout)
+        #expect(seen.gapFrames > 0)
+        #expect(run.stderr.contains("stopped (stopRequested): \(seen.samples) frames, \(seen.gapFrames) lost"), "\(run.stderr)")
+    }
+
     @Test("eeg record --duration 20s with a stalled reader: the file holds 20 s, samples plus annotated gaps")
     func recordingAccountsForEveryFrame() throws {
         let path = scratchPath("bdf")
