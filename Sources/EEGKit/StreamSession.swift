@@ -329,7 +329,8 @@ private final class SessionRun {
             for span in [frames.first, frames.second] {
                 for i in 0..<span.frameCount {
                     let verdict = ledger.admit(index: span.sampleIndices[i], droppedBefore: span.droppedBefore[i])
-                    ringDrops += Int(span.droppedBefore[i])
+                    // Drops past the end of the requested time are not the stream's.
+                    if verdict.deliver { ringDrops += Int(span.droppedBefore[i]) }
                     if let gap = verdict.gap {
                         if verdict.deliver { gaps.append((count, gap)) } else { trailingGap = gap }
                     }

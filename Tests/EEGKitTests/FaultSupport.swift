@@ -16,8 +16,8 @@ final class RunningEEG {
     ///   - environment: added to the test's environment.
     init(_ arguments: [String], stdout: FileHandle? = nil, stderr: FileHandle? = nil, environment: [String: String] = [:],
          launcher: [String] = []) throws {
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         if launcher.isEmpty {
             process.executableURL = EEGProcess.executable
             process.arguments = arguments

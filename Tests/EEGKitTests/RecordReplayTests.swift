@@ -89,7 +89,7 @@ struct RecordReplayTests {
         // Every frame goes to a file as a CSV line too, so the device time reached is known
         // (wall-clock time is not: a loaded machine starts the process late).
         let output = scratchPath("csv")
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         process.arguments = ["record", "--out", path, "--emit", "samples", "--format", "csv"]
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: output)
