@@ -33,8 +33,8 @@ final class RunningEEG {
     }
 
     var pid: Int32 { process.processIdentifier }
-    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    var stdout: String { readWholeFile(stdoutPath) }
+    var stderr: String { readWholeFile(stderrPath) }
 
     func send(_ text: String) { input.fileHandleForWriting.write(Data(text.utf8)) }
     func send(_ data: Data) { input.fileHandleForWriting.write(data) }
@@ -155,4 +155,22 @@ func allFrames(_ reader: EDFReader) throws -> [Float] {
         all += buffer
     }
     return all
+}
+
+/// A file's bytes as UTF-8 text, read with read(2). (Foundation's
+/// `String(contentsOfFile:)` leaks a buffer when the file grows while it is read, which
+/// LeakSanitizer reports in `make test-asan`; the tests poll growing files.)
+func readWholeFile(_ path: String) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return "" }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { break }
+        bytes += chunk[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }

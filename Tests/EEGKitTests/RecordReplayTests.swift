@@ -97,7 +97,7 @@ struct RecordReplayTests {
         Thread.sleep(forTimeInterval: 3.4)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let reached = deviceFramesReached(csv: (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+        let reached = deviceFramesReached(csv: readWholeFile(output))
         #expect(process.terminationReason == .uncaughtSignal)
 
         let info = try EEGProcess(["info", path, "--json"])
