@@ -88,22 +88,91 @@ public final class EDFWriter {
         header.recordDuration = recordDuration
         self.header = header
 
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL)
-        fd = open(path, flags, 0o644)
+        fd = try Self.create(path: path, header: header.encode(), overwrite: overwrite)
+        recordBuffer = .allocate(byteCount: header.recordBytes, alignment: 16)
+        digital = .allocate(capacity: framesPerRecord * channelCount)
+        digital.initialize(repeating: 0, count: framesPerRecord * channelCount)
+    }
+
+    /// Creates `path` holding `header`, flushed to disk, and returns it open for writing.
+    ///
+    /// Where the system allows (Linux `O_TMPFILE`), the file is written unnamed and linked
+    /// under `path` only once its header is on disk, so a crash at any moment leaves
+    /// either no file or a valid one — never an empty or half-written header.
+    private static func create(path: String, header: [UInt8], overwrite: Bool) throws(EDFError) -> Int32 {
+        if let fd = try createUnnamed(path: path, header: header, overwrite: overwrite) { return fd }
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL), 0o644)
         guard fd >= 0 else {
             if errno == EEXIST { throw .exists(path: path) }
             throw .io(path: path, operation: "creating the file", errno: errno)
         }
-        recordBuffer = .allocate(byteCount: header.recordBytes, alignment: 16)
-        digital = .allocate(capacity: framesPerRecord * channelCount)
-        digital.initialize(repeating: 0, count: framesPerRecord * channelCount)
         do {
-            try writeAll(header.encode(), at: 0)
-            try sync()
+            try writeHeader(header, to: fd, path: path)
         } catch {
             Glibc.close(fd)
-            throw .io(path: path, operation: "writing the header", errno: error.errno)
+            throw error
         }
+        syncDirectory(of: path)
+        return fd
+    }
+
+    /// The `O_TMPFILE` way of ``create(path:header:overwrite:)``; nil when the system or
+    /// file system does not offer it (then the file is created by name).
+    private static func createUnnamed(path: String, header: [UInt8], overwrite: Bool) throws(EDFError) -> Int32? {
+        #if os(Linux) && (arch(x86_64) || arch(arm64))
+        // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; Glibc's macro does not import into
+        // Swift, and __O_TMPFILE is 0o20000000 on these architectures.
+        let temporaryFile: Int32 = 0o20000000 | O_DIRECTORY
+        let directory = (path as NSString).deletingLastPathComponent
+        let fd = open(directory.isEmpty ? "." : directory, temporaryFile | O_WRONLY | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return nil }
+        do {
+            try writeHeader(header, to: fd, path: path)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        let source = "/proc/self/fd/\(fd)"
+        var linked = linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0
+        if !linked && errno == EEXIST {
+            guard overwrite else {
+                Glibc.close(fd)
+                throw .exists(path: path)
+            }
+            unlink(path)
+            linked = linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0
+        }
+        guard linked else {
+            // No /proc, or a file system that cannot link it: create by name instead.
+            Glibc.close(fd)
+            return nil
+        }
+        syncDirectory(of: path)
+        return fd
+        #else
+        return nil
+        #endif
+    }
+
+    private static func writeHeader(_ header: [UInt8], to fd: Int32, path: String) throws(EDFError) {
+        var done = 0
+        while done < header.count {
+            let n = header[done...].withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw .io(path: path, operation: "writing the header", errno: n < 0 ? errno : EIO) }
+            done += n
+        }
+        guard fdatasync(fd) == 0 else { throw .io(path: path, operation: "writing the header", errno: errno) }
+    }
+
+    /// Makes the new directory entry durable (best effort: a crash right after creation
+    /// should not lose the file's name).
+    private static func syncDirectory(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        Glibc.close(fd)
     }
 
     deinit {
