@@ -16,8 +16,10 @@ struct RingOverflowTests {
         let pipe = Pipe()
         let run = try RunningEEG(arguments, stdout: pipe.fileHandleForWriting)
         try pipe.fileHandleForWriting.close()
+        // The stall starts once output flows (start-up can be slow on a loaded machine).
+        var data = pipe.fileHandleForReading.availableData
         Thread.sleep(forTimeInterval: stall)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        data += pipe.fileHandleForReading.readDataToEndOfFile()
         let ended = run.finish()
         return (ended.status, String(decoding: data, as: UTF8.self), run.stderr)
     }
@@ -60,10 +62,12 @@ struct RingOverflowTests {
         let pipe = Pipe()
         let run = try RunningEEG(["stream", "--sim-speed", "3000", "--emit", "samples"], stdout: pipe.fileHandleForWriting)
         try pipe.fileHandleForWriting.close()
+        var data = pipe.fileHandleForReading.availableData  // streaming has begun
         Thread.sleep(forTimeInterval: 1)
         run.signal(SIGTERM)
         run.wait(for: "the stop to be taken") { run.stderr.contains("eeg: stopping") }
-        let stdout = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        data += pipe.fileHandleForReading.readDataToEndOfFile()
+        let stdout = String(decoding: data, as: UTF8.self)
         let ended = run.finish()
         #expect(ended.reason == .exit && ended.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("the ring buffer was full"), "the stress happened: \(run.stderr)")
