@@ -29,13 +29,14 @@ struct FaultTests {
         let seed = ProcessInfo.processInfo.environment["EEG_FAULT_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...999_999)
         print("FaultTests: SIGKILL seed \(seed) (EEG_FAULT_SEED=\(seed) repeats this run)")
         var random = SeededGenerator(seed: seed)
-        // 0 – 1.4 s after launch (start-up included): at 20× real time, up to ~25 s of device time.
-        let delays = (0..<20).map { _ in Double.random(in: 0...1.4, using: &random) }
+        // Runs 0–2 count from launch (start-up, file creation); the rest from the moment
+        // the file exists, so a slow start on a loaded machine does not eat the window.
+        let delays = (0..<20).map { _ in Double.random(in: 0...1.2, using: &random) }
         let results = Mutex<[KillResult]>([])
         // Five at a time: the processes mostly sleep between the device's blocks.
         DispatchQueue.concurrentPerform(iterations: 5) { lane in
             for i in stride(from: lane, to: delays.count, by: 5) {
-                if let result = Self.killOne(after: delays[i]) { results.withLock { $0.append(result) } }
+                if let result = Self.killOne(after: delays[i], fromLaunch: i < 3) { results.withLock { $0.append(result) } }
             }
         }
         let killed = results.withLock { $0 }
@@ -73,13 +74,17 @@ struct FaultTests {
         for r in all { try? FileManager.default.removeItem(atPath: r.path) }
     }
 
-    /// Records at 20× real time with every frame on standard output, kills the process
-    /// `delay` seconds after launch, and checks the file (if it exists yet) with the CLI.
-    static func killOne(after delay: Double) -> KillResult? {
+    /// Records at 20× real time (1.2 s: up to 24 s of device time) with every frame on
+    /// standard output, kills the process `delay` seconds after launch or after the file
+    /// appeared, and checks the file (if it exists yet) with the CLI.
+    static func killOne(after delay: Double, fromLaunch: Bool) -> KillResult? {
         let path = scratchPath("bdf")
         guard let run = try? RunningEEG(["record", "--out", path, "--sim-speed", "20", "--emit", "samples", "--format", "csv"]) else {
             Issue.record("could not start eeg")
             return nil
+        }
+        if !fromLaunch {
+            guard run.wait(for: "\(path) to appear", { FileManager.default.fileExists(atPath: path) }) else { return nil }
         }
         Thread.sleep(forTimeInterval: delay)
         run.signal(SIGKILL)
