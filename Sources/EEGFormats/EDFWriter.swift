@@ -6,7 +6,8 @@ import Glibc
 
 /// Writes EDF+ (16-bit) or BDF+ (24-bit) as frames arrive, one data record at a time.
 ///
-/// Crash safety: the header is written first with "number of data records" −1; each
+/// Crash safety: the file appears under its name only with its header on disk (see
+/// `create`), the header saying "number of data records" −1; each
 /// completed record is written and flushed to the disk (`fdatasync`) at once, so the
 /// file is valid after every record and a crash loses at most the record being filled
 /// (≤ 1 s). `close()` pads and writes the last partial record (annotated as padding) and
