@@ -102,7 +102,8 @@ public final class EDFWriter {
     /// either no file or a valid one — never an empty or half-written header.
     private static func create(path: String, header: [UInt8], overwrite: Bool) throws(EDFError) -> Int32 {
         if let fd = try createUnnamed(path: path, header: header, overwrite: overwrite) { return fd }
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL), 0o644)
+        // O_NOFOLLOW: an overwrite never writes through a symlink to another file.
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL), 0o644)
         guard fd >= 0 else {
             if errno == EEXIST { throw .exists(path: path) }
             throw .io(path: path, operation: "creating the file", errno: errno)

@@ -80,18 +80,7 @@ final class RunningEEG {
     }
 }
 
-/// A small seeded generator (SplitMix64), so a failing random run can be repeated.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+// SeededGenerator (SplitMix64) is shared with ArgumentTests.swift.
 
 /// What pyedflib sees in each file: samples of the first channel and the annotation
 /// texts. `nil` when pyedflib is missing on a developer machine (an issue in CI).

@@ -179,7 +179,10 @@ struct FaultTests {
     func outputWriteError() throws {
         let path = scratchPath("bdf")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let run = try RunningEEG(["record", "--out", path, "--sim-speed", "max", "--duration", "10m", "--emit", "samples", "--format", "csv"],
+        // One channel: the recording grows by 3 bytes a frame, the CSV lines by about 20,
+        // so the limit hits standard output first.
+        let run = try RunningEEG(["record", "--out", path, "--sim-channels", "1", "--sim-speed", "max", "--duration", "10m",
+                                  "--emit", "samples", "--format", "csv"],
                                  launcher: ["/bin/sh", "-c", "ulimit -f 120 && exec \"$0\" \"$@\""])
         let ended = run.finish(upTo: 60)
         #expect(ended.reason == .exit && ended.status == 74, "exit \(ended.status): \(run.stderr)")
