@@ -42,6 +42,9 @@ public final class EDFWriter {
     private let digital: UnsafeMutablePointer<Int32>   // framesPerRecord × channels, channel-major
     private var filled = 0
     private var annotations: AnnotationQueue
+    /// The file is still unnamed (``linkIn()`` names it after its first record).
+    private var linkPending: Bool
+    private let overwrite: Bool
     /// Bytes of annotation space used in the last record written (to add late
     /// annotations to it at close).
     private var lastRecordTALBytes = 0
@@ -89,19 +92,22 @@ public final class EDFWriter {
         header.recordDuration = recordDuration
         self.header = header
 
-        fd = try Self.create(path: path, header: header.encode(), overwrite: overwrite)
+        (fd, linkPending) = try Self.create(path: path, header: header.encode(), overwrite: overwrite)
+        self.overwrite = overwrite
         recordBuffer = .allocate(byteCount: header.recordBytes, alignment: 16)
         digital = .allocate(capacity: framesPerRecord * channelCount)
         digital.initialize(repeating: 0, count: framesPerRecord * channelCount)
     }
 
-    /// Creates `path` holding `header`, flushed to disk, and returns it open for writing.
+    /// Creates the file holding `header`, flushed to disk, and returns it open for
+    /// writing, and whether it still has to be linked under `path`.
     ///
     /// Where the system allows (Linux `O_TMPFILE`), the file is written unnamed and linked
-    /// under `path` only once its header is on disk, so a crash at any moment leaves
-    /// either no file or a valid one — never an empty or half-written header.
-    private static func create(path: String, header: [UInt8], overwrite: Bool) throws(EDFError) -> Int32 {
-        if let fd = try createUnnamed(path: path, header: header, overwrite: overwrite) { return fd }
+    /// under `path` only once its first whole record is on disk (see ``linkIn()``), so a
+    /// crash at any moment leaves either no file or one with at least a record — never
+    /// an empty file or a bare header that readers refuse.
+    private static func create(path: String, header: [UInt8], overwrite: Bool) throws(EDFError) -> (Int32, Bool) {
+        if let fd = try createUnnamed(path: path, header: header, overwrite: overwrite) { return (fd, true) }
         // O_NOFOLLOW: an overwrite never writes through a symlink to another file.
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL), 0o644)
         guard fd >= 0 else {
@@ -115,7 +121,7 @@ public final class EDFWriter {
             throw error
         }
         syncDirectory(of: path)
-        return fd
+        return (fd, false)
     }
 
     /// The `O_TMPFILE` way of ``create(path:header:overwrite:)``; nil when the system or
@@ -125,6 +131,8 @@ public final class EDFWriter {
         // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; Glibc's macro does not import into
         // Swift, and __O_TMPFILE is 0o20000000 on these architectures.
         let temporaryFile: Int32 = 0o20000000 | O_DIRECTORY
+        var existing = stat()
+        if !overwrite && lstat(path, &existing) == 0 { throw .exists(path: path) }
         let directory = (path as NSString).deletingLastPathComponent
         let fd = open(directory.isEmpty ? "." : directory, temporaryFile | O_WRONLY | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return nil }
@@ -134,26 +142,32 @@ public final class EDFWriter {
             Glibc.close(fd)
             throw error
         }
-        let source = "/proc/self/fd/\(fd)"
-        var linked = linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0
-        if !linked && errno == EEXIST {
-            guard overwrite else {
-                Glibc.close(fd)
-                throw .exists(path: path)
-            }
-            unlink(path)
-            linked = linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0
-        }
-        guard linked else {
-            // No /proc, or a file system that cannot link it: create by name instead.
+        // Linking must work later: no /proc, or a file system that cannot link an unnamed
+        // file, and the file is created by name instead.
+        guard access("/proc/self/fd/\(fd)", F_OK) == 0 else {
             Glibc.close(fd)
             return nil
         }
-        syncDirectory(of: path)
         return fd
         #else
         return nil
         #endif
+    }
+
+    /// Gives the unnamed file its name (once its first record is on disk); with
+    /// `overwrite`, an existing file (or symlink) of that name is replaced, never written
+    /// through.
+    private func linkIn() throws(WriteError) {
+        guard linkPending else { return }
+        let source = "/proc/self/fd/\(fd)"
+        var linked = linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0
+        if !linked && errno == EEXIST && overwrite {
+            unlink(path)
+            linked = linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0
+        }
+        guard linked else { throw WriteError(path: path, operation: "naming the file", errno: errno) }
+        linkPending = false
+        Self.syncDirectory(of: path)
     }
 
     private static func writeHeader(_ header: [UInt8], to fd: Int32, path: String) throws(EDFError) {
@@ -291,7 +305,8 @@ public final class EDFWriter {
         let start = header.headerBytes + recordsWritten * header.recordBytes
         try guarded("writing data record \(recordsWritten + 1)") { () throws(WriteError) in
             try writeAll(UnsafeRawBufferPointer(recordBuffer), at: start)
-            if shouldSync { try sync() }
+            if shouldSync || linkPending { try sync() }
+            try linkIn()
         }
         recordsWritten += 1
         filled = 0

@@ -11,6 +11,8 @@ import TestSupport
 struct FaultTests {
     /// The header of an 8-channel recording: 256 bytes × (1 + 8 channels + annotations).
     static let headerBytes = 256 * 10
+    /// One 1 s record: 8 × 250 samples × 3 bytes + 384 bytes of annotations.
+    static let recordBytes = 8 * 250 * 3 + 384
 
     struct KillResult: Sendable {
         let path: String
@@ -55,9 +57,13 @@ struct FaultTests {
             let inFile = Int64(reader.frameCount)
             #expect(r.reached - inFile < 250, "\(context): \(r.reached) frames reached, \(inFile) in the file")
             if reader.recordCount > 0 {
-                #expect(r.replayStatus == 0 && r.replayLines == 1 + reader.frameCount, "\(context): replay gave \(r.replayLines) lines")
+                // A loaded machine can starve the recorder into ring drops: the replay
+                // skips those annotated spans.
+                let lost = try reader.allAnnotations().filter { $0.text.contains("samples lost") }
+                    .reduce(0) { $0 + Int((($1.duration ?? 0) * 250).rounded()) }
+                #expect(r.replayStatus == 0 && r.replayLines == 1 + reader.frameCount - lost, "\(context): replay gave \(r.replayLines) lines, \(lost) frames lost")
                 let first = try allFrames(reader).prefix(8 * 250)
-                #expect(zip(first, expected).allSatisfy { abs($0 - $1) <= 0.0112 }, "\(context): the first second is the headset's")
+                #expect(lost > 0 || zip(first, expected).allSatisfy { abs($0 - $1) <= 0.0112 }, "\(context): the first second is the headset's")
             }
         }
         // pyedflib refuses files with no data record (killed before the first second was
@@ -94,15 +100,15 @@ struct FaultTests {
             return nil
         }
         let reached = deviceFramesReached(csv: run.stdout)
-        // Killed before the file was created: then nothing may have been shown either.
-        // (The file appears under its name only with its header complete.)
+        // Killed before the file got its name (it is named once its first whole record
+        // is on disk): then less than that second may have been shown.
         guard FileManager.default.fileExists(atPath: path) else {
-            #expect(reached == 0, "killed \(delay) s in: no file, but \(reached) frames were shown")
+            #expect(reached < 250, "killed \(delay) s in: no file, but \(reached) frames were shown")
             return KillResult(path: path, delay: delay, reached: reached, info: "", infoStatus: -1, repair: "", repairStatus: -1,
                               replayLines: 0, replayStatus: -1)
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        #expect(size >= headerBytes, "killed \(delay) s in: a file of \(size) bytes, shorter than its header")
+        #expect(size >= headerBytes + recordBytes, "killed \(delay) s in: a file of \(size) bytes, less than its header and a record")
         guard let info = try? EEGProcess(["info", path]), let repair = try? EEGProcess(["repair", path]),
               let replay = try? EEGProcess(["replay", path, "--speed", "max", "--emit", "samples", "--format", "csv"]) else {
             Issue.record("could not run eeg info/repair/replay")
