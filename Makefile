@@ -8,7 +8,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libfftw3-dev libusb-1.0-0-dev umockdev python3-gi gir1.2-umockdev-1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup python-deps build demo test test-unit test-tsan bench bench-deps bench-build clean
+.PHONY: all setup python-deps build demo test test-unit test-tsan test-asan fuzz fuzz-smoke bench bench-deps bench-build clean
 
 all: build
 
@@ -42,15 +42,31 @@ demo: build
 		--labels C3,Cz,C4 --format table
 	.build/release/eeg bench --minutes 2
 
-# Every test: the unit and integration tests, then the concurrency tests again under
-# ThreadSanitizer.
-test: setup python-deps test-unit test-tsan
+# Every test: the unit and integration tests, the concurrency tests again under
+# ThreadSanitizer, the whole suite again under AddressSanitizer, and a short run of every
+# fuzz target.
+test: setup python-deps test-unit test-tsan test-asan fuzz-smoke
 
 test-unit:
 	$(SWIFT) test
 
 test-tsan:
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter FrameRingStressTests
+
+# Every test again with AddressSanitizer (the `eeg` processes the tests start are the
+# sanitized build too).
+test-asan:
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
+
+# libFuzzer targets (Fuzz/): `make fuzz` runs each for FUZZ_SECONDS from its committed
+# seeds; `make fuzz-smoke` (part of `make test`) runs each briefly. Findings are kept in
+# .build-fuzz/findings/.
+FUZZ_SECONDS ?= 300
+fuzz: setup
+	Fuzz/run $(FUZZ_SECONDS)
+
+fuzz-smoke: setup
+	Fuzz/run 20
 
 # Benchmarks: release builds, Swift measured against C references (and EDF reading
 # against MNE) in the same run.
@@ -67,4 +83,4 @@ bench-build: setup
 	cd Benchmarks && $(SWIFT) build -c release
 
 clean:
-	rm -rf .build .build-tsan Benchmarks/.build
+	rm -rf .build .build-tsan .build-asan .build-fuzz Benchmarks/.build Fuzz/.build

@@ -1,0 +1,19 @@
+// swift-tools-version: 6.1
+// EEGKit's libFuzzer targets: a separate package (like Benchmarks/) so the main build
+// stays free of sanitizer flags. Build and run them with `make fuzz` (see Fuzz/run);
+// every target is an executable whose only entry point is `LLVMFuzzerTestOneInput`.
+import PackageDescription
+
+let package = Package(
+    name: "EEGKitFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "EEGKit", path: "..")],
+    targets: [
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzCyton", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+        .executableTarget(name: "FuzzFTDI", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+        .executableTarget(name: "FuzzEDF", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+        .executableTarget(name: "FuzzTAL", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+        .executableTarget(name: "FuzzSampleReaders", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+    ]
+)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Writes the seed corpora in Fuzz/Corpus from EEGKit's own writer and hand-made inputs.
+# Run from the repository root after `swift build`; the seeds are committed, so this is
+# only needed to remake them.
+set -euo pipefail
+eeg=${EEG:-.build/debug/eeg}
+c=Fuzz/Corpus
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# Small recordings: 2 channels, 2 s, with a marker (annotations in every record).
+for ext in edf bdf; do
+  printf 'go\n' | "$eeg" record --sim-channels 2 --sim-rate 100 --sim-speed max --duration 2s \
+      --markers-from-stdin --out "$tmp/s.$ext" --force >/dev/null 2>&1
+  cp "$tmp/s.$ext" "$c/FuzzEDF/sim-2ch-100hz.$ext"
+done
+python3 - "$c" <<'PY'
+import struct, sys
+c = sys.argv[1]
+def packet(n, values, footer=0xC0):
+    body = b"".join(struct.pack(">i", v)[1:] for v in values)
+    return bytes([0xA0, n & 0xFF]) + body + bytes(6) + bytes([footer])
+plain = b"".join(packet(i, [i * 1000 - 4000 + k for k in range(8)]) for i in range(6))
+open(f"{c}/FuzzCyton/plain.bin", "wb").write(b"\x10" + plain)
+open(f"{c}/FuzzCyton/daisy.bin", "wb").write(b"\x11" + plain)
+open(f"{c}/FuzzCyton/gap-garbage.bin", "wb").write(b"\x20" + packet(0, [1] * 8) + b"\xA0\x05junk" + packet(7, [-8388608] * 8, 0xC3))
+open(f"{c}/FuzzFTDI/packets.bin", "wb").write(bytes([63]) + bytes(range(200)))
+open(f"{c}/FuzzTAL/record.bin", "wb").write(b"+0\x14\x14\x00+1.5\x150.25\x14eyes closed\x14\x00\x00\x00")
+open(f"{c}/FuzzTAL/two.bin", "wb").write(b"+12\x14\x14\x00-0.5\x14a\x14b\x14\x00")
+open(f"{c}/FuzzSampleReaders/csv-header.bin", "wb").write(b"\x01Fp1,Fp2,C3\n1.5,-2,3e1\n4,5,6\n")
+open(f"{c}/FuzzSampleReaders/csv-plain.bin", "wb").write(b"\x07" + b"1,2,3,4\r\n5,6,7,8\r\n")
+open(f"{c}/FuzzSampleReaders/f32.bin", "wb").write(b"\x02" + struct.pack("<8f", *range(8)))
+PY
+ls -la "$c"/*
