@@ -170,8 +170,9 @@ struct USBDongleTests {
             Issue.record("the emulated dongle did not finish in 90 s")
         }
         process.waitUntilExit()
-        let harness = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         guard let data = FileManager.default.contents(atPath: out) else {
+            // (Read only here: FoundationEssentials leaks reading an empty file under ASan.)
+            let harness = String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self)
             Issue.record("the emulated dongle wrote no result (status \(process.terminationStatus)): \(harness)")
             return nil
         }
@@ -241,8 +242,12 @@ struct USBDongleTests {
         let resumed = Self.expected(result.sessions[1], firstIndex: resumedAt)
         #expect(resumed.frames.count == after && resumed.gaps.isEmpty)
         #expect(Self.mismatches(got.dropFirst(before.frames.count), resumed.frames) == 0)
-        #expect(result.log.filter { $0.hasPrefix("CLAIMINTERFACE") } == ["CLAIMINTERFACE (client 0)", "CLAIMINTERFACE (client 1)"])
-        #expect(result.log.filter { $0.hasPrefix("RELEASEINTERFACE") }.last == "RELEASEINTERFACE (client 1, 0 outstanding)")
+        // Claimed again on a new open (attempts racing the unplug may open and fail
+        // first), and released at the end with every transfer back.
+        let claims = result.log.filter { $0.hasPrefix("CLAIMINTERFACE (client") }
+        try #require(claims.count == 2 && claims[0] == "CLAIMINTERFACE (client 0)", "\(claims)")
+        let client = claims[1].dropFirst("CLAIMINTERFACE (client ".count).dropLast()
+        #expect(result.log.filter { $0.hasPrefix("RELEASEINTERFACE") }.last == "RELEASEINTERFACE (client \(client), 0 outstanding)")
         #expect(result.log.filter { $0 == "OUT b" }.count == 2)
     }
 
@@ -266,8 +271,12 @@ struct USBDongleTests {
     func stopWithStuckTransfers() throws {
         // No tcache, and freed memory overwritten: a transfer freed while still on
         // libusb's in-flight list makes libusb_close follow a poisoned pointer.
+        // Under AddressSanitizer (make test-asan) libusb's own bookkeeping for the stuck
+        // transfers is reported as a leak at exit: expected, and suppressed for this run.
+        let suppressions = Fixtures.root.deletingLastPathComponent().appendingPathComponent("Tests/umockdev/stuck-transfers.lsan.supp").path
         guard let result = try run("stuck-cancel", rate: 1000, packets: 1000, seed: 51,
-                                   ["--env", "GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.perturb=165"]) else { return }
+                                   ["--env", "GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.perturb=165",
+                                    "--env", "LSAN_OPTIONS=suppressions=\(suppressions):print_suppressions=0"]) else { return }
         let want = Self.expected(try #require(result.sessions.first))
         #expect(result.stuck > 0, "no transfer was left in flight: the case was not exercised")
         #expect(result.status == 0, "\(result.stderr)")
