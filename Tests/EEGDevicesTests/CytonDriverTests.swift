@@ -214,12 +214,16 @@ struct CytonDriverLinkTests {
         let links = FakeLinks([FakeLink.Script(packets: scriptedStream(300), endWith: Self.stall),
                                FakeLink.Script(packets: scriptedStream(200, firstNumber: 40))])
         let driver = driver(links)
+        let capturePath = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-\(UUID().uuidString).raw").path
+        driver.rawCapture = try RawCapture(path: capturePath)
         let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 4096)
         let events = DeviceEvents()
         try driver.start(into: producer, events: events)
         let frames = collect(consumer, 500)
         driver.stop()
         try #require(frames.count == 500, "\(events.drain())")
+        // Both connections' bytes, in order, in the raw capture.
+        #expect(FileManager.default.contents(atPath: capturePath) == Data(scriptedStream(300) + scriptedStream(200, firstNumber: 40)))
         let posted = events.drain()
         #expect(posted.contains(.failed("\(Self.stall.description); reconnecting")))
         let states = posted.compactMap { if case .state(let s) = $0 { return s } else { return nil } }

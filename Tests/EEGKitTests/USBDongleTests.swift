@@ -23,6 +23,8 @@ struct USBDongleTests {
         let sessions: [BoardSession]
         let stuck: Int
         let stats: Stats
+        /// Files holding each board session's bytes.
+        let streams: [String]
     }
 
     struct Stats: Decodable {
@@ -309,5 +311,23 @@ struct USBDongleTests {
         #expect(result.stderr.contains("eeg stream: error: Cyton dongle") && result.stderr.contains("is busy: another program"), "\(result.stderr)")
         #expect(result.log.contains("CLAIMINTERFACE (client 0): EBUSY"))
         #expect(!result.log.contains { $0.hasPrefix("RELEASEINTERFACE") }, "released an interface it never claimed")
+    }
+
+    @Test("every byte the dongle delivered is kept, including those in transfers that completed while being cancelled at stop: the raw capture is the board's stream, byte for byte")
+    func rawCaptureKeepsEveryByte() throws {
+        guard let result = try run("record-raw", rate: 4000, packets: 4000, seed: 81) else { return }
+        let session = try #require(result.sessions.first)
+        #expect(result.status == 0, "\(result.stderr)")
+        // eeg stopped halfway through (the board still streaming); it prints the values
+        // the BDF file stores, so the indices are what to compare.
+        let want = Self.expected(session)
+        let got = Self.frames(result.stdout)
+        #expect(!got.isEmpty && got.map(\.index) == want.frames.prefix(got.count).map(\.index))
+        let stream = try #require(FileManager.default.contents(atPath: result.streams[0]))
+        let captured = try #require(FileManager.default.contents(atPath: result.streams[0].replacingOccurrences(of: ".session0.bin", with: ".raw")))
+        // Whatever reached the host must be in the capture, in order, nothing else.
+        #expect(session.delivered_bytes >= got.count * 33)
+        #expect(captured.count == session.delivered_bytes, "captured \(captured.count) of \(session.delivered_bytes) delivered bytes")
+        #expect(captured == stream.prefix(session.delivered_bytes))
     }
 }

@@ -29,6 +29,9 @@ Faults the script can inject (all recorded in the ground truth written to --out)
   start failure    the bulk OUT carrying `b` fails with -EPIPE
   claim busy       CLAIMINTERFACE fails with EBUSY (another program has the dongle)
 
+Scenario record-raw runs `eeg record --raw-capture` instead of `eeg stream`. Each board
+session's bytes are written beside --out (OUT.session0.bin, ...).
+
 Usage (under umockdev-wrapper, with Debian's /usr/bin/python3, python3-gi and
 gir1.2-umockdev-1.0):
 
@@ -542,10 +545,16 @@ def run(args):
     testbed.attach_ioctl(NODE, handler)
 
     eeg_args = ["stream", "--device", "cyton", "--emit", "samples", "--format", "csv"]
-    if args.scenario in ("stream", "stuck-cancel", "start-fails", "claim-busy"):
+    if args.scenario == "record-raw":
+        eeg_args = ["record", "--device", "cyton", "--out", args.out + ".bdf", "--raw-capture", args.out + ".raw",
+                    "--emit", "samples", "--format", "csv"]
+    if args.scenario in ("stream", "stuck-cancel", "start-fails", "claim-busy", "record-raw"):
         # Generated now only to know the frame count: the board session the device
         # streams is generated again, identically, on `b`.
-        eeg_args += ["--samples", str(frames_spanned(board_session(args, 0).truth))]
+        frames = frames_spanned(board_session(args, 0).truth)
+        # record-raw stops while the board is still streaming, so transfers are full
+        # when they are cancelled.
+        eeg_args += ["--samples", str(frames // 2 if args.scenario == "record-raw" else frames)]
     env = dict(os.environ, UMOCKDEV_DIR=testbed.get_root_dir())
     env.update(dict(item.split("=", 1) for item in args.env))
     process = subprocess.Popen([args.eeg] + eeg_args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -599,7 +608,14 @@ def run(args):
             "sessions": [s.truth for s in dongle.sessions],
             "stuck": sum(len(c.stuck) for c in dongle.clients.values()),
             "stats": dict(dongle.stats, transfer_lengths=len(dongle.stats["transfer_lengths"])),
+            "streams": [],
         }
+    for i, session in enumerate(dongle.sessions):
+        # Each board session's bytes, as the board sent them.
+        path = "%s.session%d.bin" % (args.out, i)
+        with open(path, "wb") as fh:
+            fh.write(session.stream)
+        result["streams"].append(path)
     with open(args.out, "w") as fh:
         json.dump(result, fh)
 
@@ -610,6 +626,8 @@ def board_session(args, index):
     rng = random.Random(args.seed * 7919 + index)
     if args.scenario == "stream":
         return BoardSession(rng, args.rate, args.packets, True, 0.3)
+    if args.scenario == "record-raw":
+        return BoardSession(rng, args.rate, args.packets, True, 0)
     if args.scenario in ("unplug", "replug", "error"):
         if index == 0:
             return BoardSession(rng, args.rate, args.packets, True, 0)
@@ -660,7 +678,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--eeg", required=True)
     parser.add_argument("--scenario", required=True,
-                        choices=["stream", "unplug", "replug", "error", "stuck-cancel", "start-fails", "claim-busy"])
+                        choices=["stream", "unplug", "replug", "error", "stuck-cancel", "start-fails", "claim-busy", "record-raw"])
     parser.add_argument("--rate", type=float, default=1000, help="board packets per second")
     parser.add_argument("--packets", type=int, default=2000, help="packets in the first board session")
     parser.add_argument("--after", type=int, default=300, help="packets after a replug or reconnect")
