@@ -293,11 +293,17 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
                     enter(.reconnecting)
                 }
             }
-            if wakeSupervisor.wait(timeout: .now() + .nanoseconds(Int(configuration.reconnectInterval / .nanoseconds(1)))) == .success {
+            if wakeSupervisor.wait(timeout: .now() + reconnectWait) == .success {
                 guard running.load(ordering: .acquiring) else { return false }
             }
         }
         return false
+    }
+
+    /// `reconnectInterval` for DispatchSemaphore (whole milliseconds, at most a day).
+    private var reconnectWait: DispatchTimeInterval {
+        let c = configuration.reconnectInterval.components
+        return .milliseconds(Int(max(0, min(c.seconds, 86_400))) * 1000 + Int(max(0, c.attoseconds) / 1_000_000_000_000_000))
     }
 
     private func openAndConfigure() throws(DeviceError) -> any ByteTransport {
@@ -328,9 +334,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             if let connection = current.withLock({ c -> Connection? in let taken = c; c = nil; return taken }) {
                 release(connection.transport)
             }
-            let output = output.withLock { $0 }
-            output?.rawCapture?.close()
-            output?.producer.finish()
+            let session = output.withLock { $0 }
+            session?.rawCapture?.close()
+            session?.producer.finish()
             enter(.closed)
         }
     }
