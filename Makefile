@@ -5,7 +5,7 @@ SWIFT ?= swift
 # System packages the build and the tests need (checked with dpkg, installed only when
 # missing; sudo is used when not root). umockdev replays USB captures through libusb for
 # the Cyton driver's tests; python3-gi and its UMockdev bindings run a dynamic device.
-APT_PACKAGES := pkg-config libfftw3-dev libusb-1.0-0-dev umockdev python3-gi gir1.2-umockdev-1.0
+APT_PACKAGES := pkg-config libfftw3-dev libusb-1.0-0-dev umockdev python3-gi gir1.2-umockdev-1.0 strace
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all setup python-deps build demo test test-unit test-tsan test-asan fuzz fuzz-smoke bench bench-deps bench-build clean

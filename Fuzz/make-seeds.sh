@@ -28,5 +28,10 @@ open(f"{c}/FuzzTAL/two.bin", "wb").write(b"+12\x14\x14\x00-0.5\x14a\x14b\x14\x00
 open(f"{c}/FuzzSampleReaders/csv-header.bin", "wb").write(b"\x01Fp1,Fp2,C3\n1.5,-2,3e1\n4,5,6\n")
 open(f"{c}/FuzzSampleReaders/csv-plain.bin", "wb").write(b"\x07" + b"1,2,3,4\r\n5,6,7,8\r\n")
 open(f"{c}/FuzzSampleReaders/f32.bin", "wb").write(b"\x02" + struct.pack("<8f", *range(8)))
+for name, text in [("duration", "1.5h"), ("ms", "500ms"), ("shard", "3/16"), ("band", "theta:4-8,alpha:8-13"), ("filter", "0.5-40"),
+                   ("overlap", "50%"), ("speed", "4x"), ("pair", "F3:F4"), ("huge", "1e300s")]:
+    open(f"{c}/FuzzArguments/{name}.txt", "w").write(text)
+open(f"{c}/FuzzEscaping/ansi.bin", "wb").write(b'\x1b[31mred\x1b[0m,"q"\r\n=cmd\xff')
+open(f"{c}/FuzzEscaping/plain.bin", "wb").write("Fp1 µV α/β".encode())
 PY
 ls -la "$c"/*

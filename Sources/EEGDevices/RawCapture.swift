@@ -27,7 +27,8 @@ public final class RawCapture: @unchecked Sendable {
 
     public init(path: String, overwrite: Bool = false) throws(DeviceError) {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL), 0o644)
+        // O_NOFOLLOW: an overwrite never writes through a symlink to another file.
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL), 0o644)
         guard fd >= 0 else {
             if errno == EEXIST { throw .invalidConfiguration("\(path) already exists; use --force to overwrite it") }
             throw .serial(errno: errno, operation: "creating the raw capture", path: path)

@@ -1,3 +1,4 @@
+import EEGCore
 import Foundation
 
 /// A timed note in a recording: a marker, a gap, a disconnect, the start and end.
@@ -44,30 +45,108 @@ enum TAL {
         return bytes
     }
 
-    /// Parses an annotation signal's bytes: the record's start time (from its first TAL)
-    /// and its annotations.
-    static func decode(_ bytes: UnsafeRawBufferPointer) -> (recordStart: Double?, annotations: [Annotation]) {
-        var recordStart: Double?
-        var annotations: [Annotation] = []
+    /// Why an annotation signal's bytes are not valid TALs: where (index into the
+    /// signal's bytes), what was there, what the EDF+ specification asks for.
+    struct Malformed: Error {
+        let position: Int
+        let found: String
+        let expected: String
+    }
+
+    /// Walks one annotation signal's bytes without copying or keeping anything: each TAL
+    /// is `±onset[0x15 duration]0x14 text 0x14 [text 0x14 …] 0x00`, the rest of the signal
+    /// 0x00. Onsets and durations must be plain decimals from 0 to ``EDFLimits/maxSeconds``.
+    ///
+    /// - Parameters:
+    ///   - timekeeping: called with the onset of the first TAL when its first annotation
+    ///     is empty (the record's start time, EDF+ §2.2.4); pass nil to not look for it.
+    ///   - firstTALOnly: stop after the first TAL (reading record start times only).
+    ///   - annotation: called for every non-empty annotation with its onset, duration and
+    ///     text bytes (valid only during the call).
+    static func scan(_ bytes: UnsafeRawBufferPointer, firstTALOnly: Bool = false,
+                     timekeeping: ((Double) -> Void)?,
+                     annotation: (Double, Double?, UnsafeRawBufferPointer) throws -> Void) throws -> Void {
         var i = 0
+        var first = true
         while i < bytes.count {
-            guard bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") else { i += 1; continue }
-            var end = i
-            while end < bytes.count && bytes[end] != 0 { end += 1 }
-            let tal = Array(bytes[i..<end])
-            i = end + 1
-            let parts = tal.split(separator: 0x14, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-            guard let head = parts.first else { continue }
-            let timing = head.split(separator: "\u{15}", omittingEmptySubsequences: false)
-            guard let onset = Double(timing[0]) else { continue }
-            let duration = timing.count > 1 ? Double(timing[1]) : nil
-            let texts = parts.dropFirst().filter { !$0.isEmpty }
-            if texts.isEmpty {
-                if recordStart == nil { recordStart = onset }
-            } else {
-                for text in texts { annotations.append(Annotation(onset: onset, duration: duration, text: text)) }
+            if bytes[i] == 0 { i += 1; continue }  // padding after the last TAL
+            guard bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") else {
+                throw Malformed(position: i, found: describe(bytes, i), expected: "'+' starting a time-stamped annotation list, or 0x00 padding")
             }
+            let onsetStart = i
+            i += 1
+            while i < bytes.count && bytes[i] != 0x14 && bytes[i] != 0x15 && bytes[i] != 0 { i += 1 }
+            guard i < bytes.count && bytes[i] != 0 else {
+                throw Malformed(position: onsetStart, found: "an onset with no 0x14 after it", expected: "'±seconds' followed by 0x14 (or 0x15 and a duration)")
+            }
+            let onset = try seconds(bytes, onsetStart..<i, signed: true, what: "onset")
+            var duration: Double?
+            if bytes[i] == 0x15 {
+                let durationStart = i + 1
+                i = durationStart
+                while i < bytes.count && bytes[i] != 0x14 && bytes[i] != 0 { i += 1 }
+                guard i < bytes.count && bytes[i] == 0x14 else {
+                    throw Malformed(position: durationStart, found: "a duration with no 0x14 after it", expected: "a duration in seconds followed by 0x14")
+                }
+                duration = try seconds(bytes, durationStart..<i, signed: false, what: "duration")
+            }
+            i += 1  // the 0x14 closing the onset
+            var firstText = true
+            // "+onset 0x14 0x00": a TAL with no annotation at all; treat as one empty one.
+            if i < bytes.count && bytes[i] == 0 {
+                if first, let timekeeping { timekeeping(onset) }
+                i += 1
+            } else {
+                while true {
+                    let textStart = i
+                    while i < bytes.count && bytes[i] != 0x14 && bytes[i] != 0 { i += 1 }
+                    guard i < bytes.count && bytes[i] == 0x14 else {
+                        throw Malformed(position: textStart, found: i < bytes.count ? "0x00 inside an annotation" : "the end of the signal inside an annotation",
+                                        expected: "each annotation ended by 0x14 and the list by 0x14 0x00")
+                    }
+                    let text = UnsafeRawBufferPointer(rebasing: bytes[textStart..<i])
+                    if text.isEmpty {
+                        if first && firstText, let timekeeping { timekeeping(onset) }
+                    } else {
+                        try annotation(onset, duration, text)
+                    }
+                    firstText = false
+                    i += 1
+                    guard i < bytes.count else {
+                        throw Malformed(position: i - 1, found: "the end of the signal after 0x14", expected: "the list ended by 0x14 0x00")
+                    }
+                    if bytes[i] == 0 { i += 1; break }
+                }
+            }
+            first = false
+            if firstTALOnly { return }
         }
-        return (recordStart, annotations)
+    }
+
+    /// A TAL time: `+` or `-` (onsets only), digits, an optional fraction; no exponent.
+    private static func seconds(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, signed: Bool, what: String) throws -> Double {
+        let text = Array(bytes[range])
+        var digits = 0, dots = 0, valid = !text.isEmpty
+        for (k, b) in text.enumerated() {
+            if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") { digits += 1 } else if b == UInt8(ascii: ".") { dots += 1 } else if k == 0 && signed && (b == UInt8(ascii: "+") || b == UInt8(ascii: "-")) {
+                continue
+            } else { valid = false }
+        }
+        let expected = signed ? "an onset '+seconds' from +0 to +\(Int(EDFLimits.maxSeconds))" : "a duration in seconds from 0 to \(Int(EDFLimits.maxSeconds))"
+        let found = "\(what) '\(CheckedNumber.printable(text))'"
+        guard valid, digits > 0, dots <= 1, let value = Double(String(decoding: text, as: UTF8.self)) else {
+            throw Malformed(position: range.lowerBound, found: found, expected: expected)
+        }
+        // Negative onsets (before the file's start) and absurd times are refused: every
+        // time here becomes a sample position downstream.
+        guard value.isFinite, value >= 0, value <= EDFLimits.maxSeconds else {
+            throw Malformed(position: range.lowerBound, found: found, expected: expected)
+        }
+        return value
+    }
+
+    private static func describe(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> String {
+        let b = bytes[i]
+        return b >= 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "byte 0x" + String(b, radix: 16, uppercase: true)
     }
 }

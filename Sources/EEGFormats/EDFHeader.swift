@@ -1,3 +1,4 @@
+import EEGCore
 import Foundation
 
 /// EDF (16-bit) or BDF (24-bit) samples.
@@ -125,22 +126,30 @@ public struct EDFHeader: Sendable, Equatable {
 
     // MARK: Parsing
 
-    /// Parses and checks a header. `fileSize` lets it check the record count.
+    /// Parses and checks a header: every number is finite and within ``EDFLimits``, the
+    /// fields agree with each other, and each error names the field and its byte offset.
+    /// The file's size is checked against the header by ``EDFReader``.
     /// - Throws: ``EDFError`` naming the field, its byte offset and what was expected.
     public static func parse(_ bytes: [UInt8], path: String) throws(EDFError) -> EDFHeader {
-        guard bytes.count >= 256 else { throw .truncated(path: path, need: 256, have: bytes.count, what: "the fixed header") }
+        do {
+            return try parseFields(bytes, path: path)
+        } catch let error as NumberFieldError {
+            throw EDFError(error, path: path)
+        } catch let error as EDFError {
+            throw error
+        } catch {
+            throw .unsupported(path: path, reason: "\(error)")
+        }
+    }
+
+    private static func parseFields(_ bytes: [UInt8], path: String) throws -> EDFHeader {
+        guard bytes.count >= 256 else { throw EDFError.truncated(path: path, need: 256, have: bytes.count, what: "the fixed header") }
+        func raw(_ offset: Int, _ width: Int) -> ArraySlice<UInt8> { bytes[offset..<(offset + width)] }
         func text(_ offset: Int, _ width: Int) -> String {
-            String(decoding: bytes[offset..<(offset + width)], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            String(decoding: raw(offset, width), as: UTF8.self).trimmingCharacters(in: .whitespaces)
         }
-        func integer(_ field: String, _ offset: Int, _ width: Int, expected: String) throws(EDFError) -> Int {
-            let t = text(offset, width)
-            guard let v = Int(t) else { throw .badField(path: path, field: field, offset: offset, found: t, expected: expected) }
-            return v
-        }
-        func number(_ field: String, _ offset: Int, _ width: Int) throws(EDFError) -> Double {
-            let t = text(offset, width)
-            guard let v = Double(t), v.isFinite else { throw .badField(path: path, field: field, offset: offset, found: t, expected: "a number") }
-            return v
+        func bad(_ field: String, _ offset: Int, _ width: Int, _ expected: String) -> EDFError {
+            .badField(path: path, field: field, offset: offset, found: CheckedNumber.printable(raw(offset, width)), expected: expected)
         }
         let flavor: EDFFlavor
         if bytes[0] == 0xFF && String(decoding: bytes[1..<8], as: UTF8.self) == "BIOSEMI" {
@@ -148,74 +157,28 @@ public struct EDFHeader: Sendable, Equatable {
         } else if text(0, 8) == "0" {
             flavor = .edf
         } else {
-            throw .badField(path: path, field: "version", offset: 0, found: text(0, 8), expected: "'0' (EDF) or 0xFF 'BIOSEMI' (BDF) — is this an EDF/BDF file?")
+            throw bad("version", 0, 8, "'0' (EDF) or 0xFF 'BIOSEMI' (BDF) — is this an EDF/BDF file?")
         }
-        let ns = try integer("number of signals", 252, 4, expected: "an integer")
-        guard ns >= 1 && ns <= 4096 else {
-            throw .badField(path: path, field: "number of signals", offset: 252, found: "\(ns)", expected: "1 to 4096")
-        }
-        let headerBytes = try integer("number of bytes in header", 184, 8, expected: "an integer")
+        let ns = try CheckedNumber.integer(raw(252, 4), field: "number of signals", offset: 252,
+                                           in: 1...EDFLimits.maxSignals, expected: "an integer from 1 to \(EDFLimits.maxSignals)")
+        let headerBytes = try CheckedNumber.integer(raw(184, 8), field: "number of bytes in header", offset: 184,
+                                                    in: 0...Int.max, expected: "\(256 * (ns + 1)) (256 × (1 + \(ns) signals))")
         guard headerBytes == 256 * (ns + 1) else {
-            throw .badField(path: path, field: "number of bytes in header", offset: 184, found: "\(headerBytes)",
-                            expected: "\(256 * (ns + 1)) (256 × (1 + \(ns) signals))")
+            throw bad("number of bytes in header", 184, 8, "\(256 * (ns + 1)) (256 × (1 + \(ns) signals))")
         }
         guard bytes.count >= headerBytes else {
-            throw .truncated(path: path, need: headerBytes, have: bytes.count, what: "the signal headers")
+            throw EDFError.truncated(path: path, need: headerBytes, have: bytes.count, what: "the signal headers")
         }
-        let dateText = text(168, 8), timeText = text(176, 8)
-        let dateParts = dateText.split(separator: ".").compactMap { Int($0) }
-        let timeParts = timeText.split(separator: ".").compactMap { Int($0) }
-        guard dateParts.count == 3, (1...31).contains(dateParts[0]), (1...12).contains(dateParts[1]) else {
-            throw .badField(path: path, field: "startdate", offset: 168, found: dateText, expected: "dd.mm.yy")
-        }
-        guard timeParts.count == 3, (0...23).contains(timeParts[0]), (0...59).contains(timeParts[1]), (0...60).contains(timeParts[2]) else {
-            throw .badField(path: path, field: "starttime", offset: 176, found: timeText, expected: "hh.mm.ss")
-        }
-        let start = DateComponents(year: dateParts[2] >= 85 ? 1900 + dateParts[2] : 2000 + dateParts[2], month: dateParts[1], day: dateParts[0],
-                                   hour: timeParts[0], minute: timeParts[1], second: timeParts[2])
+        let start = try parseStart(raw(168, 8), raw(176, 8), bad: bad)
         let reserved = text(192, 44)
-        let recordCount = try integer("number of data records", 236, 8, expected: "an integer (−1 while recording)")
-        guard recordCount >= -1 else {
-            throw .badField(path: path, field: "number of data records", offset: 236, found: "\(recordCount)", expected: "−1 or more")
+        let recordCount = try CheckedNumber.integer(raw(236, 8), field: "number of data records", offset: 236,
+                                                    in: -1...EDFLimits.maxRecords, expected: "an integer from -1 (still recording) to \(EDFLimits.maxRecords)")
+        let duration = try CheckedNumber.decimal(raw(244, 8), field: "duration of a data record", offset: 244,
+                                                 in: 0...EDFLimits.recordDuration.upperBound, expected: EDFLimits.durationExpectation)
+        guard duration == 0 || duration >= EDFLimits.recordDuration.lowerBound else {
+            throw bad("duration of a data record", 244, 8, EDFLimits.durationExpectation)
         }
-        let duration = try number("duration of a data record", 244, 8)
-        guard duration >= 0 else { throw .badField(path: path, field: "duration of a data record", offset: 244, found: "\(duration)", expected: "not negative") }
-
-        var signals: [EDFSignal] = []
-        var offset = 256
-        func column(_ width: Int) -> [(String, Int)] {
-            defer { offset += width * ns }
-            return (0..<ns).map { (text(offset + $0 * width, width), offset + $0 * width) }
-        }
-        let labels = column(16), transducers = column(80), dimensions = column(8)
-        let pmins = column(8), pmaxs = column(8), dmins = column(8), dmaxs = column(8), prefilters = column(80), counts = column(8)
-        for i in 0..<ns {
-            func num(_ c: (String, Int), _ name: String) throws(EDFError) -> Double {
-                guard let v = Double(c.0), v.isFinite else { throw .badField(path: path, field: "\(name) of signal \(i + 1)", offset: c.1, found: c.0, expected: "a number") }
-                return v
-            }
-            func int(_ c: (String, Int), _ name: String) throws(EDFError) -> Int {
-                guard let v = Int(c.0) else { throw .badField(path: path, field: "\(name) of signal \(i + 1)", offset: c.1, found: c.0, expected: "an integer") }
-                return v
-            }
-            let pmin = try num(pmins[i], "physical minimum"), pmax = try num(pmaxs[i], "physical maximum")
-            let dmin = try int(dmins[i], "digital minimum"), dmax = try int(dmaxs[i], "digital maximum")
-            let n = try int(counts[i], "samples per record")
-            guard n >= 1 else { throw .badField(path: path, field: "samples per record of signal \(i + 1)", offset: counts[i].1, found: counts[i].0, expected: "at least 1") }
-            let limit = Int(flavor.digitalLimit)
-            guard dmin < dmax, dmin >= -limit - 1, dmax <= limit else {
-                throw .badField(path: path, field: "digital minimum/maximum of signal \(i + 1)", offset: dmins[i].1, found: "\(dmin)/\(dmax)",
-                                expected: "minimum < maximum within \(-limit - 1)…\(limit)")
-            }
-            guard pmin != pmax else {
-                throw .badField(path: path, field: "physical minimum/maximum of signal \(i + 1)", offset: pmins[i].1, found: "\(pmin)/\(pmax)", expected: "two different values")
-            }
-            var signal = EDFSignal(label: labels[i].0, physicalMinimum: pmin, physicalMaximum: pmax, digitalMinimum: Int32(dmin), digitalMaximum: Int32(dmax), samplesPerRecord: n)
-            signal.transducer = transducers[i].0
-            signal.physicalDimension = dimensions[i].0
-            signal.prefiltering = prefilters[i].0
-            signals.append(signal)
-        }
+        let signals = try parseSignals(bytes, path: path, count: ns, flavor: flavor, duration: duration, bad: bad)
         var header = EDFHeader(flavor: flavor, start: start, signals: signals)
         header.isPlus = reserved.hasPrefix("EDF+") || reserved.hasPrefix("BDF+")
         header.isDiscontinuous = reserved.hasPrefix("EDF+D") || reserved.hasPrefix("BDF+D")
@@ -225,6 +188,101 @@ public struct EDFHeader: Sendable, Equatable {
         header.recordDuration = duration
         return header
     }
+
+    private static func parseStart(_ date: ArraySlice<UInt8>, _ time: ArraySlice<UInt8>,
+                                   bad: (String, Int, Int, String) -> EDFError) throws(EDFError) -> DateComponents {
+        // dd.mm.yy and hh.mm.ss: three 2-digit numbers separated by dots.
+        func parts(_ field: ArraySlice<UInt8>) -> [Int]? {
+            let pieces = field.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            guard pieces.count == 3 else { return nil }
+            let values = pieces.map { try? CheckedNumber.integer($0, field: "", offset: 0, in: 0...99, expected: "") }
+            return values.contains(where: { $0 == nil }) ? nil : values.compactMap { $0 }
+        }
+        guard let d = parts(date), (1...31).contains(d[0]), (1...12).contains(d[1]) else { throw bad("startdate", 168, 8, "dd.mm.yy") }
+        guard let t = parts(time), (0...23).contains(t[0]), (0...59).contains(t[1]), (0...60).contains(t[2]) else {
+            throw bad("starttime", 176, 8, "hh.mm.ss")
+        }
+        return DateComponents(year: d[2] >= 85 ? 1900 + d[2] : 2000 + d[2], month: d[1], day: d[0], hour: t[0], minute: t[1], second: t[2])
+    }
+
+    /// The per-signal fields, stored column by column after the fixed header.
+    private static func parseSignals(_ bytes: [UInt8], path: String, count ns: Int, flavor: EDFFlavor, duration: Double,
+                                     bad: (String, Int, Int, String) -> EDFError) throws -> [EDFSignal] {
+        // Column start offsets: label 16, transducer 80, dimension 8, pmin 8, pmax 8,
+        // dmin 8, dmax 8, prefiltering 80, samples per record 8, reserved 32.
+        var columns: [Int] = []
+        var offset = 256
+        for width in [16, 80, 8, 8, 8, 8, 8, 80, 8] {
+            columns.append(offset)
+            offset += width * ns
+        }
+        func field(_ column: Int, _ width: Int, _ i: Int) -> (bytes: ArraySlice<UInt8>, offset: Int) {
+            let at = columns[column] + i * width
+            return (bytes[at..<(at + width)], at)
+        }
+        func text(_ f: (bytes: ArraySlice<UInt8>, offset: Int)) -> String {
+            String(decoding: f.bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        }
+        let limit = Int(flavor.digitalLimit)
+        let physical = -EDFLimits.physicalMagnitude...EDFLimits.physicalMagnitude
+        var signals: [EDFSignal] = []
+        for i in 0..<ns {
+            let name = "of signal \(i + 1)"
+            let label = text(field(0, 16, i))
+            let pminField = field(3, 8, i), pmaxField = field(4, 8, i), dminField = field(5, 8, i), dmaxField = field(6, 8, i)
+            let physicalExpectation = "a number from \(-EDFLimits.physicalMagnitude) to \(EDFLimits.physicalMagnitude)"
+            let pmin = try CheckedNumber.decimal(pminField.bytes, field: "physical minimum \(name)", offset: pminField.offset, in: physical, expected: physicalExpectation)
+            let pmax = try CheckedNumber.decimal(pmaxField.bytes, field: "physical maximum \(name)", offset: pmaxField.offset, in: physical, expected: physicalExpectation)
+            let digitalExpectation = "an integer from \(-limit - 1) to \(limit)"
+            let dmin = try CheckedNumber.integer(dminField.bytes, field: "digital minimum \(name)", offset: dminField.offset, in: (-limit - 1)...limit, expected: digitalExpectation)
+            let dmax = try CheckedNumber.integer(dmaxField.bytes, field: "digital maximum \(name)", offset: dmaxField.offset, in: (-limit - 1)...limit, expected: digitalExpectation)
+            guard dmin < dmax else {
+                throw EDFError.badField(path: path, field: "digital minimum/maximum \(name)", offset: dminField.offset, found: "\(dmin)/\(dmax)",
+                                        expected: "minimum < maximum within \(-limit - 1)…\(limit)")
+            }
+            // Physical units per digital step: never zero, never so small that samples
+            // vanish in single precision (the difference of two checked values cannot overflow).
+            guard abs(pmax - pmin) / Double(dmax - dmin) >= EDFLimits.smallestGain else {
+                throw EDFError.badField(path: path, field: "physical minimum/maximum \(name)", offset: pminField.offset, found: "\(pmin)/\(pmax)",
+                                        expected: "two values at least \(EDFLimits.smallestGain) apart per digital step")
+            }
+            let countField = field(8, 8, i)
+            let n = try CheckedNumber.integer(countField.bytes, field: "samples per record \(name)", offset: countField.offset,
+                                              in: 1...EDFLimits.maxRecords, expected: "an integer from 1 to \(EDFLimits.maxRecords)")
+            var signal = EDFSignal(label: label, physicalMinimum: pmin, physicalMaximum: pmax, digitalMinimum: Int32(dmin), digitalMaximum: Int32(dmax), samplesPerRecord: n)
+            if !signal.isAnnotations && duration > 0 && Double(n) / duration > EDFLimits.maxSampleRate {
+                throw EDFError.badField(path: path, field: "samples per record \(name)", offset: countField.offset, found: text(countField),
+                                        expected: "at most \(EDFLimits.maxSampleRate) samples per second (records last \(duration) s)")
+            }
+            signal.transducer = text(field(1, 80, i))
+            signal.physicalDimension = text(field(2, 8, i))
+            signal.prefiltering = text(field(7, 80, i))
+            signals.append(signal)
+        }
+        return signals
+    }
+}
+
+/// What the reader accepts: every number from a file is checked against these before it
+/// is used, so no arithmetic on it can overflow, trap or allocate without bound.
+public enum EDFLimits {
+    /// Signals in one file (the header field has room for 9999).
+    public static let maxSignals = 4096
+    /// Records, and samples of one signal per record (what 8 ASCII digits hold).
+    public static let maxRecords = 99_999_999
+    /// Seconds per data record, when not 0 (annotation-only files).
+    public static let recordDuration: ClosedRange<Double> = 1e-6...1e6
+    static let durationExpectation = "0 (annotations only) or a number of seconds from 0.000001 to 1000000"
+    /// Samples per second of an ordinary signal.
+    public static let maxSampleRate = 1e6
+    /// |physical minimum| and |physical maximum|: any value written without an exponent
+    /// in 8 characters fits; beyond, samples or their powers could overflow single precision.
+    public static let physicalMagnitude = 1e9
+    /// The smallest |physical range| per digital step.
+    public static let smallestGain = 1e-30
+    /// Seconds: annotation onsets and durations, record start times, and the whole
+    /// recording (about 31.7 years) — larger values are absurd, not data.
+    public static let maxSeconds = 1e9
 }
 
 /// The shortest decimal text of `value` that fits `width` characters (EDF header numbers

@@ -1,15 +1,26 @@
+import EEGCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Reads EDF, EDF+, BDF and BDF+ files a record at a time, with memory that does not
-/// grow with the file: the header, one record's bytes and one record's frames.
+/// grow with the file's samples: the header, one record's bytes and one record's frames
+/// (plus, for EDF+D, one entry per discontinuity).
 ///
 /// Accepts files from other tools (MNE, pyedflib, EDFbrowser, edfio). The EEG channels
 /// are the ordinary signals sharing the first one's sample rate; others are skipped and
 /// listed in ``problems``. A record count of −1 (a recording that was never closed) is
 /// read as the whole records present, and reported.
+///
+/// Every number from the file is checked before use (``EDFHeader/parse(_:path:)``,
+/// ``EDFLimits``): sizes derived from the header are checked against the file's real
+/// size before anything is allocated, and a malformed file is an ``EDFError`` naming the
+/// field or record and its byte offset.
+///
+/// EDF+D (discontinuous): each record's start comes from its time-keeping annotation;
+/// ``gaps`` lists where time jumps, and ``recordStart(_:)`` / ``recordFirstSample(_:)``
+/// place every record on the recording's timeline. Gaps are never stitched.
 public final class EDFReader {
     public let path: String
     public let header: EDFHeader
@@ -22,78 +33,97 @@ public final class EDFReader {
     public let fileSize: Int
 
     private let fd: Int32
-    private let recordBuffer: UnsafeMutableRawBufferPointer
-    private var signalOffsets: [Int] = []
+    /// One record's bytes; allocated only when the file holds a record (so its size,
+    /// taken from the header, is at most the file's).
+    private let recordBuffer: UnsafeMutableRawBufferPointer?
+    private let signalOffsets: [Int]
+    /// Where the timeline jumps (EDF+D), starting with record 0; one entry for a
+    /// continuous file.
+    private var segments: [Segment] = []
 
-    public init(path: String) throws(EDFError) {
+    /// A run of records that follow each other without a gap.
+    struct Segment {
+        let firstRecord: Int
+        /// Seconds from the file's start date/time.
+        let start: Double
+        /// The timeline position (samples at ``sampleRate`` from the file's start) of its first frame.
+        let firstSample: Int
+    }
+
+    /// A jump in time between two records of an EDF+D file.
+    public struct RecordGap: Sendable, Equatable {
+        /// The record after the gap.
+        public let record: Int
+        /// Where the previous record ends, seconds from the file's start.
+        public let from: Double
+        /// Where `record` starts.
+        public let to: Double
+        /// Timeline samples missing in the gap.
+        public let samples: Int
+        public var seconds: Double { to - from }
+    }
+
+    public convenience init(path: String) throws(EDFError) {
+        try self.init(path: path, countingWholeRecords: false)
+    }
+
+    /// - Parameter countingWholeRecords: read every whole record whatever the header's
+    ///   count says (what ``EDFRepair`` is about to write), instead of refusing a count
+    ///   larger than the file.
+    init(path: String, countingWholeRecords: Bool) throws(EDFError) {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        self.fd = fd
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { throw .io(path: path, operation: "opening (no such file)", errno: code) }
             throw .io(path: path, operation: "opening", errno: code)
         }
+        self.fd = fd
         var info = stat()
         guard fstat(fd, &info) == 0 else { let c = errno; Glibc.close(fd); throw .io(path: path, operation: "stat", errno: c) }
         if (info.st_mode & S_IFMT) == S_IFDIR { Glibc.close(fd); throw .unsupported(path: path, reason: "is a directory, not an EDF/BDF file") }
         let fileSize = Int(info.st_size)
         self.fileSize = fileSize
-
-        var head = [UInt8](repeating: 0, count: min(fileSize, 256))
-        _ = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        let header: EDFHeader
-        do {
-            // The full header size comes from the fixed part; read that much, then parse.
-            var size = 256
-            if head.count == 256, let ns = Int(String(decoding: head[252..<256], as: UTF8.self).trimmingCharacters(in: .whitespaces)), ns > 0, ns <= 4096 {
-                size = 256 * (ns + 1)
+        do throws(EDFError) {
+            let header = try Self.readHeader(fd: fd, fileSize: fileSize, path: path)
+            self.header = header
+            var offsets: [Int] = []
+            var offset = 0
+            for s in header.signals {
+                offsets.append(offset)
+                offset += s.samplesPerRecord * header.flavor.bytesPerSample
             }
-            var bytes = [UInt8](repeating: 0, count: min(size, fileSize))
-            _ = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-            header = try EDFHeader.parse(bytes, path: path)
+            signalOffsets = offsets
+            let layout = try Self.records(header: header, fileSize: fileSize, path: path, countingWholeRecords: countingWholeRecords)
+            recordCount = layout.count
+            problems += layout.problems
+            let ordinary = header.signals.indices.filter { !header.signals[$0].isAnnotations }
+            let rate = ordinary.first.map { header.signals[$0].samplesPerRecord } ?? 0
+            channelSignals = ordinary.filter { header.signals[$0].samplesPerRecord == rate }
+            let skipped = ordinary.filter { header.signals[$0].samplesPerRecord != rate }
+            if !skipped.isEmpty {
+                problems.append("signals at other sample rates are not read as EEG channels: " + skipped.map { header.signals[$0].label }.joined(separator: ", "))
+            }
+            if channelSignals.isEmpty {
+                throw EDFError.badField(path: path, field: "label of signal 1", offset: 256, found: CheckedNumber.printable(Array(header.signals[0].label.utf8)),
+                                        expected: "at least one signal besides annotations (this file has no samples to read)")
+            }
+            if header.recordDuration <= 0 {
+                throw EDFError.badField(path: path, field: "duration of a data record", offset: 244, found: "0",
+                                        expected: "a positive number of seconds: 0 is for annotation-only files, and this one has signals")
+            }
+            if let problem = try Self.checkReserved(header, path: path) { problems.append(problem) }
         } catch {
             Glibc.close(fd)
             throw error
         }
-        self.header = header
-        let dataBytes = fileSize - header.headerBytes
-        let whole = dataBytes / header.recordBytes
-        let torn = dataBytes % header.recordBytes
-        if header.recordCount == -1 {
-            recordCount = whole
-            problems.append("the record count is −1: the recording was not closed (crash or still running); \(whole) whole records found" + (torn > 0 ? ", plus \(torn) bytes of a torn record" : "") + "; 'eeg repair' fixes the header")
-        } else if header.recordCount > whole {
-            Glibc.close(fd)
-            throw .recordCountMismatch(path: path, declared: header.recordCount, inFile: whole, tornBytes: torn)
-        } else {
-            recordCount = header.recordCount
-            if whole > header.recordCount || torn > 0 {
-                problems.append("\(dataBytes - header.recordCount * header.recordBytes) bytes after the last declared record are ignored")
-            }
-        }
-        var offsets: [Int] = []
-        var offset = 0
-        for s in header.signals {
-            offsets.append(offset)
-            offset += s.samplesPerRecord * header.flavor.bytesPerSample
-        }
-        signalOffsets = offsets
-        let ordinary = header.signals.indices.filter { !header.signals[$0].isAnnotations }
-        let rate = ordinary.first.map { header.signals[$0].samplesPerRecord } ?? 0
-        channelSignals = ordinary.filter { header.signals[$0].samplesPerRecord == rate }
-        let skipped = ordinary.filter { header.signals[$0].samplesPerRecord != rate }
-        if !skipped.isEmpty {
-            problems.append("signals at other sample rates are not read as EEG channels: " + skipped.map { header.signals[$0].label }.joined(separator: ", "))
-        }
-        if channelSignals.isEmpty { Glibc.close(fd); throw .unsupported(path: path, reason: "has no signals besides annotations") }
-        if header.recordDuration <= 0 { Glibc.close(fd); throw .unsupported(path: path, reason: "a data record duration of 0 (annotation-only file) holds no samples") }
-        recordBuffer = .allocate(byteCount: header.recordBytes, alignment: 16)
+        recordBuffer = recordCount > 0 ? .allocate(byteCount: header.recordBytes, alignment: 16) : nil
+        segments = try timeline()  // on a throw, deinit closes the file and frees the buffer
     }
 
     deinit {
         Glibc.close(fd)
-        recordBuffer.deallocate()
+        recordBuffer?.deallocate()
     }
 
     public var channelCount: Int { channelSignals.count }
@@ -101,22 +131,55 @@ public final class EDFReader {
     public var framesPerRecord: Int { header.signals[channelSignals[0]].samplesPerRecord }
     /// Samples per second per channel.
     public var sampleRate: Double { Double(framesPerRecord) / header.recordDuration }
+    /// Frames stored in the file (gaps of an EDF+D file hold none).
     public var frameCount: Int { recordCount * framesPerRecord }
+    /// Seconds of signal stored (gaps of an EDF+D file excluded).
     public var duration: Double { Double(recordCount) * header.recordDuration }
+    /// Where the last record ends, seconds from the file's start (gaps included).
+    public var endTime: Double { recordCount == 0 ? 0 : recordStart(recordCount - 1) + header.recordDuration }
 
-    /// Reads record `index`: its frames (interleaved µV, `framesPerRecord ×
-    /// channelCount` values into `frames`), its start time and its annotations.
-    public func readRecord(_ index: Int, into frames: UnsafeMutableBufferPointer<Float>) throws(EDFError) -> (start: Double, annotations: [Annotation]) {
+    /// Where time jumps between records (EDF+D only; empty for a continuous file).
+    public var gaps: [RecordGap] {
+        zip(segments, segments.dropFirst()).map { previous, next in
+            let records = next.firstRecord - previous.firstRecord
+            let from = previous.start + Double(records) * header.recordDuration
+            return RecordGap(record: next.firstRecord, from: from, to: next.start,
+                             samples: next.firstSample - (previous.firstSample + records * framesPerRecord))
+        }
+    }
+
+    /// Seconds from the file's start at which record `index` starts.
+    public func recordStart(_ index: Int) -> Double {
+        let s = segment(of: index)
+        return s.start + Double(index - s.firstRecord) * header.recordDuration
+    }
+
+    /// The timeline position (samples at ``sampleRate`` from the file's start) of record
+    /// `index`'s first frame. Consecutive records follow on; after an EDF+D gap it jumps
+    /// by the samples the gap would have held.
+    public func recordFirstSample(_ index: Int) -> Int {
+        let s = segment(of: index)
+        return s.firstSample + (index - s.firstRecord) * framesPerRecord
+    }
+
+    private func segment(of record: Int) -> Segment {
+        // The last segment starting at or before `record` (binary search).
+        var lo = 0, hi = segments.count
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if segments[mid].firstRecord <= record { lo = mid } else { hi = mid }
+        }
+        return segments[lo]
+    }
+
+    /// Reads record `index`'s frames (interleaved µV, `framesPerRecord × channelCount`
+    /// values into `frames`) and returns its start, seconds from the file's start.
+    @discardableResult
+    public func readRecord(_ index: Int, into frames: UnsafeMutableBufferPointer<Float>) throws(EDFError) -> Double {
         precondition(index >= 0 && index < recordCount, "record \(index) out of 0..<\(recordCount)")
         precondition(frames.count >= framesPerRecord * channelCount, "frame buffer too small")
-        let offset = header.headerBytes + index * header.recordBytes
-        var done = 0
-        while done < header.recordBytes {
-            let n = pread(fd, recordBuffer.baseAddress! + done, header.recordBytes - done, off_t(offset + done))
-            if n < 0 { if errno == EINTR { continue }; throw .io(path: path, operation: "reading record \(index)", errno: errno) }
-            if n == 0 { throw .truncated(path: path, need: offset + header.recordBytes, have: offset + done, what: "data record \(index)") }
-            done += n
-        }
+        guard let recordBuffer else { preconditionFailure("a file with records has a record buffer") }
+        try readFully(into: recordBuffer, at: header.headerBytes + index * header.recordBytes, what: "data record \(index)")
         let bytes = UnsafeRawBufferPointer(recordBuffer)
         let channels = channelCount, perRecord = framesPerRecord
         for (c, signalIndex) in channelSignals.enumerated() {
@@ -137,29 +200,203 @@ public final class EDFReader {
                 }
             }
         }
-        var start = Double(index) * header.recordDuration
-        var annotations: [Annotation] = []
-        if let a = header.annotationSignalIndex {
-            let size = header.signals[a].samplesPerRecord * header.flavor.bytesPerSample
-            let decoded = TAL.decode(UnsafeRawBufferPointer(rebasing: bytes[signalOffsets[a]..<(signalOffsets[a] + size)]))
-            if let recordStart = decoded.recordStart { start = recordStart }
-            annotations = decoded.annotations
-        }
-        return (start, annotations)
+        return recordStart(index)
     }
 
-    /// Every annotation in the file (reads only the annotation signal of each record).
+    /// The annotations kept by ``annotations(keeping:)`` and how many there were.
+    public struct AnnotationList: Sendable {
+        /// The first ones in file order, at most the limit asked for.
+        public var kept: [Annotation] = []
+        /// All annotations in the file.
+        public var total = 0
+        /// Annotations read but not kept.
+        public var omitted: Int { total - kept.count }
+    }
+
+    /// Reads every annotation, keeping at most `limit` (memory stays bounded however many
+    /// the file holds) and counting the rest.
+    public func annotations(keeping limit: Int) throws(EDFError) -> AnnotationList {
+        var list = AnnotationList()
+        try forEachAnnotation { a in
+            list.total += 1
+            if list.kept.count < limit { list.kept.append(a) }
+        }
+        return list
+    }
+
+    /// Every annotation in the file. Memory grows with their number: prefer
+    /// ``annotations(keeping:)`` or ``forEachAnnotation(_:)`` for files you did not write.
     public func allAnnotations() throws(EDFError) -> [Annotation] {
-        guard let a = header.annotationSignalIndex else { return [] }
+        try annotations(keeping: .max).kept
+    }
+
+    /// Streams every annotation of every annotation signal, in file order, checking each
+    /// TAL as it goes; nothing is kept.
+    /// - Throws: ``EDFError/badAnnotation(path:record:offset:found:expected:)`` at the
+    ///   first malformed TAL, or what `body` throws (as ``EDFError/unsupported(path:reason:)``).
+    public func forEachAnnotation(_ body: (Annotation) throws -> Void) throws(EDFError) {
+        let annotationSignals = header.signals.indices.filter { header.signals[$0].isAnnotations }
+        guard !annotationSignals.isEmpty else { return }
+        try forEachRecordChunk { record, bytes throws(EDFError) in
+            for a in annotationSignals {
+                let size = header.signals[a].samplesPerRecord * header.flavor.bytesPerSample
+                let signal = UnsafeRawBufferPointer(rebasing: bytes[signalOffsets[a]..<(signalOffsets[a] + size)])
+                do {
+                    try TAL.scan(signal, timekeeping: nil) { onset, duration, text in
+                        try body(Annotation(onset: onset, duration: duration, text: String(decoding: text, as: UTF8.self)))
+                    }
+                } catch let bad as TAL.Malformed {
+                    throw .badAnnotation(path: path, record: record, offset: annotationOffset(record, a) + bad.position, found: bad.found, expected: bad.expected)
+                } catch let error as EDFError {
+                    throw error
+                } catch {
+                    throw .unsupported(path: path, reason: "\(error)")
+                }
+            }
+        }
+    }
+
+    // MARK: Opening
+
+    /// Reads and parses the header; its size comes from the fixed part, and no more than
+    /// the file holds is read.
+    private static func readHeader(fd: Int32, fileSize: Int, path: String) throws(EDFError) -> EDFHeader {
+        var head = [UInt8](repeating: 0, count: min(fileSize, 256))
+        _ = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        var size = 256
+        if head.count == 256, let ns = try? CheckedNumber.integer(head[252..<256], field: "", offset: 252, in: 1...EDFLimits.maxSignals, expected: "") {
+            size = 256 * (ns + 1)
+        }
+        var bytes = [UInt8](repeating: 0, count: min(size, fileSize))
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        if n < bytes.count { bytes.removeLast(bytes.count - max(n, 0)) }
+        return try EDFHeader.parse(bytes, path: path)
+    }
+
+    /// The whole records the file holds, checked against the header's count: sizes and
+    /// products are compared by division, so nothing overflows.
+    private static func records(header: EDFHeader, fileSize: Int, path: String, countingWholeRecords: Bool) throws(EDFError) -> (count: Int, problems: [String]) {
+        let recordBytes = header.recordBytes  // ≤ 4096 × 99,999,999 × 3: no overflow
+        // One record larger than the whole file was taken from the header alone: name the
+        // signal that asks for the most.
+        if recordBytes > fileSize, let big = header.signals.indices.max(by: { header.signals[$0].samplesPerRecord < header.signals[$1].samplesPerRecord }) {
+            let ns = header.signals.count
+            throw .badField(path: path, field: "samples per record of signal \(big + 1)", offset: 256 + ns * 216 + big * 8,
+                            found: "\(header.signals[big].samplesPerRecord)",
+                            expected: "a data record (here \(recordBytes) bytes) no larger than the whole file (\(fileSize) bytes)")
+        }
+        let dataBytes = fileSize - header.headerBytes
+        let whole = dataBytes / recordBytes
+        let torn = dataBytes % recordBytes
+        var problems: [String] = []
+        let count: Int
+        if header.recordCount == -1 || countingWholeRecords {
+            count = whole
+            problems.append("the record count is −1: the recording was not closed (crash or still running); \(whole) whole records found" + (torn > 0 ? ", plus \(torn) bytes of a torn record" : "") + "; 'eeg repair' fixes the header")
+        } else if header.recordCount > whole {
+            throw .recordCountMismatch(path: path, declared: header.recordCount, inFile: whole, tornBytes: torn)
+        } else {
+            count = header.recordCount
+            if whole > header.recordCount || torn > 0 {
+                problems.append("\(dataBytes - header.recordCount * header.recordBytes) bytes after the last declared record are ignored")
+            }
+        }
+        // records × duration: the recording's length must be a time, not an overflow.
+        if Double(count) * header.recordDuration > EDFLimits.maxSeconds {
+            throw .badField(path: path, field: "duration of a data record", offset: 244, found: "\(header.recordDuration)",
+                            expected: "a duration that keeps \(count) records within \(Int(EDFLimits.maxSeconds)) s")
+        }
+        return (count, problems)
+    }
+
+    /// The reserved field's EDF+C/EDF+D claim against the signals.
+    private static func checkReserved(_ header: EDFHeader, path: String) throws(EDFError) -> String? {
+        guard header.isPlus, header.annotationSignalIndex == nil else { return nil }
+        if header.isDiscontinuous {
+            throw .badField(path: path, field: "reserved", offset: 192, found: header.flavor == .edf ? "EDF+D" : "BDF+D",
+                            expected: "an 'EDF Annotations' signal giving each record's start (EDF+D needs one to place its records in time)")
+        }
+        return "the header says \(header.flavor == .edf ? "EDF+C" : "BDF+C") but there is no annotations signal; read as plain \(header.flavor == .edf ? "EDF" : "BDF")"
+    }
+
+    /// The record timeline: contiguous, or (EDF+D) from every record's time-keeping TAL.
+    private func timeline() throws(EDFError) -> [Segment] {
+        guard header.isDiscontinuous, let a = header.annotationSignalIndex, recordCount > 0 else {
+            return [Segment(firstRecord: 0, start: 0, firstSample: 0)]
+        }
         let size = header.signals[a].samplesPerRecord * header.flavor.bytesPerSample
-        var buffer = [UInt8](repeating: 0, count: size)
-        var result: [Annotation] = []
-        for r in 0..<recordCount {
-            let offset = header.headerBytes + r * header.recordBytes + signalOffsets[a]
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, off_t(offset)) }
-            guard n == size else { throw .truncated(path: path, need: offset + size, have: offset + max(n, 0), what: "the annotations of record \(r)") }
-            result += buffer.withUnsafeBytes { TAL.decode($0).annotations }
+        let rate = sampleRate, duration = header.recordDuration, perRecord = framesPerRecord
+        var result: [Segment] = []
+        var previous: (start: Double, firstSample: Int)?
+        try forEachRecordChunk { record, bytes throws(EDFError) in
+            let signal = UnsafeRawBufferPointer(rebasing: bytes[signalOffsets[a]..<(signalOffsets[a] + size)])
+            var start: Double?
+            do {
+                try TAL.scan(signal, firstTALOnly: true, timekeeping: { start = $0 }, annotation: { _, _, _ in })
+            } catch let bad as TAL.Malformed {
+                throw .badAnnotation(path: path, record: record, offset: annotationOffset(record, a) + bad.position, found: bad.found, expected: bad.expected)
+            } catch {
+                throw .unsupported(path: path, reason: "\(error)")
+            }
+            guard let start else {
+                throw .badAnnotation(path: path, record: record, offset: annotationOffset(record, a), found: "no time-keeping annotation",
+                                     expected: "the record's start as its first TAL ('+seconds' 0x14 0x14 0x00), as EDF+D requires")
+            }
+            guard let before = previous else {
+                let first = CheckedNumber.roundedInt(start * rate) ?? 0  // start ≤ maxSeconds, rate ≤ maxSampleRate: fits
+                result.append(Segment(firstRecord: 0, start: start, firstSample: first))
+                previous = (start, first)
+                return
+            }
+            let expected = before.start + duration
+            // A gap is at least half a sample; an overlap of more is a file out of order.
+            let jump = CheckedNumber.roundedInt((start - expected) * rate) ?? 0
+            if jump < 0 {
+                throw .badAnnotation(path: path, record: record, offset: annotationOffset(record, a),
+                                     found: "a start of \(start) s, before the previous record ends at \(expected) s",
+                                     expected: "records in time order without overlap")
+            }
+            let firstSample = before.firstSample + perRecord + jump
+            if jump > 0 { result.append(Segment(firstRecord: record, start: start, firstSample: firstSample)) }
+            previous = (start, firstSample)
         }
         return result
+    }
+
+    // MARK: Reading
+
+    private func annotationOffset(_ record: Int, _ signal: Int) -> Int {
+        header.headerBytes + record * header.recordBytes + signalOffsets[signal]
+    }
+
+    private func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, what: String) throws(EDFError) {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 { if errno == EINTR { continue }; throw .io(path: path, operation: "reading \(what)", errno: errno) }
+            if n == 0 { throw .truncated(path: path, need: offset + buffer.count, have: offset + done, what: what) }
+            done += n
+        }
+    }
+
+    /// Visits every record's bytes in order, reading about 1 MiB of whole records at a
+    /// time (one record when records are larger), so a scan of many small records costs
+    /// few system calls and memory stays at one chunk.
+    private func forEachRecordChunk(_ body: (Int, UnsafeRawBufferPointer) throws(EDFError) -> Void) throws(EDFError) {
+        guard recordCount > 0 else { return }
+        let recordBytes = header.recordBytes
+        let perChunk = max(1, min(recordCount, (1 << 20) / recordBytes))
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: perChunk * recordBytes, alignment: 16)
+        defer { chunk.deallocate() }
+        var record = 0
+        while record < recordCount {
+            let n = min(perChunk, recordCount - record)
+            let target = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<(n * recordBytes)])
+            try readFully(into: target, at: header.headerBytes + record * recordBytes, what: "data records \(record)…\(record + n - 1)")
+            for k in 0..<n {
+                try body(record + k, UnsafeRawBufferPointer(rebasing: chunk[(k * recordBytes)..<((k + 1) * recordBytes)]))
+            }
+            record += n
+        }
     }
 }

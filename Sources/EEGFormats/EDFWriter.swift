@@ -76,7 +76,8 @@ public final class EDFWriter {
         header.recordDuration = recordDuration
         self.header = header
 
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL)
+        // O_NOFOLLOW: an overwrite never writes through a symlink to another file.
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL)
         fd = open(path, flags, 0o644)
         guard fd >= 0 else {
             if errno == EEXIST { throw .exists(path: path) }

@@ -77,7 +77,15 @@ public final class BandpowerAnalyzer {
     private var epochBuffer: [Float] = []
     private var epochs: [EpochSummary] = []
 
+    /// The longest Welch segment, in samples (16 M: 64 MiB of window and buffers per
+    /// channel): a longer one, from a typed number or a file's rate, is refused before
+    /// anything is allocated for it.
+    public static let maxSegmentLength = 1 << 24
+
     public init(_ options: BandpowerOptions) throws(DSPError) {
+        if let length = options.segmentLength, length > Self.maxSegmentLength {
+            throw .invalidConfiguration("a Welch segment of \(length) samples is longer than the \(Self.maxSegmentLength) allowed; use a shorter --window-seconds or --nperseg")
+        }
         welch = try WelchParameters(sampleRate: options.sampleRate, segmentLength: options.segmentLength,
                                     overlap: options.overlap, window: options.window)
         integrator = try BandIntegrator(bands: options.bands, parameters: welch)
@@ -86,7 +94,8 @@ public final class BandpowerAnalyzer {
             throw .invalidConfiguration("\(labels.count) labels given for \(options.channelCount) channels")
         }
         if let epoch = options.epochSeconds {
-            let frames = Int((epoch * options.sampleRate).rounded())
+            // Seconds × a rate from a file or a flag: checked, never a trap.
+            let frames = CheckedNumber.roundedInt(epoch * options.sampleRate, clampedTo: 0...Int(Int32.max))
             guard epoch > 0, frames >= welch.segmentLength else {
                 throw .tooFewSamples(have: max(frames, 0), need: welch.segmentLength)
             }

@@ -7,11 +7,11 @@ extension BandpowerReport {
     /// "relaxation": …, "workload": …}}`, plus `"epochs": [{"start_s": …, "channels": […],
     /// "metrics": {…}}, …]` when epochs were asked for. Missing metrics are `null`.
     public func json() -> String {
-        var out = "{\"sample_rate\": \(jsonNumber(sampleRate)), \"samples\": \(frames), "
+        var out = "{\"sample_rate\": \(JSONText.number(sampleRate)), \"samples\": \(frames), "
         out += jsonBody(whole)
         if let epochs {
             out += ", \"epochs\": ["
-            out += epochs.map { "{\"start_s\": \(jsonNumber($0.start)), " + jsonBody($0.summary) + "}" }.joined(separator: ", ")
+            out += epochs.map { "{\"start_s\": \(JSONText.number($0.start)), " + jsonBody($0.summary) + "}" }.joined(separator: ", ")
             out += "]"
         }
         return out + "}"
@@ -20,14 +20,14 @@ extension BandpowerReport {
     private func jsonBody(_ summary: SpectralSummary) -> String {
         let names = bands.bands.map(\.name)
         func object(_ values: [Double]) -> String {
-            "{" + zip(names, values).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ") + "}"
+            "{" + zip(names, values).map { "\(JSONText.string($0)): \(JSONText.number($1))" }.joined(separator: ", ") + "}"
         }
         let channels = summary.channels.map {
-            "{\"label\": \(jsonString($0.label)), \"band_power\": \(object($0.absolute)), \"relative_power\": \(object($0.relative))}"
+            "{\"label\": \(JSONText.string($0.label)), \"band_power\": \(object($0.absolute)), \"relative_power\": \(object($0.relative))}"
         }
         let r = summary.ratios
-        let metrics = "{\"engagement\": \(jsonNumber(r.engagement)), \"theta_beta\": \(jsonNumber(r.thetaBeta)), "
-            + "\"relaxation\": \(jsonNumber(r.relaxation)), \"workload\": \(jsonNumber(r.workload))}"
+        let metrics = "{\"engagement\": \(JSONText.number(r.engagement)), \"theta_beta\": \(JSONText.number(r.thetaBeta)), "
+            + "\"relaxation\": \(JSONText.number(r.relaxation)), \"workload\": \(JSONText.number(r.workload))}"
         return "\"channels\": [" + channels.joined(separator: ", ") + "], \"metrics\": " + metrics
     }
 
@@ -36,14 +36,14 @@ extension BandpowerReport {
     /// (`scope` = whole, empty `start_s`) and per epoch (`scope` = epoch).
     public func csv() -> String {
         let names = bands.bands.map(\.name)
-        var lines = [(["scope", "start_s", "channel"] + names + names.map { "\($0)_relative" }
+        var lines = [(["scope", "start_s", "channel"] + names.map(CSVText.cell) + names.map { CSVText.cell("\($0)_relative") }
             + ["engagement", "theta_beta", "relaxation", "workload"]).joined(separator: ",")]
         func rows(_ scope: String, _ start: String, _ summary: SpectralSummary) {
             let r = summary.ratios
-            let metrics = [r.engagement, r.thetaBeta, r.relaxation, r.workload].map { $0.map { "\($0)" } ?? "" }
+            let metrics = [r.engagement, r.thetaBeta, r.relaxation, r.workload].map { CSVText.number($0) }
             for channel in summary.channels {
-                lines.append(([scope, start, csvField(channel.label)] + channel.absolute.map { "\($0)" }
-                    + channel.relative.map { "\($0)" } + metrics).joined(separator: ","))
+                lines.append(([scope, start, CSVText.cell(channel.label)] + channel.absolute.map { CSVText.number($0) }
+                    + channel.relative.map { CSVText.number($0) } + metrics).joined(separator: ","))
             }
         }
         rows("whole", "", whole)
@@ -56,13 +56,14 @@ extension BandpowerReport {
         let names = bands.bands.map(\.name)
         let seconds = Double(frames) / sampleRate
         var out = "\(frames) samples per channel at \(format(sampleRate, 1)) Hz (\(format(seconds, 1)) s); band power in µV² (relative %)\n\n"
-        let labelWidth = max(7, whole.channels.map(\.label.count).max() ?? 0)
+        let shownLabels = whole.channels.map { TerminalText.safe($0.label) }
+        let labelWidth = max(7, shownLabels.map(\.count).max() ?? 0)
         let columnWidth = 17
         out += "channel".padding(toLength: labelWidth, withPad: " ", startingAt: 0)
-        for name in names { out += pad(name, columnWidth) }
+        for name in names { out += pad(TerminalText.safe(name), columnWidth) }
         out += "\n"
-        for channel in whole.channels {
-            out += channel.label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+        for (channel, label) in zip(whole.channels, shownLabels) {
+            out += label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
             for (a, r) in zip(channel.absolute, channel.relative) {
                 out += pad("\(format(a, a >= 100 ? 1 : 3)) (\(format(100 * r, 1))%)", columnWidth)
             }
@@ -82,32 +83,6 @@ extension BandpowerReport {
         }
         return out
     }
-}
-
-func jsonNumber(_ value: Double?) -> String {
-    guard let value, value.isFinite else { return "null" }
-    return "\(value)"
-}
-
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out + "\""
-}
-
-func csvField(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
 
 private func format(_ value: Double?, _ digits: Int = 3) -> String {

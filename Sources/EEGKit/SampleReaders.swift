@@ -37,14 +37,24 @@ public struct RawFloat32Reader: FrameReader {
     private var bytesRead = 0
     private let chunkBytes: Int
 
+    /// The most channels a frame may have (as `--channels` allows).
+    public static let maximumChannels = 4096
+
+    /// `chunkFrames` frames are read at a time, but never more than 4 MiB, so memory is
+    /// bounded whatever the channel count. A `channelCount` outside 1…4096 is reported
+    /// by the first `nextChunk` as ``InputError/badChannelCount(source:count:limit:)``.
     public init(handle: FileHandle, name: String, channelCount: Int, chunkFrames: Int = 16_384) {
         self.handle = handle
         self.name = name
         self.channelCount = channelCount
-        chunkBytes = chunkFrames * channelCount * 4
+        let frameBytes = 4 * min(max(channelCount, 1), Self.maximumChannels)
+        chunkBytes = frameBytes * min(max(chunkFrames, 1), max(1, (4 << 20) / frameBytes))
     }
 
     public mutating func nextChunk(into buffer: inout [Float]) throws(InputError) -> Int {
+        guard (1...Self.maximumChannels).contains(channelCount) else {
+            throw .badChannelCount(source: name, count: channelCount, limit: Self.maximumChannels)
+        }
         let frameBytes = channelCount * 4
         while true {
             let data: Data
@@ -82,6 +92,10 @@ public struct RawFloat32Reader: FrameReader {
 /// Comma-separated rows of µV values, one frame per line. A first line that is not all
 /// numbers is a header of channel labels; a leading `sample`, `index`, `time` or
 /// `timestamp` column (as `eeg stream --emit samples --format csv` writes) is skipped.
+/// Values are plain decimals (`-3.25`, `1e-3`; no hex); NaN, ±∞ and values beyond
+/// Float's range (`1e400`) are errors naming the line and column. Lines end in LF, CR LF
+/// or CR; a line longer than ``LineReader/maximumLineBytes`` or a header of more than
+/// 4096 labels is an error, so memory stays bounded.
 public struct CSVFrameReader: FrameReader {
     public private(set) var channelCount: Int
     public private(set) var labels: [String]?
@@ -89,18 +103,19 @@ public struct CSVFrameReader: FrameReader {
     private let name: String
     private var skipFirstColumn = false
     private var pending: [Float]?
-    private var framesRead = 0
 
     /// Reads the header (if any) and the first row to learn the channel count.
     public init(handle: FileHandle, name: String, declaredChannels: Int?) throws(InputError) {
         self.name = name
         lines = LineReader(handle: handle, name: name)
         channelCount = 0
-        guard let (_, first) = try lines.next() else { throw .noData(source: name) }
+        guard let (number, first) = try lines.next() else { throw .noData(source: name) }
+        let fieldCount = first.utf8.reduce(1) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) }
+        guard fieldCount <= RawFloat32Reader.maximumChannels + 1 else {
+            throw .tooManyFields(source: name, line: number, found: fieldCount, limit: RawFloat32Reader.maximumChannels)
+        }
         var fields = Self.split(first)
-        let numeric = fields.map { Float($0) }
-        var firstRow: [Float]?
-        if numeric.contains(where: { $0 == nil }) {
+        if fields.contains(where: { !isPlainDecimal($0) && nonFiniteWord($0) == nil }) {
             if let head = fields.first?.lowercased(), ["sample", "index", "time", "timestamp"].contains(head) {
                 skipFirstColumn = true
                 fields.removeFirst()
@@ -109,21 +124,41 @@ public struct CSVFrameReader: FrameReader {
             channelCount = fields.count
         } else {
             channelCount = fields.count
-            firstRow = numeric.map { $0! }
-            try Self.checkFinite(firstRow!, frame: 0, name: name)
+            pending = try Self.row(fields, line: number, firstColumn: 1, name: name)
+        }
+        guard (1...RawFloat32Reader.maximumChannels).contains(channelCount) else {
+            throw .tooManyFields(source: name, line: number, found: channelCount, limit: RawFloat32Reader.maximumChannels)
         }
         if let declaredChannels, declaredChannels != channelCount {
             throw .channelCountMismatch(source: name, declared: declaredChannels, found: channelCount)
         }
-        pending = firstRow
     }
 
     private static func split(_ line: Substring) -> [String] {
-        line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        fields(of: line).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    private static func checkFinite(_ row: [Float], frame: Int, name: String) throws(InputError) {
-        if let bad = row.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(source: name, frame: frame, channel: bad) }
+    /// The comma-separated fields of a line, split on the comma scalar: a comma followed
+    /// by a combining mark is one Character, which a Character split would not see.
+    private static func fields(of line: Substring, maxSplits: Int = .max) -> [String] {
+        line.unicodeScalars.split(separator: ",", maxSplits: maxSplits, omittingEmptySubsequences: false).map { String($0) }
+    }
+
+    /// The values of one row; `firstColumn` is the 1-based column of `fields[0]`.
+    private static func row<S: StringProtocol>(_ fields: [S], line: Int, firstColumn: Int, name: String) throws(InputError) -> [Float] {
+        var values: [Float] = []
+        values.reserveCapacity(fields.count)
+        for (offset, field) in fields.enumerated() {
+            values.append(try value(field.trimmingCharacters(in: .whitespaces), line: line, column: firstColumn + offset, name: name))
+        }
+        return values
+    }
+
+    private static func value(_ text: String, line: Int, column: Int, name: String) throws(InputError) -> Float {
+        if nonFiniteWord(text) != nil { throw .csvNotFinite(source: name, line: line, column: column, text: text) }
+        guard isPlainDecimal(text), let value = Float(text) else { throw .csvNumber(source: name, line: line, column: column, text: text) }
+        guard value.isFinite else { throw .csvNotFinite(source: name, line: line, column: column, text: text) }
+        return value
     }
 
     public mutating func nextChunk(into buffer: inout [Float]) throws(InputError) -> Int {
@@ -132,69 +167,99 @@ public struct CSVFrameReader: FrameReader {
         if let row = pending {
             buffer += row
             frames = 1
-            framesRead = 1
             pending = nil
         }
         let expected = channelCount + (skipFirstColumn ? 1 : 0)
         while frames < 8192, let (number, line) = try lines.next() {
-            var fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            var fields = Self.fields(of: line, maxSplits: expected)
             guard fields.count == expected else {
-                throw .csvColumnCount(source: name, line: number, expected: expected, found: fields.count)
+                let found = fields.count > expected ? line.utf8.reduce(1) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) } : fields.count
+                throw .csvColumnCount(source: name, line: number, expected: expected, found: found)
             }
             if skipFirstColumn { fields.removeFirst() }
-            for (column, field) in fields.enumerated() {
-                let text = field.trimmingCharacters(in: .whitespaces)
-                guard let value = Float(text) else {
-                    throw .csvNumber(source: name, line: number, column: column + 1 + (skipFirstColumn ? 1 : 0), text: text)
-                }
-                guard value.isFinite else { throw .nonFinite(source: name, frame: framesRead, channel: column) }
-                buffer.append(value)
+            for (offset, field) in fields.enumerated() {
+                buffer.append(try Self.value(field.trimmingCharacters(in: .whitespaces), line: number, column: offset + 1 + (skipFirstColumn ? 1 : 0), name: name))
             }
             frames += 1
-            framesRead += 1
         }
         return frames
     }
 }
 
-/// Lines of a file read in large blocks; blank lines are skipped. Line numbers count
-/// from 1.
+/// Lines of a file read in blocks; a line ends at LF, CR LF or a lone CR, and blank
+/// lines are skipped. Line numbers count from 1. Memory is bounded: a line longer than
+/// `maximumLineBytes` is an error, not a growing buffer.
 struct LineReader {
+    /// 1 MiB: 4096 channels of 20-character numbers fit many times over.
+    static let maximumLineBytes = 1 << 20
+    private static let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+
     private let handle: FileHandle
     private let name: String
-    private var buffer = Data()
+    private let readSize: Int
+    private var buffer: [UInt8] = []
+    /// Where the next line starts in `buffer`.
+    private var start = 0
+    /// Bytes from `start` up to here hold no line end (so they are not searched again).
+    private var scanned = 0
     private var atEnd = false
     private var lineNumber = 0
 
-    init(handle: FileHandle, name: String) {
+    init(handle: FileHandle, name: String, readSize: Int = 1 << 16) {
         self.handle = handle
         self.name = name
+        self.readSize = readSize
     }
 
     mutating func next() throws(InputError) -> (Int, Substring)? {
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let lineData = buffer[buffer.startIndex..<newline]
-                buffer.removeSubrange(buffer.startIndex...newline)
-                lineNumber += 1
-                let text = String(decoding: lineData, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
-                if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-                return (lineNumber, Substring(text))
+            if let end = buffer[max(start, scanned)...].firstIndex(where: { $0 == Self.lf || $0 == Self.cr }) {
+                // A CR at the end of what was read may be the first half of CR LF.
+                if buffer[end] == Self.cr && end + 1 == buffer.count && !atEnd { scanned = end; try fill(); continue }
+                let next = buffer[end] == Self.cr && end + 1 < buffer.count && buffer[end + 1] == Self.lf ? end + 2 : end + 1
+                let line = try take(start..<end)
+                start = next
+                scanned = next
+                if let line { return line }
+                continue
+            }
+            scanned = buffer.count
+            guard buffer.count - start <= Self.maximumLineBytes else {
+                throw .lineTooLong(source: name, line: lineNumber + 1, limit: Self.maximumLineBytes)
             }
             if atEnd {
-                guard !buffer.isEmpty else { return nil }
-                let text = String(decoding: buffer, as: UTF8.self)
-                buffer.removeAll()
-                lineNumber += 1
-                if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return nil }
-                return (lineNumber, Substring(text.trimmingCharacters(in: CharacterSet(charactersIn: "\r"))))
+                guard start < buffer.count else { return nil }
+                let line = try take(start..<buffer.count)
+                start = buffer.count
+                if let line { return line }
+                return nil
             }
-            do {
-                let data = try handle.read(upToCount: 1 << 20) ?? Data()
-                if data.isEmpty { atEnd = true } else { buffer.append(data) }
-            } catch {
-                throw .readFailed(source: name, reason: error.localizedDescription)
-            }
+            try fill()
+        }
+    }
+
+    /// The line in `range` with its number, or nil for a blank line.
+    private mutating func take(_ range: Range<Int>) throws(InputError) -> (Int, Substring)? {
+        lineNumber += 1
+        guard range.count <= Self.maximumLineBytes else {
+            throw .lineTooLong(source: name, line: lineNumber, limit: Self.maximumLineBytes)
+        }
+        let bytes = buffer[range]
+        if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return nil }
+        return (lineNumber, Substring(String(decoding: bytes, as: UTF8.self)))
+    }
+
+    private mutating func fill() throws(InputError) {
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            scanned -= start
+            start = 0
+        }
+        do {
+            let data = try handle.read(upToCount: readSize) ?? Data()
+            if data.isEmpty { atEnd = true } else { buffer.append(contentsOf: data) }
+        } catch {
+            throw .readFailed(source: name, reason: error.localizedDescription)
         }
     }
 }

@@ -32,15 +32,15 @@ public struct StreamLineFormatter: Sendable {
         guard format == .csv else { return nil }
         switch emit {
         case .samples:
-            return (["sample"] + labels.map(csvField)).joined(separator: ",")
+            return (["sample"] + labels.map(CSVText.cell)).joined(separator: ",")
         case .none:
             return nil
         case .metrics:
             var columns = ["time_s", "sample", "engagement", "theta_beta", "relaxation", "workload",
                            "attention", "relaxation_score", "workload_score", "calibration", "dropped"]
             for label in labels {
-                columns += bands.bands.map { csvField("\(label)_\($0.name)") }
-                columns += [csvField("\(label)_rms"), csvField("\(label)_quality")]
+                columns += bands.bands.map { CSVText.cell("\(label)_\($0.name)") }
+                columns += [CSVText.cell("\(label)_rms"), CSVText.cell("\(label)_quality")]
             }
             return columns.joined(separator: ",")
         }
@@ -50,10 +50,10 @@ public struct StreamLineFormatter: Sendable {
     public func sampleLine(index: Int64, samples: UnsafeBufferPointer<Float>) -> String {
         switch format {
         case .csv:
-            return "\(index)," + samples.map { "\($0)" }.joined(separator: ",")
+            return "\(index)," + samples.map { CSVText.number($0) }.joined(separator: ",")
         case .jsonl:
             var line = "{\"sample\": \(index)"
-            for (label, value) in zip(labels, samples) { line += ", \(jsonString(label)): \(value)" }
+            for (label, value) in zip(labels, samples) { line += ", \(JSONText.string(label)): \(JSONText.number(value))" }
             return line + "}"
         }
     }
@@ -69,14 +69,14 @@ public struct StreamLineFormatter: Sendable {
         let r = u.smoothedRatios, s = u.scores
         switch format {
         case .csv:
-            var fields = [number(u.time), "\(u.sampleIndex)", number(r.engagement), number(r.thetaBeta), number(r.relaxation),
-                          number(r.workload), number(s.attention), number(s.relaxation), number(s.workload),
-                          number(u.calibrationProgress), "\(u.droppedFrames)"]
+            var fields = [csvNumber(u.time), "\(u.sampleIndex)", csvNumber(r.engagement), csvNumber(r.thetaBeta), csvNumber(r.relaxation),
+                          csvNumber(r.workload), csvNumber(s.attention), csvNumber(s.relaxation), csvNumber(s.workload),
+                          csvNumber(u.calibrationProgress), "\(u.droppedFrames)"]
             for c in 0..<u.channelCount {
-                for b in 0..<u.bandCount { fields.append(number(u.bandPower(channel: c, band: b))) }
-                fields += [number(u.quality[c].rms), Self.qualityWord(u.quality[c])]
+                for b in 0..<u.bandCount { fields.append(csvNumber(u.bandPower(channel: c, band: b))) }
+                fields += [csvNumber(u.quality[c].rms), Self.qualityWord(u.quality[c])]
             }
-            return fields.joined(separator: ",").replacingOccurrences(of: "null", with: "")
+            return CSVText.row(fields)
         case .jsonl:
             var line = "{\"time_s\": \(number(u.time)), \"sample\": \(u.sampleIndex), "
             line += "\"engagement\": \(number(r.engagement)), \"theta_beta\": \(number(r.thetaBeta)), "
@@ -85,8 +85,8 @@ public struct StreamLineFormatter: Sendable {
             line += "\"workload_score\": \(number(s.workload)), \"calibration\": \(number(u.calibrationProgress)), "
             line += "\"dropped\": \(u.droppedFrames), \"channels\": ["
             line += (0..<u.channelCount).map { c in
-                let powers = bands.bands.enumerated().map { "\(jsonString($0.element.name)): \(number(u.bandPower(channel: c, band: $0.offset)))" }
-                return "{\"label\": \(jsonString(labels[c])), \"band_power\": {\(powers.joined(separator: ", "))}, "
+                let powers = bands.bands.enumerated().map { "\(JSONText.string($0.element.name)): \(number(u.bandPower(channel: c, band: $0.offset)))" }
+                return "{\"label\": \(JSONText.string(labels[c])), \"band_power\": {\(powers.joined(separator: ", "))}, "
                     + "\"rms\": \(number(u.quality[c].rms)), \"quality\": \"\(Self.qualityWord(u.quality[c]))\"}"
             }.joined(separator: ", ")
             return line + "]}"
@@ -102,8 +102,8 @@ public struct StreamLineFormatter: Sendable {
         return "good"
     }
 
-    private func number(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "null" }
-        return String(format: "%.6g", value)
-    }
+    /// Metrics have 6 significant digits; a missing value is `null` in JSON, empty in CSV.
+    private func number(_ value: Double?) -> String { JSONText.number(value, significantDigits: 6) }
+
+    private func csvNumber(_ value: Double?) -> String { CSVText.number(value, significantDigits: 6) }
 }

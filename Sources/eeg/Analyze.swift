@@ -34,7 +34,7 @@ struct Analyze: ParsableCommand {
     var files: [String] = []
 
     @Option(help: ArgumentHelp("Epoch length, e.g. 4s.", valueName: "duration"))
-    var epoch: Seconds = Seconds(argument: "4")!
+    var epoch = DurationArgument(argument: "4")
 
     @Option(help: ArgumentHelp("Channels to analyze, comma-separated labels (default: all).", valueName: "labels"))
     var channels: String?
@@ -80,47 +80,43 @@ struct Analyze: ParsableCommand {
 
     func parsedShard() throws -> Shard? {
         guard let shard else { return nil }
-        let parts = shard.split(separator: "/")
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
-            throw ValidationError("--shard takes I/N, e.g. 1/4, got '\(shard)'")
-        }
-        do { return try Shard(index: i, count: n) } catch { throw ValidationError(error.reason) }
+        return try usage { try ArgumentValues.shard(shard) }
     }
 
     func parsedFilter() throws -> ClosedRange<Double>? {
         guard let filter else { return nil }
-        let parts = filter.split(separator: "-")
-        guard parts.count == 2, let lo = Double(parts[0]), let hi = Double(parts[1]), lo > 0, hi > lo else {
-            throw ValidationError("--filter takes LOW-HIGH in Hz with 0 < LOW < HIGH, e.g. 1-45, got '\(filter)'")
-        }
-        return lo...hi
+        return try usage { try ArgumentValues.passband(filter) }
+    }
+
+    func parsedPair() throws -> (left: String, right: String)? {
+        guard let pair else { return nil }
+        return try usage { try ArgumentValues.pair(pair) }
     }
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one recording, e.g. eeg analyze session.bdf") }
-        if jobs < 1 { throw ValidationError("-j must be at least 1") }
-        if epoch.value <= 0 { throw ValidationError("--epoch must be positive") }
+        try checked(jobs, flag: "--jobs", in: ArgumentValues.jobsRange)
+        _ = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
         _ = try parsedShard()
         _ = try parsedFilter()
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
-        if let pair, pair.split(separator: ":").count != 2 { throw ValidationError("--pair takes LEFT:RIGHT, e.g. F3:F4, got '\(pair)'") }
-        if let bands { do { _ = try BandSet(parsing: bands) } catch { throw ValidationError(error.description) } }
+        _ = try parsedPair()
+        if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
         if (rate == nil) != (channelCount == nil) { throw ValidationError("raw float32 input needs both --rate and --channel-count") }
+        if let rate { try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz") }
+        if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
         if let calibration, !FileManager.default.fileExists(atPath: calibration) { throw ValidationError("--calibration: \(calibration) does not exist") }
     }
 
     func run() throws {
         let stop = StopSignal()
         var options = AnalysisOptions()
-        options.epochSeconds = epoch.value
+        options.epochSeconds = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
         options.channels = channels?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if let bands { options.bands = try BandSet(parsing: bands) }
+        if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
         options.bandPass = try parsedFilter()
         options.notchFrequency = notch
-        if let pair {
-            let parts = pair.split(separator: ":").map(String.init)
-            options.asymmetryPair = (parts[0], parts[1])
-        }
+        if let pair = try parsedPair() { options.asymmetryPair = (pair.left, pair.right) }
         if let calibration {
             do {
                 options.calibration = try JSONDecoder().decode(Calibration.self, from: Data(contentsOf: URL(fileURLWithPath: calibration)))
@@ -167,8 +163,14 @@ struct Analyze: ParsableCommand {
                 case .end(let a):
                     text = renderer.end(a)
                     s.analyses.append(a)
+                    if a.omittedAnnotations > 0 {
+                        printStatus("\(a.path): the first \(a.annotations.count) annotations are used; \(a.omittedAnnotations) more are counted, not read")
+                    }
+                    if !a.gaps.isEmpty {
+                        printStatus("\(a.path): discontinuous (EDF+D), \(a.gaps.count) gap\(a.gaps.count == 1 ? "" : "s"): epochs across a gap are rejected, never stitched")
+                    }
                 case .failed(let path, let message, let kind):
-                    FileHandle.standardError.write(Data("eeg analyze: error: \(message)\n".utf8))
+                    FileHandle.standardError.write(Data("eeg analyze: error: \(TerminalText.safe(message))\n".utf8))
                     text = renderer.renderFailure(path: path, message: message, first: !s.any)
                     if text != nil { s.any = true }
                     s.failures.append(kind)
@@ -177,7 +179,7 @@ struct Analyze: ParsableCommand {
             }
         }, progress: { p in
             guard showProgress else { return }
-            let fraction = p.samplesTotal > 0 ? p.samplesDone / p.samplesTotal : 0
+            let fraction = p.samplesTotal > 0 ? min(1, max(0, p.samplesDone / p.samplesTotal)) : 0
             let elapsed = Date().timeIntervalSince(started)
             let eta = fraction > 0.01 ? elapsed / fraction - elapsed : .nan
             let bar = String(repeating: "█", count: Int(fraction * 24)) + String(repeating: "░", count: 24 - Int(fraction * 24))
@@ -203,7 +205,8 @@ struct Analyze: ParsableCommand {
             try? encoder.encode(calibration).write(to: URL(fileURLWithPath: saveCalibration))
         }
         if stop.isRequested { printStatus("stopped: results for \(state.analyses.count) of \(selected.count) files written") }
-        // The first failing file decides the exit code.
+        // Every file was tried; the first failing one decides the exit code (65 for a
+        // malformed file, 66 for a missing one, 64 for options that do not fit it).
         if let first = state.failures.first {
             switch first {
             case .noInput: throw ExitCode(ExitStatus.noInput.rawValue)

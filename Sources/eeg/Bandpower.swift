@@ -46,7 +46,7 @@ struct Bandpower: ParsableCommand {
     var nperseg: Int?
 
     @Option(name: .customLong("window-seconds"), help: ArgumentHelp("Welch segment length in seconds, instead of --nperseg.", valueName: "seconds"))
-    var windowSeconds: Seconds?
+    var windowSeconds: DurationArgument?
 
     @Option(help: ArgumentHelp("Segment overlap in samples, or a percentage such as 50% (default 50%).", valueName: "samples|percent"))
     var overlap: String?
@@ -58,7 +58,7 @@ struct Bandpower: ParsableCommand {
     var bands: String?
 
     @Option(help: ArgumentHelp("Also report consecutive epochs of this length (e.g. 4s).", valueName: "duration"))
-    var epoch: Seconds?
+    var epoch: DurationArgument?
 
     @Option(help: "json, csv or table (default: table on a terminal, json otherwise).")
     var format: OutputFormat?
@@ -78,48 +78,45 @@ struct Bandpower: ParsableCommand {
             return try validateSpectrum(rate: nil)
         }
         guard let rate else { throw ValidationError("--rate is required: the sample rate in Hz, e.g. --rate 250") }
-        guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number of Hz, got \(rate)") }
+        try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz")
         if resolvedInputFormat == .raw && channels == nil {
             throw ValidationError("--channels is required for raw float32 input (how many samples make one frame)")
         }
-        if let channels, channels < 1 { throw ValidationError("--channels must be at least 1, got \(channels)") }
+        if let channels { try checked(channels, flag: "--channels", in: ArgumentValues.channelRange) }
         try validateSpectrum(rate: rate)
     }
 
     func validateSpectrum(rate: Double?) throws {
         if nperseg != nil && windowSeconds != nil { throw ValidationError("give --nperseg or --window-seconds, not both") }
-        if let nperseg, nperseg < 2 { throw ValidationError("--nperseg must be at least 2 samples, got \(nperseg)") }
-        if let epoch, epoch.value <= 0 { throw ValidationError("--epoch must be a positive duration") }
-        if let bands {
-            do { _ = try BandSet(parsing: bands) } catch { throw ValidationError(error.description) }
-        }
+        if let nperseg { try checked(nperseg, flag: "--nperseg", in: ArgumentValues.segmentLengthRange) }
+        _ = try windowSeconds?.seconds("--window-seconds", in: ArgumentValues.windowSecondsRange)
+        _ = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
+        if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
         if let labels, let channels, labelList(labels).count != channels {
             throw ValidationError("--labels has \(labelList(labels).count) labels but --channels is \(channels)")
         }
         if let rate { _ = try overlapSamples(segmentLength: segmentLength(rate: rate)) }
+        if let labels, labelList(labels).count > ArgumentValues.channelRange.upperBound { throw ValidationError("--labels has more than \(ArgumentValues.channelRange.upperBound) labels") }
     }
 
-    func labelList(_ text: String) -> [String] {
-        text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-    }
+    func labelList(_ text: String) -> [String] { ArgumentValues.labels(text) }
 
-    func segmentLength(rate: Double) -> Int {
+    /// Welch segment length in samples: --nperseg, or --window-seconds (default 2 s) at
+    /// `rate`, checked against the same range as --nperseg.
+    func segmentLength(rate: Double) throws -> Int {
         if let nperseg { return nperseg }
-        return Int(((windowSeconds?.value ?? 2) * rate).rounded())
+        let seconds = try windowSeconds?.seconds("--window-seconds", in: ArgumentValues.windowSecondsRange) ?? 2
+        let samples = (seconds * rate).rounded()
+        let range = ArgumentValues.segmentLengthRange
+        guard samples >= Double(range.lowerBound), samples <= Double(range.upperBound) else {
+            throw ValidationError("--window-seconds gives \(samples) samples per segment at \(rate) Hz; it must be \(range.lowerBound)…\(range.upperBound)")
+        }
+        return Int(samples)
     }
 
     func overlapSamples(segmentLength: Int) throws -> Int? {
         guard let overlap else { return nil }
-        if overlap.hasSuffix("%") {
-            guard let percent = Double(overlap.dropLast()), percent >= 0, percent < 100 else {
-                throw ValidationError("--overlap percentage must be in [0, 100), got \(overlap)")
-            }
-            return Int((Double(segmentLength) * percent / 100).rounded(.down))
-        }
-        guard let samples = Int(overlap) else {
-            throw ValidationError("--overlap must be a number of samples or a percentage such as 50%, got '\(overlap)'")
-        }
-        return samples
+        return try usage { try ArgumentValues.overlap(overlap, segmentLength: segmentLength) }
     }
 
     func run() throws {
@@ -143,12 +140,12 @@ struct Bandpower: ParsableCommand {
             if let labels = options.labels, labels.count != reader.channelCount {
                 throw InputError.labelCount(labels: labels.count, channels: reader.channelCount)
             }
-            let length = segmentLength(rate: rate)
+            let length = try segmentLength(rate: rate)
             options.segmentLength = length
             options.overlap = try overlapSamples(segmentLength: length)
             options.window = window
-            if let bands { options.bands = try BandSet(parsing: bands) }
-            options.epochSeconds = epoch?.value
+            if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
+            options.epochSeconds = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
             let report = try BandpowerAnalyzer.analyze(&reader, options: options)
             switch format ?? (standardOutputIsTerminal ? .table : .json) {
             case .json: print(report.json())

@@ -21,9 +21,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Minutes of synthetic data.") var minutes: Double = 10
 
     func validate() throws {
-        guard channels >= 1 else { throw ValidationError("--channels must be at least 1") }
-        guard rate >= 100 else { throw ValidationError("--rate must be at least 100 Hz (the gamma band reaches 45 Hz)") }
-        guard minutes > 0 else { throw ValidationError("--minutes must be positive") }
+        try checked(channels, flag: "--channels", in: 1...1024)
+        // At least 100 Hz: the gamma band reaches 45 Hz.
+        try checked(rate, flag: "--rate", in: 100...100_000, unit: "Hz")
+        try checked(minutes, flag: "--minutes", in: 0.1...1440)
+        // The synthetic data is held in memory: at most 2^28 samples (1 GiB of float32).
+        let samples = Double(channels) * rate * minutes * 60
+        guard samples <= Double(1 << 28) else {
+            throw ValidationError("--channels × --rate × --minutes asks for \(Int(samples)) samples; at most \(1 << 28) (1 GiB) fit the benchmark")
+        }
     }
 
     func run() throws {

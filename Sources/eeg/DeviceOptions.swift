@@ -40,21 +40,22 @@ struct DeviceOptions: ParsableArguments {
     var simRate: Double = 250
 
     @Option(name: .customLong("sim-speed"), help: ArgumentHelp("Simulated headset: 1 for real time, 2, 10, … or max.", valueName: "speed"))
-    var simSpeed: Speed = Speed(value: 1)
+    var simSpeed: SpeedArgument = .realTime
 
     func validate() throws {
-        if device != .sim && simSpeed.value != 1 { throw ValidationError("--sim-speed is for the simulated headset") }
+        let speed = try simSpeed.value("--sim-speed")
+        if device != .sim && speed != 1 { throw ValidationError("--sim-speed is for the simulated headset") }
         if device == .sim && (port != nil || daisy) {
             throw ValidationError("--port and --daisy are for --device cyton, not the simulated headset")
         }
-        if !(1...256).contains(simChannels) { throw ValidationError("--sim-channels must be 1...256, got \(simChannels)") }
-        if !(100...16_000).contains(simRate) { throw ValidationError("--sim-rate must be 100...16000 Hz, got \(simRate)") }
+        try checked(simChannels, flag: "--sim-channels", in: 1...256)
+        try checked(simRate, flag: "--sim-rate", in: 100...16_000, unit: "Hz")
     }
 
     func makeDevice() throws -> any EEGDevice {
         switch device {
         case .sim:
-            return try SimulatedHeadset(channelCount: simChannels, sampleRate: simRate, seed: seed, speed: simSpeed.value)
+            return try SimulatedHeadset(channelCount: simChannels, sampleRate: simRate, seed: seed, speed: try simSpeed.value("--sim-speed"))
         case .cyton(let serial):
             var configuration = CytonDriver.Configuration()
             configuration.daisy = daisy
@@ -118,18 +119,7 @@ final class LineOutput {
 }
 
 func printStatus(_ message: String) {
-    FileHandle.standardError.write(Data("eeg: \(message)\n".utf8))
-}
-
-/// A playback speed: a positive number (1 = real time) or `max`.
-struct Speed: ExpressibleByArgument, Sendable {
-    let value: Double
-    init(value: Double) { self.value = value }
-    init?(argument: String) {
-        if argument.lowercased() == "max" { value = .infinity; return }
-        guard let v = Double(argument.lowercased().replacingOccurrences(of: "x", with: "")), v > 0, v.isFinite else { return nil }
-        value = v
-    }
+    FileHandle.standardError.write(Data("eeg: \(TerminalText.safe(message))\n".utf8))
 }
 
 /// Shows what a recording is doing, on one line of standard error, when it is a terminal.
@@ -141,7 +131,7 @@ final class ProgressLine {
         guard enabled else { return }
         let seconds = Int(p.deviceSeconds)
         var line = String(format: "\r\u{1B}[2K%@ %02d:%02d  %lld samples  %d lost", p.deviceState == .streaming ? "●" : "○", seconds / 60, seconds % 60, p.frames, p.droppedFrames)
-        if let bytes = p.recordedBytes, let file { line += "  \(file) \(ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file))" }
+        if let bytes = p.recordedBytes, let file { line += "  \(TerminalText.safe(file)) \(ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file))" }
         if p.deviceState != .streaming { line += "  [\(p.deviceState.rawValue)]" }
         FileHandle.standardError.write(Data(line.utf8))
         shown = true
@@ -162,7 +152,7 @@ struct LiveAnalysisOptions: ParsableArguments {
 
     func validate() throws {
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
-        if calibrationSeconds < 0 { throw ValidationError("--calibration-seconds must not be negative") }
+        try checked(calibrationSeconds, flag: "--calibration-seconds", in: ArgumentValues.calibrationRange, unit: "s")
     }
 
     func apply(to options: inout StreamOptions) {

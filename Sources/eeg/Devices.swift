@@ -56,13 +56,13 @@ struct Devices: ParsableCommand {
                 if let fix = row.fix { line += ", \"fix\": \(quoted(fix))" }
                 print(line + "}")
             } else {
-                print("\(row.status == "ok" ? "✓" : "✗") \(row.select)\n    \(row.what)\(row.status == "ok" ? "" : " — \(row.status)")")
-                if let fix = row.fix { print("    fix: \(fix)") }
+                // Serial numbers and paths come from the device: escaped for the terminal.
+                let t = TerminalText.safe
+                print("\(row.status == "ok" ? "✓" : "✗") \(t(row.select))\n    \(t(row.what))\(row.status == "ok" ? "" : " — \(row.status)")")
+                if let fix = row.fix { print("    fix: \(t(fix))") }
             }
         }
     }
 
-    private func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    private func quoted(_ text: String) -> String { JSONText.string(text) }
 }

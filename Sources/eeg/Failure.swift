@@ -65,25 +65,52 @@ func fail(_ command: String, _ error: any Error) -> ExitCode {
         message = "\(error)"
         status = .software
     }
-    FileHandle.standardError.write(Data("eeg \(command): error: \(message)\n".utf8))
+    // Messages quote file contents (labels, fields, CSV text): escaped so the error stays
+    // one line and no control sequence from a file reaches the terminal.
+    FileHandle.standardError.write(Data("eeg \(command): error: \(TerminalText.safe(message))\n".utf8))
     return ExitCode(status.rawValue)
 }
 
-/// A duration given as seconds (`4`, `4s`), milliseconds (`500ms`) or minutes (`2m`).
-struct Seconds: ExpressibleByArgument, Sendable {
-    let value: Double
+/// The text of a duration option (`4`, `4s`, `500ms`, `2m`, `1.5h`). Any text is taken
+/// here; `seconds(_:in:)` parses and range-checks it in `validate()` with
+/// ``ArgumentValues/seconds(_:flag:in:)``, so a bad value gets a message saying why.
+struct DurationArgument: ExpressibleByArgument, Sendable {
+    let text: String
+    init(argument: String) { text = argument }
 
-    init?(argument: String) {
-        let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("min", 60), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let number = Double(text.dropLast(suffix.count)), number.isFinite else { return nil }
-            value = number * scale
-            return
-        }
-        guard let number = Double(text), number.isFinite else { return nil }
-        value = number
+    func seconds(_ flag: String, in range: ClosedRange<Double> = ArgumentValues.durationRange) throws -> Double {
+        try usage { try ArgumentValues.seconds(text, flag: flag, in: range) }
     }
+}
+
+/// A playback speed option (`1`, `4x`, `max`), checked by ``ArgumentValues/speed(_:flag:)``.
+struct SpeedArgument: ExpressibleByArgument, Sendable {
+    let text: String
+    init(argument: String) { text = argument }
+    static let realTime = SpeedArgument(argument: "1")
+
+    func value(_ flag: String) throws -> Double {
+        try usage { try ArgumentValues.speed(text, flag: flag) }
+    }
+}
+
+/// Runs a library argument check, turning its ``ArgumentError`` into a usage error
+/// (exit 64, one line naming the flag).
+func usage<T>(_ check: () throws -> T) throws -> T {
+    do { return try check() } catch let error as ArgumentError { throw ValidationError(error.description) }
+}
+
+/// `value` checked finite and in `range` (``ArgumentValues/check(_:flag:in:unit:given:)``),
+/// as a usage error naming `flag`.
+@discardableResult
+func checked(_ value: Double, flag: String, in range: ClosedRange<Double>, unit: String = "") throws -> Double {
+    try usage { try ArgumentValues.check(value, flag: flag, in: range, unit: unit) }
+}
+
+/// `value` checked in `range`, as a usage error naming `flag`.
+@discardableResult
+func checked<T: BinaryInteger>(_ value: T, flag: String, in range: ClosedRange<T>) throws -> T {
+    try usage { try ArgumentValues.check(value, flag: flag, in: range) }
 }
 
 extension WindowFunction: ExpressibleByArgument {

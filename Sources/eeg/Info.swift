@@ -22,47 +22,70 @@ struct Info: ParsableCommand {
         do {
             let reader = try EDFReader(path: file)
             let h = reader.header
-            let annotations = try reader.allAnnotations()
+            // Streamed: a file of millions of annotations keeps only the first ones.
+            let list = try reader.annotations(keeping: Self.annotationLimit)
+            let annotations = list.kept
+            let gaps = reader.gaps
             let kind = (h.flavor == .bdf ? "BDF" : "EDF") + (h.isPlus ? (h.isDiscontinuous ? "+D" : "+C") : "")
             let start = String(format: "%04d-%02d-%02d %02d:%02d:%02d", h.start.year ?? 0, h.start.month ?? 0, h.start.day ?? 0, h.start.hour ?? 0, h.start.minute ?? 0, h.start.second ?? 0)
             let channels = reader.channelSignals.map { h.signals[$0] }
             if json {
+                let n = JSONText.number as (Double?) -> String
                 var out = "{\"file\": \(q(file)), \"format\": \(q(kind)), \"start\": \(q(start)), \"patient\": \(q(h.patient)), \"recording\": \(q(h.recording)), "
-                out += "\"records\": \(reader.recordCount), \"record_count_in_header\": \(h.recordCount), \"record_seconds\": \(h.recordDuration), "
-                out += "\"duration_s\": \(reader.duration), \"sample_rate\": \(reader.sampleRate), \"channels\": ["
-                out += channels.map { "{\"label\": \(q($0.label)), \"unit\": \(q($0.physicalDimension)), \"physical_min\": \($0.physicalMinimum), \"physical_max\": \($0.physicalMaximum), \"digital_min\": \($0.digitalMinimum), \"digital_max\": \($0.digitalMaximum), \"resolution\": \($0.gain)}" }.joined(separator: ", ")
+                out += "\"records\": \(reader.recordCount), \"record_count_in_header\": \(h.recordCount), \"record_seconds\": \(n(h.recordDuration)), "
+                out += "\"duration_s\": \(n(reader.duration)), \"sample_rate\": \(n(reader.sampleRate)), \"channels\": ["
+                out += channels.map { "{\"label\": \(q($0.label)), \"unit\": \(q($0.physicalDimension)), \"physical_min\": \(n($0.physicalMinimum)), \"physical_max\": \(n($0.physicalMaximum)), \"digital_min\": \($0.digitalMinimum), \"digital_max\": \($0.digitalMaximum), \"resolution\": \(n($0.gain))}" }.joined(separator: ", ")
                 out += "], \"annotations\": ["
-                out += annotations.map { "{\"onset_s\": \($0.onset), \"duration_s\": \($0.duration.map { "\($0)" } ?? "null"), \"text\": \(q($0.text))}" }.joined(separator: ", ")
-                out += "], \"problems\": [" + reader.problems.map(q).joined(separator: ", ") + "]}"
+                out += annotations.map { "{\"onset_s\": \(n($0.onset)), \"duration_s\": \(n($0.duration)), \"text\": \(q($0.text))}" }.joined(separator: ", ")
+                out += "], \"annotations_total\": \(list.total), \"gaps\": ["
+                out += gaps.prefix(Self.annotationLimit).map { "{\"before_record\": \($0.record), \"from_s\": \(n($0.from)), \"to_s\": \(n($0.to)), \"seconds\": \(n($0.seconds))}" }.joined(separator: ", ")
+                out += "], \"gaps_total\": \(gaps.count)"
+                out += ", \"problems\": [" + reader.problems.map(q).joined(separator: ", ") + "]}"
                 print(out)
                 return
             }
-            print("\(file): \(kind), started \(start)")
-            print("  patient:   \(h.patient)")
-            print("  recording: \(h.recording)")
+            // Everything from the file is shown with its control characters escaped:
+            // an ESC sequence in a label or annotation must not reach the terminal.
+            let t = TerminalText.safe
+            print("\(t(file)): \(kind), started \(start)")
+            print("  patient:   \(t(h.patient))")
+            print("  recording: \(t(h.recording))")
             print(String(format: "  %d records of %g s = %.1f s (%@), %g Hz", reader.recordCount, h.recordDuration, reader.duration, formatDuration(reader.duration), reader.sampleRate))
+            if h.isDiscontinuous {
+                print(String(format: "  discontinuous: records span %.3f s to %.3f s with %d gap%@", reader.recordCount > 0 ? reader.recordStart(0) : 0, reader.endTime, gaps.count, gaps.count == 1 ? "" : "s"))
+                for g in gaps.prefix(50) {
+                    print(String(format: "    gap before record %d: %.3f s → %.3f s (%.3f s)", g.record, g.from, g.to, g.seconds))
+                }
+                if gaps.count > 50 { print("    … and \(gaps.count - 50) more gaps (--json lists up to \(Self.annotationLimit))") }
+            }
             print("  channels (\(channels.count)):")
             for c in channels {
-                print("    \(c.label.padding(toLength: 16, withPad: " ", startingAt: 0)) \(c.physicalDimension.isEmpty ? "-" : c.physicalDimension)  \(c.physicalMinimum) … \(c.physicalMaximum)  (resolution \(String(format: "%.6g", c.gain)) \(c.physicalDimension))")
+                let unit = t(c.physicalDimension)
+                print("    \(t(c.label).padding(toLength: 16, withPad: " ", startingAt: 0)) \(unit.isEmpty ? "-" : unit)  \(c.physicalMinimum) … \(c.physicalMaximum)  (resolution \(String(format: "%.6g", c.gain)) \(unit))")
             }
-            print("  annotations (\(annotations.count)):")
+            print("  annotations (\(list.total)):")
             for a in annotations.prefix(50) {
-                print(String(format: "    %9.3f s  ", a.onset) + (a.duration.map { String(format: "(%.3f s) ", $0) } ?? "") + a.text)
+                print(String(format: "    %9.3f s  ", a.onset) + (a.duration.map { String(format: "(%.3f s) ", $0) } ?? "") + t(a.text))
             }
-            if annotations.count > 50 { print("    … \(annotations.count - 50) more (--json lists all)") }
+            if list.total > 50 {
+                print("    … and \(list.total - 50) more annotations" + (list.total > Self.annotationLimit ? " (--json lists the first \(Self.annotationLimit))" : " (--json lists all)"))
+            }
             if reader.problems.isEmpty { print("  problems: none") } else {
                 print("  problems:")
-                for p in reader.problems { print("    - \(p)") }
+                for p in reader.problems { print("    - \(t(p))") }
             }
         } catch {
             throw fail("info", error)
         }
     }
 
-    private func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+    /// Annotations (and gaps) kept for the listing; the rest are counted.
+    static let annotationLimit = 10_000
+
+    private func q(_ s: String) -> String { JSONText.string(s) }
 
     private func formatDuration(_ s: Double) -> String {
-        let t = Int(s)
+        let t = CheckedNumber.roundedInt(s.rounded(.down), clampedTo: 0...Int(Int32.max))
         return String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60)
     }
 }
@@ -84,6 +107,9 @@ struct Repair: ParsableCommand {
     var file: String
 
     func run() throws {
+        // A file-size limit (ulimit -f) must fail the write with EFBIG, which removes the
+        // temporary copy, rather than kill the process and leave it behind.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             let report = try EDFRepair.repair(path: file)
             guard report.changed else {

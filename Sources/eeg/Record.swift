@@ -33,7 +33,7 @@ struct Record: ParsableCommand {
     var force = false
 
     @Option(help: ArgumentHelp("Stop after this much device time, e.g. 60s, 5m.", valueName: "duration"))
-    var duration: Seconds?
+    var duration: DurationArgument?
 
     @Option(help: "Stop after this many frames.")
     var samples: Int64?
@@ -64,8 +64,8 @@ struct Record: ParsableCommand {
             throw ValidationError("--out must end in .bdf (24-bit, lossless for the Cyton) or .edf (16-bit), got '\(out)'")
         }
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
-        if let duration, duration.value <= 0 { throw ValidationError("--duration must be positive") }
-        if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
+        _ = try duration?.seconds("--duration")
+        if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
         if rawCapture != nil, case .sim = deviceOptions.device { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
         if !force && FileManager.default.fileExists(atPath: out) {
             throw ValidationError("\(out) already exists; use --force to overwrite it")
@@ -77,13 +77,27 @@ struct Record: ParsableCommand {
         }
     }
 
+    /// --force replaces the path itself: an existing file or symlink there is removed
+    /// (a symlink's target is left alone), so the new file is created fresh and nothing is
+    /// ever written through a link to another file. A folder is not removed.
+    func removeForOverwrite(_ path: String) throws {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }
+        if status.st_mode & S_IFMT == S_IFDIR { throw EDFError.invalidSpec("\(path) is a folder; --force replaces files only") }
+        guard unlink(path) == 0 else {
+            throw EDFError.io(path: path, operation: "removing the old file for --force", errno: errno)
+        }
+    }
+
     func run() throws {
         let stop = StopSignal()
         let sink = LineOutput()
         let progress = ProgressLine()
         do {
+            if force { try removeForOverwrite(out) }
             let device = try deviceOptions.makeDevice()
             if let rawCapture, let cyton = device as? CytonDriver {
+                if force { try removeForOverwrite(rawCapture) }
                 cyton.rawCapture = try RawCapture(path: rawCapture, overwrite: force)
             }
             var options = StreamOptions()
@@ -96,7 +110,7 @@ struct Record: ParsableCommand {
             recordingOptions.recording = recording
             options.recording = recordingOptions
             if let samples { options.frameLimit = samples }
-            if let duration { options.frameLimit = Int64((duration.value * device.sampleRate).rounded()) }
+            if let duration { options.frameLimit = ArgumentValues.frames(seconds: try duration.seconds("--duration"), rate: device.sampleRate) }
             let session = StreamSession(device: device, options: options)
             if markersFromStdin {
                 let markers = session.markers

@@ -33,13 +33,13 @@ struct Replay: ParsableCommand {
     var daisy = false
 
     @Option(help: "1 for real time, 2, 10, … or max (as fast as possible).")
-    var speed: Speed = Speed(value: 1)
+    var speed: SpeedArgument = .realTime
 
     @Option(help: ArgumentHelp("Start this many seconds into the file.", valueName: "seconds"))
-    var from: Seconds?
+    var from: DurationArgument?
 
     @Option(help: ArgumentHelp("Stop this many seconds into the file.", valueName: "seconds"))
-    var to: Seconds?
+    var to: DurationArgument?
 
     @OptionGroup var output: LiveOutputOptions
 
@@ -49,8 +49,15 @@ struct Replay: ParsableCommand {
         if (file == nil) == (raw == nil) { throw ValidationError("give a recording (eeg replay FILE) or a raw capture (eeg replay --raw FILE)") }
         if raw != nil && deviceProtocol.lowercased() != "cyton" { throw ValidationError("--device-protocol: only cyton is supported, got \(deviceProtocol)") }
         if raw != nil && (from != nil || to != nil) { throw ValidationError("--from/--to are for recordings, not raw captures") }
-        if let from, let to, to.value <= from.value { throw ValidationError("--to must be after --from") }
-        if let from, from.value < 0 { throw ValidationError("--from must not be negative") }
+        _ = try speed.value("--speed")
+        let positions = try self.positions()
+        if let from = positions.from, let to = positions.to, to <= from { throw ValidationError("--to must be after --from") }
+    }
+
+    /// `--from` and `--to` in seconds: 0 (the start) up to a million hours.
+    func positions() throws -> (from: Double?, to: Double?) {
+        let range = 0...ArgumentValues.durationRange.upperBound
+        return (try from?.seconds("--from", in: range), try to?.seconds("--to", in: range))
     }
 
     func run() throws {
@@ -59,9 +66,10 @@ struct Replay: ParsableCommand {
         do {
             let device: any EEGDevice
             if let raw {
-                device = try RawCytonReplay(path: raw, daisy: daisy, speed: speed.value)
+                device = try RawCytonReplay(path: raw, daisy: daisy, speed: try speed.value("--speed"))
             } else {
-                device = try FileReplayDevice(path: file!, speed: speed.value, from: from?.value, to: to?.value)
+                let positions = try self.positions()
+                device = try FileReplayDevice(path: file!, speed: try speed.value("--speed"), from: positions.from, to: positions.to)
             }
             var options = StreamOptions()
             output.apply(to: &options)

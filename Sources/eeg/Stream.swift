@@ -32,7 +32,7 @@ struct Stream: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
 
     @Option(help: ArgumentHelp("Stop after this much device time, e.g. 10s, 2m.", valueName: "duration"))
-    var duration: Seconds?
+    var duration: DurationArgument?
 
     @Option(help: "Stop after this many frames (samples per channel).")
     var samples: Int64?
@@ -43,8 +43,8 @@ struct Stream: ParsableCommand {
 
     func validate() throws {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
-        if let duration, duration.value <= 0 { throw ValidationError("--duration must be positive") }
-        if let samples, samples <= 0 { throw ValidationError("--samples must be positive") }
+        _ = try duration?.seconds("--duration")
+        if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
     }
 
     func run() throws {
@@ -56,7 +56,7 @@ struct Stream: ParsableCommand {
             output.apply(to: &options)
             analysis.apply(to: &options)
             if let samples { options.frameLimit = samples }
-            if let duration { options.frameLimit = Int64((duration.value * device.sampleRate).rounded()) }
+            if let duration { options.frameLimit = ArgumentValues.frames(seconds: try duration.seconds("--duration"), rate: device.sampleRate) }
             if output.wantsDashboard {
                 options.emit = .none
                 options.analyze = true

@@ -18,11 +18,11 @@ func readAll(_ reader: EDFReader) throws -> (frames: [Float], annotations: [Anno
     var frames: [Float] = [], annotations: [Annotation] = [], starts: [Double] = []
     var buffer = [Float](repeating: 0, count: reader.framesPerRecord * reader.channelCount)
     for r in 0..<reader.recordCount {
-        let (s, a) = try buffer.withUnsafeMutableBufferPointer { try reader.readRecord(r, into: $0) }
+        let s = try buffer.withUnsafeMutableBufferPointer { try reader.readRecord(r, into: $0) }
         frames += buffer
-        annotations += a
         starts.append(s)
     }
+    annotations = try reader.allAnnotations()
     return (frames, annotations, starts)
 }
 
@@ -187,10 +187,10 @@ struct EDFMalformedTests {
         // Two signals (C3 and the annotations): signal 1's physical minimum lives at
         // 256 + 2 × (16 + 80 + 8) = 464, its digital minimum at 464 + 2 × 16 = 496.
         expectError(patch(good, 464, "low     "), contains: "'physical minimum of signal 1' at byte 464 is 'low', expected a number")
-        expectError(patch(good, 496, "40000   "), contains: "'digital minimum/maximum of signal 1' at byte 496")
+        expectError(patch(good, 496, "40000   "), contains: "'digital minimum of signal 1' at byte 496 is '40000', expected an integer from -32768 to 32767")
         expectError(Array(good.prefix(600)), contains: "inside the signal headers")
-        expectError(patch(good, 236, "9       "), contains: "header says 9 data records but the file holds 3")
-        expectError(Array(good.dropLast(5)), contains: "header says 3 data records but the file holds 2 plus")
+        expectError(patch(good, 236, "9       "), contains: "'number of data records' at byte 236 says 9 data records but the file holds 3")
+        expectError(Array(good.dropLast(5)), contains: "says 3 data records but the file holds 2 plus")
     }
 
     @Test("a directory, or a file that does not exist")

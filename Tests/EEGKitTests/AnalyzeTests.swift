@@ -117,7 +117,7 @@ struct AnalyzeTests {
         #expect(try Shard(index: 3, count: 3).select(files) == ["c"])
         let bad = try EEGProcess(["analyze", Self.recording, "--shard", "3/2"])
         #expect(bad.status == 64)
-        #expect(bad.stderr.contains("3/2 is not a shard: use I/N with 1 ≤ I ≤ N"))
+        #expect(bad.stderr.contains("--shard must be I/N with 1 ≤ I ≤ N ≤ 1000000, e.g. 1/4, got '3/2'"))
         let run = try EEGProcess(["analyze", "/no/such.edf", Self.recording, "--shard", "2/2", "--format", "csv"])
         #expect(run.status == 0)  // shard 2/2 holds only the recording
         #expect(run.stdout.hasPrefix("file,epoch,start_s,status"))

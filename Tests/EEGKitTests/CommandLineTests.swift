@@ -12,10 +12,18 @@ struct EEGProcess {
     let stdout: String
     let stderr: String
 
-    init(_ arguments: [String], stdin: Data? = nil) throws {
+    /// `killAfter`: a hang guard for commands that must end at once (a usage error); the
+    /// command is killed after that many seconds (status 137), so a regression that makes
+    /// it run fails the test instead of hanging it. Not a timing assertion.
+    init(_ arguments: [String], stdin: Data? = nil, killAfter seconds: Int? = nil) throws {
         let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
+        if let seconds {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+            process.arguments = ["-s", "KILL", "\(seconds)", Self.executable.path] + arguments
+        } else {
+            process.executableURL = Self.executable
+            process.arguments = arguments
+        }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -77,7 +85,7 @@ struct BandpowerCommandTests {
             (["--rate", "250", "--channels", "2"], 65, "need at least 500 samples per channel for one window, got 8"),
             (["--rate", "250", "--channels", "2", "--bands", "gamma:30-200"], 64, "above the Nyquist frequency 125.0 Hz"),
             (["--rate", "250", "--channels", "2", "--bands", "alpha:13-8"], 64, "the high edge must be above the low edge"),
-            (["--rate", "250", "--channels", "2", "--bands", "alpha"], 64, "cannot read band list"),
+            (["--rate", "250", "--channels", "2", "--bands", "alpha"], 64, "--bands must be name:LOW-HIGH,… in Hz"),
             (["--channels", "2"], 64, "--rate is required"),
             (["--rate", "250"], 64, "--channels is required for raw float32 input"),
             (["--rate", "250", "--channels", "2", "--nperseg", "100", "--window-seconds", "2"], 64, "not both"),

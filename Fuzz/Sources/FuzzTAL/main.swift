@@ -4,11 +4,17 @@
 import FuzzSupport
 
 runFuzzer { data, size in
-    let decoded = TAL.decode(UnsafeRawBufferPointer(start: data, count: size))
-    invariant(decoded.recordStart?.isFinite ?? true, "record start \(String(describing: decoded.recordStart))")
-    invariant(decoded.annotations.count <= size, "\(decoded.annotations.count) annotations from \(size) bytes")
-    for annotation in decoded.annotations {
-        invariant(annotation.onset.isFinite && (annotation.duration?.isFinite ?? true), "annotation \(annotation)")
+    var count = 0
+    // Malformed lists are refused (a thrown TAL.Malformed); what is accepted is finite,
+    // in range, and no more annotations than bytes.
+    try? TAL.scan(UnsafeRawBufferPointer(start: data, count: size), timekeeping: { start in
+        invariant(start.isFinite && start >= 0 && start <= EDFLimits.maxSeconds, "record start \(start)")
+    }) { onset, duration, text in
+        count += 1
+        invariant(onset.isFinite && onset >= 0 && onset <= EDFLimits.maxSeconds, "onset \(onset)")
+        invariant(duration.map { $0.isFinite && $0 >= 0 && $0 <= EDFLimits.maxSeconds } ?? true, "duration \(String(describing: duration))")
+        invariant(!text.isEmpty, "an empty annotation reported")
     }
+    invariant(count <= size, "\(count) annotations from \(size) bytes")
     return 0
 }

@@ -24,18 +24,18 @@ public struct AnalysisRenderer: Sendable {
     public func begin(_ info: FileInfo, first: Bool, previousLabels: [String]?) -> String {
         switch format {
         case .table:
-            return "\(info.path): \(minutes(info.duration)), \(info.labels.count) channels (\(info.labels.joined(separator: " "))) at \(fmt(info.sampleRate, 0)) Hz, \(info.epochCount) epochs\n"
+            return "\(TerminalText.safe(info.path)): \(minutes(info.duration)), \(info.labels.count) channels (\(TerminalText.safe(info.labels.joined(separator: " ")))) at \(fmt(info.sampleRate, 0)) Hz, \(info.epochCount) epochs\n"
                 + pad("start", 9) + pad("engagement", 12) + pad("θ/β", 8) + pad("α/β", 8) + pad("θ/α", 8) + pad("attention", 11) + "  status\n"
         case .csv:
             guard first || previousLabels != info.labels else { return "" }
             var columns = ["file", "epoch", "start_s", "status", "reasons"] + Self.metricNames + ["annotations"]
-            for label in info.labels { columns += info.bands.bands.map { csvField("\(label)_\($0.name)") } + [csvField("\(label)_quality")] }
+            for label in info.labels { columns += info.bands.bands.map { CSVText.cell("\(label)_\($0.name)") } + [CSVText.cell("\(label)_quality")] }
             return columns.joined(separator: ",") + "\n"
         case .jsonl:
             return ""
         case .json:
-            return (first ? "{\"files\": [" : ", ") + "{\"file\": \(jsonString(info.path)), \"sample_rate\": \(jsonNumber(info.sampleRate)), \"duration_s\": \(jsonNumber(info.duration)), "
-                + "\"channels\": [" + info.labels.map(jsonString).joined(separator: ", ") + "], \"epochs\": ["
+            return (first ? "{\"files\": [" : ", ") + "{\"file\": \(JSONText.string(info.path)), \"sample_rate\": \(JSONText.number(info.sampleRate)), \"duration_s\": \(JSONText.number(info.duration)), "
+                + "\"channels\": [" + info.labels.map(JSONText.string).joined(separator: ", ") + "], \"epochs\": ["
         }
     }
 
@@ -45,17 +45,17 @@ public struct AnalysisRenderer: Sendable {
         case .table:
             var out = pad(minutes(e.start), 9) + pad(fmt(e.ratios.engagement), 12) + pad(fmt(e.ratios.thetaBeta), 8) + pad(fmt(e.ratios.relaxation), 8)
             out += pad(fmt(e.ratios.workload), 8) + pad(fmt(e.scores.attention, 1), 11) + "  "
-            out += e.rejected ? "rejected: " + e.rejectionReasons.joined(separator: ", ") : "ok"
-            if !e.annotations.isEmpty { out += "  [" + e.annotations.map(\.text).joined(separator: "; ") + "]" }
+            out += e.rejected ? "rejected: " + TerminalText.safe(e.rejectionReasons.joined(separator: ", ")) : "ok"
+            if !e.annotations.isEmpty { out += "  [" + TerminalText.safe(e.annotations.map(\.text).joined(separator: "; ")) + "]" }
             return out + "\n"
         case .csv:
-            var fields = [csvField(info.path), "\(e.index)", "\(e.start)", e.rejected ? "rejected" : "ok", csvField(e.rejectionReasons.joined(separator: "; "))]
-            fields += Self.metrics(e).map { $0.map { "\($0)" } ?? "" }
-            fields.append(csvField(e.annotations.map(\.text).joined(separator: "; ")))
-            for c in e.channels { fields += c.absolute.map { "\($0)" } + [StreamLineFormatter.qualityWord(c.quality)] }
+            var fields = [CSVText.cell(info.path), "\(e.index)", CSVText.number(e.start), e.rejected ? "rejected" : "ok", CSVText.cell(e.rejectionReasons.joined(separator: "; "))]
+            fields += Self.metrics(e).map { CSVText.number($0) }
+            fields.append(CSVText.cell(e.annotations.map(\.text).joined(separator: "; ")))
+            for c in e.channels { fields += c.absolute.map { CSVText.number($0) } + [StreamLineFormatter.qualityWord(c.quality)] }
             return fields.joined(separator: ",") + "\n"
         case .jsonl:
-            return "{\"file\": \(jsonString(info.path)), " + epochJSON(info.bands, e).dropFirst() + "\n"
+            return "{\"file\": \(JSONText.string(info.path)), " + epochJSON(info.bands, e).dropFirst() + "\n"
         case .json:
             return (firstInFile ? "" : ", ") + epochJSON(info.bands, e)
         }
@@ -76,7 +76,7 @@ public struct AnalysisRenderer: Sendable {
         case .csv:
             return ""
         case .jsonl:
-            return "{\"file\": \(jsonString(a.path)), \"summary\": \(summaryJSON(a))}\n"
+            return "{\"file\": \(JSONText.string(a.path)), \"summary\": \(summaryJSON(a))}\n"
         case .json:
             return "], \"summary\": \(summaryJSON(a))}"
         }
@@ -85,8 +85,8 @@ public struct AnalysisRenderer: Sendable {
     /// A file that could not be analysed, in the same stream.
     public func renderFailure(path: String, message: String, first: Bool) -> String? {
         switch format {
-        case .json: return (first ? "{\"files\": [" : ", ") + "{\"file\": \(jsonString(path)), \"error\": \(jsonString(message))}"
-        case .jsonl: return "{\"file\": \(jsonString(path)), \"error\": \(jsonString(message))}\n"
+        case .json: return (first ? "{\"files\": [" : ", ") + "{\"file\": \(JSONText.string(path)), \"error\": \(JSONText.string(message))}"
+        case .jsonl: return "{\"file\": \(JSONText.string(path)), \"error\": \(JSONText.string(message))}\n"
         case .table, .csv: return nil  // reported on standard error
         }
     }
@@ -100,7 +100,7 @@ public struct AnalysisRenderer: Sendable {
             out += pad("file", 30, left: true) + pad("duration", 10) + pad("epochs", 8) + pad("good", 7) + pad("engagement", 12) + pad("θ/β", 8) + pad("α/β", 8) + pad("attention", 11) + "\n"
             for a in all {
                 let m = Dictionary(a.summary.means, uniquingKeysWith: { x, _ in x })
-                out += pad(URL(fileURLWithPath: a.path).lastPathComponent, 30, left: true) + pad(minutes(a.duration), 10)
+                out += pad(TerminalText.safe(URL(fileURLWithPath: a.path).lastPathComponent), 30, left: true) + pad(minutes(a.duration), 10)
                 out += pad("\(a.summary.epochs)", 8) + pad(String(format: "%.0f%%", a.summary.percentGood), 7)
                 out += pad(fmt(m["engagement"] ?? nil), 12) + pad(fmt(m["theta_beta"] ?? nil), 8) + pad(fmt(m["relaxation"] ?? nil), 8) + pad(fmt(m["attention"] ?? nil, 1), 11) + "\n"
             }
@@ -108,7 +108,7 @@ public struct AnalysisRenderer: Sendable {
         case .json:
             var out = anyFile ? "]" : "{\"files\": ["  + "]"
             out += ", \"combined\": [" + all.map { a in
-                "{\"file\": \(jsonString(a.path)), \"duration_s\": \(jsonNumber(a.duration)), \"epochs\": \(a.summary.epochs), \"good_epochs\": \(a.summary.goodEpochs), \"means\": \(pairs(a.summary.means))}"
+                "{\"file\": \(JSONText.string(a.path)), \"duration_s\": \(JSONText.number(a.duration)), \"epochs\": \(a.summary.epochs), \"good_epochs\": \(a.summary.goodEpochs), \"means\": \(pairs(a.summary.means))}"
             }.joined(separator: ", ") + "]}\n"
             return out
         case .csv, .jsonl:
@@ -120,29 +120,29 @@ public struct AnalysisRenderer: Sendable {
 
     private func epochJSON(_ bands: BandSet, _ e: EpochResult) -> String {
         let names = bands.bands.map(\.name)
-        var out = "{\"epoch\": \(e.index), \"start_s\": \(jsonNumber(e.start)), \"rejected\": \(e.rejected), \"reasons\": [" + e.rejectionReasons.map(jsonString).joined(separator: ", ") + "], "
-        out += zip(Self.metricNames, Self.metrics(e)).map { "\"\($0)\": \(jsonNumber($1))" }.joined(separator: ", ")
-        out += ", \"annotations\": [" + e.annotations.map { "{\"onset_s\": \(jsonNumber($0.onset)), \"text\": \(jsonString($0.text))}" }.joined(separator: ", ") + "]"
+        var out = "{\"epoch\": \(e.index), \"start_s\": \(JSONText.number(e.start)), \"rejected\": \(e.rejected), \"reasons\": [" + e.rejectionReasons.map(JSONText.string).joined(separator: ", ") + "], "
+        out += zip(Self.metricNames, Self.metrics(e)).map { "\"\($0)\": \(JSONText.number($1))" }.joined(separator: ", ")
+        out += ", \"annotations\": [" + e.annotations.map { "{\"onset_s\": \(JSONText.number($0.onset)), \"text\": \(JSONText.string($0.text))}" }.joined(separator: ", ") + "]"
         out += ", \"channels\": [" + e.channels.map { c in
-            "{\"label\": \(jsonString(c.label)), \"band_power\": {" + zip(names, c.absolute).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
-                + "}, \"relative_power\": {" + zip(names, c.relative).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
-                + "}, \"quality\": \"\(StreamLineFormatter.qualityWord(c.quality))\", \"rms\": \(jsonNumber(c.quality.rms)), \"artifact_fraction\": \(jsonNumber(c.quality.artifactFraction))"
-                + ", \"line_noise_ratio\": \(jsonNumber(c.quality.lineNoiseRatio))}"
+            "{\"label\": \(JSONText.string(c.label)), \"band_power\": {" + zip(names, c.absolute).map { "\(JSONText.string($0)): \(JSONText.number($1))" }.joined(separator: ", ")
+                + "}, \"relative_power\": {" + zip(names, c.relative).map { "\(JSONText.string($0)): \(JSONText.number($1))" }.joined(separator: ", ")
+                + "}, \"quality\": \"\(StreamLineFormatter.qualityWord(c.quality))\", \"rms\": \(JSONText.number(c.quality.rms)), \"artifact_fraction\": \(JSONText.number(c.quality.artifactFraction))"
+                + ", \"line_noise_ratio\": \(JSONText.number(c.quality.lineNoiseRatio))}"
         }.joined(separator: ", ") + "]}"
         return out
     }
 
     private func summaryJSON(_ a: FileAnalysis) -> String {
         let s = a.summary
-        var out = "{\"epochs\": \(s.epochs), \"good_epochs\": \(s.goodEpochs), \"percent_good\": \(jsonNumber(s.percentGood)), "
+        var out = "{\"epochs\": \(s.epochs), \"good_epochs\": \(s.goodEpochs), \"percent_good\": \(JSONText.number(s.percentGood)), "
         out += "\"means\": \(pairs(s.means)), \"medians\": \(pairs(s.medians)), "
-        out += "\"band_power\": {" + s.bandPowers.map { bp in "\(jsonString(bp.label)): {" + zip(a.bands.bands.map(\.name), bp.values).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ") + "}" }.joined(separator: ", ") + "}, "
-        out += "\"attention_per_minute\": [" + s.attentionPerMinute.map { jsonNumber($0) }.joined(separator: ", ") + "]}"
+        out += "\"band_power\": {" + s.bandPowers.map { bp in "\(JSONText.string(bp.label)): {" + zip(a.bands.bands.map(\.name), bp.values).map { "\(JSONText.string($0)): \(JSONText.number($1))" }.joined(separator: ", ") + "}" }.joined(separator: ", ") + "}, "
+        out += "\"attention_per_minute\": [" + s.attentionPerMinute.map { JSONText.number($0) }.joined(separator: ", ") + "]}"
         return out
     }
 
     private func pairs(_ values: [(String, Double?)]) -> String {
-        "{" + values.map { "\(jsonString($0.0)): \(jsonNumber($0.1))" }.joined(separator: ", ") + "}"
+        "{" + values.map { "\(JSONText.string($0.0)): \(JSONText.number($0.1))" }.joined(separator: ", ") + "}"
     }
 }
 
@@ -152,7 +152,7 @@ private func fmt(_ v: Double?, _ digits: Int = 3) -> String {
 }
 
 private func minutes(_ seconds: Double) -> String {
-    let t = Int(seconds)
+    let t = displaySeconds(seconds)
     return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
 }
 

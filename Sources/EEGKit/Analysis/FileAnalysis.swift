@@ -84,7 +84,13 @@ public struct FileAnalysis: Sendable {
     public let epochs: [EpochResult]
     public let summary: AnalysisSummary
     public let calibration: Calibration?
+    /// The file's annotations, the first ``FileAnalyzer/keptAnnotations`` of them.
     public let annotations: [Annotation]
+    /// Annotations in the file beyond those kept in ``annotations``.
+    public var omittedAnnotations = 0
+    /// EDF+D: where time jumps between records (never stitched: epochs across one are
+    /// rejected, filters do not reach over one).
+    public var gaps: [EDFReader.RecordGap] = []
     /// Frequency of each spectrum bin, Hz.
     public let spectrumFrequencies: [Double]
     /// Whole-file PSD per channel (mean of the good epochs' PSDs), µV²/Hz.
@@ -115,18 +121,24 @@ struct SummaryAccumulator {
 
     init(channels: Int, bands: Int) { bandSums = Array(repeating: Array(repeating: 0, count: bands), count: channels) }
 
+    /// Attention-by-minute covers at most this many minutes (about 69 days): an EDF+D
+    /// file's timeline may be long while holding little signal.
+    static let maxMinutes = 100_000
+
     mutating func add(_ e: EpochResult) {
         epochs += 1
-        let minute = Int(e.start / 60)
-        lastMinute = max(lastMinute, minute)
-        while minuteSums.count <= minute { minuteSums.append(0); minuteCounts.append(0) }
+        let minute = CheckedNumber.roundedInt((e.start / 60).rounded(.down), clampedTo: 0...Self.maxMinutes)
+        if minute < Self.maxMinutes {
+            lastMinute = max(lastMinute, minute)
+            while minuteSums.count <= minute { minuteSums.append(0); minuteCounts.append(0) }
+        }
         guard !e.rejected else { return }
         good += 1
         let metrics: [Double?] = [e.ratios.engagement, e.ratios.thetaBeta, e.ratios.relaxation, e.ratios.workload,
                                   e.scores.attention, e.scores.relaxation, e.scores.workload, e.asymmetry]
         for (i, v) in metrics.enumerated() { if let v { values[i].append(v) } }
         for (c, channel) in e.channels.enumerated() { for b in channel.absolute.indices { bandSums[c][b] += channel.absolute[b] } }
-        if let a = e.scores.attention {
+        if let a = e.scores.attention, minute < Self.maxMinutes {
             minuteSums[minute] += a
             minuteCounts[minute] += 1
         }
@@ -158,6 +170,10 @@ public struct AnalysisError: Error, CustomStringConvertible, Sendable {
 /// epoch plus the filter margins on each side, whatever the file's length.
 public final class FileAnalyzer {
     public let options: AnalysisOptions
+    /// Annotations kept per file (the rest are counted in
+    /// ``FileAnalysis/omittedAnnotations``): a file of millions of tiny annotations
+    /// must not take memory or time in proportion.
+    public static let keptAnnotations = 10_000
 
     public init(options: AnalysisOptions) { self.options = options }
 
@@ -185,8 +201,13 @@ public final class FileAnalyzer {
             selected = Array(allLabels.indices)
         }
         let labels = selected.map { allLabels[$0] }
-        let epochFrames = Int((options.epochSeconds * rate).rounded())
-        let welch = try WelchParameters(sampleRate: rate, segmentLength: Int((options.segmentSeconds * rate).rounded()))
+        // Option seconds × the file's rate: checked, so no value of either traps.
+        let epochFrames = CheckedNumber.roundedInt(options.epochSeconds * rate, clampedTo: 0...Int(Int32.max))
+        let segmentFrames = CheckedNumber.roundedInt(options.segmentSeconds * rate, clampedTo: 0...Int(Int32.max))
+        guard epochFrames >= 2, segmentFrames >= 2 else {
+            throw AnalysisError(path: path, reason: "an epoch of \(options.epochSeconds) s with \(options.segmentSeconds) s Welch segments at \(rate) Hz holds too few samples to analyse")
+        }
+        let welch = try WelchParameters(sampleRate: rate, segmentLength: segmentFrames)
         guard epochFrames >= welch.segmentLength else {
             throw AnalysisError(path: path, reason: "an epoch of \(options.epochSeconds) s is shorter than a \(options.segmentSeconds) s Welch segment")
         }
@@ -198,7 +219,7 @@ public final class FileAnalyzer {
         if let mains = options.notchFrequency { sections += try Butterworth.notch(frequency: mains, sampleRate: rate).sections }
         let filter = sections.isEmpty ? nil : try SecondOrderSections(sections)
         // Enough signal either side of an epoch for the zero-phase filter to settle.
-        let margin = filter == nil ? 0 : Int((2 * rate).rounded())
+        let margin = filter == nil ? 0 : CheckedNumber.roundedInt(2 * rate, clampedTo: 0...Int(Int32.max))
         var pairIndices: (Int, Int)?
         if let pair = options.asymmetryPair {
             guard let l = labels.firstIndex(where: { $0.caseInsensitiveCompare(pair.left) == .orderedSame || $0.hasSuffix(":" + pair.left) }),
@@ -212,7 +233,7 @@ public final class FileAnalyzer {
         let bandCount = options.bands.bands.count
         let spectrumBins = (0..<welch.binCount).filter { welch.frequency(ofBin: $0) <= min(60, rate / 2) }.count
         let annotations = source.annotations
-        let lostSpans = annotations.filter { $0.text.hasPrefix("EEGKit: ") && $0.text.contains("samples lost") }
+        let lostSpans = source.lostSpans
 
         var epochs: [EpochResult] = []
         var waiting: [EpochResult] = []  // epochs held until the calibration is known
@@ -259,8 +280,11 @@ public final class FileAnalyzer {
 
         func analyseEpoch(_ k: Int) throws {
             let start = k * epochFrames
-            let from = max(0, start - margin)
-            let to = min(source.frameCount, start + epochFrames + margin)
+            // Filter margins stop at an EDF+D gap: nothing is filtered across one.
+            var from = max(0, start - margin)
+            var to = min(source.frameCount, start + epochFrames + margin)
+            if !source.isContiguous(from, start) { from = start }
+            if !source.isContiguous(start + epochFrames - 1, to - 1) { to = start + epochFrames }
             var channelResults: [ChannelEpoch] = []
             var epochPowers = [Double](repeating: 0, count: labels.count * bandCount)
             var meanSpectrum = [Double](repeating: 0, count: spectrumBins)
@@ -310,10 +334,9 @@ public final class FileAnalyzer {
                     spectraCounts[c] += 1
                 }
             }
-            let startSeconds = Double(start) / rate, endSeconds = Double(start + epochFrames) / rate
-            if lostSpans.contains(where: { $0.onset < endSeconds && $0.onset + ($0.duration ?? 0) > startSeconds }) {
-                reasons.append("samples lost")
-            }
+            let startSeconds = source.time(ofFrame: start), endSeconds = startSeconds + Double(epochFrames) / rate
+            if !source.isContiguous(start, start + epochFrames - 1) { reasons.append("gap in the recording (EDF+D)") }
+            if lostSpans.overlaps(startSeconds, endSeconds) { reasons.append("samples lost") }
             let all = Array(0..<labels.count)
             let ratios = epochPowers.withUnsafeBufferPointer { p in all.withUnsafeBufferPointer { ratioBands.ratios(powers: p, bandCount: bandCount, channels: $0) } }
             var asymmetry: Double?
@@ -367,10 +390,13 @@ public final class FileAnalyzer {
         for c in channelSpectra.indices where spectraCounts[c] > 0 {
             for i in channelSpectra[c].indices { channelSpectra[c][i] /= Double(spectraCounts[c]) }
         }
-        return FileAnalysis(path: path, sampleRate: rate, duration: Double(source.frameCount) / rate, labels: labels, bands: options.bands,
-                            epochs: epochs, summary: accumulator.summary(labels: labels), calibration: calibration,
-                            annotations: annotations, spectrumFrequencies: (0..<spectrumBins).map(welch.frequency(ofBin:)),
-                            channelSpectra: channelSpectra)
+        var analysis = FileAnalysis(path: path, sampleRate: rate, duration: Double(source.frameCount) / rate, labels: labels, bands: options.bands,
+                                    epochs: epochs, summary: accumulator.summary(labels: labels), calibration: calibration,
+                                    annotations: annotations, spectrumFrequencies: (0..<spectrumBins).map(welch.frequency(ofBin:)),
+                                    channelSpectra: channelSpectra)
+        analysis.omittedAnnotations = source.omittedAnnotations
+        analysis.gaps = source.gaps
+        return analysis
     }
 }
 
@@ -380,7 +406,12 @@ final class FrameSourceFile {
     let labels: [String]
     let channelCount: Int
     let frameCount: Int
+    /// The first ``FileAnalyzer/keptAnnotations`` annotations.
     let annotations: [Annotation]
+    let omittedAnnotations: Int
+    /// EEGKit's "samples lost" spans, in seconds, merged.
+    let lostSpans: TimeSpans
+    let gaps: [EDFReader.RecordGap]
     private let edf: EDFReader?
     private var raw: RawFloat32Reader?
     private var nextRecord = 0
@@ -399,7 +430,17 @@ final class FrameSourceFile {
             labels = reader.channelLabels
             channelCount = reader.channelCount
             frameCount = reader.frameCount
-            annotations = try reader.allAnnotations()
+            var kept: [Annotation] = [], total = 0
+            var lost: [(Double, Double)] = []
+            try reader.forEachAnnotation { a in
+                total += 1
+                if kept.count < FileAnalyzer.keptAnnotations { kept.append(a) }
+                if a.text.hasPrefix("EEGKit: "), a.text.contains("samples lost") { lost.append((a.onset, a.onset + (a.duration ?? 0))) }
+            }
+            annotations = kept
+            omittedAnnotations = total - kept.count
+            lostSpans = TimeSpans(lost)
+            gaps = reader.gaps
         } else {
             guard let rate = options.rawSampleRate, let channels = options.rawChannelCount else {
                 throw AnalysisError(path: path, reason: "raw float32 input needs --rate and --channels")
@@ -413,17 +454,60 @@ final class FrameSourceFile {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             frameCount = size / (4 * channels)
             annotations = []
+            omittedAnnotations = 0
+            lostSpans = TimeSpans([])
+            gaps = []
         }
+    }
+
+    /// Seconds from the file's start of frame `f` (stored frames; EDF+D records are
+    /// placed by their time-keeping annotations).
+    func time(ofFrame f: Int) -> Double {
+        guard let edf, edf.recordCount > 0 else { return Double(f) / sampleRate }
+        let record = min(f / edf.framesPerRecord, edf.recordCount - 1)
+        return edf.recordStart(record) + Double(f - record * edf.framesPerRecord) / sampleRate
+    }
+
+    /// Whether stored frames `a` to `b` follow each other in time (no EDF+D gap between).
+    func isContiguous(_ a: Int, _ b: Int) -> Bool {
+        guard let edf, !gaps.isEmpty, edf.recordCount > 0, b > a else { return true }
+        let last = edf.recordCount - 1
+        let ra = min(a / edf.framesPerRecord, last), rb = min(b / edf.framesPerRecord, last)
+        return edf.recordFirstSample(rb) - edf.recordFirstSample(ra) == (rb - ra) * edf.framesPerRecord
     }
 
     func next(into chunk: inout [Float]) throws -> Int {
         if let edf {
             guard nextRecord < edf.recordCount else { return 0 }
             if chunk.count != edf.framesPerRecord * channelCount { chunk = [Float](repeating: 0, count: edf.framesPerRecord * channelCount) }
-            _ = try chunk.withUnsafeMutableBufferPointer { try edf.readRecord(nextRecord, into: $0) }
+            try chunk.withUnsafeMutableBufferPointer { _ = try edf.readRecord(nextRecord, into: $0) }
             nextRecord += 1
             return edf.framesPerRecord
         }
         return try raw!.nextChunk(into: &chunk)
+    }
+}
+
+/// Time intervals, sorted and merged, asked whether they overlap an interval (binary
+/// search: an epoch's check does not grow with the number of spans).
+struct TimeSpans {
+    private var starts: [Double] = []
+    private var ends: [Double] = []
+
+    init(_ spans: [(Double, Double)]) {
+        for (a, b) in spans.sorted(by: { $0.0 < $1.0 }) where b > a {
+            if let last = ends.last, a <= last { ends[ends.count - 1] = max(last, b) } else { starts.append(a); ends.append(b) }
+        }
+    }
+
+    /// Whether any span overlaps the open interval (from, to).
+    func overlaps(_ from: Double, _ to: Double) -> Bool {
+        // The last span starting before `to`; merged spans are disjoint, so only it can reach past `from`.
+        var lo = 0, hi = starts.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if starts[mid] < to { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 && ends[lo - 1] > from
     }
 }

@@ -23,7 +23,7 @@ public struct DashboardRenderer: Sendable {
         let state = s.deviceState == .streaming ? style("● streaming", .green) : style("○ \(s.deviceState.rawValue)", .red)
         var right = String(format: "%@ %.0f/%.0f Hz  lost %d", clock(s.time), s.achievedRate, s.nominalRate, s.dropped)
         if s.frozen { right = "FROZEN  " + right }
-        lines.append(Line.join(left: [.plain(" EEGKit  "), .styled(state), .plain("  " + s.deviceName)], right: [.plain(right + " ")], width: width, fill: " "))
+        lines.append(Line.join(left: [.plain(" EEGKit  "), .styled(state), .plain("  " + TerminalText.safe(s.deviceName))], right: [.plain(right + " ")], width: width, fill: " "))
         lines.append(.rule(width))
 
         // Scores.
@@ -42,7 +42,7 @@ public struct DashboardRenderer: Sendable {
         // Channels: as many as fit above the footer.
         let footerLines = 2
         let available = height - lines.count - footerLines - 1
-        let header = " ch     quality      RMS µV  " + s.bandNames.map { String($0.prefix(5)).padding(toLength: 6, withPad: " ", startingAt: 0) }.joined()
+        let header = " ch     quality      RMS µV  " + s.bandNames.map { String(TerminalText.safe($0).prefix(5)).padding(toLength: 6, withPad: " ", startingAt: 0) }.joined()
         if available >= 2 {
             lines.append(Line([.plain(header)]).padded(to: width))
             let shown = min(s.channels.count, available - 1 - (s.channels.count > available - 1 ? 1 : 0))
@@ -52,9 +52,9 @@ public struct DashboardRenderer: Sendable {
         while lines.count < height - footerLines { lines.append(Line([]).padded(to: width)) }
 
         // Footer: recording state, keys.
-        let recording: [Segment] = s.recordingPath.map { [.styled(style("⏺ REC", .red)), .plain(" \($0) \(bytes(s.recordingBytes))  markers \(s.markers)")] }
+        let recording: [Segment] = s.recordingPath.map { [.styled(style("⏺ REC", .red)), .plain(" \(TerminalText.safe($0)) \(bytes(s.recordingBytes))  markers \(s.markers)")] }
             ?? [.plain("not recording  markers \(s.markers)")]
-        lines.append(Line.join(left: [.plain(" ")] + recording, right: [.plain((s.message ?? "") + " ")], width: width, fill: " "))
+        lines.append(Line.join(left: [.plain(" ")] + recording, right: [.plain(TerminalText.safe(s.message ?? "") + " ")], width: width, fill: " "))
         lines.append(Line([.plain(" m marker   r record on/off   space freeze   q quit")]).padded(to: width))
         return lines.prefix(height).map { $0.render(color: color) }
     }
@@ -62,12 +62,12 @@ public struct DashboardRenderer: Sendable {
     private func scoreLine(_ name: String, _ value: Double?, calibration: Double, gaugeWidth: Int, color: Color) -> Line {
         var segments: [Segment] = [.plain(" \(name)  ")]
         if let value {
-            let filled = Int((value / 100 * Double(gaugeWidth)).rounded())
+            let filled = clampedInt((value / 100 * Double(gaugeWidth)).rounded(), 0...gaugeWidth)
             segments.append(.styled(style(String(repeating: "█", count: filled), color)))
             segments.append(.plain(String(repeating: "░", count: gaugeWidth - filled)))
             segments.append(.plain(String(format: " %3.0f / 100", value)))
         } else {
-            let done = Int((calibration * Double(gaugeWidth)).rounded())
+            let done = clampedInt((calibration * Double(gaugeWidth)).rounded(), 0...gaugeWidth)
             segments.append(.plain(String(repeating: "·", count: done) + String(repeating: " ", count: gaugeWidth - done)))
             segments.append(.plain(String(format: " calibrating %3.0f%%", calibration * 100)))
         }
@@ -76,11 +76,11 @@ public struct DashboardRenderer: Sendable {
 
     private func channelLine(_ c: DashboardState.Channel) -> Line {
         let mark: Segment = c.quality == "good" ? .styled(style("●", .green)) : .styled(style("●", .red))
-        var segments: [Segment] = [.plain(" " + c.label.prefix(6).padding(toLength: 6, withPad: " ", startingAt: 0) + " "), mark,
+        var segments: [Segment] = [.plain(" " + TerminalText.safe(c.label).prefix(6).padding(toLength: 6, withPad: " ", startingAt: 0) + " "), mark,
                                    .plain(" " + c.quality.padding(toLength: 10, withPad: " ", startingAt: 0)), .plain(String(format: "%7.1f  ", c.rms))]
         for value in c.relative {
             // One bar per band, 5 cells: the band's share of the total.
-            let eighths = Int((value * 40).rounded())
+            let eighths = clampedInt((value * 40).rounded(), 0...40)
             let full = min(eighths / 8, 5)
             var bar = String(repeating: "█", count: full)
             if full < 5, eighths % 8 > 0 { bar.append(Self.bars[eighths % 8 - 1]) }
@@ -96,7 +96,7 @@ public struct DashboardRenderer: Sendable {
         for i in 0..<width {
             let index = values.count <= width ? i - (width - values.count) : i * values.count / width
             guard index >= 0, let v = values[index] else { out.append(" "); continue }
-            out.append(Self.bars[min(7, max(0, Int(v / 100 * 7.999)))])
+            out.append(Self.bars[min(7, max(0, clampedInt(v / 100 * 7.999, 0...7)))])
         }
         return out
     }
@@ -108,7 +108,7 @@ public struct DashboardRenderer: Sendable {
     private func num(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "  –  " }
 
     private func clock(_ t: Double) -> String {
-        let s = Int(t)
+        let s = displaySeconds(t)
         return String(format: "%02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
     }
 

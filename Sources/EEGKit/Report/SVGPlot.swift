@@ -50,7 +50,7 @@ struct SVGPlot {
         func close() {
             if current.count > 1 { segments.append(current.map { String(format: "%.1f,%.1f", $0.0, $0.1) }.joined(separator: " ")) }
             // A value with no neighbour (missing on both sides) is a dot, not lost.
-            if current.count == 1 { body.append("<circle class=\"point\" data-series=\"\(escape(name))\" cx=\"\(f(current[0].0))\" cy=\"\(f(current[0].1))\" r=\"2.2\" fill=\"\(color)\"/>") }
+            if current.count == 1 { body.append("<circle class=\"point\" data-series=\"\(HTMLText.escape(name))\" cx=\"\(f(current[0].0))\" cy=\"\(f(current[0].1))\" r=\"2.2\" fill=\"\(color)\"/>") }
             current = []
         }
         for (x, y) in points {
@@ -59,7 +59,7 @@ struct SVGPlot {
         }
         close()
         for s in segments {
-            body.append("<polyline class=\"series\" data-series=\"\(escape(name))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(width)\"\(dashed ? " stroke-dasharray=\"5 3\"" : "") points=\"\(s)\"/>")
+            body.append("<polyline class=\"series\" data-series=\"\(HTMLText.escape(name))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(width)\"\(dashed ? " stroke-dasharray=\"5 3\"" : "") points=\"\(s)\"/>")
         }
         legend.append((name, color))
     }
@@ -67,16 +67,16 @@ struct SVGPlot {
     mutating func span(from x0: Double, to x1: Double, color: String, opacity: Double, label: String? = nil) {
         let a = px(max(x0, xRange.lowerBound)), b = px(min(x1, xRange.upperBound))
         guard b > a else { return }
-        body.append("<rect class=\"span\" x=\"\(f(a))\" y=\"\(f(margin.top))\" width=\"\(f(b - a))\" height=\"\(f(plotHeight))\" fill=\"\(color)\" fill-opacity=\"\(opacity)\">\(label.map { "<title>\(escape($0))</title>" } ?? "")</rect>")
+        body.append("<rect class=\"span\" x=\"\(f(a))\" y=\"\(f(margin.top))\" width=\"\(f(b - a))\" height=\"\(f(plotHeight))\" fill=\"\(color)\" fill-opacity=\"\(opacity)\">\(label.map { "<title>\(HTMLText.escape($0))</title>" } ?? "")</rect>")
         if let label {
-            body.append("<text class=\"span-label\" x=\"\(f((a + b) / 2))\" y=\"\(f(margin.top + 12))\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">\(escape(label))</text>")
+            body.append("<text class=\"span-label\" x=\"\(f((a + b) / 2))\" y=\"\(f(margin.top + 12))\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">\(HTMLText.escape(label))</text>")
         }
     }
 
     mutating func marker(at x: Double, label: String) {
         guard xRange.contains(x) else { return }
         let p = px(x)
-        body.append("<g class=\"annotation\"><line x1=\"\(f(p))\" x2=\"\(f(p))\" y1=\"\(f(margin.top))\" y2=\"\(f(margin.top + plotHeight))\" stroke=\"#d62728\" stroke-width=\"1\" stroke-dasharray=\"2 2\"/><path d=\"M\(f(p - 4)),\(f(margin.top - 7)) h8 l-4,6 z\" fill=\"#d62728\"/><title>\(escape(label)) at \(String(format: "%.2f", x)) s</title></g>")
+        body.append("<g class=\"annotation\"><line x1=\"\(f(p))\" x2=\"\(f(p))\" y1=\"\(f(margin.top))\" y2=\"\(f(margin.top + plotHeight))\" stroke=\"#d62728\" stroke-width=\"1\" stroke-dasharray=\"2 2\"/><path d=\"M\(f(p - 4)),\(f(margin.top - 7)) h8 l-4,6 z\" fill=\"#d62728\"/><title>\(HTMLText.escape(label)) at \(String(format: "%.2f", x)) s</title></g>")
     }
 
     mutating func heatmap(columns: [[Double]], colorRange: ClosedRange<Double>) {
@@ -104,8 +104,8 @@ struct SVGPlot {
     }
 
     func render() -> String {
-        var out = "<svg class=\"plot\" data-plot=\"\(kind)\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\" role=\"img\" aria-label=\"\(escape(title))\">"
-        out += "<text x=\"\(f(margin.left))\" y=\"16\" font-size=\"13\" font-weight=\"600\">\(escape(title))</text>"
+        var out = "<svg class=\"plot\" data-plot=\"\(kind)\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\" role=\"img\" aria-label=\"\(HTMLText.escape(title))\">"
+        out += "<text x=\"\(f(margin.left))\" y=\"16\" font-size=\"13\" font-weight=\"600\">\(HTMLText.escape(title))</text>"
         out += "<rect x=\"\(f(margin.left))\" y=\"\(f(margin.top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"#fff\" stroke=\"#bbb\"/>"
         // Grid first, so data (a heatmap too) is drawn over it.
         for t in niceTicks(yRange, log: logY) {
@@ -119,21 +119,21 @@ struct SVGPlot {
             axes += "<line x1=\"\(f(px(t)))\" x2=\"\(f(px(t)))\" y1=\"\(f(margin.top + plotHeight))\" y2=\"\(f(margin.top + plotHeight + 4))\" stroke=\"#333\"/>"
             axes += "<text class=\"tick\" x=\"\(f(px(t)))\" y=\"\(f(margin.top + plotHeight + 16))\" font-size=\"10\" text-anchor=\"middle\">\(tickText(t))</text>"
         }
-        axes += "<text class=\"axis-label\" x=\"\(f(margin.left + plotWidth / 2))\" y=\"\(f(height - 6))\" font-size=\"11\" text-anchor=\"middle\">\(escape(xLabel))</text></g>"
+        axes += "<text class=\"axis-label\" x=\"\(f(margin.left + plotWidth / 2))\" y=\"\(f(height - 6))\" font-size=\"11\" text-anchor=\"middle\">\(HTMLText.escape(xLabel))</text></g>"
         axes += "<g class=\"axis y-axis\">"
         for t in niceTicks(yRange, log: logY) {
             let y = logY ? pow(10, t) : t
             axes += "<line x1=\"\(f(margin.left - 4))\" x2=\"\(f(margin.left))\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"#333\"/>"
             axes += "<text class=\"tick\" x=\"\(f(margin.left - 7))\" y=\"\(f(py(y) + 3))\" font-size=\"10\" text-anchor=\"end\">\(logY ? logTickText(t) : tickText(t))</text>"
         }
-        axes += "<text class=\"axis-label\" transform=\"translate(14 \(f(margin.top + plotHeight / 2))) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\">\(escape(yLabel))</text></g>"
+        axes += "<text class=\"axis-label\" transform=\"translate(14 \(f(margin.top + plotHeight / 2))) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\">\(HTMLText.escape(yLabel))</text></g>"
         out += axes
         if !legend.isEmpty {
             var l = "<g class=\"legend\">"
             for (i, item) in legend.enumerated() {
                 let y = margin.top + 8 + Double(i) * 16
                 l += "<line x1=\"\(f(width - margin.right + 12))\" x2=\"\(f(width - margin.right + 30))\" y1=\"\(f(y))\" y2=\"\(f(y))\" stroke=\"\(item.1)\" stroke-width=\"2.5\"/>"
-                l += "<text x=\"\(f(width - margin.right + 35))\" y=\"\(f(y + 4))\" font-size=\"11\">\(escape(item.0))</text>"
+                l += "<text x=\"\(f(width - margin.right + 35))\" y=\"\(f(y + 4))\" font-size=\"11\">\(HTMLText.escape(item.0))</text>"
             }
             out += l + "</g>"
         }
@@ -170,11 +170,6 @@ private func logTickText(_ e: Double) -> String {
 }
 
 private func f(_ v: Double) -> String { String(format: "%.1f", v) }
-
-func escape(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-}
 
 /// The viridis colour map at 0…1 (a few stops, linearly interpolated).
 func viridis(_ t: Double) -> String {

@@ -1,0 +1,50 @@
+import Foundation
+
+/// The one way EEGKit writes CSV cells (RFC 4180). Text cells are quoted when they
+/// hold a comma, quote, CR or LF — so a bare CR in an annotation never splits a row —
+/// and a text cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+/// `@`, tab or CR) gets a leading `'`, unless it is a plain number such as `-3.2`.
+/// Number cells are written as numbers; a missing or non-finite number is an empty cell.
+public enum CSVText {
+    /// `text` as one CSV cell.
+    public static func cell(_ text: String) -> String {
+        var body = text
+        if startsLikeFormula(text) && !isPlainDecimal(text) { body = "'" + text }
+        guard body.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return body }
+        // Scalar by scalar: a quote followed by a combining mark is one Character, which
+        // String-level replacing would miss, leaving a bare quote inside the cell.
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in body.unicodeScalars {
+            quoted.append(scalar)
+            if scalar == "\"" { quoted.append("\"") }
+        }
+        quoted.append("\"")
+        return String(quoted)
+    }
+
+    /// A number cell in Swift's shortest round-tripping form, or empty for nil/NaN/±∞.
+    public static func number(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "" }
+        return "\(value)"
+    }
+
+    /// A sample cell, or empty when not finite.
+    public static func number(_ value: Float) -> String {
+        value.isFinite ? "\(value)" : ""
+    }
+
+    /// `value` with `significantDigits` significant digits, or empty for nil/non-finite.
+    public static func number(_ value: Double?, significantDigits: Int) -> String {
+        guard let value, value.isFinite else { return "" }
+        return String(format: "%.\(significantDigits)g", value)
+    }
+
+    /// Cells joined into one row (no line end).
+    public static func row(_ cells: [String]) -> String { cells.joined(separator: ",") }
+
+    private static func startsLikeFormula(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first else { return false }
+        return first == "=" || first == "+" || first == "-" || first == "@" || first == "\t" || first == "\r"
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The one way EEGKit writes JSON values by hand (every JSON the CLI prints goes through
+/// it): strings escaped per RFC 8259 so a strict parser accepts them whatever bytes a file
+/// held, and numbers that are always JSON numbers — a non-finite value becomes `null`,
+/// never `inf` or `nan`. Pure functions; they allocate only the returned string.
+public enum JSONText {
+    /// `text` as a quoted JSON string: `"` and `\` escaped, `\n` `\r` `\t` as
+    /// themselves, every other control character (U+0000–U+001F, U+007F, U+0080–U+009F)
+    /// and the line/paragraph separators U+2028/U+2029 as `\uXXXX`. Text that came from
+    /// non-UTF-8 bytes was already decoded with U+FFFD replacements, so the output is
+    /// valid UTF-8.
+    public static func string(_ text: String) -> String {
+        var out = "\""
+        out.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if needsUnicodeEscape(scalar) {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A JSON number in Swift's shortest round-tripping form (`0.1`, `1e-05`), or `null`
+    /// for nil, NaN and ±infinity.
+    public static func number(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "null" }
+        return "\(value)"
+    }
+
+    /// A single-precision sample as a JSON number (`-3.25`), or `null` when not finite.
+    public static func number(_ value: Float) -> String {
+        value.isFinite ? "\(value)" : "null"
+    }
+
+    /// `value` with `significantDigits` significant digits (printf `%g`), or `null`
+    /// for nil and non-finite values.
+    public static func number(_ value: Double?, significantDigits: Int) -> String {
+        guard let value, value.isFinite else { return "null" }
+        return String(format: "%.\(significantDigits)g", value)
+    }
+
+    private static func needsUnicodeEscape(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
+    }
+}

@@ -1,0 +1,34 @@
+/// The one way text from files, devices and users reaches a terminal: control
+/// characters are shown as escapes instead of being obeyed, so an ESC sequence in an
+/// EDF label or annotation can neither recolour, move the cursor, retitle the window
+/// nor hide output. Pure; allocates only when something must be escaped.
+public enum TerminalText {
+    /// `text` with C0 controls (including ESC, CR, LF, TAB), DEL and C1 controls
+    /// written as `\xNN`, and the bidirectional overrides and isolates (U+202A–U+202E,
+    /// U+2066–U+2069) as `\u{NNNN}`. Everything else, including non-ASCII letters and
+    /// U+FFFD from undecodable bytes, is kept.
+    public static func safe(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            guard isUnsafe(scalar) else { out.unicodeScalars.append(scalar); continue }
+            if scalar.value < 0x100 {
+                out += "\\x" + hex(scalar.value, digits: 2)
+            } else {
+                out += "\\u{" + hex(scalar.value, digits: 4) + "}"
+            }
+        }
+        return out
+    }
+
+    private static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+}
