@@ -54,8 +54,10 @@ struct CytonDriverTests {
         var mismatches = 0
         for (i, frame) in frames.enumerated() where frame.1 != expectedMicrovolts(i) { mismatches += 1 }
         #expect(mismatches == 0)
-        // Stop any old stream, soft reset, start; and `s` on the way out.
-        Thread.sleep(forTimeInterval: 0.05)
+        // Stop any old stream, soft reset, start; and `s` on the way out (written before
+        // stop returned; the fake board's thread may still be reading it on a busy machine).
+        let deadline = ContinuousClock.now + .seconds(5)
+        while board.commands.count < 4 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
         #expect(String(decoding: board.commands, as: UTF8.self) == "svbs")
         let states = events.drain().compactMap { if case .state(let s) = $0 { return s } else { return nil } }
         #expect(states == [.opening, .configuring, .streaming, .stopping, .closed])
