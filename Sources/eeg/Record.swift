@@ -144,8 +144,10 @@ struct Record: ParsableCommand {
     /// The raw capture is complete, or the recording's exit status says it is not: a
     /// write failure is an I/O error (74) naming the bytes lost; an overflow (the disk
     /// too slow for minutes) is reported.
+    ///
+    /// The driver closes the capture when its last transfers are done (which may be after
+    /// `stop` returns), so this reports what has happened by now and does not close it.
     private func reportRawCapture(_ capture: RawCapture) throws {
-        capture.close()
         if capture.overflowBytes > 0 {
             printStatus("raw capture \(capture.path): \(capture.overflowBytes) bytes did not fit in its buffer (the disk was too slow) and are not in the file")
         }
