@@ -143,6 +143,27 @@ public final class StreamSession {
         defer { if !deviceStopped { device.stop() } }
 
         var interrupted = false
+        func report(_ event: DeviceEvent) {
+            switch event {
+            case .state(let state) where state == .disconnected || state == .reconnecting:
+                if !interrupted { run.annotate("Device disconnected") }
+                interrupted = true
+                status("device \(state.rawValue)")
+            case .state(.streaming) where interrupted:
+                interrupted = false
+                run.annotate("Device reconnected")
+                status("device streaming again")
+            case .gap(let frames, let before):
+                status("lost \(frames) frame\(frames == 1 ? "" : "s") before sample \(before)")
+            case .skippedBytes(let bytes):
+                status("skipped \(bytes) bytes of garbage while resynchronising")
+            case .failed(let message):
+                run.annotate("Device failed: \(message)")
+                status("device failed: \(message)")
+            default:
+                break
+            }
+        }
         var lastProgress = ContinuousClock.now
         var framesAtLastProgress: Int64 = 0
         do {
@@ -152,27 +173,7 @@ public final class StreamSession {
                     break
                 }
                 let wait = consumer.waitForFrames(1, timeout: .milliseconds(100))
-                for event in events.drain() {
-                    switch event {
-                    case .state(let state) where state == .disconnected || state == .reconnecting:
-                        if !interrupted { run.annotate("Device disconnected") }
-                        interrupted = true
-                        status("device \(state.rawValue)")
-                    case .state(.streaming) where interrupted:
-                        interrupted = false
-                        run.annotate("Device reconnected")
-                        status("device streaming again")
-                    case .gap(let frames, let before):
-                        status("lost \(frames) frame\(frames == 1 ? "" : "s") before sample \(before)")
-                    case .skippedBytes(let bytes):
-                        status("skipped \(bytes) bytes of garbage while resynchronising")
-                    case .failed(let message):
-                        run.annotate("Device failed: \(message)")
-                        status("device failed: \(message)")
-                    default:
-                        break
-                    }
-                }
+                events.drain().forEach(report)
                 for request in recordingRequests.withLock({ r -> [RecordingOptions?] in let all = r; r.removeAll(); return all }) {
                     if let request {
                         try run.closeRecorder()
@@ -218,6 +219,9 @@ public final class StreamSession {
         // Stop the device before closing the file, so nothing arrives after "Recording ends".
         device.stop()
         deviceStopped = true
+        // What the device said while it was stopping (its last gap or skipped bytes) is
+        // still reported.
+        events.drain().forEach(report)
         try run.finish(flush: flush)
         return run.summary
     }
