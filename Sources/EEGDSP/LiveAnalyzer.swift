@@ -68,7 +68,9 @@ public struct LiveAnalysis {
     public let scores: Scores
     /// 0…1 while the baseline is being collected, then 1.
     public let calibrationProgress: Double
-    /// Frames lost so far: ring drops plus jumps in the device's sample index.
+    /// Frames lost so far: the jumps in the device's sample index since the first frame
+    /// analysed (a ring drop is one such jump; it is counted once). Frames lost before
+    /// the first frame, or after the last, are the session's to report.
     public let droppedFrames: Int
 
     public func bandPower(channel: Int, band: Int) -> Double { bandPowers[channel * bandCount + band] }
@@ -242,7 +244,9 @@ public final class LiveAnalyzer {
             // Split at gaps so each piece has consecutive indices.
             var end = start + 1
             while end < indices.count, dropped[end] == 0, indices[end] == indices[end - 1] + 1 { end += 1 }
-            if dropped[start] > 0 { lostFrames += Int(dropped[start]) }
+            // Ring drops are not added here: a drop makes the sample index jump, and the
+            // jump is what ingestContiguous counts (once), exactly as a replay of the
+            // recording, which sees only the jump, does.
             let piece = UnsafeBufferPointer(rebasing: samples[(start * channels)..<(end * channels)])
             var offset = 0
             while offset < end - start {

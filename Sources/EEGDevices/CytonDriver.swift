@@ -7,28 +7,36 @@ import Synchronization
 /// ```
 /// closed → opening → configuring → streaming → stopping → closed
 ///                                      │  ▲
-///                            unplugged ▼  │ found again, reconfigured
+///                    stream ended      ▼  │ found again, reconfigured
 ///                              disconnected → reconnecting
 /// ```
 ///
 /// - configuring: stop any stream left running (`s`), purge, soft reset (`v`) and wait
 ///   for the `$$$` that ends the board's banner (timeout), attach the Daisy (`C`) if
-///   asked, then start streaming (`b`).
+///   asked, then start streaming (`b`). If starting fails, the transport is stopped
+///   and closed (the device released) before the error is thrown.
 /// - streaming: the transport delivers bytes on its thread; the pure ``CytonDecoder``
-///   turns them into frames pushed into the ring's producer (no allocation per packet);
-///   decoder gaps become ``DeviceEvent/gap(frames:beforeSampleIndex:)``.
-/// - unplugged: the session is kept. The driver reports `disconnected`, waits for the
-///   device to return (`reconnecting`: woken by libusb's hotplug callback where libusb
-///   has it, and polling every `reconnectInterval` in any case), reconfigures it and resumes; because the board's
-///   counter restarts, the missing span is estimated from the time away and reported as
-///   a gap — the data is never stitched together silently.
+///   turns them into frames pushed into the ring's producer (no allocation or lock per
+///   packet); decoder gaps become ``DeviceEvent/gap(frames:beforeSampleIndex:)``.
+/// - stream ended (unplugged, or the link failed: a USB transfer error or stall, a
+///   serial read error): the session is kept. A failure other than an unplug is
+///   reported as ``DeviceEvent/failed(_:)`` first. The driver reports `disconnected`,
+///   waits for the device (`reconnecting`: woken by libusb's hotplug callback where
+///   libusb has it, and polling every `reconnectInterval` in any case), reconfigures it
+///   and resumes; because the board's counter restarts, the missing span is estimated
+///   from the time away and reported as a gap — the data is never stitched together
+///   silently.
 /// - stop (any thread, any time, idempotent): sends `s`, stops receiving, releases the
 ///   device, finishes the producer. It runs on every exit path of a session.
+///
+/// Threads: the caller's (start, stop), a supervisor (reconnection) and the transport's
+/// receive thread. Each connection to the board is its own ``Connection`` object whose
+/// decoder only that connection's receive thread touches; the supervisor makes a new one
+/// to reconnect, after the old transport has stopped. What the threads share is atomic
+/// or behind a lock that is never taken per packet.
 public final class CytonDriver: EEGDevice, @unchecked Sendable {
-    // @unchecked Sendable: mutable state is either atomic or confined — the decoder and
-    // the producer to the transport's receive thread (one at a time; a new one starts
-    // only after the old one is joined), the transport to the supervisor thread after
-    // start.
+    // @unchecked Sendable: shared mutable state is atomic (state code, running, last
+    // index) or in a Mutex (the current connection, the output); see "Threads" above.
 
     public struct Configuration: Sendable {
         public var daisy = false
@@ -49,6 +57,34 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     public var channelLabels: [String] { (1...channelCount).map { "ch\($0)" } }
     public var fullScale: Double { Cyton.fullScale(gain: configuration.gains?.min() ?? Cyton.defaultGain) }
 
+    /// Where a session's frames and events go; fixed for the session at `start`.
+    private struct Output: @unchecked Sendable {
+        // @unchecked Sendable: the producer is used by one receive thread at a time.
+        let producer: FrameRing.Producer
+        let events: DeviceEvents
+        let rawCapture: RawCapture?
+    }
+
+    /// One connection to the board. `decoder` is touched only by `onBytes` on the
+    /// transport's receive thread, which calls it one buffer at a time; the supervisor
+    /// and `stop` use the transport only after start or after `stopReceiving`.
+    private final class Connection: @unchecked Sendable {
+        let transport: any ByteTransport
+        let output: Output
+        /// Added to the decoder's indices: the board's counter restarts on reconnection.
+        let indexOffset: Int64
+        var decoder: CytonDecoder
+        /// Why the transport's stream ended (set once, from its thread).
+        let ended = Mutex<DeviceError?>(nil)
+
+        init(transport: any ByteTransport, output: Output, indexOffset: Int64, decoder: CytonDecoder) {
+            self.transport = transport
+            self.output = output
+            self.indexOffset = indexOffset
+            self.decoder = decoder
+        }
+    }
+
     private let opener: Opener
     private let stateCode = Atomic<Int>(0)
     private static let states: [DeviceState] = [.closed, .opening, .configuring, .streaming, .stopping, .disconnected, .reconnecting]
@@ -57,13 +93,8 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     private let wakeSupervisor = DispatchSemaphore(value: 0)
     private let supervisorDone = DispatchSemaphore(value: 0)
     private let lifecycle = Mutex<Void>(())
-
-    private var transport: (any ByteTransport)?
-    private var decoder: CytonDecoder
-    private var indexOffset: Int64 = 0
-    private var producer: FrameRing.Producer?
-    private var events: DeviceEvents?
-    private var ended: DeviceError?
+    private let output = Mutex<Output?>(nil)
+    private let current = Mutex<Connection?>(nil)
 
     /// Saves every byte received while streaming (see ``RawCapture``); set before `start`.
     public var rawCapture: RawCapture?
@@ -79,15 +110,16 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         self.name = name
         self.configuration = configuration
         self.opener = opener
-        decoder = CytonDecoder(daisy: configuration.daisy, gains: configuration.gains)
     }
 
     public var state: DeviceState { Self.states[stateCode.load(ordering: .acquiring)] }
 
     private func enter(_ state: DeviceState) {
         stateCode.store(Self.states.firstIndex(of: state)!, ordering: .releasing)
-        events?.post(.state(state))
+        output.withLock { $0 }?.events.post(.state(state))
     }
+
+    private func newDecoder() -> CytonDecoder { CytonDecoder(daisy: configuration.daisy, gains: configuration.gains) }
 
     public func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError) {
         guard producer.channelCount == channelCount else {
@@ -95,12 +127,16 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         }
         try lifecycle.withLock { _ throws(DeviceError) in
             guard state == .closed, !running.load(ordering: .acquiring) else { return }
-            self.producer = producer
-            self.events = events
+            let output = Output(producer: producer, events: events, rawCapture: rawCapture)
+            self.output.withLock { $0 = output }
             let transport = try connect()
-            self.transport = transport
+            do throws(DeviceError) {
+                try startStreaming(Connection(transport: transport, output: output, indexOffset: 0, decoder: newDecoder()))
+            } catch {
+                enter(.closed)
+                throw error
+            }
             running.store(true, ordering: .releasing)
-            try startStreaming(transport)
             let supervisor = Thread { [self] in supervise() }
             supervisor.name = "eeg-cyton"
             supervisor.start()
@@ -165,86 +201,112 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         throw .timeout("waiting for \(what)")
     }
 
-    /// configuring → streaming: `b`, then bytes flow to the decoder.
-    private func startStreaming(_ transport: any ByteTransport) throws(DeviceError) {
-        try transport.startReceiving(
-            onBytes: { [self] bytes in decode(bytes) },
-            onEnd: { [self] error in
-                ended = error
-                wakeSupervisor.signal()
-            })
-        try transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
+    /// configuring → streaming: receiving first, then `b`; `connection` becomes the
+    /// current one. On failure the transport is stopped and closed — the device is
+    /// released — and the error thrown.
+    private func startStreaming(_ connection: Connection) throws(DeviceError) {
+        current.withLock { $0 = connection }
+        do {
+            try connection.transport.startReceiving(
+                onBytes: { [self, connection] bytes in decode(bytes, on: connection) },
+                onEnd: { [self, connection] error in
+                    connection.ended.withLock { $0 = error }
+                    wakeSupervisor.signal()
+                })
+            try connection.transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
+        } catch {
+            current.withLock { $0 = nil }
+            release(connection.transport)
+            throw error
+        }
         enter(.streaming)
     }
 
-    /// On the transport's receive thread.
-    private func decode(_ bytes: UnsafeRawBufferPointer) {
-        guard let producer else { return }
-        rawCapture?.append(bytes)
-        let offset = indexOffset
-        decoder.decode(bytes) { event in
+    /// Stops the board (best effort: `s` first, so it stops sending even if the rest
+    /// fails), stops receiving, and closes the transport.
+    private func release(_ transport: any ByteTransport) {
+        try? transport.write(CytonCommand.stopStreaming.bytes, timeout: .milliseconds(500))
+        transport.stopReceiving()
+        transport.close()
+    }
+
+    /// On the connection's receive thread. Per buffer, not per sample: no lock, no
+    /// allocation.
+    private func decode(_ bytes: UnsafeRawBufferPointer, on connection: Connection) {
+        let output = connection.output
+        output.rawCapture?.append(bytes)
+        let offset = connection.indexOffset
+        connection.decoder.decode(bytes) { event in
             switch event {
             case .frame(let index, let samples, _):
-                producer.push(frame: samples, sampleIndex: offset + index)
-                lastIndex.store(offset + index, ordering: .relaxed)
+                output.producer.push(frame: samples, sampleIndex: offset + index)
+                lastIndex.store(offset + index, ordering: .releasing)
             case .gap(let count, let before):
-                events?.post(.gap(frames: count, beforeSampleIndex: offset + before))
+                output.events.post(.gap(frames: count, beforeSampleIndex: offset + before))
             case .skipped(let bytes):
-                events?.post(.skippedBytes(bytes))
+                output.events.post(.skippedBytes(bytes))
             }
         }
     }
 
-    /// Waits for the stream to end by itself (unplug) or for stop; reconnects.
+    /// Waits for the stream to end by itself (unplug, link failure) or for stop;
+    /// reconnects. Returns only when stopped.
     private func supervise() {
         defer { supervisorDone.signal() }
         while true {
             wakeSupervisor.wait()
             guard running.load(ordering: .acquiring) else { return }
-            guard let error = ended else { continue }
-            ended = nil
-            transport?.stopReceiving()
-            transport?.close()
-            transport = nil
-            guard case .disconnected = error else {
-                events?.post(.failed(error.description))
-                running.store(false, ordering: .releasing)
-                rawCapture?.close()
-                producer?.finish()
-                enter(.closed)
-                return
+            // Woken by a hotplug arrival while streaming: nothing to do.
+            guard let connection = current.withLock({ $0 }), let error = connection.ended.withLock({ $0 }) else { continue }
+            let lostAt = ContinuousClock.now
+            current.withLock { $0 = nil }
+            connection.transport.stopReceiving()
+            connection.transport.close()
+            if case .disconnected = error {} else {
+                connection.output.events.post(.failed("\(error.description); reconnecting"))
             }
             enter(.disconnected)
-            let lostAt = ContinuousClock.now
-            enter(.reconnecting)
-            while running.load(ordering: .acquiring) {
-                if let transport = try? reconnect() {
-                    let away = ContinuousClock.now - lostAt
-                    let seconds = Double(away.components.seconds) + Double(away.components.attoseconds) * 1e-18
-                    let missing = max(1, Int64((seconds * sampleRate).rounded()))
-                    indexOffset = lastIndex.load(ordering: .relaxed) + 1 + missing
-                    decoder = CytonDecoder(daisy: configuration.daisy, gains: configuration.gains)
-                    events?.post(.gap(frames: Int(missing), beforeSampleIndex: indexOffset))
-                    self.transport = transport
-                    do {
-                        try startStreaming(transport)
-                    } catch {
-                        transport.stopReceiving()
-                        transport.close()
-                        self.transport = nil
-                        enter(.reconnecting)
-                        continue
-                    }
-                    break
-                }
-                if wakeSupervisor.wait(timeout: .now() + .milliseconds(Int(configuration.reconnectInterval.components.attoseconds / 1_000_000_000_000_000) + Int(configuration.reconnectInterval.components.seconds * 1000))) == .success {
-                    guard running.load(ordering: .acquiring) else { return }
-                }
-            }
+            guard reconnect(output: connection.output, lostAt: lostAt) else { return }
         }
     }
 
-    private func reconnect() throws(DeviceError) -> any ByteTransport {
+    /// disconnected → reconnecting → streaming. Tries at once, then every
+    /// `reconnectInterval` or when a hotplug arrival wakes it. Returns false if stopped
+    /// first.
+    private func reconnect(output: Output, lostAt: ContinuousClock.Instant) -> Bool {
+        enter(.reconnecting)
+        while running.load(ordering: .acquiring) {
+            if let transport = try? openAndConfigure() {
+                guard running.load(ordering: .acquiring) else {
+                    release(transport)
+                    return false
+                }
+                let away = ContinuousClock.now - lostAt
+                let seconds = Double(away.components.seconds) + Double(away.components.attoseconds) * 1e-18
+                let missing = max(1, Int64((seconds * sampleRate).rounded()))
+                let offset = lastIndex.load(ordering: .acquiring) + 1 + missing
+                do {
+                    try startStreaming(Connection(transport: transport, output: output, indexOffset: offset, decoder: newDecoder()))
+                    output.events.post(.gap(frames: Int(missing), beforeSampleIndex: offset))
+                    return true
+                } catch {
+                    enter(.reconnecting)
+                }
+            }
+            if wakeSupervisor.wait(timeout: .now() + reconnectWait) == .success {
+                guard running.load(ordering: .acquiring) else { return false }
+            }
+        }
+        return false
+    }
+
+    /// `reconnectInterval` for DispatchSemaphore (whole milliseconds, at most a day).
+    private var reconnectWait: DispatchTimeInterval {
+        let c = configuration.reconnectInterval.components
+        return .milliseconds(Int(max(0, min(c.seconds, 86_400))) * 1000 + Int(max(0, c.attoseconds) / 1_000_000_000_000_000))
+    }
+
+    private func openAndConfigure() throws(DeviceError) -> any ByteTransport {
         let transport = try opener()
         do {
             try configure(transport)
@@ -269,15 +331,12 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             enter(.stopping)
             wakeSupervisor.signal()
             supervisorDone.wait()
-            if let transport {
-                // `s` first, so the board stops sending even if the rest fails.
-                try? transport.write(CytonCommand.stopStreaming.bytes, timeout: .milliseconds(500))
-                transport.stopReceiving()
-                transport.close()
+            if let connection = current.withLock({ c -> Connection? in let taken = c; c = nil; return taken }) {
+                release(connection.transport)
             }
-            transport = nil
-            rawCapture?.close()
-            producer?.finish()
+            let session = output.withLock { $0 }
+            session?.rawCapture?.close()
+            session?.producer.finish()
             enter(.closed)
         }
     }

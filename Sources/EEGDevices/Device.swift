@@ -15,7 +15,8 @@ public enum DeviceEvent: Sendable, Equatable {
     case gap(frames: Int, beforeSampleIndex: Int64)
     /// Bytes thrown away while resynchronising.
     case skippedBytes(Int)
-    /// A device-side failure that ended the stream.
+    /// A device-side failure: it ended the stream, or (the message ends "; reconnecting")
+    /// interrupted it while the driver reconnects.
     case failed(String)
 }
 

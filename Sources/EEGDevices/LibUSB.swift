@@ -152,6 +152,9 @@ final class USBHandle: @unchecked Sendable {
         guard claimed == 0 else {
             if detached { libusb_attach_kernel_driver(raw, interface) }
             libusb_close(raw)
+            // Every property is set, so deinit runs after this throw: it must not
+            // release and close the handle a second time.
+            closed.store(true, ordering: .releasing)
             throw usbError(claimed, "claiming interface \(interface) of \(name)", device: name)
         }
     }
@@ -160,11 +163,13 @@ final class USBHandle: @unchecked Sendable {
 
     /// A vendor OUT control request with no data stage.
     func control(request: UInt8, value: UInt16, index: UInt16, timeout: Duration, what: String) throws(DeviceError) {
+        guard !isClosed else { throw .disconnected(name) }
         let status = libusb_control_transfer(raw, 0x40, request, value, index, nil, 0, milliseconds(timeout))
         guard status >= 0 else { throw usbError(status, what, device: name) }
     }
 
     func bulkWrite(endpoint: UInt8, _ bytes: [UInt8], timeout: Duration) throws(DeviceError) {
+        guard !isClosed else { throw .disconnected(name) }
         var data = bytes
         var sent: Int32 = 0
         let status = libusb_bulk_transfer(raw, endpoint, &data, Int32(data.count), &sent, milliseconds(timeout))
@@ -174,12 +179,16 @@ final class USBHandle: @unchecked Sendable {
 
     /// Returns the bytes read (0 on timeout).
     func bulkRead(endpoint: UInt8, into buffer: UnsafeMutableRawBufferPointer, timeout: Duration) throws(DeviceError) -> Int {
+        guard !isClosed else { throw .disconnected(name) }
         var received: Int32 = 0
         let status = libusb_bulk_transfer(raw, endpoint, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(buffer.count), &received, milliseconds(timeout))
         if status == LIBUSB_ERROR_TIMEOUT.rawValue { return Int(received) }
         guard status == 0 else { throw usbError(status, "reading from \(name)", device: name) }
         return Int(received)
     }
+
+    /// Whether `close` has run: the raw handle must not be used any more.
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
 
     func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
@@ -194,12 +203,22 @@ private func milliseconds(_ d: Duration) -> UInt32 {
 }
 
 /// Continuous bulk IN with several transfers in flight, completed on a dedicated event
-/// thread. Each completed transfer is resubmitted before its data is handed on, so the
-/// device always has buffers to fill; the buffers are allocated once.
+/// thread; the transfers and their buffers are allocated once.
+///
+/// Buffer ownership: once a transfer is submitted, its buffer belongs to libusb and the
+/// operating system until the transfer completes again — a host controller writing
+/// into it directly (zero-copy buffers, other platforms) or a device that answers at
+/// once may refill it before the completion callback has returned. So a completed
+/// transfer's data is handed on first, and the transfer resubmitted after: nothing
+/// reads a buffer that has been handed back.
+///
+/// Lifetime: a transfer is freed only when libusb no longer holds it — after it has
+/// come back, or after the device handle was closed (libusb then forgets it, and
+/// closing the file descriptor makes the kernel kill it).
 final class USBBulkInStream: @unchecked Sendable {
-    // @unchecked Sendable: the transfers and counters are touched only by the event
-    // thread (callbacks) and by start/stop, which run before the thread starts and
-    // after every transfer has come back.
+    // @unchecked Sendable: `transfers` and `buffers` are written only in init; the
+    // completion callbacks run on the event thread, one at a time; start and stop run
+    // on the owner's thread, and everything shared with the event thread is atomic.
     private let handle: USBHandle
     private let endpoint: UInt8
     private let onData: @Sendable (UnsafeRawBufferPointer) -> Void
@@ -207,17 +226,23 @@ final class USBBulkInStream: @unchecked Sendable {
     private var transfers: [UnsafeMutablePointer<libusb_transfer>] = []
     private let buffers: UnsafeMutableRawBufferPointer
     private let transferSize: Int
+    /// How long stop waits for cancelled transfers to come back before closing the
+    /// device handle under them.
+    private let patience: Duration
     private let inFlight = Atomic<Int>(0)
     private let running = Atomic<Bool>(false)
     private let eventLoopRunning = Atomic<Bool>(false)
+    private let eventLoopExited = Atomic<Bool>(false)
     private let eventLoopDone = DispatchSemaphore(value: 0)
     private let endReported = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
 
-    init(handle: USBHandle, endpoint: UInt8, transferSize: Int, transferCount: Int,
+    init(handle: USBHandle, endpoint: UInt8, transferSize: Int, transferCount: Int, patience: Duration = .seconds(2),
          onData: @escaping @Sendable (UnsafeRawBufferPointer) -> Void, onEnd: @escaping @Sendable (DeviceError) -> Void) {
         self.handle = handle
         self.endpoint = endpoint
         self.transferSize = transferSize
+        self.patience = patience
         self.onData = onData
         self.onEnd = onEnd
         buffers = .allocate(byteCount: transferSize * transferCount, alignment: 64)
@@ -225,83 +250,121 @@ final class USBBulkInStream: @unchecked Sendable {
     }
 
     deinit {
+        // Normally stopped already; if not, stop now — freeing a transfer libusb still
+        // holds would let it write into freed memory.
+        stop()
         for transfer in transfers { libusb_free_transfer(transfer) }
         buffers.deallocate()
     }
 
+    /// Submits every transfer and starts the event thread. On failure nothing is left in
+    /// flight (or the handle is closed under what is) and nothing will be delivered.
     func start() throws(DeviceError) {
         running.store(true, ordering: .releasing)
         let context = Unmanaged.passUnretained(self).toOpaque()
         for (i, transfer) in transfers.enumerated() {
             let buffer = (buffers.baseAddress! + i * transferSize).assumingMemoryBound(to: UInt8.self)
             libusb_fill_bulk_transfer(transfer, handle.raw, endpoint, buffer, Int32(transferSize), usbBulkInCompleted, context, 1000)
+            inFlight.add(1, ordering: .acquiringAndReleasing)
             let status = libusb_submit_transfer(transfer)
             guard status == 0 else {
+                inFlight.subtract(1, ordering: .acquiringAndReleasing)
                 running.store(false, ordering: .releasing)
+                stopped.store(true, ordering: .releasing)
+                endReported.store(true, ordering: .releasing)  // the caller gets the error instead
                 for submitted in transfers.prefix(i) { libusb_cancel_transfer(submitted) }
-                drainEvents()
+                collectCancelled { handle.context.handleEvents(milliseconds: 10) }
                 throw usbError(status, "starting the USB stream from \(handle.name)", device: handle.name)
             }
-            inFlight.add(1, ordering: .relaxed)
         }
         eventLoopRunning.store(true, ordering: .releasing)
         let thread = Thread { [self] in
             while eventLoopRunning.load(ordering: .acquiring) { handle.context.handleEvents(milliseconds: 100) }
+            eventLoopExited.store(true, ordering: .releasing)
             eventLoopDone.signal()
         }
         thread.name = "eeg-usb-events"
         thread.start()
     }
 
-    /// Cancels every transfer and waits (at most 2 s) for them to come back.
+    /// Cancels every transfer, waits (at most `patience`) for them to come back while the
+    /// event thread runs, then joins the thread. Transfers that never came back are
+    /// released from libusb by closing the device handle. Idempotent; after it returns
+    /// no callback runs and `onData`/`onEnd` are never called again.
     func stop() {
-        guard running.exchange(false, ordering: .acquiringAndReleasing) else {
-            stopEventLoop()
-            return
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        running.store(false, ordering: .releasing)
+        // A closed handle has no transfers in libusb any more (and cancelling one then
+        // would touch the freed handle).
+        if !handle.isClosed {
+            for transfer in transfers { libusb_cancel_transfer(transfer) }
         }
-        for transfer in transfers { libusb_cancel_transfer(transfer) }
-        let deadline = ContinuousClock.now + .seconds(2)
-        while inFlight.load(ordering: .acquiring) > 0 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.001) }
-        stopEventLoop()
+        let eventThread = eventLoopRunning.load(ordering: .acquiring)
+        collectCancelled { if !eventThread { handle.context.handleEvents(milliseconds: 10) } else { Thread.sleep(forTimeInterval: 0.001) } }
+        if eventLoopRunning.exchange(false, ordering: .acquiringAndReleasing) {
+            eventLoopDone.wait()
+            _ = eventLoopExited.load(ordering: .acquiring)  // pairs with the thread's release: its work happened before
+        }
     }
 
-    private func stopEventLoop() {
+    /// Waits until every cancelled transfer has come back (`turn` lets events be
+    /// handled), at most `patience`; if some never do, closes the handle so libusb lets
+    /// go of them before their memory can be freed.
+    private func collectCancelled(_ turn: () -> Void) {
+        let deadline = ContinuousClock.now + patience
+        while inFlight.load(ordering: .acquiring) > 0 && ContinuousClock.now < deadline { turn() }
+        guard inFlight.load(ordering: .acquiring) > 0 else { return }
+        // The event thread (if any) must not be inside libusb when the handle closes.
         if eventLoopRunning.exchange(false, ordering: .acquiringAndReleasing) { eventLoopDone.wait() }
-    }
-
-    private func drainEvents() {
-        let deadline = ContinuousClock.now + .seconds(1)
-        while inFlight.load(ordering: .acquiring) > 0 && ContinuousClock.now < deadline { handle.context.handleEvents(milliseconds: 10) }
+        handle.close()
+        inFlight.store(0, ordering: .releasing)
     }
 
     /// On the event thread.
     fileprivate func completed(_ transfer: UnsafeMutablePointer<libusb_transfer>) {
         let status = transfer.pointee.status
-        if status == LIBUSB_TRANSFER_COMPLETED || status == LIBUSB_TRANSFER_TIMED_OUT {
-            let length = Int(transfer.pointee.actual_length)
-            if running.load(ordering: .acquiring) {
-                // Resubmit first: the buffer is not refilled until this callback returns
-                // (libusb runs one event handler at a time), and the device never waits.
-                let resubmitted = libusb_submit_transfer(transfer)
-                if resubmitted != 0 {
-                    inFlight.subtract(1, ordering: .relaxed)
-                    end(usbError(resubmitted, "resubmitting a USB transfer", device: handle.name))
-                }
-            } else {
-                inFlight.subtract(1, ordering: .relaxed)
-            }
-            if length > 0 { onData(UnsafeRawBufferPointer(start: transfer.pointee.buffer, count: length)) }
-            return
-        }
-        inFlight.subtract(1, ordering: .relaxed)
         switch status {
+        case LIBUSB_TRANSFER_COMPLETED, LIBUSB_TRANSFER_TIMED_OUT:
+            // Consume first, resubmit after: see "Buffer ownership" above.
+            deliver(transfer)
+            guard running.load(ordering: .acquiring) else { return returned() }
+            let resubmitted = libusb_submit_transfer(transfer)
+            if resubmitted != 0 {
+                returned()
+                end(usbError(resubmitted, "resubmitting a USB transfer", device: handle.name))
+            }
         case LIBUSB_TRANSFER_CANCELLED:
-            break
+            // One that completed while being cancelled still carries its data (libusb
+            // reports it as cancelled, with its length): those bytes arrived, keep them.
+            deliver(transfer)
+            returned()
         case LIBUSB_TRANSFER_NO_DEVICE:
+            returned()
             end(.disconnected(handle.name))
         default:
-            end(.usb(code: Int32(status.rawValue), name: "transfer status \(status.rawValue)", operation: "streaming from \(handle.name)"))
+            // ERROR, STALL (xHCI reports these while a device is being unplugged),
+            // OVERFLOW: the link failed. Reported with the code libusb's synchronous
+            // API gives for the same status.
+            returned()
+            end(transferError(status))
         }
+    }
+
+    private func deliver(_ transfer: UnsafeMutablePointer<libusb_transfer>) {
+        let length = Int(transfer.pointee.actual_length)
+        if length > 0 { onData(UnsafeRawBufferPointer(start: transfer.pointee.buffer, count: length)) }
+    }
+
+    private func returned() { inFlight.subtract(1, ordering: .acquiringAndReleasing) }
+
+    private func transferError(_ status: libusb_transfer_status) -> DeviceError {
+        let (code, name): (libusb_error, String) = switch status {
+        case LIBUSB_TRANSFER_STALL: (LIBUSB_ERROR_PIPE, "LIBUSB_TRANSFER_STALL")
+        case LIBUSB_TRANSFER_OVERFLOW: (LIBUSB_ERROR_OVERFLOW, "LIBUSB_TRANSFER_OVERFLOW")
+        case LIBUSB_TRANSFER_ERROR: (LIBUSB_ERROR_IO, "LIBUSB_TRANSFER_ERROR")
+        default: (LIBUSB_ERROR_OTHER, "transfer status \(status.rawValue)")
+        }
+        return .usb(code: code.rawValue, name: name, operation: "streaming from \(handle.name)")
     }
 
     private func end(_ error: DeviceError) {

@@ -11,7 +11,8 @@ import Glibc
 /// The device thread only copies bytes into a preallocated single-producer/single-
 /// consumer byte ring (no lock, no allocation, no I/O); a writer thread drains it to the
 /// file. If the disk falls behind by more than the ring (4 MiB, minutes of Cyton data),
-/// the overflow is counted, never waited for.
+/// the overflow is counted, never waited for. A write that fails (disk full, file too
+/// large) is recorded as ``failure``; the bytes from then on are counted, not written.
 public final class RawCapture: @unchecked Sendable {
     // @unchecked Sendable: the ring's bytes are handed over through the atomic head/tail
     // (release on publish, acquire on read), as in FrameRing.
@@ -22,6 +23,9 @@ public final class RawCapture: @unchecked Sendable {
     private let head = Atomic<Int>(0)
     private let tail = Atomic<Int>(0)
     private let overflow = Atomic<Int>(0)
+    private let written = Atomic<Int>(0)
+    private let unwritten = Atomic<Int>(0)
+    private let failureState = Mutex<WriteError?>(nil)
     private let running = Atomic<Bool>(true)
     private let writerDone = DispatchSemaphore(value: 0)
 
@@ -47,6 +51,26 @@ public final class RawCapture: @unchecked Sendable {
     /// Bytes that did not fit (the disk was too slow).
     public var overflowBytes: Int { overflow.load(ordering: .relaxed) }
 
+    /// Bytes written to the file so far.
+    public var writtenBytes: Int { written.load(ordering: .acquiring) }
+
+    /// The first write failure, if any, with how many bytes it cost in its `outcome`.
+    /// After a failure nothing more is written, so the file is a clean prefix of the
+    /// stream; every byte after it is counted in ``unwrittenBytes``.
+    public var failure: WriteError? {
+        failureState.withLock { state in
+            state.map { error in
+                var reported = error
+                let lost = unwritten.load(ordering: .acquiring)
+                reported.outcome = "\(lost) bytes not saved; \(path) holds the first \(writtenBytes) bytes"
+                return reported
+            }
+        }
+    }
+
+    /// Bytes lost to a write failure (see ``failure``).
+    public var unwrittenBytes: Int { unwritten.load(ordering: .acquiring) }
+
     /// Copies `data` in. Called from the device's receive thread: never blocks.
     public func append(_ data: UnsafeRawBufferPointer) {
         let h = head.load(ordering: .relaxed)
@@ -66,12 +90,7 @@ public final class RawCapture: @unchecked Sendable {
             if h > t {
                 let start = t & (capacity - 1)
                 let n = min(h - t, capacity - start)
-                var done = 0
-                while done < n {
-                    let w = write(fd, bytes + start + done, n - done)
-                    if w <= 0 { if errno == EINTR { continue }; break }
-                    done += w
-                }
+                writeOut(bytes + start, count: n)
                 tail.store(t + n, ordering: .releasing)
                 continue
             }
@@ -80,11 +99,31 @@ public final class RawCapture: @unchecked Sendable {
         }
     }
 
+    /// Writes `count` bytes, or counts them as unwritten once a write has failed.
+    private func writeOut(_ start: UnsafeMutablePointer<UInt8>, count: Int) {
+        var done = 0
+        while done < count, failureState.withLock({ $0 == nil }) {
+            let w = write(fd, start + done, count - done)
+            if w < 0 && errno == EINTR { continue }
+            if w <= 0 {
+                let code = w < 0 ? errno : EIO
+                failureState.withLock { $0 = WriteError(path: path, operation: "writing the raw capture", errno: code) }
+                break
+            }
+            done += w
+            written.add(w, ordering: .releasing)
+        }
+        if done < count { unwritten.add(count - done, ordering: .releasing) }
+    }
+
     /// Writes what is buffered and closes the file. Idempotent.
     public func close() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
         writerDone.wait()
-        fsync(fd)
+        if fsync(fd) != 0 {
+            let code = errno
+            failureState.withLock { if $0 == nil { $0 = WriteError(path: path, operation: "flushing the raw capture to disk", errno: code) } }
+        }
         Glibc.close(fd)
     }
 }

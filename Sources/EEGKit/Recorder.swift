@@ -62,11 +62,31 @@ public final class Recorder {
         let recording = String(format: "Startdate %02d-%@-%04d X X ", components.day!, months[components.month! - 1], components.year!) + equipment
         writer = try EDFWriter(path: options.path, flavor: flavor, channels: channels, start: components,
                                patient: patient, recording: recording, overwrite: options.overwrite)
-        writer.annotate(Annotation(onset: 0, text: "Recording starts (EEGKit, \(device.name))"))
+        writer.annotate(Annotation(onset: 0, text: "Recording starts (EEGKit, \(device.name))"), essential: true)
     }
 
     /// Seconds recorded so far.
     public var duration: Double { writer.duration }
+
+    /// Sets the device sample index the recording starts at, if no frame was stored yet:
+    /// frames missing between it and the first frame stored are then written as a gap.
+    public func begin(atSampleIndex index: Int64) {
+        if expectedIndex == nil { expectedIndex = index }
+    }
+
+    /// Writes `frames` lost frames at the current end (an annotated zero span): frames
+    /// the stream knows are gone but that no later frame stored here reveals, such as
+    /// ring drops at the very end or a gap cut by the end of the requested duration.
+    public func lost(frames: Int, ringFull: Bool) throws {
+        guard frames > 0 else { return }
+        gapFrames += frames
+        try writer.gap(frames: frames, reason: Self.gapReason(ringFull: ringFull))
+        if let expected = expectedIndex { expectedIndex = expected + Int64(frames) }
+    }
+
+    static func gapReason(ringFull: Bool) -> String {
+        ringFull ? "the ring buffer was full" : "not received from the device"
+    }
 
     /// Writes `count` frames: `samples` (interleaved, replaced in place by the stored
     /// values), their device sample indices and ring drop counts.
@@ -81,7 +101,7 @@ public final class Recorder {
                 let missing = Int(indices[i] - expected)
                 if missing > 0 {
                     gapFrames += missing
-                    try writer.gap(frames: missing, reason: droppedBefore[i] > 0 ? "the ring buffer was full" : "not received from the device")
+                    try writer.gap(frames: missing, reason: Self.gapReason(ringFull: droppedBefore[i] > 0))
                 }
             }
             expectedIndex = indices[i] + 1
@@ -101,11 +121,17 @@ public final class Recorder {
         try writer.append(UnsafeBufferPointer(rebasing: samples[(from * channels)..<(to * channels)]))
     }
 
-    /// A user marker or a device event, at the current end of the recording.
-    public func annotate(_ text: String) { writer.annotate(Annotation(onset: writer.duration, text: text)) }
+    /// A user marker or a device event, at the current end of the recording. The result
+    /// says whether it had to be split, truncated or dropped (see ``AnnotationStorage``).
+    /// A device event or a note of EEGKit's (`essential`) is never dropped; a marker may
+    /// be, when markers come faster than records can carry them.
+    @discardableResult
+    public func annotate(_ text: String, essential: Bool = false) -> AnnotationStorage {
+        writer.annotate(Annotation(onset: writer.duration, text: text), essential: essential)
+    }
 
     public func close() throws {
-        writer.annotate(Annotation(onset: writer.duration, text: "Recording ends"))
+        writer.annotate(Annotation(onset: writer.duration, text: "Recording ends"), essential: true)
         try writer.close()
     }
 }

@@ -46,11 +46,27 @@ public struct StreamProgress: Sendable {
 
 /// Markers a user adds while streaming (typed lines, keys): thread-safe, drained by the
 /// session loop into the recording.
+///
+/// Bounded: while the session cannot drain it (its output is blocked), at most
+/// ``capacity`` markers wait; more are dropped and counted, and the session says so.
 public final class MarkerQueue: Sendable {
-    private let queue = Mutex<[String]>([])
+    /// Markers that may wait at once.
+    public static let capacity = 1024
+    private let queue = Mutex<(markers: [String], dropped: Int)>(([], 0))
     public init() {}
-    public func add(_ text: String) { queue.withLock { $0.append(text) } }
-    func drain() -> [String] { queue.withLock { let all = $0; $0.removeAll(); return all } }
+    public func add(_ text: String) {
+        queue.withLock { q in
+            if q.markers.count < Self.capacity { q.markers.append(text) } else { q.dropped += 1 }
+        }
+    }
+    /// The markers waiting, oldest first, and how many were dropped since the last call.
+    func drain() -> (markers: [String], dropped: Int) {
+        queue.withLock { q in
+            let all = q
+            q = ([], 0)
+            return all
+        }
+    }
 }
 
 /// Streams a device through the ring buffer to lines of output, a recording, or both:
@@ -82,17 +98,168 @@ public final class StreamSession {
     /// Runs until the frame limit, the device ends, `stopRequested()` returns true, or
     /// `write` throws ``OutputClosed``. `status` receives one-line device messages for
     /// standard error; `progress` is called about twice a second.
+    ///
+    /// Every frame of device time is accounted for: it is written (as a line, to the
+    /// recording) or reported lost — a gap line `{"gap": N, "before_sample": I}` in JSON
+    /// lines output, an annotated zero span in the recording, a status message, and
+    /// ``StreamSummary/droppedFrames``. When the stream is stopped or the device ends,
+    /// the frames still in the ring are written and the ring's drops after the last of
+    /// them are reported at the end.
     public func run(
         write: (String) throws -> Void, flush: () throws -> Void = {},
         status: (String) -> Void, progress: (StreamProgress) -> Void = { _ in },
         onAnalysis: (LiveAnalysis) -> Void = { _ in }, tick: () -> Void = {},
         stopRequested: () -> Bool
     ) throws -> StreamSummary {
+        // The closures live only as long as this call: SessionRun holds them for it.
+        try withoutActuallyEscaping(write) { write in
+            try withoutActuallyEscaping(status) { status in
+                try withoutActuallyEscaping(onAnalysis) { onAnalysis in
+                    try runEscaping(write: write, flush: flush, status: status, progress: progress, onAnalysis: onAnalysis,
+                                    tick: tick, stopRequested: stopRequested)
+                }
+            }
+        }
+    }
+
+    private func runEscaping(
+        write: @escaping (String) throws -> Void, flush: () throws -> Void, status: @escaping (String) -> Void,
+        progress: (StreamProgress) -> Void, onAnalysis: @escaping (LiveAnalysis) -> Void, tick: () -> Void,
+        stopRequested: () -> Bool
+    ) throws -> StreamSummary {
         let channels = device.channelCount
         let capacity = max(1024, Int(device.sampleRate * 8))
         let (producer, consumer) = try FrameRing.create(channels: channels, capacity: capacity)
         let events = DeviceEvents()
-        var analyzer: LiveAnalyzer?
+        let run = try SessionRun(session: self, consumer: consumer, write: write, status: status, onAnalysis: onAnalysis)
+        defer { run.deallocate() }
+        if let header = formatter.header(for: options.emit) {
+            try write(header)
+            run.summary.lines += 1
+        }
+
+        try device.start(into: producer, events: events)
+        var deviceStopped = false
+        defer { if !deviceStopped { device.stop() } }
+
+        var interrupted = false
+        func report(_ event: DeviceEvent) {
+            switch event {
+            case .state(let state) where state == .disconnected || state == .reconnecting:
+                if !interrupted { run.annotate("Device disconnected") }
+                interrupted = true
+                status("device \(state.rawValue)")
+            case .state(.streaming) where interrupted:
+                interrupted = false
+                run.annotate("Device reconnected")
+                status("device streaming again")
+            case .gap(let frames, let before):
+                status("lost \(frames) frame\(frames == 1 ? "" : "s") before sample \(before)")
+            case .skippedBytes(let bytes):
+                status("skipped \(bytes) bytes of garbage while resynchronising")
+            case .failed(let message):
+                run.annotate("Device failed: \(message)")
+                status("device failed: \(message)")
+            default:
+                break
+            }
+        }
+        var lastProgress = ContinuousClock.now
+        var framesAtLastProgress: Int64 = 0
+        do {
+            while true {
+                if stopRequested() {
+                    run.summary.endedBy = StreamSummary.Ending.stopRequested
+                    break
+                }
+                let wait = consumer.waitForFrames(1, timeout: .milliseconds(100))
+                events.drain().forEach(report)
+                for request in recordingRequests.withLock({ r -> [RecordingOptions?] in let all = r; r.removeAll(); return all }) {
+                    if let request {
+                        try run.closeRecorder()
+                        try run.openRecorder(request)
+                        status("recording to \(request.path)")
+                    } else if let path = run.recorder?.writer.path {
+                        try run.closeRecorder()
+                        status("recording stopped: \(path)")
+                    }
+                }
+                run.addMarkers(markers.drain())
+
+                try run.processBatch()
+                try flush()
+                tick()
+                let sinceProgress = ContinuousClock.now - lastProgress
+                if sinceProgress > .milliseconds(500) {
+                    lastProgress = ContinuousClock.now
+                    let seconds = Double(sinceProgress.components.seconds) + Double(sinceProgress.components.attoseconds) * 1e-18
+                    progress(run.progress(achievedRate: Double(run.summary.frames - framesAtLastProgress) / seconds))
+                    framesAtLastProgress = run.summary.frames
+                }
+                if run.ledger.reachedEnd {
+                    run.summary.endedBy = .limit
+                    break
+                }
+                if wait == .finished && consumer.availableFrameCount == 0 {
+                    run.summary.endedBy = .deviceEnded
+                    break
+                }
+            }
+        } catch is OutputClosed {
+            run.summary.endedBy = .outputClosed
+            run.outputOpen = false
+        } catch {
+            // A failure (output, disk, device): stop the device, close the recording as
+            // far as it goes (a writer that failed has finished its file already).
+            device.stop()
+            deviceStopped = true
+            try? run.closeRecorder()
+            throw error
+        }
+        // Stop the device before closing the file, so nothing arrives after "Recording ends".
+        device.stop()
+        deviceStopped = true
+        // What the device said while it was stopping (its last gap or skipped bytes) is
+        // still reported.
+        events.drain().forEach(report)
+        try run.finish(flush: flush)
+        return run.summary
+    }
+}
+
+/// The state of one ``StreamSession/run`` call: scratch buffers, the frame ledger, the
+/// analyzer and the recorder, and what each batch of frames does to them.
+private final class SessionRun {
+    let session: StreamSession
+    let consumer: FrameRing.Consumer
+    let write: (String) throws -> Void
+    let status: (String) -> Void
+    let onAnalysis: (LiveAnalysis) -> Void
+    let channels: Int
+    var ledger: FrameLedger
+    var analyzer: LiveAnalyzer?
+    var recorder: Recorder?
+    var recordedBefore = (seconds: 0.0, clipped: 0)
+    var summary = StreamSummary()
+    var outputOpen = true
+    var lastIndex: Int64 = -1
+    // Scratch for one ring's worth of frames, allocated once.
+    let samples: UnsafeMutableBufferPointer<Float>
+    let indices: UnsafeMutableBufferPointer<Int64>
+    let drops: UnsafeMutableBufferPointer<UInt32>
+    /// Gaps found in the current batch, each with the batch position it comes before.
+    var gaps: [(position: Int, gap: FrameLedger.Gap)] = []
+
+    init(session: StreamSession, consumer: FrameRing.Consumer, write: @escaping (String) throws -> Void,
+         status: @escaping (String) -> Void, onAnalysis: @escaping (LiveAnalysis) -> Void) throws {
+        self.session = session
+        self.consumer = consumer
+        self.write = write
+        self.status = status
+        self.onAnalysis = onAnalysis
+        let options = session.options, device = session.device
+        channels = device.channelCount
+        ledger = FrameLedger(limit: options.frameLimit)
         if options.emit == .metrics || options.analyze {
             var configuration = LiveAnalyzerConfiguration(sampleRate: device.sampleRate, channelCount: channels)
             configuration.calibrationSeconds = options.calibrationSeconds
@@ -101,154 +268,169 @@ public final class StreamSession {
             configuration.quality.fullScale = device.fullScale
             analyzer = try LiveAnalyzer(configuration)
         }
-        var recorder = try options.recording.map { try Recorder(options: $0, device: device) }
-        var recordedBefore = (seconds: 0.0, clipped: 0, gaps: 0)
-        func closeRecorder() throws {
-            guard let r = recorder else { return }
-            try r.close()
-            recordedBefore.seconds += r.duration
-            recordedBefore.clipped += r.writer.clippedSamples
-            recordedBefore.gaps += r.gapFrames
-            recorder = nil
+        recorder = try options.recording.map { try Recorder(options: $0, device: device) }
+        samples = .allocate(capacity: consumer.capacity * channels)
+        indices = .allocate(capacity: consumer.capacity)
+        drops = .allocate(capacity: consumer.capacity)
+    }
+
+    func deallocate() {
+        samples.deallocate()
+        indices.deallocate()
+        drops.deallocate()
+    }
+
+    func openRecorder(_ options: RecordingOptions) throws {
+        let new = try Recorder(options: options, device: session.device)
+        // A recording started mid-stream covers device time from the next frame on.
+        if let next = ledger.nextIndex { new.begin(atSampleIndex: next) }
+        recorder = new
+    }
+
+    func closeRecorder() throws {
+        guard let r = recorder else { return }
+        recorder = nil
+        try r.close()
+        recordedBefore.seconds += r.duration
+        recordedBefore.clipped += r.writer.clippedSamples
+    }
+
+    /// A device event or note (`essential`, never dropped), or a user's marker.
+    func annotate(_ text: String, essential: Bool = true) {
+        guard let recorder else { return }
+        report(recorder.annotate(text, essential: essential), for: text)
+    }
+
+    func addMarkers(_ drained: (markers: [String], dropped: Int)) {
+        for marker in drained.markers {
+            annotate("Marker: \(marker)", essential: false)
+            status("marker at \(String(format: "%.2f", recorder?.duration ?? 0)) s: \(marker)")
         }
-        var summary = StreamSummary()
-        if let header = formatter.header(for: options.emit) {
-            try write(header)
-            summary.lines += 1
+        if drained.dropped > 0 {
+            status("\(drained.dropped) markers dropped: they came faster than they could be stored")
+            annotate("EEGKit: \(drained.dropped) markers dropped (they came faster than they could be stored)")
         }
+    }
 
-        // Scratch for one ring's worth of frames, allocated once.
-        let ringCapacity = consumer.capacity
-        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: ringCapacity * channels)
-        let indices = UnsafeMutableBufferPointer<Int64>.allocate(capacity: ringCapacity)
-        let drops = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: ringCapacity)
-        defer { samples.deallocate(); indices.deallocate(); drops.deallocate() }
+    private func report(_ storage: AnnotationStorage, for text: String) {
+        let start = String(text.prefix(40)) + (text.count > 40 ? "…" : "")
+        switch storage {
+        case .whole: break
+        case .split(let parts): status("annotation '\(start)' is longer than a record holds: stored in \(parts) parts")
+        case .truncated(let kept, let original): status("annotation '\(start)' is \(original) bytes: stored its first \(kept) bytes, in parts")
+        case .dropped: status("annotation '\(start)' dropped: annotations are coming faster than the file can store them")
+        }
+    }
 
-        try device.start(into: producer, events: events)
-        var deviceStopped = false
-        defer { if !deviceStopped { device.stop() } }
-
-        var firstIndex: Int64?
-        var done = false
-        var interrupted = false
-        var lastProgress = ContinuousClock.now
-        var lastIndex: Int64 = -1
-        var framesAtLastProgress: Int64 = 0
-        do {
-            while !done {
-                if stopRequested() {
-                    summary.endedBy = .stopRequested
-                    break
-                }
-                let wait = consumer.waitForFrames(1, timeout: .milliseconds(100))
-                for event in events.drain() {
-                    switch event {
-                    case .state(let state) where state == .disconnected || state == .reconnecting:
-                        if !interrupted { recorder?.annotate("Device disconnected") }
-                        interrupted = true
-                        status("device \(state.rawValue)")
-                    case .state(.streaming) where interrupted:
-                        interrupted = false
-                        recorder?.annotate("Device reconnected")
-                        status("device streaming again")
-                    case .gap(let frames, let before):
-                        status("lost \(frames) frame\(frames == 1 ? "" : "s") before sample \(before)")
-                    case .skippedBytes(let bytes):
-                        status("skipped \(bytes) bytes of garbage while resynchronising")
-                    case .failed(let message):
-                        recorder?.annotate("Device failed: \(message)")
-                        status("device failed: \(message)")
-                    default:
-                        break
+    /// Reads what the ring holds (up to its capacity) and sends it to the recording, the
+    /// analyzer and the output.
+    func processBatch() throws {
+        gaps.removeAll(keepingCapacity: true)
+        var count = 0
+        var ringDrops = 0
+        var trailingGap: FrameLedger.Gap?
+        consumer.read(upTo: consumer.capacity) { frames in
+            for span in [frames.first, frames.second] {
+                for i in 0..<span.frameCount {
+                    let verdict = ledger.admit(index: span.sampleIndices[i], droppedBefore: span.droppedBefore[i])
+                    // Drops past the end of the requested time are not the stream's.
+                    if verdict.deliver { ringDrops += Int(span.droppedBefore[i]) }
+                    if let gap = verdict.gap {
+                        if verdict.deliver { gaps.append((count, gap)) } else { trailingGap = gap }
                     }
-                }
-                for request in recordingRequests.withLock({ r -> [RecordingOptions?] in let all = r; r.removeAll(); return all }) {
-                    if let request {
-                        try closeRecorder()
-                        recorder = try Recorder(options: request, device: device)
-                        status("recording to \(request.path)")
-                    } else if let path = recorder?.writer.path {
-                        try closeRecorder()
-                        status("recording stopped: \(path)")
-                    }
-                }
-                for marker in markers.drain() {
-                    recorder?.annotate("Marker: \(marker)")
-                    status("marker at \(String(format: "%.2f", recorder?.duration ?? 0)) s: \(marker)")
-                }
-
-                // Copy what is there, up to the frame limit in device time.
-                var count = 0
-                consumer.read(upTo: ringCapacity) { frames in
-                    if firstIndex == nil, frames.frameCount > 0 { firstIndex = frames.first.sampleIndices[0] }
-                    let base = firstIndex ?? 0
-                    for span in [frames.first, frames.second] {
-                        for i in 0..<span.frameCount {
-                            if let limit = options.frameLimit, span.sampleIndices[i] >= base + limit { done = true; continue }
-                            (samples.baseAddress! + count * channels).update(from: span.samples.baseAddress! + i * channels, count: channels)
-                            indices[count] = span.sampleIndices[i]
-                            drops[count] = span.droppedBefore[i]
-                            count += 1
-                        }
-                    }
-                }
-                if count > 0 {
-                    let batchSamples = UnsafeMutableBufferPointer(rebasing: samples[0..<(count * channels)])
-                    let batchIndices = UnsafeBufferPointer(rebasing: indices[0..<count])
-                    let batchDrops = UnsafeBufferPointer(rebasing: drops[0..<count])
-                    try recorder?.store(batchSamples, indices: batchIndices, droppedBefore: batchDrops)
-                    var lines: [String] = []
-                    var ringDrops = 0
-                    for i in 0..<count {
-                        ringDrops += Int(batchDrops[i])
-                        guard options.emit == .samples else { continue }
-                        if batchDrops[i] > 0, let line = formatter.gapLine(frames: Int(batchDrops[i]), beforeSampleIndex: batchIndices[i]) { lines.append(line) }
-                        lines.append(formatter.sampleLine(index: batchIndices[i], samples: UnsafeBufferPointer(rebasing: batchSamples[(i * channels)..<((i + 1) * channels)])))
-                    }
-                    analyzer?.analyze(samples: UnsafeBufferPointer(batchSamples), sampleIndices: batchIndices, droppedBefore: batchDrops) { update in
-                        if options.emit == .metrics { lines.append(formatter.metricsLine(update)) }
-                        onAnalysis(update)
-                    }
-                    if ringDrops > 0 {
-                        status("the ring buffer was full: \(ringDrops) frames dropped (output or disk too slow?)")
-                        summary.droppedFrames += ringDrops
-                    }
-                    summary.frames += Int64(count)
-                    lastIndex = batchIndices[count - 1]
-                    if let limit = options.frameLimit, let first = firstIndex, lastIndex >= first + limit - 1 { done = true }
-                    for line in lines { try write(line) }
-                    summary.lines += lines.count
-                    try flush()
-                }
-                tick()
-                let sinceProgress = ContinuousClock.now - lastProgress
-                if sinceProgress > .milliseconds(500) {
-                    lastProgress = ContinuousClock.now
-                    let seconds = Double(sinceProgress.components.seconds) + Double(sinceProgress.components.attoseconds) * 1e-18
-                    progress(StreamProgress(deviceSeconds: Double(lastIndex - (firstIndex ?? 0) + 1) / device.sampleRate, frames: summary.frames,
-                                            droppedFrames: summary.droppedFrames + (recorder?.gapFrames ?? 0) + recordedBefore.gaps,
-                                            recordedBytes: recorder.map { $0.writer.header.headerBytes + $0.writer.recordsWritten * $0.writer.header.recordBytes },
-                                            deviceState: device.state, recordingPath: recorder?.writer.path,
-                                            achievedRate: Double(summary.frames - framesAtLastProgress) / seconds))
-                    framesAtLastProgress = summary.frames
-                }
-                if done { summary.endedBy = .limit }
-                if wait == .finished && consumer.availableFrameCount == 0 {
-                    summary.endedBy = .deviceEnded
-                    break
+                    guard verdict.deliver else { continue }
+                    (samples.baseAddress! + count * channels).update(from: span.samples.baseAddress! + i * channels, count: channels)
+                    indices[count] = span.sampleIndices[i]
+                    drops[count] = span.droppedBefore[i]
+                    count += 1
                 }
             }
-        } catch is OutputClosed {
-            summary.endedBy = .outputClosed
         }
-        // Stop the device before closing the file, so nothing arrives after "Recording ends".
-        device.stop()
-        deviceStopped = true
+        if ringDrops > 0 { status("the ring buffer was full: \(ringDrops) frames dropped (output or disk too slow?)") }
+        if count > 0 { try deliver(count) }
+        if let trailingGap { try endGap(trailingGap) }
+        summary.frames = ledger.delivered
+        summary.droppedFrames = Int(ledger.lost)
+    }
+
+    private func deliver(_ count: Int) throws {
+        let options = session.options, formatter = session.formatter
+        if let recorder, let origin = ledger.origin { recorder.begin(atSampleIndex: origin) }
+        let batchSamples = UnsafeMutableBufferPointer(rebasing: samples[0..<(count * channels)])
+        let batchIndices = UnsafeBufferPointer(rebasing: indices[0..<count])
+        let batchDrops = UnsafeBufferPointer(rebasing: drops[0..<count])
+        try recorder?.store(batchSamples, indices: batchIndices, droppedBefore: batchDrops)
+        var lines: [String] = []
+        if options.emit == .samples && outputOpen {
+            var nextGap = 0
+            for i in 0..<count {
+                while nextGap < gaps.count, gaps[nextGap].position == i {
+                    let gap = gaps[nextGap].gap
+                    if let line = formatter.gapLine(frames: gap.frames, beforeSampleIndex: gap.beforeSampleIndex) { lines.append(line) }
+                    nextGap += 1
+                }
+                lines.append(formatter.sampleLine(index: batchIndices[i], samples: UnsafeBufferPointer(rebasing: batchSamples[(i * channels)..<((i + 1) * channels)])))
+            }
+        }
+        analyzer?.analyze(samples: UnsafeBufferPointer(batchSamples), sampleIndices: batchIndices, droppedBefore: batchDrops) { update in
+            if options.emit == .metrics && outputOpen { lines.append(formatter.metricsLine(update)) }
+            onAnalysis(update)
+        }
+        lastIndex = batchIndices[count - 1]
+        try writeLines(lines)
+    }
+
+    /// A gap after the last frame delivered: cut by the end of device time, or ring
+    /// drops reported only by count.
+    private func endGap(_ gap: FrameLedger.Gap) throws {
+        status("lost \(gap.frames) frame\(gap.frames == 1 ? "" : "s") before sample \(gap.beforeSampleIndex)\(gap.ringFull ? " (the ring buffer was full)" : "")")
+        try recorder?.lost(frames: gap.frames, ringFull: gap.ringFull)
+        if session.options.emit == .samples, let line = session.formatter.gapLine(frames: gap.frames, beforeSampleIndex: gap.beforeSampleIndex) {
+            try writeLines([line])
+        }
+    }
+
+    private func writeLines(_ lines: [String]) throws {
+        guard outputOpen else { return }
+        do {
+            for line in lines { try write(line) }
+        } catch is OutputClosed {
+            outputOpen = false
+            throw OutputClosed()
+        }
+        summary.lines += lines.count
+    }
+
+    /// After the device stopped: writes what is left in the ring (unless the limit was
+    /// reached), reports the ring's trailing drops, closes the recording.
+    func finish(flush: () throws -> Void) throws {
+        if summary.endedBy != .limit {
+            do {
+                while consumer.availableFrameCount > 0 { try processBatch() }
+                if let gap = ledger.trailingGap(totalRingDrops: consumer.droppedFrameCount) { try endGap(gap) }
+                summary.droppedFrames = Int(ledger.lost)
+                if outputOpen { try flush() }
+            } catch is OutputClosed {
+                // The reader left while we wrote the rest: the recording still gets it.
+                outputOpen = false
+                while consumer.availableFrameCount > 0 { try processBatch() }
+                if let gap = ledger.trailingGap(totalRingDrops: consumer.droppedFrameCount) { try endGap(gap) }
+                summary.droppedFrames = Int(ledger.lost)
+            }
+        }
+        if summary.endedBy == .stopRequested, let path = recorder?.writer.path { status("stopping: closing \(path)") }
         try closeRecorder()
         summary.recordedSeconds = recordedBefore.seconds
         summary.clippedSamples = recordedBefore.clipped
-        summary.droppedFrames = max(summary.droppedFrames, recordedBefore.gaps)
-        return summary
+    }
+
+    func progress(achievedRate: Double) -> StreamProgress {
+        let device = session.device
+        return StreamProgress(
+            deviceSeconds: Double(lastIndex - (ledger.origin ?? 0) + 1) / device.sampleRate, frames: summary.frames,
+            droppedFrames: Int(ledger.lost),
+            recordedBytes: recorder.map { $0.writer.header.headerBytes + $0.writer.recordsWritten * $0.writer.header.recordBytes },
+            deviceState: device.state, recordingPath: recorder?.writer.path, achievedRate: achievedRate)
     }
 }
 

@@ -70,37 +70,131 @@ struct DeviceOptions: ParsableArguments {
     }
 }
 
-/// Ends a stream cleanly on Ctrl-C or SIGTERM: the signal only sets a flag that the
-/// stream loop checks, so the device is stopped and files closed on the normal path.
+/// Ends a stream cleanly on Ctrl-C or SIGTERM: the first signal only sets a flag that
+/// the stream loop checks, so the device is stopped and files closed on the normal path.
+///
+/// The signals are never ignored for long: a second SIGINT or SIGTERM, or the clean stop
+/// taking longer than `EEG_STOP_TIMEOUT` seconds (default 10; e.g. standard output is a
+/// pipe nobody reads), ends the process at once with status 128 + the signal number
+/// (130, 143). A recording is then valid up to its last whole record (each is flushed
+/// as it is written); `eeg repair` writes its record count.
+///
+/// The handler is installed synchronously and does only async-signal-safe work (atomic
+/// stores and `sem_post`); a watchdog thread does the rest. (A dispatch signal source is
+/// armed asynchronously: a signal right after start-up was lost, and ignored forever.)
 final class StopSignal {
     /// The flag alone, to hand to other threads.
     final class Flag: Sendable {
-        let value = Atomic<Bool>(false)
-        var isRequested: Bool { value.load(ordering: .acquiring) }
+        var isRequested: Bool { stopRequested.load(ordering: .acquiring) }
     }
 
     let flag = Flag()
-    private var sources: [any DispatchSourceSignal] = []
+    private static let defaultTimeout = 10.0
+    private static let installed = Atomic<Bool>(false)
 
     init() {
         // A reader that goes away (`eeg stream | head`) must not kill us mid-write.
         signal(SIGPIPE, SIG_IGN)
+        // A file-size limit (RLIMIT_FSIZE) must fail the write with EFBIG, reported and
+        // mapped to exit 74, rather than kill the process with a core dump.
+        signal(SIGXFSZ, SIG_IGN)
+        guard !Self.installed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // Touch the globals now: their lazy initialisation is not async-signal-safe.
+        _ = stopSignals.load(ordering: .relaxed)
+        _ = lastStopSignal.load(ordering: .relaxed)
+        _ = stopRequested.load(ordering: .relaxed)
+        _ = stopSemaphore
+        let timeout = Self.stopTimeout()
+        let watchdog = Thread { Self.watch(stopSemaphore, timeout: timeout) }
+        watchdog.name = "eeg-stop-watchdog"
+        watchdog.start()
+        // A parent may have started us with these signals blocked (a blocked mask is
+        // inherited): unblock them, or the handler would never run.
+        var mask = sigset_t()
+        sigemptyset(&mask)
         for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [flag] in flag.value.store(true, ordering: .releasing) }
-            source.resume()
-            sources.append(source)
+            sigaddset(&mask, signalNumber)
+            signal(signalNumber) { number in
+                lastStopSignal.store(number, ordering: .relaxed)
+                stopRequested.store(true, ordering: .releasing)
+                stopSignals.add(1, ordering: .sequentiallyConsistent)
+                sem_post(stopSemaphore)
+            }
+        }
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+    }
+
+    var isRequested: Bool { flag.isRequested }
+
+    /// Waits for the first signal, says the stop has begun, then ends the process at a
+    /// second signal or when the clean stop runs out of time.
+    private static func watch(_ semaphore: UnsafeMutablePointer<sem_t>, timeout: Double) {
+        while sem_wait(semaphore) != 0 {}
+        let first = lastStopSignal.load(ordering: .relaxed)
+        let again = first == SIGINT ? "Ctrl-C" : "SIGTERM"
+        writeToStandardError("eeg: stopping (\(again) again stops at once)\n")
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let whole = timeout.rounded(.down)
+        deadline.tv_sec += Int(whole)
+        deadline.tv_nsec += Int((timeout - whole) * 1e9)
+        if deadline.tv_nsec >= 1_000_000_000 { deadline.tv_sec += 1; deadline.tv_nsec -= 1_000_000_000 }
+        while true {
+            if sem_timedwait(semaphore, &deadline) == 0 {
+                let number = lastStopSignal.load(ordering: .relaxed)
+                exitNow(number, reason: "a second \(name(number))")
+            }
+            if errno == ETIMEDOUT {
+                exitNow(first, reason: "\(name(first)), and the clean stop took more than \(String(format: "%g", timeout)) s (EEG_STOP_TIMEOUT)")
+            }
         }
     }
 
-    var isRequested: Bool { flag.value.load(ordering: .acquiring) }
+    /// `EEG_STOP_TIMEOUT` when it is a positive number of seconds, else 10.
+    private static func stopTimeout() -> Double {
+        guard let text = ProcessInfo.processInfo.environment["EEG_STOP_TIMEOUT"], let value = Double(text),
+              value.isFinite, value > 0 else { return defaultTimeout }
+        return min(value, 24 * 3600)
+    }
+
+    private static func name(_ signalNumber: Int32) -> String { signalNumber == SIGINT ? "SIGINT" : "SIGTERM" }
+
+    /// Ends the process without waiting for anything that may be blocked (output, the
+    /// device, the disk). Files already written stay valid up to their last whole record.
+    private static func exitNow(_ signalNumber: Int32, reason: String) -> Never {
+        writeToStandardError("\neeg: stopped at once by \(reason); a recording is valid up to its last whole second: 'eeg repair FILE' finishes it\n")
+        TerminalDashboard.restoreAtExit?()
+        _exit(128 + signalNumber)
+    }
+
+    /// Writes `message` from a thread of its own and waits for it at most 0.2 s:
+    /// standard error may be a pipe nobody reads, and the watchdog must not block on it.
+    private static func writeToStandardError(_ message: String) {
+        let written = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            message.utf8CString.withUnsafeBufferPointer { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+            written.signal()
+        }
+        writer.start()
+        _ = written.wait(timeout: .now() + 0.2)
+    }
 }
+
+/// Shared with the signal handler, which may touch nothing else.
+private let stopSignals = Atomic<Int>(0)
+private let lastStopSignal = Atomic<Int32>(0)
+private let stopRequested = Atomic<Bool>(false)
+// nonisolated(unsafe): a POSIX semaphore is made for use from any thread and from
+// signal handlers (sem_post is async-signal-safe); the pointer itself never changes.
+nonisolated(unsafe) private let stopSemaphore: UnsafeMutablePointer<sem_t> = {
+    let semaphore = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    sem_init(semaphore, 0, 0)
+    return semaphore
+}()
 
 /// Line output to standard output, buffered and flushed once per batch.
 final class LineOutput {
     private var buffer = Data()
-    private let handle = FileHandle.standardOutput
 
     func write(_ line: String) {
         // Shown for the destination: a CSV header of file labels reaches a terminal escaped.
@@ -108,14 +202,26 @@ final class LineOutput {
         buffer.append(0x0A)
     }
 
+    /// Writes the buffered lines. A reader that went away (EPIPE) ends the stream
+    /// quietly (``OutputClosed``); any other failure (a full disk, a file-size limit on
+    /// `> file`) is a ``WriteError``, exit 74 — never taken for a closed pipe.
     func flush() throws {
         guard !buffer.isEmpty else { return }
-        do {
-            try handle.write(contentsOf: buffer)
-        } catch {
-            throw OutputClosed()
+        let failure: Int32? = buffer.withUnsafeBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return n < 0 ? errno : EIO }
+                done += n
+            }
+            return nil
         }
         buffer.removeAll(keepingCapacity: true)
+        if let failure {
+            if failure == EPIPE { throw OutputClosed() }
+            throw WriteError(path: "standard output", operation: "writing", errno: failure)
+        }
     }
 }
 

@@ -58,6 +58,12 @@ func fail(_ command: String, _ error: any Error) -> ExitCode {
     case let e as AnalysisError:
         message = e.description
         status = .usage
+    case let e as WriteError:
+        // Every kind (disk full, file too large, another errno) is an I/O failure.
+        switch e.kind {
+        case .noSpace, .fileTooLarge, .io: status = .ioError
+        }
+        message = e.description
     case let e as RingBufferError:
         message = e.description
         status = .usage

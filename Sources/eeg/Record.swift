@@ -96,9 +96,11 @@ struct Record: ParsableCommand {
         do {
             if force { try removeForOverwrite(out) }
             let device = try deviceOptions.makeDevice()
+            var capture: RawCapture?
             if let rawCapture, let cyton = device as? CytonDriver {
                 if force { try removeForOverwrite(rawCapture) }
-                cyton.rawCapture = try RawCapture(path: rawCapture, overwrite: force)
+                capture = try RawCapture(path: rawCapture, overwrite: force)
+                cyton.rawCapture = capture
             }
             var options = StreamOptions()
             options.emit = emit
@@ -132,9 +134,23 @@ struct Record: ParsableCommand {
             if summary.droppedFrames > 0 { message += "; \(summary.droppedFrames) samples lost (annotated in the file)" }
             if summary.clippedSamples > 0 { message += "; \(summary.clippedSamples) samples clipped to the EDF range (use .bdf)" }
             printStatus(message)
+            if let capture { try reportRawCapture(capture) }
         } catch {
             progress.finish()
             throw fail("record", error)
         }
+    }
+
+    /// The raw capture is complete, or the recording's exit status says it is not: a
+    /// write failure is an I/O error (74) naming the bytes lost; an overflow (the disk
+    /// too slow for minutes) is reported.
+    ///
+    /// The driver closes the capture when its last transfers are done (which may be after
+    /// `stop` returns), so this reports what has happened by now and does not close it.
+    private func reportRawCapture(_ capture: RawCapture) throws {
+        if capture.overflowBytes > 0 {
+            printStatus("raw capture \(capture.path): \(capture.overflowBytes) bytes did not fit in its buffer (the disk was too slow) and are not in the file")
+        }
+        if let failure = capture.failure { throw failure }
     }
 }

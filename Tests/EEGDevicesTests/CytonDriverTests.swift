@@ -54,8 +54,10 @@ struct CytonDriverTests {
         var mismatches = 0
         for (i, frame) in frames.enumerated() where frame.1 != expectedMicrovolts(i) { mismatches += 1 }
         #expect(mismatches == 0)
-        // Stop any old stream, soft reset, start; and `s` on the way out.
-        Thread.sleep(forTimeInterval: 0.05)
+        // Stop any old stream, soft reset, start; and `s` on the way out (written before
+        // stop returned; the fake board's thread may still be reading it on a busy machine).
+        let deadline = ContinuousClock.now + .seconds(5)
+        while board.commands.count < 4 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
         #expect(String(decoding: board.commands, as: UTF8.self) == "svbs")
         let states = events.drain().compactMap { if case .state(let s) = $0 { return s } else { return nil } }
         #expect(states == [.opening, .configuring, .streaming, .stopping, .closed])
@@ -193,5 +195,109 @@ struct HotplugWakeTests {
         driver.stop()
         #expect(after.count == 50)
         #expect(waited < .seconds(5), "reconnected after \(waited), not woken by the arrival")
+    }
+}
+
+/// The driver's state machine over an in-memory link (no I/O): link failures, a failing
+/// start, and the threads (receive, supervisor, hotplug wake-ups, stop) racing. Run under
+/// ThreadSanitizer too: `swift test --sanitize=thread --filter CytonDriverLinkTests`.
+@Suite("Cyton driver over an in-memory link", .serialized)
+struct CytonDriverLinkTests {
+    static let stall = DeviceError.usb(code: -9, name: "LIBUSB_TRANSFER_STALL", operation: "streaming from fake")
+
+    func driver(_ links: FakeLinks, reconnectInterval: Duration = .milliseconds(10)) -> CytonDriver {
+        var configuration = CytonDriver.Configuration()
+        configuration.reconnectInterval = reconnectInterval
+        return CytonDriver(name: "fake Cyton", configuration: configuration) { () throws(DeviceError) in links.open() }
+    }
+
+    @Test("a USB stall mid-stream is reported and takes the reconnect path; every frame on both sides exact")
+    func stallReconnects() throws {
+        let links = FakeLinks([FakeLink.Script(packets: scriptedStream(300), endWith: Self.stall),
+                               FakeLink.Script(packets: scriptedStream(200, firstNumber: 40))])
+        let driver = driver(links)
+        let capturePath = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-\(UUID().uuidString).raw").path
+        driver.rawCapture = try RawCapture(path: capturePath)
+        let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 4096)
+        let events = DeviceEvents()
+        try driver.start(into: producer, events: events)
+        let frames = collect(consumer, 500)
+        driver.stop()
+        try #require(frames.count == 500, "\(events.drain())")
+        // Both connections' bytes, in order, in the raw capture.
+        #expect(FileManager.default.contents(atPath: capturePath) == Data(scriptedStream(300) + scriptedStream(200, firstNumber: 40)))
+        let posted = events.drain()
+        #expect(posted.contains(.failed("\(Self.stall.description); reconnecting")))
+        let states = posted.compactMap { if case .state(let s) = $0 { return s } else { return nil } }
+        #expect(states == [.opening, .configuring, .streaming, .disconnected, .reconnecting, .streaming, .stopping, .closed])
+        let gaps = posted.compactMap { if case .gap(let n, let before) = $0 { return (n, before) } else { return nil } }
+        try #require(gaps.count == 1)
+        #expect(frames.prefix(300).map(\.0) == (0..<300).map(Int64.init))
+        #expect(frames[300].0 == gaps[0].1 && gaps[0].1 == 300 + Int64(gaps[0].0))
+        #expect(frames.dropFirst(300).map(\.0) == (0..<200).map { gaps[0].1 + Int64($0) })
+        #expect(frames.prefix(300).enumerated().allSatisfy { $0.element.1 == expectedMicrovolts($0.offset) })
+        #expect(frames.dropFirst(300).enumerated().allSatisfy { $0.element.1 == expectedMicrovolts($0.offset) })
+        // The failed link was stopped and closed before the new one was opened.
+        let first = links.links[0].state.withLock { $0 }
+        #expect(first.closed && first.stopReceivingCalls >= 1)
+        #expect(links.links.count == 2 && consumer.producerFinished)
+    }
+
+    @Test("starting the stream fails (the b write): the error is thrown, the link stopped and closed, the driver closed")
+    func startFailureReleases() throws {
+        let failure = DeviceError.usb(code: -9, name: "LIBUSB_ERROR_PIPE", operation: "writing 1 bytes to fake")
+        let links = FakeLinks([FakeLink.Script(packets: scriptedStream(10), failStart: failure)])
+        let driver = driver(links)
+        let (producer, _) = try FrameRing.create(channels: 8, capacity: 1024)
+        let events = DeviceEvents()
+        #expect(throws: failure) { try driver.start(into: producer, events: events) }
+        #expect(driver.state == .closed)
+        let link = try #require(links.links.first).state.withLock { $0 }
+        #expect(link.closed && link.stopReceivingCalls >= 1)
+        // s, v, b (failed), then s to be sure the board is quiet.
+        #expect(String(decoding: link.commands, as: UTF8.self) == "svbs")
+        // And it can start again: nothing was left half-open.
+        driver.stop()
+        #expect(links.links.count == 1)
+    }
+
+    @Test("stress: 30 links that each end after 60 packets while hotplug wake-ups hammer the supervisor, then stop mid-stream")
+    func reconnectStress() throws {
+        let rounds = 30
+        let links = FakeLinks([FakeLink.Script(packets: scriptedStream(60), endWith: .disconnected("fake"))])
+        let driver = driver(links, reconnectInterval: .milliseconds(1))
+        let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 8192)
+        let events = DeviceEvents()
+        let hammering = Atomic<Bool>(true)
+        let wakes = Atomic<Int>(0)
+        let hammer = Thread {
+            while hammering.load(ordering: .acquiring) {
+                driver.deviceMayHaveArrived()
+                wakes.add(1, ordering: .relaxed)
+                Thread.sleep(forTimeInterval: 0.0002)
+            }
+        }
+        try driver.start(into: producer, events: events)
+        hammer.start()
+        let frames = collect(consumer, rounds * 60)
+        driver.stop()
+        hammering.store(false, ordering: .releasing)
+        // (The last read may bring a few frames of the next link too.)
+        try #require(frames.count >= rounds * 60, "\(links.links.count) links")
+        // Every link's 60 frames are exact and consecutive; each new link starts after
+        // the gap the driver reported.
+        let gaps = events.drain().compactMap { if case .gap(let n, let before) = $0 { return (n, before) } else { return nil } }
+        #expect(gaps.count >= rounds - 1)
+        var wrong = 0
+        for (i, frame) in frames.prefix(rounds * 60).enumerated() {
+            let round = i / 60, k = i % 60
+            let start = round == 0 ? 0 : gaps[round - 1].1
+            if frame.0 != start + Int64(k) || frame.1 != expectedMicrovolts(k) { wrong += 1 }
+        }
+        #expect(wrong == 0)
+        // The stress happened, and everything was released.
+        #expect(links.links.count >= rounds && wakes.load(ordering: .relaxed) > 100)
+        #expect(links.links.allSatisfy { $0.state.withLock { $0.closed } })
+        #expect(driver.state == .closed && consumer.producerFinished)
     }
 }

@@ -110,3 +110,131 @@ enum PTY {
     static let unlock = function("unlockpt", as: (@convention(c) (Int32) -> Int32).self)
     static let slaveName = function("ptsname", as: (@convention(c) (Int32) -> UnsafeMutablePointer<CChar>?).self)
 }
+
+/// A Cyton board behind an in-memory ``ByteTransport``, for driving ``CytonDriver`` with
+/// no device and no I/O at all (the ThreadSanitizer target): answers `v` with a banner
+/// ending `$$$`, and after `b` streams its packets from its own receive thread in uneven
+/// chunks (1…37 bytes); can end the stream with an error once it has sent everything
+/// (an unplug, a USB stall), or fail the `b` write. Records what the driver did to it.
+final class FakeLink: ByteTransport, @unchecked Sendable {
+    // @unchecked Sendable: mutable state is in `state` (a Mutex) or atomic.
+    struct Script: Sendable {
+        var packets: [UInt8]
+        /// Ends the stream with this error after the last packet (nil: stays quiet).
+        var endWith: DeviceError?
+        /// The `b` write fails with this error.
+        var failStart: DeviceError?
+    }
+
+    struct State {
+        var commands: [UInt8] = []
+        var replies: [UInt8] = []
+        var streaming = false
+        var stopReceivingCalls = 0
+        var closed = false
+        var sent = 0
+    }
+
+    let name: String
+    let script: Script
+    let state = Mutex(State())
+    private let receiving = Atomic<Bool>(false)
+    private let receiverExited = Atomic<Bool>(false)
+    private let receiverDone = DispatchSemaphore(value: 0)
+
+    init(name: String, script: Script) {
+        self.name = name
+        self.script = script
+    }
+
+    func write(_ bytes: [UInt8], timeout: Duration) throws(DeviceError) {
+        let closed = state.withLock { $0.closed }
+        guard !closed else { throw .disconnected(name) }
+        for byte in bytes {
+            state.withLock { $0.commands.append(byte) }
+            switch byte {
+            case UInt8(ascii: "v"):
+                state.withLock { $0.replies += Array("OpenBCI V3 8-16 channel\nFirmware: v3.1.2\n$$$".utf8) }
+            case UInt8(ascii: "b"):
+                if let failure = script.failStart { throw failure }
+                state.withLock { $0.streaming = true }
+            case UInt8(ascii: "s"):
+                state.withLock { $0.streaming = false }
+            default:
+                break
+            }
+        }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Duration) throws(DeviceError) -> Int {
+        let n = state.withLock { s -> Int in
+            let n = min(buffer.count, s.replies.count)
+            for i in 0..<n { buffer[i] = s.replies[i] }
+            s.replies.removeFirst(n)
+            return n
+        }
+        if n == 0 { Thread.sleep(forTimeInterval: 0.001) }
+        return n
+    }
+
+    func purge() throws(DeviceError) { state.withLock { $0.replies.removeAll() } }
+
+    func startReceiving(onBytes: @escaping @Sendable (UnsafeRawBufferPointer) -> Void, onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
+        guard !receiving.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let thread = Thread { [self] in
+            defer {
+                receiverExited.store(true, ordering: .releasing)
+                receiverDone.signal()
+            }
+            var chunk = 1
+            while receiving.load(ordering: .acquiring) {
+                let (streaming, sent) = state.withLock { ($0.streaming, $0.sent) }
+                guard streaming, sent < script.packets.count else {
+                    if streaming, let error = script.endWith {
+                        onEnd(error)
+                        return
+                    }
+                    Thread.sleep(forTimeInterval: 0.0005)
+                    continue
+                }
+                let end = min(sent + chunk, script.packets.count)
+                script.packets[sent..<end].withUnsafeBytes { onBytes($0) }
+                state.withLock { $0.sent = end }
+                chunk = chunk % 37 + 1
+            }
+        }
+        thread.start()
+    }
+
+    func stopReceiving() {
+        state.withLock { $0.stopReceivingCalls += 1 }
+        guard receiving.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        receiverDone.wait()
+        _ = receiverExited.load(ordering: .acquiring)
+    }
+
+    func close() {
+        stopReceiving()
+        state.withLock { $0.closed = true }
+    }
+}
+
+/// Hands the driver a new ``FakeLink`` per (re)connection, following `scripts` (the last
+/// one repeats), and keeps every link it made.
+final class FakeLinks: @unchecked Sendable {
+    // @unchecked Sendable: `made` is behind a Mutex.
+    private let scripts: [FakeLink.Script]
+    private let made = Mutex<[FakeLink]>([])
+
+    init(_ scripts: [FakeLink.Script]) { self.scripts = scripts }
+
+    var links: [FakeLink] { made.withLock { $0 } }
+
+    func open() -> FakeLink {
+        made.withLock { made in
+            let link = FakeLink(name: "fake link \(made.count)", script: scripts[min(made.count, scripts.count - 1)])
+            made.append(link)
+            return link
+        }
+    }
+}
