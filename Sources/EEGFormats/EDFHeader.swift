@@ -283,6 +283,11 @@ public enum EDFLimits {
     /// Seconds: annotation onsets and durations, record start times, and the whole
     /// recording (about 31.7 years) — larger values are absurd, not data.
     public static let maxSeconds = 1e9
+    /// Bytes in one data record (all signals): 256 MiB. A record is read and converted
+    /// whole, so this bounds the memory a header can ask for even in a sparse file of
+    /// terabytes. A BioSemi record of 1 s at 16 kHz × 280 channels is 13 MB; a whole
+    /// hour of 64 channels at 256 Hz in one EDF record is 118 MB.
+    public static let maxRecordBytes = 1 << 28
 }
 
 /// The shortest decimal text of `value` that fits `width` characters (EDF header numbers

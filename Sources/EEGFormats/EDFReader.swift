@@ -279,11 +279,16 @@ public final class EDFReader {
         let recordBytes = header.recordBytes  // ≤ 4096 × 99,999,999 × 3: no overflow
         // One record larger than the whole file was taken from the header alone: name the
         // signal that asks for the most.
-        if recordBytes > fileSize, let big = header.signals.indices.max(by: { header.signals[$0].samplesPerRecord < header.signals[$1].samplesPerRecord }) {
+        // A record is read (and converted) whole, so one larger than the bound is refused
+        // even when a sparse file really is that large.
+        if recordBytes > fileSize || recordBytes > EDFLimits.maxRecordBytes,
+           let big = header.signals.indices.max(by: { header.signals[$0].samplesPerRecord < header.signals[$1].samplesPerRecord }) {
             let ns = header.signals.count
+            let expected = recordBytes > fileSize
+                ? "a data record (here \(recordBytes) bytes) no larger than the whole file (\(fileSize) bytes)"
+                : "a data record (here \(recordBytes) bytes) of at most \(EDFLimits.maxRecordBytes) bytes"
             throw .badField(path: path, field: "samples per record of signal \(big + 1)", offset: 256 + ns * 216 + big * 8,
-                            found: "\(header.signals[big].samplesPerRecord)",
-                            expected: "a data record (here \(recordBytes) bytes) no larger than the whole file (\(fileSize) bytes)")
+                            found: "\(header.signals[big].samplesPerRecord)", expected: expected)
         }
         let dataBytes = fileSize - header.headerBytes
         let whole = dataBytes / recordBytes

@@ -82,6 +82,11 @@ public final class BandpowerAnalyzer {
     /// anything is allocated for it.
     public static let maxSegmentLength = 1 << 24
 
+    /// The most samples held at once over all channels: channels × (2 × segment + epoch)
+    /// ≤ 2^27 (window and sums about a segment each, plus an epoch; ≈ 0.75 GiB at most).
+    /// 2 s segments at 16 kHz × 256 channels (16 M) fit, with a 4 s epoch too (33 M).
+    public static let maxHeldSamples = 1 << 27
+
     public init(_ options: BandpowerOptions) throws(DSPError) {
         if let length = options.segmentLength, length > Self.maxSegmentLength {
             throw .invalidConfiguration("a Welch segment of \(length) samples is longer than the \(Self.maxSegmentLength) allowed; use a shorter --window-seconds or --nperseg")
@@ -102,6 +107,13 @@ public final class BandpowerAnalyzer {
             epochFrames = frames
         } else {
             epochFrames = nil
+        }
+        // The window, the per-channel sums (about one segment each) and an epoch are held
+        // for every channel: refused before allocation above the documented bound.
+        let held = options.channelCount.multipliedReportingOverflow(by: 2 * welch.segmentLength + (epochFrames ?? 0))
+        guard !held.overflow, held.partialValue <= Self.maxHeldSamples else {
+            throw .invalidConfiguration("\(options.channelCount) channels × (2 × a \(welch.segmentLength)-sample segment\(epochFrames.map { " + a \($0)-sample epoch" } ?? "")) "
+                + "is more than the \(Self.maxHeldSamples) samples analysed at once; use a shorter --window-seconds/--nperseg or --epoch, or fewer channels")
         }
         self.options = options
         estimator = WelchEstimator(welch)

@@ -101,6 +101,9 @@ struct Analyze: ParsableCommand {
         _ = try parsedFilter()
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
         _ = try parsedPair()
+        if let channels, channels.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--channels names no channel (got '\(TerminalText.safe(channels))'); give labels such as Fp1,Fp2")
+        }
         if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
         if (rate == nil) != (channelCount == nil) { throw ValidationError("raw float32 input needs both --rate and --channel-count") }
         if let rate { try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz") }
@@ -119,9 +122,9 @@ struct Analyze: ParsableCommand {
         if let pair = try parsedPair() { options.asymmetryPair = (pair.left, pair.right) }
         if let calibration {
             do {
-                options.calibration = try JSONDecoder().decode(Calibration.self, from: Data(contentsOf: URL(fileURLWithPath: calibration)))
+                options.calibration = try CalibrationFile.load(path: calibration)
             } catch {
-                throw fail("analyze", InputError.readFailed(source: calibration, reason: "not a calibration file saved by --save-calibration"))
+                throw fail("analyze", error)
             }
         }
         // Without a report, epochs stream out and are not kept: memory stays flat.
@@ -133,14 +136,11 @@ struct Analyze: ParsableCommand {
         let format = self.format ?? (standardOutputIsTerminal && out == nil ? .table : .jsonl)
         let renderer = AnalysisRenderer(format: format)
 
-        let sink: FileHandle
-        if let out {
-            guard FileManager.default.createFile(atPath: out, contents: nil) else {
-                throw fail("analyze", InputError.cannotOpen(path: out, reason: "cannot create it (does the folder exist?)"))
-            }
-            sink = FileHandle(forWritingAtPath: out)!
-        } else {
-            sink = FileHandle.standardOutput
+        let sink: TextOutput
+        do {
+            sink = try out.map { try TextOutput(path: $0) } ?? TextOutput.standard
+        } catch {
+            throw fail("analyze", error)
         }
         let showProgress = isatty(STDERR_FILENO) == 1
         let started = Date()
@@ -149,7 +149,7 @@ struct Analyze: ParsableCommand {
         batch.run(files: selected, emit: { event in
             // Called in file order under the batch's lock: the formatting state is safe.
             shared.withLock { s in
-                if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+                if showProgress { writeStandardError("\r\u{1B}[2K") }
                 var text: String?
                 switch event {
                 case .begin(let info):
@@ -170,12 +170,15 @@ struct Analyze: ParsableCommand {
                         printStatus("\(a.path): discontinuous (EDF+D), \(a.gaps.count) gap\(a.gaps.count == 1 ? "" : "s"): epochs across a gap are rejected, never stitched")
                     }
                 case .failed(let path, let message, let kind):
-                    FileHandle.standardError.write(Data("eeg analyze: error: \(TerminalText.safe(message))\n".utf8))
+                    writeStandardError("eeg analyze: error: \(TerminalText.safe(message))\n")
                     text = renderer.renderFailure(path: path, message: message, first: !s.any)
                     if text != nil { s.any = true }
                     s.failures.append(kind)
                 }
-                if let text, !text.isEmpty { sink.write(Data(text.utf8)) }
+                // A failed write stops the batch: results must not go missing unreported.
+                if let text, !text.isEmpty, s.writeFailure == nil {
+                    do throws(InputError) { try sink.write(text) } catch { s.writeFailure = error }
+                }
             }
         }, progress: { p in
             guard showProgress else { return }
@@ -186,23 +189,31 @@ struct Analyze: ParsableCommand {
             let line = String(format: "\r\u{1B}[2K%@ %3.0f%%  %d/%d files  %@/s  ETA %@", bar, fraction * 100, p.filesDone, p.files,
                               ByteCountFormatter.string(fromByteCount: Int64(p.samplesDone / max(elapsed, 0.001)), countStyle: .file),
                               eta.isFinite ? String(format: "%d:%02d", Int(eta) / 60, Int(eta) % 60) : "–")
-            FileHandle.standardError.write(Data(line.utf8))
-        }, cancelled: { [flag = stop.flag] in flag.isRequested })
+            writeStandardError(line)
+        }, cancelled: { [flag = stop.flag] in flag.isRequested || shared.withLock { $0.writeFailure != nil } })
         let state = shared.withLock { $0 }
-        sink.write(Data(renderer.finish(state.analyses, anyFile: state.any).utf8))
-        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        if showProgress { writeStandardError("\r\u{1B}[2K") }
+        if let failure = state.writeFailure { throw fail("analyze", failure) }
+        do { try sink.write(renderer.finish(state.analyses, anyFile: state.any)) } catch { throw fail("analyze", error) }
+        // Written like the shell's `>` (TextOutput): a link or a device named here is
+        // written through, never replaced; a failed write is exit 74, never ignored.
         if let report {
             do {
-                try HTMLReport.render(state.analyses).write(toFile: report, atomically: true, encoding: .utf8)
+                try TextOutput(path: report).write(HTMLReport.render(state.analyses))
                 printStatus("report: \(report)")
             } catch {
-                throw fail("analyze", InputError.cannotOpen(path: report, reason: "cannot write the report (\(error.localizedDescription))"))
+                throw fail("analyze", error)
             }
         }
         if let saveCalibration, let calibration = state.analyses.first?.calibration {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try? encoder.encode(calibration).write(to: URL(fileURLWithPath: saveCalibration))
+            do {
+                let text = String(decoding: try encoder.encode(calibration), as: UTF8.self)
+                try TextOutput(path: saveCalibration).write(text)
+            } catch {
+                throw fail("analyze", error)
+            }
         }
         if stop.isRequested { printStatus("stopped: results for \(state.analyses.count) of \(selected.count) files written") }
         // Every file was tried; the first failing one decides the exit code (65 for a
@@ -222,6 +233,7 @@ struct Analyze: ParsableCommand {
         var firstEpoch = true
         var analyses: [FileAnalysis] = []
         var failures: [BatchAnalysis.FailureKind] = []
+        var writeFailure: InputError?
     }
 }
 

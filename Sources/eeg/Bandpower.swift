@@ -148,9 +148,9 @@ struct Bandpower: ParsableCommand {
             options.epochSeconds = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
             let report = try BandpowerAnalyzer.analyze(&reader, options: options)
             switch format ?? (standardOutputIsTerminal ? .table : .json) {
-            case .json: print(report.json())
-            case .csv: print(report.csv())
-            case .table: print(report.table(), terminator: "")
+            case .json: try TextOutput.standard.line(report.json())
+            case .csv: try TextOutput.standard.line(report.csv())
+            case .table: try TextOutput.standard.write(report.table())
             }
         } catch let error as ValidationError {
             throw error

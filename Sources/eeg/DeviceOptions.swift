@@ -197,7 +197,8 @@ final class LineOutput {
     private var buffer = Data()
 
     func write(_ line: String) {
-        buffer.append(contentsOf: line.utf8)
+        // Shown for the destination: a CSV header of file labels reaches a terminal escaped.
+        buffer.append(contentsOf: TextOutput.standard.destination.shown(line).utf8)
         buffer.append(0x0A)
     }
 
@@ -225,7 +226,7 @@ final class LineOutput {
 }
 
 func printStatus(_ message: String) {
-    FileHandle.standardError.write(Data("eeg: \(TerminalText.safe(message))\n".utf8))
+    writeStandardError("eeg: \(TerminalText.safe(message))\n")
 }
 
 /// Shows what a recording is doing, on one line of standard error, when it is a terminal.
@@ -239,12 +240,12 @@ final class ProgressLine {
         var line = String(format: "\r\u{1B}[2K%@ %02d:%02d  %lld samples  %d lost", p.deviceState == .streaming ? "●" : "○", seconds / 60, seconds % 60, p.frames, p.droppedFrames)
         if let bytes = p.recordedBytes, let file { line += "  \(TerminalText.safe(file)) \(ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file))" }
         if p.deviceState != .streaming { line += "  [\(p.deviceState.rawValue)]" }
-        FileHandle.standardError.write(Data(line.utf8))
+        writeStandardError(line)
         shown = true
     }
 
     func finish() {
-        if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+        if shown { writeStandardError("\n") }
     }
 }
 

@@ -54,12 +54,12 @@ struct Devices: ParsableCommand {
             if json {
                 var line = "{\"select\": \(quoted(row.select)), \"device\": \(quoted(row.what)), \"status\": \(quoted(row.status))"
                 if let fix = row.fix { line += ", \"fix\": \(quoted(fix))" }
-                print(line + "}")
+                try TextOutput.standard.line(line + "}")
             } else {
                 // Serial numbers and paths come from the device: escaped for the terminal.
                 let t = TerminalText.safe
-                print("\(row.status == "ok" ? "✓" : "✗") \(t(row.select))\n    \(t(row.what))\(row.status == "ok" ? "" : " — \(row.status)")")
-                if let fix = row.fix { print("    fix: \(t(fix))") }
+                try TextOutput.standard.line("\(row.status == "ok" ? "✓" : "✗") \(t(row.select))\n    \(t(row.what))\(row.status == "ok" ? "" : " — \(row.status)")")
+                if let fix = row.fix { try TextOutput.standard.line("    fix: \(t(fix))") }
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EEGKit
 import Foundation
 
 @main
@@ -37,7 +38,9 @@ struct EEG: ParsableCommand {
             let isUsageError = exitCode(for: error) == .validationFailure && !full.isEmpty
             guard isUsageError else { exit(withError: error) }
             let command = arguments.first { !$0.hasPrefix("-") }.map { configuration.subcommands.map { $0._commandName }.contains($0) ? "eeg \($0)" : "eeg" } ?? "eeg"
-            FileHandle.standardError.write(Data("\(command): error: \(message(for: error)) (see '\(command) --help')\n".utf8))
+            // The parser's message quotes the value as typed: escaped, so an ESC or a bidi
+            // override in an argument is shown, not obeyed.
+            writeStandardError("\(command): error: \(TerminalText.safe(message(for: error))) (see '\(command) --help')\n")
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
     }

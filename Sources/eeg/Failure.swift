@@ -28,7 +28,7 @@ func fail(_ command: String, _ error: any Error) -> ExitCode {
     case let e as InputError:
         switch e {
         case .cannotOpen, .isDirectory: status = .noInput
-        case .readFailed: status = .ioError
+        case .readFailed, .writeFailed: status = .ioError
         case .labelCount, .channelCountMismatch: status = .usage
         default: status = .dataError
         }
@@ -73,7 +73,7 @@ func fail(_ command: String, _ error: any Error) -> ExitCode {
     }
     // Messages quote file contents (labels, fields, CSV text): escaped so the error stays
     // one line and no control sequence from a file reaches the terminal.
-    FileHandle.standardError.write(Data("eeg \(command): error: \(TerminalText.safe(message))\n".utf8))
+    writeStandardError("eeg \(command): error: \(TerminalText.safe(message))\n")
     return ExitCode(status.rawValue)
 }
 
@@ -129,4 +129,4 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Whether standard output is a terminal (tables for people, JSON for pipes).
-var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+var standardOutputIsTerminal: Bool { TextOutput.standard.destination == .terminal }

@@ -41,38 +41,38 @@ struct Info: ParsableCommand {
                 out += gaps.prefix(Self.annotationLimit).map { "{\"before_record\": \($0.record), \"from_s\": \(n($0.from)), \"to_s\": \(n($0.to)), \"seconds\": \(n($0.seconds))}" }.joined(separator: ", ")
                 out += "], \"gaps_total\": \(gaps.count)"
                 out += ", \"problems\": [" + reader.problems.map(q).joined(separator: ", ") + "]}"
-                print(out)
+                try say(out)
                 return
             }
             // Everything from the file is shown with its control characters escaped:
             // an ESC sequence in a label or annotation must not reach the terminal.
             let t = TerminalText.safe
-            print("\(t(file)): \(kind), started \(start)")
-            print("  patient:   \(t(h.patient))")
-            print("  recording: \(t(h.recording))")
-            print(String(format: "  %d records of %g s = %.1f s (%@), %g Hz", reader.recordCount, h.recordDuration, reader.duration, formatDuration(reader.duration), reader.sampleRate))
+            try say("\(t(file)): \(kind), started \(start)")
+            try say("  patient:   \(t(h.patient))")
+            try say("  recording: \(t(h.recording))")
+            try say(String(format: "  %d records of %g s = %.1f s (%@), %g Hz", reader.recordCount, h.recordDuration, reader.duration, formatDuration(reader.duration), reader.sampleRate))
             if h.isDiscontinuous {
-                print(String(format: "  discontinuous: records span %.3f s to %.3f s with %d gap%@", reader.recordCount > 0 ? reader.recordStart(0) : 0, reader.endTime, gaps.count, gaps.count == 1 ? "" : "s"))
+                try say(String(format: "  discontinuous: records span %.3f s to %.3f s with %d gap%@", reader.recordCount > 0 ? reader.recordStart(0) : 0, reader.endTime, gaps.count, gaps.count == 1 ? "" : "s"))
                 for g in gaps.prefix(50) {
-                    print(String(format: "    gap before record %d: %.3f s → %.3f s (%.3f s)", g.record, g.from, g.to, g.seconds))
+                    try say(String(format: "    gap before record %d: %.3f s → %.3f s (%.3f s)", g.record, g.from, g.to, g.seconds))
                 }
-                if gaps.count > 50 { print("    … and \(gaps.count - 50) more gaps (--json lists up to \(Self.annotationLimit))") }
+                if gaps.count > 50 { try say("    … and \(gaps.count - 50) more gaps (--json lists up to \(Self.annotationLimit))") }
             }
-            print("  channels (\(channels.count)):")
+            try say("  channels (\(channels.count)):")
             for c in channels {
                 let unit = t(c.physicalDimension)
-                print("    \(t(c.label).padding(toLength: 16, withPad: " ", startingAt: 0)) \(unit.isEmpty ? "-" : unit)  \(c.physicalMinimum) … \(c.physicalMaximum)  (resolution \(String(format: "%.6g", c.gain)) \(unit))")
+                try say("    \(t(c.label).padding(toLength: 16, withPad: " ", startingAt: 0)) \(unit.isEmpty ? "-" : unit)  \(c.physicalMinimum) … \(c.physicalMaximum)  (resolution \(String(format: "%.6g", c.gain)) \(unit))")
             }
-            print("  annotations (\(list.total)):")
+            try say("  annotations (\(list.total)):")
             for a in annotations.prefix(50) {
-                print(String(format: "    %9.3f s  ", a.onset) + (a.duration.map { String(format: "(%.3f s) ", $0) } ?? "") + t(a.text))
+                try say(String(format: "    %9.3f s  ", a.onset) + (a.duration.map { String(format: "(%.3f s) ", $0) } ?? "") + t(a.text))
             }
             if list.total > 50 {
-                print("    … and \(list.total - 50) more annotations" + (list.total > Self.annotationLimit ? " (--json lists the first \(Self.annotationLimit))" : " (--json lists all)"))
+                try say("    … and \(list.total - 50) more annotations" + (list.total > Self.annotationLimit ? " (--json lists the first \(Self.annotationLimit))" : " (--json lists all)"))
             }
-            if reader.problems.isEmpty { print("  problems: none") } else {
-                print("  problems:")
-                for p in reader.problems { print("    - \(t(p))") }
+            if reader.problems.isEmpty { try say("  problems: none") } else {
+                try say("  problems:")
+                for p in reader.problems { try say("    - \(t(p))") }
             }
         } catch {
             throw fail("info", error)
@@ -83,6 +83,9 @@ struct Info: ParsableCommand {
     static let annotationLimit = 10_000
 
     private func q(_ s: String) -> String { JSONText.string(s) }
+
+    /// One line to standard output (escaped on a terminal; a failed write is exit 74).
+    private func say(_ line: String) throws { try TextOutput.standard.line(line) }
 
     private func formatDuration(_ s: Double) -> String {
         let t = CheckedNumber.roundedInt(s.rounded(.down), clampedTo: 0...Int(Int32.max))
@@ -106,6 +109,8 @@ struct Repair: ParsableCommand {
     @Argument(help: ArgumentHelp("The file.", valueName: "file"))
     var file: String
 
+    private func say(_ line: String) throws { try TextOutput.standard.line(line) }
+
     func run() throws {
         // A file-size limit (ulimit -f) must fail the write with EFBIG, which removes the
         // temporary copy, rather than kill the process and leave it behind.
@@ -113,7 +118,7 @@ struct Repair: ParsableCommand {
         do {
             let report = try EDFRepair.repair(path: file)
             guard report.changed else {
-                print("\(file): nothing to repair (\(report.wholeRecords) records, header agrees)")
+                try say("\(file): nothing to repair (\(report.wholeRecords) records, header agrees)")
                 return
             }
             var changes: [String] = []
@@ -121,7 +126,7 @@ struct Repair: ParsableCommand {
                 changes.append("wrote the record count \(report.wholeRecords) (was \(report.declaredRecords))")
             }
             if report.tornBytes > 0 { changes.append("dropped a torn last record (\(report.tornBytes) bytes)") }
-            print("\(file): " + changes.joined(separator: "; "))
+            try say("\(file): " + changes.joined(separator: "; "))
         } catch {
             throw fail("repair", error)
         }

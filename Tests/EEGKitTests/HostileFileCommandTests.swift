@@ -122,12 +122,20 @@ struct HostileFileCommandTests {
         let replay = try FileReplayDevice(path: edf, speed: .infinity, from: 380, to: 1e300)
         #expect(replay.sampleRate == 128)
         var options = AnalysisOptions()
+        // Clamped to 2^31 − 1 frames, then refused: that epoch over 3 channels is more
+        // than the samples analysed at once (FileAnalyzer/BandpowerAnalyzer bounds).
         options.epochSeconds = 1e300
-        let analysis = try FileAnalyzer(options: options).analyze(path: edf)
-        #expect(analysis.epochs.isEmpty && analysis.summary.epochs == 0)
+        #expect(throws: AnalysisError.self) { try FileAnalyzer(options: options).analyze(path: edf) }
         var reader: any FrameReader = try EDFFrameReader(path: edf)
         var bandpower = BandpowerOptions(sampleRate: 128, channelCount: 3)
         bandpower.epochSeconds = 1e300
+        #expect(throws: DSPError.self) { _ = try BandpowerAnalyzer.analyze(&reader, options: bandpower) }
+        // An epoch longer than the whole file but within the bound: no epochs, no trap.
+        options.epochSeconds = 3600
+        let analysis = try FileAnalyzer(options: options).analyze(path: edf)
+        #expect(analysis.epochs.isEmpty && analysis.summary.epochs == 0)
+        reader = try EDFFrameReader(path: edf)
+        bandpower.epochSeconds = 3600
         let report = try BandpowerAnalyzer.analyze(&reader, options: bandpower)
         #expect(report.epochs == [] && report.frames == 49664)
         bandpower.epochSeconds = nil

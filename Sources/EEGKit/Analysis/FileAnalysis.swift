@@ -170,6 +170,15 @@ public struct AnalysisError: Error, CustomStringConvertible, Sendable {
 /// epoch plus the filter margins on each side, whatever the file's length.
 public final class FileAnalyzer {
     public let options: AnalysisOptions
+    /// The most samples an epoch may hold over all analysed channels, filter margins
+    /// included (rate × channels × (epoch + 4 s with a filter)): 2^26, 256 MiB of float32.
+    /// A 1 h epoch fits at 256 Hz × 64 channels (59 M); at 16 kHz × 256 channels a 4 s
+    /// epoch fits, a 1 h one (14.7 G samples) is refused before anything is allocated.
+    public static let maxEpochSamples = 1 << 26
+    /// The most epochs kept per file when ``AnalysisOptions/keepEpochs`` is set (for an
+    /// HTML report): 100,000 — 111 hours of 4 s epochs, each about 1 KB with its spectrum,
+    /// and at most that many points per line in the report's plots.
+    public static let maxKeptEpochs = 100_000
     /// Annotations kept per file (the rest are counted in
     /// ``FileAnalysis/omittedAnnotations``): a file of millions of tiny annotations
     /// must not take memory or time in proportion.
@@ -200,6 +209,9 @@ public final class FileAnalyzer {
         } else {
             selected = Array(allLabels.indices)
         }
+        guard !selected.isEmpty else {
+            throw AnalysisError(path: path, reason: "no channel to analyse: the channel list is empty (the file has \(allLabels.joined(separator: ", ")))")
+        }
         let labels = selected.map { allLabels[$0] }
         // Option seconds × the file's rate: checked, so no value of either traps.
         let epochFrames = CheckedNumber.roundedInt(options.epochSeconds * rate, clampedTo: 0...Int(Int32.max))
@@ -220,6 +232,14 @@ public final class FileAnalyzer {
         let filter = sections.isEmpty ? nil : try SecondOrderSections(sections)
         // Enough signal either side of an epoch for the zero-phase filter to settle.
         let margin = filter == nil ? 0 : CheckedNumber.roundedInt(2 * rate, clampedTo: 0...Int(Int32.max))
+        // An epoch and its margins are held for every channel at once: refused before
+        // anything is read when that is more than the documented bound (no overflow:
+        // each factor is at most 2^31 and there are at most 4096 channels).
+        let heldSamples = (epochFrames + 2 * margin) * labels.count
+        guard heldSamples <= Self.maxEpochSamples else {
+            throw AnalysisError(path: path, reason: "an epoch of \(CSVText.number(options.epochSeconds)) s at \(CSVText.number(rate)) Hz over \(labels.count) channels holds \(heldSamples) samples; "
+                + "at most \(Self.maxEpochSamples) are analysed at once — use a shorter --epoch or fewer --channels")
+        }
         var pairIndices: (Int, Int)?
         if let pair = options.asymmetryPair {
             guard let l = labels.firstIndex(where: { $0.caseInsensitiveCompare(pair.left) == .orderedSame || $0.hasSuffix(":" + pair.left) }),
@@ -244,6 +264,10 @@ public final class FileAnalyzer {
         var calibration = options.calibration
         var calibrationSettled = options.calibration != nil
         var baseline = (BaselineAccumulator(), BaselineAccumulator(), BaselineAccumulator())
+        // Kept epochs (for a report) grow with the file: bounded before anything is read.
+        if options.keepEpochs, source.frameCount / epochFrames > Self.maxKeptEpochs {
+            throw AnalysisError(path: path, reason: "\(source.frameCount / epochFrames) epochs of \(CSVText.number(options.epochSeconds)) s are more than the \(Self.maxKeptEpochs) a report keeps per file — use a longer --epoch, or leave out --report")
+        }
         onBegin(FileInfo(path: path, sampleRate: rate, duration: Double(source.frameCount) / rate, labels: labels, bands: options.bands,
                          epochCount: source.frameCount / epochFrames))
 

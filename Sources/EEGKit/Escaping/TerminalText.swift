@@ -8,11 +8,23 @@ public enum TerminalText {
     /// U+2066–U+2069) as `\u{NNNN}`. Everything else, including non-ASCII letters and
     /// U+FFFD from undecodable bytes, is kept.
     public static func safe(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        escaped(text, keeping: nil)
+    }
+
+    /// Like ``safe(_:)`` but keeps line feeds, for several lines of output at once (a
+    /// CSV or table going to a terminal). A CR is still escaped: it could overwrite a
+    /// line already shown.
+    public static func safeKeepingLineEnds(_ text: String) -> String {
+        escaped(text, keeping: "\n")
+    }
+
+    private static func escaped(_ text: String, keeping kept: Unicode.Scalar?) -> String {
+        let unsafe = { (scalar: Unicode.Scalar) in scalar != kept && isUnsafe(scalar) }
+        guard text.unicodeScalars.contains(where: unsafe) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
-            guard isUnsafe(scalar) else { out.unicodeScalars.append(scalar); continue }
+            guard unsafe(scalar) else { out.unicodeScalars.append(scalar); continue }
             if scalar.value < 0x100 {
                 out += "\\x" + hex(scalar.value, digits: 2)
             } else {
