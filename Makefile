@@ -56,7 +56,7 @@ test-tsan:
 # Every test again with AddressSanitizer (the `eeg` processes the tests start are the
 # sanitized build too).
 test-asan:
-	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	EEGKIT_SANITIZER=address LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
 # libFuzzer targets (Fuzz/): `make fuzz` runs each for FUZZ_SECONDS from its committed
 # seeds; `make fuzz-smoke` (part of `make test`) runs each briefly. Findings are kept in

@@ -223,7 +223,18 @@ struct AllocationBoundTests {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-        process.arguments = ["--as=4000000000", "--", "/usr/bin/timeout", "-s", "KILL", "300", EEGProcess.executable.path] + arguments
+        if ProcessInfo.processInfo.environment["EEGKIT_SANITIZER"] == "address" {
+            // AddressSanitizer reserves terabytes of address space for its shadow, so the
+            // same 4 GB bound is set through its allocator instead: a larger allocation,
+            // or a resident size above it, aborts with a report.
+            var environment = ProcessInfo.processInfo.environment
+            environment["ASAN_OPTIONS"] = [environment["ASAN_OPTIONS"], "max_allocation_size_mb=4000:hard_rss_limit_mb=4000:allocator_may_return_null=0"]
+                .compactMap { $0 }.joined(separator: ":")
+            process.environment = environment
+            process.arguments = ["--", "/usr/bin/timeout", "-s", "KILL", "300", EEGProcess.executable.path] + arguments
+        } else {
+            process.arguments = ["--as=4000000000", "--", "/usr/bin/timeout", "-s", "KILL", "300", EEGProcess.executable.path] + arguments
+        }
         let input = Pipe(), err = Pipe()
         process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
