@@ -129,11 +129,18 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             guard state == .closed, !running.load(ordering: .acquiring) else { return }
             let output = Output(producer: producer, events: events, rawCapture: rawCapture)
             self.output.withLock { $0 = output }
-            let transport = try connect()
             do throws(DeviceError) {
-                try startStreaming(Connection(transport: transport, output: output, indexOffset: 0, decoder: newDecoder()))
+                let transport = try connect()
+                do throws(DeviceError) {
+                    try startStreaming(Connection(transport: transport, output: output, indexOffset: 0, decoder: newDecoder()))
+                } catch {
+                    enter(.closed)
+                    throw error
+                }
             } catch {
-                enter(.closed)
+                // stop() will not run for a driver that never started: end the capture's
+                // writer thread here.
+                rawCapture?.close()
                 throw error
             }
             running.store(true, ordering: .releasing)

@@ -191,6 +191,16 @@ public final class EDFWriter {
         Glibc.close(fd)
     }
 
+    /// Gives up a file that holds no record yet (the session never started): it is not
+    /// named (or, where it was created named, removed), so a failed start leaves no file
+    /// behind. After the first record this is ``close()``.
+    public func discard() {
+        guard recordsWritten == 0, !closed else { try? close(); return }
+        closed = true
+        if !linkPending { unlink(path) }
+        Glibc.close(fd)
+    }
+
     deinit {
         if !closed { try? close() }
         recordBuffer.deallocate()

@@ -130,6 +130,10 @@ public final class Recorder {
         writer.annotate(Annotation(onset: writer.duration, text: text), essential: essential)
     }
 
+    /// Removes a recording the session never started (no record written); see
+    /// ``EDFWriter/discard()``.
+    public func discard() { writer.discard() }
+
     public func close() throws {
         writer.annotate(Annotation(onset: writer.duration, text: "Recording ends"), essential: true)
         try writer.close()

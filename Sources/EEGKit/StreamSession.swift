@@ -138,7 +138,14 @@ public final class StreamSession {
             run.summary.lines += 1
         }
 
-        try device.start(into: producer, events: events)
+        do {
+            try device.start(into: producer, events: events)
+        } catch {
+            // Nothing was recorded: leave no file that blocks the next attempt.
+            run.recorder?.discard()
+            run.recorder = nil
+            throw error
+        }
         var deviceStopped = false
         defer { if !deviceStopped { device.stop() } }
 

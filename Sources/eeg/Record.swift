@@ -93,6 +93,7 @@ struct Record: ParsableCommand {
         let stop = StopSignal()
         let sink = LineOutput()
         let progress = ProgressLine()
+        var capturing: RawCapture?
         do {
             if force { try removeForOverwrite(out) }
             let device = try deviceOptions.makeDevice()
@@ -101,6 +102,7 @@ struct Record: ParsableCommand {
                 if force { try removeForOverwrite(rawCapture) }
                 capture = try RawCapture(path: rawCapture, overwrite: force)
                 cyton.rawCapture = capture
+                capturing = capture
             }
             var options = StreamOptions()
             options.emit = emit
@@ -137,6 +139,7 @@ struct Record: ParsableCommand {
             if let capture { try reportRawCapture(capture) }
         } catch {
             progress.finish()
+            if let rawCapture, let capture = capturing, capture.writtenBytes == 0, capture.failure == nil { unlink(rawCapture) }
             throw fail("record", error)
         }
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TestSupport
 import Synchronization
 @testable import EEGDevices
 
@@ -98,18 +99,6 @@ final class FakeCytonBoard: @unchecked Sendable {
     deinit { unplug() }
 }
 
-/// glibc's pseudo-terminal calls, which Swift's Glibc module does not expose (they sit
-/// behind _XOPEN_SOURCE), looked up at run time.
-enum PTY {
-    private static func function<T>(_ name: String, as: T.Type) -> T {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { fatalError("\(name) not in libc") }
-        return unsafeBitCast(symbol, to: T.self)
-    }
-    static let openMaster = function("posix_openpt", as: (@convention(c) (Int32) -> Int32).self)
-    static let grant = function("grantpt", as: (@convention(c) (Int32) -> Int32).self)
-    static let unlock = function("unlockpt", as: (@convention(c) (Int32) -> Int32).self)
-    static let slaveName = function("ptsname", as: (@convention(c) (Int32) -> UnsafeMutablePointer<CChar>?).self)
-}
 
 /// A Cyton board behind an in-memory ``ByteTransport``, for driving ``CytonDriver`` with
 /// no device and no I/O at all (the ThreadSanitizer target): answers `v` with a banner
