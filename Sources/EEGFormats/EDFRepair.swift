@@ -75,9 +75,16 @@ public enum EDFRepair {
         }
         var fixedHeader = header
         fixedHeader.recordCount = whole
+        // Whole writes: a short write is retried, so a full disk is reported by the
+        // write that fails (ENOSPC), not as a stale errno.
         func put(_ data: Data) throws(EDFError) {
-            let written = data.withUnsafeBytes { Glibc.write(out, $0.baseAddress, $0.count) }
-            guard written == data.count else { throw .io(path: temporary, operation: "writing the repaired copy", errno: errno) }
+            var done = 0
+            while done < data.count {
+                let n = data.withUnsafeBytes { Glibc.write(out, $0.baseAddress! + done, $0.count - done) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw .io(path: temporary, operation: "writing the repaired copy", errno: n < 0 ? errno : EIO) }
+                done += n
+            }
         }
         // The original header bytes with only the record count replaced: nothing else
         // of another tool's header is rewritten.
@@ -89,7 +96,13 @@ public enum EDFRepair {
         try? handle.seek(toOffset: UInt64(header.headerBytes))
         var remaining = whole * header.recordBytes
         while remaining > 0 {
-            let chunk = (try? handle.read(upToCount: min(remaining, 1 << 20))) ?? Data()
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: min(remaining, 1 << 20)) ?? Data()
+            } catch {
+                // A failing disk is an I/O error (74), not a damaged file (65).
+                throw .io(path: path, operation: "reading the data records", errno: EIO)
+            }
             guard !chunk.isEmpty else { throw .truncated(path: path, need: header.headerBytes + whole * header.recordBytes, have: header.headerBytes + whole * header.recordBytes - remaining, what: "the data records") }
             try put(chunk)
             remaining -= chunk.count

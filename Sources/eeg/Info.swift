@@ -116,7 +116,7 @@ struct Repair: ParsableCommand {
         // temporary copy, rather than kill the process and leave it behind.
         signal(SIGXFSZ, SIG_IGN)
         do {
-            let report = try EDFRepair.repair(path: file)
+            let report = try withStopSignalsHeld { () throws(EDFError) in try EDFRepair.repair(path: file) }
             guard report.changed else {
                 try say("\(file): nothing to repair (\(report.wholeRecords) records, header agrees)")
                 return
@@ -131,4 +131,16 @@ struct Repair: ParsableCommand {
             throw fail("repair", error)
         }
     }
+}
+
+/// Runs `body` with SIGINT, SIGTERM and SIGHUP held back, so Ctrl-C during a repair
+/// cannot leave the temporary copy behind: the signal takes effect when the repair has
+/// finished or cleaned up (the file is then either untouched or repaired, never half).
+private func withStopSignalsHeld<T>(_ body: () throws(EDFError) -> T) throws(EDFError) -> T {
+    var held = sigset_t(), previous = sigset_t()
+    sigemptyset(&held)
+    for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&held, signal) }
+    pthread_sigmask(SIG_BLOCK, &held, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    return try body()
 }
