@@ -282,8 +282,22 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     /// first.
     private func reconnect(output: Output, lostAt: ContinuousClock.Instant) -> Bool {
         enter(.reconnecting)
+        var lastReported: String?
         while running.load(ordering: .acquiring) {
-            if let transport = try? openAndConfigure() {
+            let opened: (any ByteTransport)?
+            do {
+                opened = try openAndConfigure()
+            } catch {
+                opened = nil
+                // Why the dongle cannot be used again (permission after a replug without
+                // the udev rule, busy, a board that does not answer) is said once per
+                // change; "not there yet" is what reconnecting already means.
+                if case .notFound = error {} else if error.description != lastReported {
+                    lastReported = error.description
+                    output.events.post(.failed("\(error.description); still reconnecting"))
+                }
+            }
+            if let transport = opened {
                 guard running.load(ordering: .acquiring) else {
                     release(transport)
                     return false

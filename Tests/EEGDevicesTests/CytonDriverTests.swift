@@ -243,6 +243,32 @@ struct CytonDriverLinkTests {
         #expect(links.links.count == 2 && consumer.producerFinished)
     }
 
+    @Test("a dongle that cannot be opened again says why, once per reason, and streams again when it can")
+    func reopenFailuresReported() throws {
+        let links = FakeLinks([FakeLink.Script(packets: scriptedStream(100), endWith: Self.stall),
+                               FakeLink.Script(packets: scriptedStream(50, firstNumber: 7))])
+        let denied = DeviceError.permissionDenied("fake dongle")
+        let attempts = Mutex(0)
+        var configuration = CytonDriver.Configuration()
+        configuration.reconnectInterval = .milliseconds(5)
+        // The first open works; the next four are refused (a replug without the udev
+        // rule), then the dongle can be used again.
+        let driver = CytonDriver(name: "fake Cyton", configuration: configuration) { () throws(DeviceError) in
+            let attempt = attempts.withLock { count -> Int in count += 1; return count }
+            if (2...5).contains(attempt) { throw denied }
+            return links.open()
+        }
+        let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 4096)
+        let events = DeviceEvents()
+        try driver.start(into: producer, events: events)
+        let frames = collect(consumer, 150)
+        driver.stop()
+        try #require(frames.count == 150, "\(events.drain())")
+        let failures = events.drain().compactMap { event -> String? in if case .failed(let message) = event { return message } else { return nil } }
+        #expect(failures == ["\(Self.stall.description); reconnecting", "\(denied.description); still reconnecting"])
+        #expect(attempts.withLock { $0 } == 6)
+    }
+
     @Test("starting the stream fails (the b write): the error is thrown, the link stopped and closed, the driver closed")
     func startFailureReleases() throws {
         let failure = DeviceError.usb(code: -9, name: "LIBUSB_ERROR_PIPE", operation: "writing 1 bytes to fake")
