@@ -100,7 +100,6 @@ final class StopSignal {
         signal(SIGXFSZ, SIG_IGN)
         guard !Self.installed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         // Touch the globals now: their lazy initialisation is not async-signal-safe.
-        _ = stopSignals.load(ordering: .relaxed)
         _ = lastStopSignal.load(ordering: .relaxed)
         _ = stopRequested.load(ordering: .relaxed)
         _ = stopSemaphore
@@ -117,7 +116,6 @@ final class StopSignal {
             signal(signalNumber) { number in
                 lastStopSignal.store(number, ordering: .relaxed)
                 stopRequested.store(true, ordering: .releasing)
-                stopSignals.add(1, ordering: .sequentiallyConsistent)
                 sem_post(stopSemaphore)
             }
         }
@@ -181,7 +179,6 @@ final class StopSignal {
 }
 
 /// Shared with the signal handler, which may touch nothing else.
-private let stopSignals = Atomic<Int>(0)
 private let lastStopSignal = Atomic<Int32>(0)
 private let stopRequested = Atomic<Bool>(false)
 // nonisolated(unsafe): a POSIX semaphore is made for use from any thread and from
