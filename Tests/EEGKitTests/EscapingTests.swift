@@ -38,7 +38,7 @@ let hostileStrings = [
     "plain", "", "a\"b", "back\\slash", "comma,separated", "line\nbreak", "bare\rcr", "crlf\r\nend", "tab\there",
     "\u{1B}[31mred\u{1B}[0m", "\u{1B}]0;title\u{07}", "nul\u{0}byte", "del\u{7F}", "c1\u{9B}31m", "=HYPERLINK(\"x\")",
     "+1+2", "-2+3", "@SUM(A1)", "-3.2", "bad\u{FFFD}utf8", "rtl\u{202E}txt", "sep\u{2028}x", "µV α/β θ",
-    "quote\"\u{064F}combining", "<\u{0301}tag", "\"\u{0301}",
+    "quote\"\u{064F}combining", "<\u{0301}tag", "\"\u{0301}", "-8\u{064F}",
 ]
 
 @Suite("Escaping for JSON, CSV, terminal and HTML")
@@ -78,7 +78,8 @@ struct EscapingTests {
         let rows = try JSONDecoder().decode([[String]].self, from: Data(run.stdout.utf8))
         #expect(rows.count == 2, "a CR or LF split a row: \(rows)")
         // Exactly the text cells a spreadsheet would run get the ' (not "-3.2").
-        let formulas: Set = ["=HYPERLINK(\"x\")", "+1+2", "-2+3", "@SUM(A1)"]
+        // "-8" with a combining mark is not a number (FuzzEscaping found it passed as one).
+        let formulas: Set = ["=HYPERLINK(\"x\")", "+1+2", "-2+3", "@SUM(A1)", "-8\u{064F}"]
         let expected = hostileStrings.map { formulas.contains($0) ? "'" + $0 : $0 }
         #expect(rows.first == expected)
         #expect(rows.last == ["1", "-3.2", "-0.5", ""])

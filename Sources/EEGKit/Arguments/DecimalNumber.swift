@@ -23,10 +23,12 @@ func nonFiniteWord<S: StringProtocol>(_ text: S) -> Double? {
 
 /// Whether `text` is `[+-]digits[.digits][e[+-]digits]` in ASCII (at least one digit).
 func isPlainDecimal<S: StringProtocol>(_ text: S) -> Bool {
-    var body = Substring(text)
-    if let sign = body.first, sign == "+" || sign == "-" { body = body.dropFirst() }
-    var digits = 0, points = 0, exponent = false, exponentDigits = 0, previous: Character = " "
-    for c in body {
+    // Scalar by scalar: "8" followed by a combining mark is one Character that sorts
+    // between "0" and "9", so a Character range would take it for a digit.
+    var scalars = Substring(text).unicodeScalars[...]
+    if let sign = scalars.first, sign == "+" || sign == "-" { scalars = scalars.dropFirst() }
+    var digits = 0, points = 0, exponent = false, exponentDigits = 0, previous: Unicode.Scalar = " "
+    for c in scalars {
         switch c {
         case "0"..."9": if exponent { exponentDigits += 1 } else { digits += 1 }
         case ".": guard !exponent else { return false }; points += 1
