@@ -161,20 +161,25 @@ final class StopSignal {
     /// device, the disk). Files already written stay valid up to their last whole record.
     private static func exitNow(_ signalNumber: Int32, reason: String) -> Never {
         writeToStandardError("\neeg: stopped at once by \(reason); a recording is valid up to its last whole second: 'eeg repair FILE' finishes it\n")
-        TerminalDashboard.restoreAtExit?()
+        if let restore = TerminalDashboard.restoreAtExit.withLock({ $0 }) { runBounded(restore) }
         _exit(128 + signalNumber)
     }
 
-    /// Writes `message` from a thread of its own and waits for it at most 0.2 s:
-    /// standard error may be a pipe nobody reads, and the watchdog must not block on it.
     private static func writeToStandardError(_ message: String) {
-        let written = DispatchSemaphore(value: 0)
-        let writer = Thread {
-            message.utf8CString.withUnsafeBufferPointer { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
-            written.signal()
+        runBounded { message.utf8CString.withUnsafeBufferPointer { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count - 1) } }
+    }
+
+    /// Runs `body` on a thread of its own and waits for it at most 0.2 s: standard error
+    /// may be a pipe nobody reads and a terminal may be stopped (Ctrl-S), and the
+    /// watchdog must not block on either.
+    private static func runBounded(_ body: @escaping @Sendable () -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        let worker = Thread {
+            body()
+            done.signal()
         }
-        writer.start()
-        _ = written.wait(timeout: .now() + 0.2)
+        worker.start()
+        _ = done.wait(timeout: .now() + 0.2)
     }
 }
 

@@ -46,15 +46,21 @@ final class TerminalDashboard {
         source.setEventHandler { [resized] in resized.value.store(true, ordering: .releasing) }
         source.resume()
         resizeSource = source
-        TerminalDashboard.restoreAtExit = { [original] in
-            var saved = original
-            tcsetattr(STDIN_FILENO, TCSANOW, &saved)
-            FileHandle.standardOutput.write(Data("\u{1B}[?25h\u{1B}[?1049l".utf8))
+        TerminalDashboard.restoreAtExit.withLock {
+            $0 = { [original] in
+                var saved = original
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved)
+                // A raw write: FileHandle traps on EIO (the terminal went away).
+                let reset = "\u{1B}[?25h\u{1B}[?1049l"
+                reset.utf8CString.withUnsafeBufferPointer { _ = Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count - 1) }
+            }
         }
-        atexit { TerminalDashboard.restoreAtExit?() }
+        atexit { TerminalDashboard.restoreAtExit.withLock { $0 }?() }
     }
 
-    nonisolated(unsafe) static var restoreAtExit: (() -> Void)?
+    /// How to give the terminal back if the program ends without ``stop()`` (exit, or
+    /// the stop watchdog); read from the watchdog thread, hence the lock.
+    static let restoreAtExit = Mutex<(@Sendable () -> Void)?>(nil)
 
     func stop() {
         guard active else { return }
@@ -62,7 +68,7 @@ final class TerminalDashboard {
         resizeSource?.cancel()
         tcsetattr(STDIN_FILENO, TCSANOW, &original)
         write("\u{1B}[?25h\u{1B}[?1049l")
-        TerminalDashboard.restoreAtExit = nil
+        TerminalDashboard.restoreAtExit.withLock { $0 = nil }
     }
 
     /// Keys pressed since the last call.
