@@ -291,8 +291,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
                 opened = nil
                 // Why the dongle cannot be used again (permission after a replug without
                 // the udev rule, busy, a board that does not answer) is said once per
-                // change; "not there yet" is what reconnecting already means.
-                if case .notFound = error {} else if error.description != lastReported {
+                // change; "not there yet" (or gone again while being opened) is what
+                // reconnecting already means.
+                if error.meansAbsent {} else if error.description != lastReported {
                     lastReported = error.description
                     output.events.post(.failed("\(error.description); still reconnecting"))
                 }
@@ -359,6 +360,16 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             session?.rawCapture?.close()
             session?.producer.finish()
             enter(.closed)
+        }
+    }
+}
+
+private extension DeviceError {
+    /// The dongle is not on the bus (yet, or again): no reason to report while reconnecting.
+    var meansAbsent: Bool {
+        switch self {
+        case .notFound, .disconnected: return true
+        default: return false
         }
     }
 }
