@@ -1,0 +1,40 @@
+import EEGKit
+import Foundation
+import Synchronization
+
+/// Line output to standard output, buffered and flushed once per batch.
+final class LineOutput {
+    private var buffer = Data()
+
+    func write(_ line: String) {
+        // Shown for the destination: a CSV header of file labels reaches a terminal escaped.
+        buffer.append(contentsOf: TextOutput.standard.destination.shown(line).utf8)
+        buffer.append(0x0A)
+    }
+
+    /// Writes the buffered lines. A reader that went away (EPIPE) ends the stream
+    /// quietly (``OutputClosed``); any other failure (a full disk, a file-size limit on
+    /// `> file`) is a ``WriteError``, exit 74 — never taken for a closed pipe.
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
+        let failure: Int32? = buffer.withUnsafeBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return n < 0 ? errno : EIO }
+                done += n
+            }
+            return nil
+        }
+        buffer.removeAll(keepingCapacity: true)
+        if let failure {
+            if failure == EPIPE { throw OutputClosed() }
+            throw WriteError(path: "standard output", operation: "writing", errno: failure)
+        }
+    }
+}
+
+func printStatus(_ message: String) {
+    writeStandardError("eeg: \(TerminalText.safe(message))\n")
+}
