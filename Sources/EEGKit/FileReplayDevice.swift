@@ -52,13 +52,13 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
         skipped = try Self.skippedSpans(reader)
     }
 
-    /// The spans of EEGKit's own "samples lost" and "padding" annotations, as timeline
+    /// The spans of lost samples and padding (``AnnotationKind/marksFillerSamples``), as timeline
     /// positions, merged. Streamed from the file: memory is one range per span.
     static func skippedSpans(_ reader: EDFReader) throws -> [Range<Int>] {
         var spans: [Range<Int>] = []
         let rate = reader.sampleRate
         try reader.forEachAnnotation { a in
-            guard a.text.hasPrefix("EEGKit: "), a.text.contains("samples lost") || a.text.contains("padding"), let d = a.duration,
+            guard a.kind.marksFillerSamples, let d = a.duration,
                   let start = CheckedNumber.roundedInt(a.onset * rate), let length = CheckedNumber.roundedInt(d * rate), length > 0 else { return }
             spans.append(start..<(start + length))  // onset, duration ≤ 1e9 s and rate ≤ 1e6 Hz: no overflow
         }

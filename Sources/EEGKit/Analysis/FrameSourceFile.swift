@@ -10,7 +10,7 @@ final class FrameSourceFile {
     /// The first ``FileAnalyzer/keptAnnotations`` annotations.
     let annotations: [Annotation]
     let omittedAnnotations: Int
-    /// EEGKit's "samples lost" spans, in seconds, merged.
+    /// The spans of ``AnnotationKind/samplesLost(count:cause:)`` annotations, in seconds, merged.
     let lostSpans: TimeSpans
     let gaps: [EDFReader.RecordGap]
     private let edf: EDFReader?
@@ -36,7 +36,7 @@ final class FrameSourceFile {
             try reader.forEachAnnotation { a in
                 total += 1
                 if kept.count < FileAnalyzer.keptAnnotations { kept.append(a) }
-                if a.text.hasPrefix("EEGKit: "), a.text.contains("samples lost") { lost.append((a.onset, a.onset + (a.duration ?? 0))) }
+                if case .samplesLost = a.kind { lost.append((a.onset, a.onset + (a.duration ?? 0))) }
             }
             annotations = kept
             omittedAnnotations = total - kept.count

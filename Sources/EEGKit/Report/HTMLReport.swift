@@ -131,7 +131,12 @@ public enum HTMLReport {
         return s + "</section>"
     }
 
-    private static func isUserFacing(_ a: Annotation) -> Bool { !a.text.hasPrefix("Recording ") }
+    private static func isUserFacing(_ a: Annotation) -> Bool {
+        switch a.kind {
+        case .recordingStarted, .recordingEnded: return false
+        default: return true
+        }
+    }
 
     private static func shadeRejected(_ plot: inout SVGPlot, _ a: FileAnalysis, _ length: Double) {
         for e in a.epochs where e.rejected {
