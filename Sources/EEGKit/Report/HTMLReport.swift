@@ -56,6 +56,7 @@ public enum HTMLReport {
         let end = max(a.duration, 1)
         let epochLength = a.epochs.count > 1 ? a.epochs[1].start - a.epochs[0].start : 4
         let mid = a.epochs.map { $0.start + epochLength / 2 }
+        let drawn = a.annotations.filter(isUserFacing).map(PlotAnnotation.init)
 
         // Spectrogram (channel mean), at most 240 time columns.
         if !a.epochs.isEmpty, !a.spectrumFrequencies.isEmpty, a.epochs.allSatisfy({ $0.spectrum.count == a.spectrumFrequencies.count }) {
@@ -72,7 +73,7 @@ public enum HTMLReport {
             var plot = SVGPlot(kind: "spectrogram", title: "Spectrogram (mean of channels)", xLabel: "time (s)", yLabel: "frequency (Hz)",
                                x: 0...end, y: a.spectrumFrequencies.first!...a.spectrumFrequencies.last!, height: 280)
             plot.heatmap(columns: columns, colorRange: lo...(hi > lo ? hi : lo + 1))
-            for annotation in a.annotations where isUserFacing(annotation) { plot.marker(at: annotation.onset, label: annotation.text) }
+            plot.annotations(drawn)
             s += plot.render()
         }
 
@@ -93,7 +94,7 @@ public enum HTMLReport {
         scores.line(a.epochs.enumerated().map { (mid[$0.offset], $0.element.ratios.engagement.map { 100 * $0 / engagementMax }) },
                     color: "#1f77b4", name: "engagement ×\(String(format: "%.2g", engagementMax / 100))", dashed: true)
         shadeRejected(&scores, a, epochLength)
-        for annotation in a.annotations where isUserFacing(annotation) { scores.marker(at: annotation.onset, label: annotation.text) }
+        scores.annotations(drawn)
         s += scores.render()
 
         // PSD per channel with the bands shaded.
