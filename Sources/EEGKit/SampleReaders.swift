@@ -1,9 +1,11 @@
 import Foundation
 
 /// Little-endian float32 frames, `channelCount` samples each.
-public struct RawFloat32Reader: FrameReader {
+public struct RawFloat32Reader: FrameSource {
     public let channelCount: Int
     public var labels: [String]? { nil }
+    /// Frames in the file, when its size is known (set by ``FrameSourceFormat/open(_:channels:allowingGaps:)``).
+    public var storedFrameCount: Int?
     private let handle: FileHandle
     private let name: String
     private var carry = Data()
@@ -70,7 +72,7 @@ public struct RawFloat32Reader: FrameReader {
 /// Float's range (`1e400`) are errors naming the line and column. Lines end in LF, CR LF
 /// or CR; a line longer than ``LineReader/maximumLineBytes`` or a header of more than
 /// 4096 labels is an error, so memory stays bounded.
-public struct CSVFrameReader: FrameReader {
+public struct CSVFrameReader: FrameSource {
     public private(set) var channelCount: Int
     public private(set) var labels: [String]?
     private var lines: LineReader
