@@ -25,22 +25,18 @@ struct Bandpower: ParsableCommand {
             """
     )
 
-    enum InputFormat: String, ExpressibleByArgument, CaseIterable { case raw, csv, edf }
+    typealias InputFormat = FrameSourceFormat
 
     @Option(help: ArgumentHelp("File to read; absent or '-' reads standard input.", valueName: "file"))
     var input: String?
 
-    @Option(name: .customLong("input-format"), help: "raw (float32 frames), csv or edf (EDF/BDF); default from the file's extension, raw otherwise.")
-    var inputFormat: InputFormat?
-
-    @Option(help: ArgumentHelp("Sample rate in Hz (required).", valueName: "hz"))
-    var rate: Double?
-
-    @Option(help: "Channels per frame (required for raw input; CSV counts its columns).")
-    var channels: Int?
-
-    @Option(help: ArgumentHelp("Comma-separated channel labels, e.g. Fp1,Fp2 (default ch1…chN, or the CSV header).", valueName: "labels"))
-    var labels: String?
+    /// --input-format (default raw float32 unless the name ends .csv, .edf or .bdf),
+    /// --rate, --channels, --labels: as in every command that reads a file.
+    @OptionGroup var source: FileSourceOptions
+    var inputFormat: InputFormat? { source.inputFormat }
+    var rate: Double? { source.rate }
+    var channels: Int? { source.channels }
+    var labels: String? { source.labels }
 
     @Option(help: "Welch segment length in samples (default: 2 s of samples).")
     var nperseg: Int?

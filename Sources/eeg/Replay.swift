@@ -11,7 +11,9 @@ struct Replay: ParsableCommand {
             dashboard. With the same settings, replaying a \
             recording made by 'eeg record' gives the metrics lines of the live session \
             that recorded it, byte for byte. Reads EDF, EDF+, BDF and BDF+ from any tool, \
-            and CSV or raw float32 frames (give --rate, and --channels for float32).
+            and CSV or raw float32 frames (give --rate, and --channels for float32); a \
+            file whose name does not end .csv or .f32 is read as EDF/BDF unless \
+            --input-format says otherwise.
 
             Examples:
               eeg replay session.bdf --speed max > metrics.jsonl
@@ -26,17 +28,7 @@ struct Replay: ParsableCommand {
     @Argument(help: ArgumentHelp("The recording (.edf or .bdf; .csv; .f32 raw float32 frames).", valueName: "file"))
     var file: String?
 
-    @Option(name: .customLong("input-format"), help: "edf (EDF/BDF), csv or raw (float32 frames); default from the file's extension: .csv, .f32, else edf.")
-    var inputFormat: FrameSourceFormat?
-
-    @Option(help: ArgumentHelp("Sample rate in Hz of a CSV or raw float32 file (EDF/BDF state their own).", valueName: "hz"))
-    var rate: Double?
-
-    @Option(help: "Channels per frame of a raw float32 file (CSV counts its columns).")
-    var channels: Int?
-
-    @Option(help: ArgumentHelp("Comma-separated channel labels for a CSV or raw float32 file (default ch1…chN, or the CSV header).", valueName: "labels"))
-    var labels: String?
+    @OptionGroup var source: FileSourceOptions
 
     @Option(help: ArgumentHelp("Replay a raw byte capture ('eeg record --raw-capture') through the decoder instead.", valueName: "file"))
     var raw: String?
@@ -69,6 +61,11 @@ struct Replay: ParsableCommand {
         if let from = positions.from, let to = positions.to, to <= from { throw ValidationError("--to must be after --from") }
         try validateFileFormat()
     }
+
+    var inputFormat: FrameSourceFormat? { source.inputFormat }
+    var rate: Double? { source.rate }
+    var channels: Int? { source.channels }
+    var labels: String? { source.labels }
 
     /// The format of `file`: --input-format, else by extension (.csv, .f32), else EDF/BDF.
     var resolvedInputFormat: FrameSourceFormat {
@@ -106,10 +103,10 @@ struct Replay: ParsableCommand {
         let speed = try speed.value("--speed")
         let format = resolvedInputFormat
         guard format != .edf else { return try FileReplayDevice(path: file, speed: speed, from: positions.from, to: positions.to) }
-        let source = try format.open(file, channels: channels)
-        let given = labels.map(ArgumentValues.labels)
-        if let given, given.count != source.channelCount { throw InputError.labelCount(labels: given.count, channels: source.channelCount) }
-        return try FileReplayDevice(source: source, name: "replay of \(file)", sampleRate: rate, labels: given, speed: speed, from: positions.from, to: positions.to)
+        let frames = try format.open(file, channels: channels)
+        let given = source.labelList
+        if let given, given.count != frames.channelCount { throw InputError.labelCount(labels: given.count, channels: frames.channelCount) }
+        return try FileReplayDevice(source: frames, name: "replay of \(file)", sampleRate: rate, labels: given, speed: speed, from: positions.from, to: positions.to)
     }
 
     /// `--from` and `--to` in seconds: 0 (the start) up to a million hours.
@@ -147,9 +144,4 @@ struct Replay: ParsableCommand {
             throw fail("replay", error)
         }
     }
-}
-
-extension FrameSourceFormat: ExpressibleByArgument {
-    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
-    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

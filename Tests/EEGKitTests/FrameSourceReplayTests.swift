@@ -17,6 +17,20 @@ struct FrameSourceReplayTests {
         return samples
     }
 
+    /// The generated frames as a float32 file and a CSV file (with a `sample,labels…`
+    /// header as `eeg stream` writes, or bare rows).
+    func files(csvHeader: Bool) throws -> (raw: String, csv: String) {
+        let samples = generated()
+        let raw = scratchPath("f32"), csv = scratchPath("csv")
+        try samples.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: raw))
+        var text = csvHeader ? "sample," + Self.labels.joined(separator: ",") + "\n" : ""
+        for f in 0..<Self.frames {
+            text += (csvHeader ? "\(f)," : "") + samples[(8 * f)..<(8 * f + 8)].map { "\($0)" }.joined(separator: ",") + "\n"
+        }
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        return (raw, csv)
+    }
+
     func metrics(_ device: any EEGDevice) throws -> [String] {
         var options = StreamOptions()
         options.calibrationSeconds = 5
@@ -27,13 +41,8 @@ struct FrameSourceReplayTests {
 
     @Test("float32 and CSV replays give the live session's metrics lines byte for byte")
     func rawAndCSV() throws {
-        let samples = generated()
-        let raw = scratchPath("f32"), csv = scratchPath("csv")
+        let (raw, csv) = try files(csvHeader: true)
         defer { for p in [raw, csv] { try? FileManager.default.removeItem(atPath: p) } }
-        try samples.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: raw))
-        var text = "sample," + Self.labels.joined(separator: ",") + "\n"
-        for f in 0..<Self.frames { text += "\(f)," + samples[(8 * f)..<(8 * f + 8)].map { "\($0)" }.joined(separator: ",") + "\n" }
-        try text.write(toFile: csv, atomically: true, encoding: .utf8)
 
         var live = StreamOptions()
         live.calibrationSeconds = 5
@@ -86,17 +95,9 @@ struct FrameSourceReplayTests {
 
     @Test("eeg replay FILE.csv --rate and FILE.f32 --rate --channels print what the library replays; wrong flags are usage errors")
     func command() throws {
-        let samples = generated()
-        let raw = scratchPath("f32"), csv = scratchPath("csv")
+        let (raw, csv) = try files(csvHeader: false)
         defer { for p in [raw, csv] { try? FileManager.default.removeItem(atPath: p) } }
-        try samples.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: raw))
-        try (0..<Self.frames).map { f in samples[(8 * f)..<(8 * f + 8)].map { "\($0)" }.joined(separator: ",") }.joined(separator: "\n")
-            .write(toFile: csv, atomically: true, encoding: .utf8)
-        let device = try FileReplayDevice(source: FrameSourceFormat.raw.open(raw, channels: 8), name: "replay", sampleRate: 250, speed: .infinity)
-        var options = StreamOptions()
-        options.calibrationSeconds = 5
-        var expected: [String] = []
-        _ = try StreamSession(device: device, options: options).run(write: { expected.append($0) }, status: { _ in }, stopRequested: { false })
+        let expected = try metrics(FileReplayDevice(source: FrameSourceFormat.raw.open(raw, channels: 8), name: "replay", sampleRate: 250, speed: .infinity))
         #expect(expected.count == 33)
 
         let fromRaw = try EEGProcess(["replay", raw, "--rate", "250", "--channels", "8", "--speed", "max", "--calibration-seconds", "5"])
