@@ -122,10 +122,11 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
         var stored = try source.skip(toTimelineIndex: first)  // stored frame number of the chunk's first frame
         var firstPlayed: Int?
         while isRunning {
+            // Nothing past `end` is read (a record there could fail to read).
+            let base = source.timelineIndex(ofStoredFrame: stored)
+            guard base < end, stored < source.storedFrameCount ?? Int.max else { return }
             let frames = try source.nextChunk(into: &chunk)
             guard frames > 0 else { return }
-            let base = source.timelineIndex(ofStoredFrame: stored)
-            guard base < end else { return }
             try chunk.withUnsafeBufferPointer { samples in
                 var i = 0
                 while i < frames && isRunning {
