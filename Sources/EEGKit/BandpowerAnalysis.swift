@@ -61,7 +61,9 @@ public final class BandpowerAnalyzer {
     public let options: BandpowerOptions
     public let welch: WelchParameters
     private let estimator: WelchEstimator
-    private let integrator: BandIntegrator
+    /// The shared window analysis: epochs go through it whole, the whole-input spectrum
+    /// through its integration step.
+    private let windowAnalyzer: WindowAnalyzer
     private let labels: [String]
     private let channels: Int
     private let bins: Int
@@ -93,7 +95,7 @@ public final class BandpowerAnalyzer {
         }
         welch = try WelchParameters(sampleRate: options.sampleRate, segmentLength: options.segmentLength,
                                     overlap: options.overlap, window: options.window)
-        integrator = try BandIntegrator(bands: options.bands, parameters: welch)
+        _ = try BandIntegrator(bands: options.bands, parameters: welch)
         guard options.channelCount >= 1 else { throw .invalidConfiguration("need at least one channel") }
         if let labels = options.labels, labels.count != options.channelCount {
             throw .invalidConfiguration("\(labels.count) labels given for \(options.channelCount) channels")
@@ -120,6 +122,8 @@ public final class BandpowerAnalyzer {
         channels = options.channelCount
         bins = welch.binCount
         labels = options.labels ?? (1...options.channelCount).map { "ch\($0)" }
+        windowAnalyzer = try WindowAnalyzer(welch: welch, bands: options.bands, channelCount: options.channelCount,
+                                            frameCount: epochFrames ?? welch.segmentLength)
         sums = [Double](repeating: 0, count: options.channelCount * welch.binCount)
     }
 
@@ -167,39 +171,29 @@ public final class BandpowerAnalyzer {
     }
 
     private func summarize(epoch: [Float]) -> SpectralSummary {
-        var sum = [Double](repeating: 0, count: channels * bins)
-        epoch.withUnsafeBufferPointer { e in
-            sum.withUnsafeMutableBufferPointer { s in
-                for c in 0..<channels {
-                    // Cannot throw: an epoch holds at least one segment (checked in init).
-                    _ = try? estimator.psd(samples: e, channelCount: channels, channel: c,
-                                           into: UnsafeMutableBufferPointer(rebasing: s[(c * bins)..<((c + 1) * bins)]))
-                }
-            }
-        }
-        return summary(psd: sum)
+        epoch.withUnsafeBufferPointer { windowAnalyzer.analyze(raw: .interleaved($0.baseAddress!, channelCount: channels), filtered: nil) }
+        return currentSummary()
     }
 
+    /// The whole input's spectra (per channel, `bins` each) through the window analysis's
+    /// integration step.
     private func summary(psd: [Double]) -> SpectralSummary {
-        let bandCount = integrator.bands.bands.count
-        var absolute = [Double](repeating: 0, count: channels * bandCount)
-        var result: [SpectralSummary.Channel] = []
-        psd.withUnsafeBufferPointer { p in
-            absolute.withUnsafeMutableBufferPointer { a in
-                for c in 0..<channels {
-                    let out = UnsafeMutableBufferPointer(rebasing: a[(c * bandCount)..<((c + 1) * bandCount)])
-                    integrator.absolutePowers(psd: UnsafeBufferPointer(rebasing: p[(c * bins)..<((c + 1) * bins)]), into: out)
-                    var relative = [Double](repeating: 0, count: bandCount)
-                    relative.withUnsafeMutableBufferPointer { BandIntegrator.relativePowers(UnsafeBufferPointer(out), into: $0) }
-                    result.append(.init(label: labels[c], absolute: Array(out), relative: relative))
-                }
-            }
+        for c in 0..<channels {
+            let spectrum = windowAnalyzer.spectrum(channel: c)
+            for k in 0..<bins { spectrum[k] = psd[c * bins + k] }
         }
-        let all = Array(0..<channels)
-        let ratios = absolute.withUnsafeBufferPointer { a in
-            all.withUnsafeBufferPointer { RatioBands(integrator.bands).ratios(powers: a, bandCount: bandCount, channels: $0) }
+        windowAnalyzer.integrate()
+        return currentSummary()
+    }
+
+    private func currentSummary() -> SpectralSummary {
+        let bandCount = windowAnalyzer.bandCount
+        let a = windowAnalyzer.bandPowers, r = windowAnalyzer.relativePowers
+        let result = (0..<channels).map { c in
+            SpectralSummary.Channel(label: labels[c], absolute: Array(a[(c * bandCount)..<((c + 1) * bandCount)]),
+                                    relative: Array(r[(c * bandCount)..<((c + 1) * bandCount)]))
         }
-        return SpectralSummary(channels: result, ratios: ratios)
+        return SpectralSummary(channels: result, ratios: windowAnalyzer.ratios)
     }
 
     /// The report for everything consumed so far.
@@ -214,7 +208,7 @@ public final class BandpowerAnalyzer {
                 estimator.finish(sum: channel, segments: segments, into: channel)
             }
         }
-        return BandpowerReport(sampleRate: welch.sampleRate, frames: frames, bands: integrator.bands,
+        return BandpowerReport(sampleRate: welch.sampleRate, frames: frames, bands: windowAnalyzer.bands,
                                whole: summary(psd: psd), epochs: epochFrames == nil ? nil : epochs)
     }
 
