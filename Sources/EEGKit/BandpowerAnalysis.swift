@@ -212,12 +212,24 @@ public final class BandpowerAnalyzer {
                                whole: summary(psd: psd), epochs: epochFrames == nil ? nil : epochs)
     }
 
-    /// Reads `reader` to the end and analyses it.
-    public static func analyze(_ reader: inout some FrameReader, options: BandpowerOptions) throws -> BandpowerReport {
+    /// Reads `reader` to the end and analyses it: every channel, or the reader's channels
+    /// at `channels` (indices into its frames, in that order; `options.channelCount` and
+    /// `options.labels` then describe the selection).
+    public static func analyze(_ reader: inout some FrameReader, options: BandpowerOptions, channels: [Int]? = nil) throws -> BandpowerReport {
         let analyzer = try BandpowerAnalyzer(options)
         var chunk: [Float] = []
-        while try reader.nextChunk(into: &chunk) > 0 {
-            chunk.withUnsafeBufferPointer { analyzer.consume($0) }
+        var selected: [Float] = []
+        let width = reader.channelCount
+        while true {
+            let frames = try reader.nextChunk(into: &chunk)
+            if frames == 0 { break }
+            guard let channels else {
+                chunk.withUnsafeBufferPointer { analyzer.consume($0) }
+                continue
+            }
+            selected.removeAll(keepingCapacity: true)
+            for f in 0..<frames { for c in channels { selected.append(chunk[f * width + c]) } }
+            selected.withUnsafeBufferPointer { analyzer.consume($0) }
         }
         return try analyzer.finish()
     }

@@ -7,7 +7,7 @@ struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Analyze recordings epoch by epoch: band powers, ratios, scores, quality, summaries.",
         discussion: """
-            For each file (EDF, EDF+, BDF, BDF+; raw float32 with --rate/--channels) and \
+            For each file (EDF, EDF+, BDF, BDF+; raw float32 with --rate/--channel-count) and \
             each epoch: absolute and relative band powers per channel, engagement \
             β/(α+θ), θ/β, α/β, θ/α, frontal alpha asymmetry for --pair, the 0–100 \
             attention/relaxation/workload scores (calibrated on the first minute, or \

@@ -58,18 +58,14 @@ struct EpochPlan {
         }
     }
 
-    /// `label` matches a file label case-insensitively, or its part after a `:`.
-    static func matches(_ fileLabel: String, _ label: String) -> Bool {
-        fileLabel.caseInsensitiveCompare(label) == .orderedSame || fileLabel.hasSuffix(":" + label)
-    }
-
     private static func channels(_ wanted: [String]?, in all: [String], path: String) throws -> [Int] {
-        let selected = try wanted?.map { label in
-            guard let i = all.firstIndex(where: { matches($0, label) }) else {
-                throw AnalysisError(path: path, reason: "no channel '\(label)' (the file has \(all.joined(separator: ", ")))")
+        var selected = Array(all.indices)
+        if let wanted {
+            switch ChannelSelection.indices(of: wanted, in: all) {
+            case .success(let indices): selected = indices
+            case .failure(let missing): throw AnalysisError(path: path, reason: missing.message(source: "the file"))
             }
-            return i
-        } ?? Array(all.indices)
+        }
         guard !selected.isEmpty else {
             throw AnalysisError(path: path, reason: "no channel to analyse: the channel list is empty (the file has \(all.joined(separator: ", ")))")
         }
@@ -77,9 +73,9 @@ struct EpochPlan {
     }
 
     private static func pair(_ pair: (left: String, right: String), in labels: [String], path: String) throws -> ChannelPair {
-        guard let l = labels.firstIndex(where: { matches($0, pair.left) }), let r = labels.firstIndex(where: { matches($0, pair.right) }) else {
+        guard case .success(let both) = ChannelSelection.indices(of: [pair.left, pair.right], in: labels) else {
             throw AnalysisError(path: path, reason: "the --pair channels \(pair.left):\(pair.right) are not both analysed here (channels: \(labels.joined(separator: ", ")))")
         }
-        return ChannelPair(left: l, right: r)
+        return ChannelPair(left: both[0], right: both[1])
     }
 }
