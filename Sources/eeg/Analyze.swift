@@ -51,6 +51,9 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Frontal alpha asymmetry pair LEFT:RIGHT, e.g. F3:F4.", valueName: "left:right"))
     var pair: String?
 
+    @Option(name: .customLong("calibration-seconds"), help: ArgumentHelp("Signal at the start of each file that calibrates the 0–100 scores, e.g. 60s or 1m (as in stream).", valueName: "duration"))
+    var calibrationSeconds = DurationArgument(argument: "60")
+
     @Option(help: ArgumentHelp("Score baselines from a file (saved with --save-calibration) instead of each file's first minute.", valueName: "file"))
     var calibration: String?
 
@@ -97,6 +100,7 @@ struct Analyze: ParsableCommand {
         if files.isEmpty { throw ValidationError("give at least one recording, e.g. eeg analyze session.bdf") }
         try checked(jobs, flag: "--jobs", in: ArgumentValues.jobsRange)
         _ = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
+        _ = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
         _ = try parsedShard()
         _ = try parsedFilter()
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
@@ -153,6 +157,7 @@ struct Analyze: ParsableCommand {
     func analysisOptions() throws -> AnalysisOptions {
         var options = AnalysisOptions()
         options.epochSeconds = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
+        options.calibrationSeconds = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
         options.channels = channels?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
         options.bandPass = try parsedFilter()

@@ -55,4 +55,15 @@ struct FlagVocabularyTests {
         #expect(toFile.status == 0 && toFile.stdout.isEmpty, "\(toFile.stderr)")
         #expect(try String(contentsOfFile: path, encoding: .utf8) == toStdout.stdout)
     }
+
+    @Test("--calibration-seconds is a duration in analyze as in stream: 20, 20s and 20000ms are read alike")
+    func calibrationDuration() throws {
+        let runs = try ["20", "20s", "20000ms"].map { try EEGProcess(["analyze", Self.edf, "--calibration-seconds", $0, "--format", "json"]) }
+        let standard = try EEGProcess(["analyze", Self.edf, "--format", "json"])
+        for run in runs { #expect(run.status == 0, "\(run.stderr)") }
+        #expect(runs[0].stdout == runs[1].stdout && !runs[0].stdout.isEmpty)
+        #expect(runs[2].stdout == runs[0].stdout)
+        // A 20 s baseline is not the default minute's: the scores differ.
+        #expect(standard.status == 0 && standard.stdout != runs[0].stdout)
+    }
 }
