@@ -84,6 +84,11 @@ public struct LiveAnalysis {
 /// hop, from frames as they arrive (live from a ``FrameRing/Consumer``, or pushed by a
 /// replay).
 ///
+/// What is live's own is the cutting: a causal filter over the stream, mirrored
+/// histories, a window every hop, smoothing and a baseline that cannot look back. Each
+/// window's numbers come from the shared ``WindowAnalyzer``, as analyze's and
+/// bandpower's do.
+///
 /// After `init` nothing here allocates, locks, logs or does I/O: histories, PSD and
 /// result buffers are preallocated, and FFT plans come from the cache. One analyzer
 /// belongs to one thread. A gap in the sample index (or a ring drop) restarts the window

@@ -30,8 +30,22 @@ public struct WindowSamples {
 /// The one window analysis of EEGKit: a window of samples in, band powers, relative
 /// powers, quality per channel, ratios and asymmetry out. Live (sliding windows, causal
 /// filter), analyze (epochs, zero-phase filter) and bandpower (epochs, no filter) all
-/// call it; they differ only in how they cut and filter windows (see
-/// docs/ARCHITECTURE.md, "Where the paths differ").
+/// call it; they differ only in how they cut and filter windows.
+///
+/// Where the paths differ (the one place this is written down):
+/// - live (``LiveAnalyzer``): 4 s windows sliding every 0.25 s; a causal filter run over
+///   the stream (band-pass 1–45 Hz by default, optional notch); a gap in the sample index
+///   restarts the window; ratios and scores smoothed (EMA); scores unavailable until the
+///   calibration period ends (it cannot look back);
+/// - analyze (`FileAnalyzer`): consecutive epochs; a zero-phase filter over each epoch
+///   with 2 s margins that stop at an EDF+D gap (none by default); epochs across a gap
+///   or lost samples rejected; calibration epochs held and scored once the baseline is
+///   known; no smoothing;
+/// - bandpower (`BandpowerAnalyzer`): consecutive epochs, never filtered, and the whole
+///   input as one Welch average over all its segments (through ``integrate()``); no
+///   scores.
+/// With the same windows and no filter (or the same one) the three agree to float
+/// precision (CrossPathTests).
 ///
 /// Rules decided here once, for every path:
 /// - band powers and the PSD come from the filtered window when there is a filter, the
