@@ -107,14 +107,14 @@ public final class WindowAnalyzer {
         guard frameCount >= welch.segmentLength else { throw .tooFewSamples(have: frameCount, need: welch.segmentLength) }
         integrator = try BandIntegrator(bands: bands, parameters: welch)
         self.welch = welch
+        estimator = WelchEstimator(welch)
         self.bands = bands
+        bandCount = bands.bands.count
+        ratioBands = RatioBands(bands)
         self.channelCount = channelCount
         self.frameCount = frameCount
         self.quality = quality
         self.asymmetryPair = asymmetryPair
-        bandCount = bands.bands.count
-        estimator = WelchEstimator(welch)
-        ratioBands = RatioBands(bands)
         metricChannelCount = selected.count
         self.metricChannels = .allocate(capacity: max(selected.count, 1))
         self.metricChannels.initialize(from: selected, count: selected.count)
