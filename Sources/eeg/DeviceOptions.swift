@@ -79,13 +79,19 @@ struct LiveAnalysisOptions: ParsableArguments {
     @Option(name: .customLong("calibration-seconds"), help: ArgumentHelp("Signal that calibrates the 0–100 scores, e.g. 60s or 1m.", valueName: "duration"))
     var calibrationSeconds = DurationArgument(argument: "60")
 
+    @Option(help: ArgumentHelp("Bands as name:low-high in Hz, comma-separated (as in analyze and bandpower).", valueName: "bands"))
+    var bands: String?
+
     func validate() throws {
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
         _ = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
+        if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
     }
 
     func apply(to options: inout StreamOptions) {
         options.notchFrequency = notch
+        // Checked in validate(), which runs first.
+        if let bands, let set = try? ArgumentValues.bands(bands) { options.bands = set }
         // Checked in validate(), which runs first.
         options.calibrationSeconds = (try? calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)) ?? 60
     }

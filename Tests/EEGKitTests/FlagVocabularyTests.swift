@@ -66,4 +66,15 @@ struct FlagVocabularyTests {
         // A 20 s baseline is not the default minute's: the scores differ.
         #expect(standard.status == 0 && standard.stdout != runs[0].stdout)
     }
+
+    @Test("--bands reads the same in stream as in analyze and bandpower: the metric lines carry those bands")
+    func liveBands() throws {
+        let run = try EEGProcess(["stream", "--sim-speed", "max", "--sim-channels", "2", "--duration", "5s", "--emit", "metrics", "--format", "csv",
+                                  "--bands", "theta:4-8,alpha:8-13,beta:13-30"], killAfter: 60)
+        #expect(run.status == 0, "\(run.stderr)")
+        let header = run.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(header.hasSuffix(",Fp1_theta,Fp1_alpha,Fp1_beta,Fp1_rms,Fp1_quality,Fp2_theta,Fp2_alpha,Fp2_beta,Fp2_rms,Fp2_quality"), "\(header)")
+        let bad = try EEGProcess(["stream", "--bands", "alpha:13-8"])
+        #expect(bad.status == 64 && bad.stderr.contains("--bands"), "\(bad.stderr)")
+    }
 }
