@@ -6,6 +6,11 @@ public struct BandpowerOptions: Sendable {
     public var channelCount: Int
     /// One label per channel; defaults to ch1…chN.
     public var labels: [String]?
+    /// Channel labels to analyse, in this order (default: all), matched as
+    /// ``AnalysisOptions/channels`` is (``ChannelSelection``). Applied by
+    /// ``BandpowerAnalyzer/analyze(_:options:)``; `channelCount` and `labels` describe
+    /// the input's frames.
+    public var channels: [String]?
     /// Welch segment length in samples (default 2 s).
     public var segmentLength: Int?
     /// Samples shared by consecutive segments (default half a segment).
@@ -212,23 +217,33 @@ public final class BandpowerAnalyzer {
                                whole: summary(psd: psd), epochs: epochFrames == nil ? nil : epochs)
     }
 
-    /// Reads `reader` to the end and analyses it: every channel, or the reader's channels
-    /// at `channels` (indices into its frames, in that order; `options.channelCount` and
-    /// `options.labels` then describe the selection).
-    public static func analyze(_ reader: inout some FrameReader, options: BandpowerOptions, channels: [Int]? = nil) throws -> BandpowerReport {
+    /// Reads `reader` to the end and analyses it: every channel, or those
+    /// `options.channels` names.
+    /// - Throws: ``ChannelSelection/MissingChannel`` for a label the input lacks, and the
+    ///   reader's and the analyzer's errors.
+    public static func analyze(_ reader: inout some FrameReader, options: BandpowerOptions) throws -> BandpowerReport {
+        var options = options
+        let width = options.channelCount
+        var selection: [Int]?
+        if let wanted = options.channels {
+            let labels = options.labels ?? (1...max(width, 1)).map { "ch\($0)" }
+            let indices = try ChannelSelection.indices(of: wanted, in: labels).get()
+            options.channelCount = indices.count
+            options.labels = indices.map { labels[$0] }
+            selection = indices
+        }
         let analyzer = try BandpowerAnalyzer(options)
         var chunk: [Float] = []
         var selected: [Float] = []
-        let width = reader.channelCount
         while true {
             let frames = try reader.nextChunk(into: &chunk)
             if frames == 0 { break }
-            guard let channels else {
+            guard let selection else {
                 chunk.withUnsafeBufferPointer { analyzer.consume($0) }
                 continue
             }
             selected.removeAll(keepingCapacity: true)
-            for f in 0..<frames { for c in channels { selected.append(chunk[f * width + c]) } }
+            for f in 0..<frames { for c in selection { selected.append(chunk[f * width + c]) } }
             selected.withUnsafeBufferPointer { analyzer.consume($0) }
         }
         return try analyzer.finish()

@@ -159,8 +159,8 @@ struct Bandpower: ParsableCommand {
         if let deprecationNote { writeStandardError(deprecationNote + "\n") }
         do {
             var (reader, rate) = try openReader()
-            let (options, selection) = try analysisOptions(reader: reader, rate: rate)
-            let report = try BandpowerAnalyzer.analyze(&reader, options: options, channels: selection)
+            let options = try analysisOptions(reader: reader, rate: rate)
+            let report = try BandpowerAnalyzer.analyze(&reader, options: options)
             let sink = try out.map { try TextOutput(path: $0) } ?? TextOutput.standard
             switch format ?? (standardOutputIsTerminal && out == nil ? .table : .json) {
             case .json: try sink.line(report.json())
@@ -169,6 +169,8 @@ struct Bandpower: ParsableCommand {
             }
         } catch let error as ValidationError {
             throw error
+        } catch let missing as ChannelSelection.MissingChannel {
+            throw ValidationError("--channels: " + missing.message(source: "the input"))
         } catch {
             throw fail("bandpower", error)
         }
@@ -189,26 +191,19 @@ struct Bandpower: ParsableCommand {
         }
     }
 
-    /// The analysis settings for `reader`, and the channels --channels selects (nil: all).
-    func analysisOptions(reader: any FrameReader, rate: Double) throws -> (BandpowerOptions, [Int]?) {
-        var labels = self.labels.map(labelList) ?? reader.labels ?? (1...reader.channelCount).map { "ch\($0)" }
+    /// The analysis settings for `reader` (at `rate` Hz), --channels included.
+    func analysisOptions(reader: any FrameReader, rate: Double) throws -> BandpowerOptions {
+        let labels = self.labels.map(labelList) ?? reader.labels ?? (1...reader.channelCount).map { "ch\($0)" }
         if labels.count != reader.channelCount { throw InputError.labelCount(labels: labels.count, channels: reader.channelCount) }
-        var selection: [Int]?
-        if let selectedLabels {
-            switch ChannelSelection.indices(of: selectedLabels, in: labels) {
-            case .success(let indices): selection = indices
-            case .failure(let missing): throw ValidationError("--channels: " + missing.message(source: "the input"))
-            }
-            labels = selection!.map { labels[$0] }
-        }
-        var options = BandpowerOptions(sampleRate: rate, channelCount: labels.count)
+        var options = BandpowerOptions(sampleRate: rate, channelCount: reader.channelCount)
         options.labels = labels
+        options.channels = selectedLabels
         let length = try segmentLength(rate: rate)
         options.segmentLength = length
         options.overlap = try overlapSamples(segmentLength: length)
         options.window = window
         if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
         options.epochSeconds = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
-        return (options, selection)
+        return options
     }
 }
