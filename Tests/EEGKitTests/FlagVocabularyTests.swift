@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import EEGKit
 
 /// One vocabulary across commands: `--channels` selects channels by label in `analyze`
 /// and `bandpower`, `--channel-count` is a raw float32 frame's width in both, and the old
@@ -76,5 +77,20 @@ struct FlagVocabularyTests {
         #expect(header.hasSuffix(",Fp1_theta,Fp1_alpha,Fp1_beta,Fp1_rms,Fp1_quality,Fp2_theta,Fp2_alpha,Fp2_beta,Fp2_rms,Fp2_quality"), "\(header)")
         let bad = try EEGProcess(["stream", "--bands", "alpha:13-8"])
         #expect(bad.status == 64 && bad.stderr.contains("--bands"), "\(bad.stderr)")
+    }
+
+    @Test("the library reads alike: BandpowerOptions.channels selects by label as AnalysisOptions.channels does")
+    func libraryOptions() throws {
+        func run(_ channels: [String]?) throws -> BandpowerReport {
+            var reader = RawFloat32Reader(handle: try FileHandle(forReadingFrom: URL(fileURLWithPath: Self.raw)), name: "raw", channelCount: 3)
+            var options = BandpowerOptions(sampleRate: 128, channelCount: 3)
+            options.labels = ["C3", "Cz", "C4"]
+            options.channels = channels
+            return try BandpowerAnalyzer.analyze(&reader, options: options)
+        }
+        let all = try run(nil), c4 = try run(["c4"])
+        #expect(c4.whole.channels.map(\.label) == ["C4"])
+        #expect(c4.whole.channels[0].absolute == all.whole.channels[2].absolute)
+        #expect(throws: ChannelSelection.MissingChannel(label: "Oz", available: ["C3", "Cz", "C4"])) { try run(["Oz"]) }
     }
 }
