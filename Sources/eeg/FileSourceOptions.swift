@@ -11,8 +11,8 @@ struct FileSourceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Sample rate in Hz of CSV or raw float32 input (required for them; EDF/BDF state their own).", valueName: "hz"))
     var rate: Double?
 
-    @Option(help: "Channels per frame (required for raw float32 input; CSV counts its columns).")
-    var channels: Int?
+    @Option(name: .customLong("channel-count"), help: "Raw float32 input: channels per frame (required for raw input; CSV counts its columns).")
+    var channelCount: Int?
 
     @Option(help: ArgumentHelp("Comma-separated channel labels, e.g. Fp1,Fp2 (default ch1…chN, or the file's own).", valueName: "labels"))
     var labels: String?

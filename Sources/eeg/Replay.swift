@@ -11,7 +11,7 @@ struct Replay: ParsableCommand {
             dashboard. With the same settings, replaying a \
             recording made by 'eeg record' gives the metrics lines of the live session \
             that recorded it, byte for byte. Reads EDF, EDF+, BDF and BDF+ from any tool, \
-            and CSV or raw float32 frames (give --rate, and --channels for float32); a \
+            and CSV or raw float32 frames (give --rate, and --channel-count for float32); a \
             file whose name does not end .csv or .f32 is read as EDF/BDF unless \
             --input-format says otherwise.
 
@@ -21,7 +21,7 @@ struct Replay: ParsableCommand {
               eeg replay other-lab.edf --speed 4 --notch 50
               eeg replay --raw s.raw --device-protocol cyton --emit samples --speed max
               eeg replay samples.csv --rate 250 --speed max
-              eeg replay frames.f32 --rate 250 --channels 8 --labels Fp1,Fp2,C3,C4,P7,P8,O1,O2
+              eeg replay frames.f32 --rate 250 --channel-count 8 --labels Fp1,Fp2,C3,C4,P7,P8,O1,O2
             """
     )
 
@@ -64,7 +64,7 @@ struct Replay: ParsableCommand {
 
     var inputFormat: FrameSourceFormat? { source.inputFormat }
     var rate: Double? { source.rate }
-    var channels: Int? { source.channels }
+    var channelCount: Int? { source.channelCount }
     var labels: String? { source.labels }
 
     /// The format of `file`: --input-format, else by extension (.csv, .f32), else EDF/BDF.
@@ -77,22 +77,22 @@ struct Replay: ParsableCommand {
     /// What a CSV or float32 file needs and an EDF/BDF file must not be given.
     func validateFileFormat() throws {
         guard file != nil else {
-            if inputFormat != nil || rate != nil || channels != nil || labels != nil { throw ValidationError("--input-format, --rate, --channels and --labels are for recordings, not raw captures") }
+            if inputFormat != nil || rate != nil || channelCount != nil || labels != nil { throw ValidationError("--input-format, --rate, --channel-count and --labels are for recordings, not raw captures") }
             return
         }
         if resolvedInputFormat == .edf {
-            if rate != nil || channels != nil || labels != nil { throw ValidationError("an EDF/BDF file states its own rate, channels and labels: drop --rate/--channels/--labels") }
+            if rate != nil || channelCount != nil || labels != nil { throw ValidationError("an EDF/BDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
             return
         }
         guard let rate else { throw ValidationError("--rate is required for \(resolvedInputFormat == .csv ? "CSV" : "raw float32") input: the sample rate in Hz, e.g. --rate 250") }
         try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz")
-        if resolvedInputFormat == .raw && channels == nil {
-            throw ValidationError("--channels is required for raw float32 input (how many samples make one frame)")
+        if resolvedInputFormat == .raw && channelCount == nil {
+            throw ValidationError("--channel-count is required for raw float32 input (how many samples make one frame)")
         }
-        if let channels { try checked(channels, flag: "--channels", in: ArgumentValues.channelRange) }
+        if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
         if let labels {
             let count = ArgumentValues.labels(labels).count
-            if let channels, count != channels { throw ValidationError("--labels has \(count) labels but --channels is \(channels)") }
+            if let channelCount, count != channelCount { throw ValidationError("--labels has \(count) labels but --channel-count is \(channelCount)") }
             if count > ArgumentValues.channelRange.upperBound { throw ValidationError("--labels has more than \(ArgumentValues.channelRange.upperBound) labels") }
         }
     }
@@ -103,7 +103,7 @@ struct Replay: ParsableCommand {
         let speed = try speed.value("--speed")
         let format = resolvedInputFormat
         guard format != .edf else { return try FileReplayDevice(path: file, speed: speed, from: positions.from, to: positions.to) }
-        let frames = try format.open(file, channels: channels)
+        let frames = try format.open(file, channels: channelCount)
         let given = source.labelList
         if let given, given.count != frames.channelCount { throw InputError.labelCount(labels: given.count, channels: frames.channelCount) }
         return try FileReplayDevice(source: frames, name: "replay of \(file)", sampleRate: rate, labels: given, speed: speed, from: positions.from, to: positions.to)

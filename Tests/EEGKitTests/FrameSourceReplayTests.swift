@@ -93,14 +93,14 @@ struct FrameSourceReplayTests {
         #expect(spans == [10..<15, 22..<30], "the loss and the padding after the last frame; not the marker")
     }
 
-    @Test("eeg replay FILE.csv --rate and FILE.f32 --rate --channels print what the library replays; wrong flags are usage errors")
+    @Test("eeg replay FILE.csv --rate and FILE.f32 --rate --channel-count print what the library replays; wrong flags are usage errors")
     func command() throws {
         let (raw, csv) = try files(csvHeader: false)
         defer { for p in [raw, csv] { try? FileManager.default.removeItem(atPath: p) } }
         let expected = try metrics(FileReplayDevice(source: FrameSourceFormat.raw.open(raw, channels: 8), name: "replay", sampleRate: 250, speed: .infinity))
         #expect(expected.count == 33)
 
-        let fromRaw = try EEGProcess(["replay", raw, "--rate", "250", "--channels", "8", "--speed", "max", "--calibration-seconds", "5"])
+        let fromRaw = try EEGProcess(["replay", raw, "--rate", "250", "--channel-count", "8", "--speed", "max", "--calibration-seconds", "5"])
         #expect(fromRaw.status == 0, "\(fromRaw.stderr)")
         #expect(fromRaw.stdout == expected.map { $0 + "\n" }.joined())
         let fromCSV = try EEGProcess(["replay", csv, "--rate", "250", "--speed", "max", "--calibration-seconds", "5"])
@@ -110,7 +110,7 @@ struct FrameSourceReplayTests {
         let noRate = try EEGProcess(["replay", csv], killAfter: 20)
         #expect(noRate.status == 64 && noRate.stderr.contains("--rate is required for CSV input"), "\(noRate.stderr)")
         let noChannels = try EEGProcess(["replay", raw, "--rate", "250"], killAfter: 20)
-        #expect(noChannels.status == 64 && noChannels.stderr.contains("--channels is required"), "\(noChannels.stderr)")
+        #expect(noChannels.status == 64 && noChannels.stderr.contains("--channel-count is required"), "\(noChannels.stderr)")
         let edfWithRate = try EEGProcess(["replay", "x.bdf", "--rate", "250"], killAfter: 20)
         #expect(edfWithRate.status == 64 && edfWithRate.stderr.contains("states its own rate"), "\(edfWithRate.stderr)")
         let labels = try EEGProcess(["replay", csv, "--rate", "250", "--labels", "a,b"], killAfter: 20)
