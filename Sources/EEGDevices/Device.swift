@@ -56,6 +56,8 @@ public protocol EEGDevice: AnyObject, Sendable {
     var channelLabels: [String] { get }
     /// The ADC's full scale in µV (for railed-signal detection).
     var fullScale: Double { get }
+    /// All of the above as one value (default: built from them; see Device+Layout.swift).
+    var layout: StreamLayout { get }
     var state: DeviceState { get }
     func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError)
     func stop()

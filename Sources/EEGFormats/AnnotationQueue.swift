@@ -81,7 +81,7 @@ struct AnnotationQueue {
     /// Queues the note about dropped annotations (at close, whatever the backlog).
     mutating func reportDrops() {
         guard unreportedDrops > 0 else { return }
-        let note = Annotation(onset: firstDropOnset, text: "EEGKit: \(unreportedDrops) annotation\(unreportedDrops == 1 ? "" : "s") not stored (they came faster than the file's annotation space could hold them)")
+        let note = Annotation(onset: firstDropOnset, kind: .annotationsNotStored(count: unreportedDrops))
         unreportedDrops = 0
         append(fitted(note).parts)
     }

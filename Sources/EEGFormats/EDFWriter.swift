@@ -20,7 +20,7 @@ import Glibc
 ///
 /// Annotations are bounded (see ``annotate(_:essential:)``), so `close()` is too.
 ///
-/// Gaps are never stitched: ``gap(frames:reason:)`` writes the missing span as zero-valued
+/// Gaps are never stitched: ``gap(frames:cause:)`` writes the missing span as zero-valued
 /// samples with an annotation saying they are not data.
 ///
 /// Not thread-safe: one consumer thread writes. Appending does not allocate per frame
@@ -243,14 +243,14 @@ public final class EDFWriter {
     }
 
     /// Records `frames` missing frames at the current position: zero samples, annotated
-    /// as lost (`reason`), so the timeline stays true and nothing is stitched. The zero
-    /// records of a long gap are flushed to disk once, at its end.
-    public func gap(frames: Int, reason: String) throws(WriteError) {
+    /// as lost (``AnnotationKind/samplesLost(count:cause:)``), so the timeline stays true
+    /// and nothing is stitched. The zero records of a long gap are flushed to disk once,
+    /// at its end.
+    public func gap(frames: Int, cause: SampleLossCause) throws(WriteError) {
         if let failure { throw failure }
         guard frames > 0 else { return }
         let rate = Double(framesPerRecord) / header.recordDuration
-        annotate(Annotation(onset: duration, duration: Double(frames) / rate,
-                            text: "EEGKit: \(frames) samples lost (\(reason)); zeros here are not data"), essential: true)
+        annotate(Annotation(onset: duration, duration: Double(frames) / rate, kind: .samplesLost(count: frames, cause: cause)), essential: true)
         var remaining = frames
         let zero = channels(zeroValue: 0)
         var unsynced = false
@@ -337,8 +337,7 @@ public final class EDFWriter {
         if filled > 0 {
             let padding = framesPerRecord - filled
             let rate = Double(framesPerRecord) / header.recordDuration
-            annotate(Annotation(onset: duration, duration: Double(padding) / rate,
-                                text: "EEGKit: recording ended; the rest of this record is padding, not data"), essential: true)
+            annotate(Annotation(onset: duration, duration: Double(padding) / rate, kind: .padding), essential: true)
             let zero = channels(zeroValue: 0)
             for c in 0..<channelCount { (digital + c * framesPerRecord + filled).update(repeating: zero[c], count: padding) }
             filled = framesPerRecord
@@ -359,7 +358,7 @@ public final class EDFWriter {
             // Annotations that still do not fit get records of their own, marked as
             // padding so no reader mistakes them for signal. Each record takes at least
             // one (every queued TAL fits in a record), so this ends.
-            let note = Annotation(onset: duration, duration: 0, text: "EEGKit: recording ended; the rest of this record is padding, not data")
+            let note = Annotation(onset: duration, duration: 0, kind: .padding)
             var probe = annotations
             _ = probe.add(note, essential: true)
             annotate(Annotation(onset: duration, duration: header.recordDuration * Double(probe.recordsToEmpty()), text: note.text), essential: true)

@@ -1,64 +1,78 @@
 import Foundation
 import Synchronization
 
-/// A recording played back as a device: frames go into the ring paced by the file's own
-/// clock (`speed` × real time, or as fast as the consumer takes them), through the same
-/// pipeline as a live stream.
+/// A recording played back as a device: frames of any ``FrameSource`` (EDF/BDF, CSV,
+/// float32) go into the ring paced by the file's own clock (`speed` × real time, or as
+/// fast as the consumer takes them), through the same pipeline as a live stream.
 ///
 /// Sample indices are positions on the recording's timeline (samples from the file's
 /// start): frame numbers for a continuous file; after an EDF+D gap they jump by the
-/// samples the gap spans, so the pipeline sees a gap, never a stitch. Spans EEGKit wrote
-/// for lost samples and the padding after the end are not played: the replay has the
-/// same gaps as the live session, so it computes the same metrics.
+/// samples the gap spans, so the pipeline sees a gap, never a stitch. Spans annotated as
+/// filler (``AnnotationKind/marksFillerSamples``: lost samples, the padding after the
+/// end) are not played: the replay has the same gaps as the live session, so it computes
+/// the same metrics.
 public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
-    // @unchecked Sendable: the reader is used by the device thread only, after start.
-    public let name: String
-    public let channelCount: Int
-    public let sampleRate: Double
-    public let channelLabels: [String]
-    public let fullScale: Double
+    // @unchecked Sendable: the source is used by the device thread only, after start.
+    public let layout: StreamLayout
     public let speed: Double
-    private let reader: EDFReader
+    private var source: any FrameSource
     /// Timeline positions (samples from the file's start) to play: `[first, end)`.
     private let first: Int
     private let end: Int
-    /// Timeline spans EEGKit wrote for lost samples and padding: sorted, disjoint.
+    /// Timeline spans annotated as filler: sorted, disjoint.
     private let skipped: [Range<Int>]
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let stateCode = Atomic<Int>(0)
 
+    public var name: String { layout.source }
+    public var channelCount: Int { layout.channelCount }
+    public var sampleRate: Double { layout.sampleRate }
+    public var channelLabels: [String] { layout.labels }
+    public var fullScale: Double { layout.fullScale }
+
+    /// Replays an EDF/BDF file (EDF+D gaps included).
+    ///
     /// - Parameters:
     ///   - speed: 1 for real time; `.infinity` for as fast as possible.
     ///   - from, to: seconds from the start of the file (its timeline: an EDF+D gap
     ///     counts as the time it spans, but is not waited for).
-    public init(path: String, speed: Double = 1, from: Double? = nil, to: Double? = nil) throws {
-        let reader = try EDFReader(path: path)
-        try checkSamplesPerSecond(reader)
-        self.reader = reader
-        name = "replay of \(path)"
-        channelCount = reader.channelCount
-        sampleRate = reader.sampleRate
-        channelLabels = reader.channelLabels
-        fullScale = reader.channelSignals.map { max(abs(reader.header.signals[$0].physicalMinimum), abs(reader.header.signals[$0].physicalMaximum)) }.max() ?? 1
-        self.speed = speed
-        let last = reader.recordCount == 0 ? 0 : reader.recordFirstSample(reader.recordCount - 1) + reader.framesPerRecord
-        // User seconds × the file's rate: clamped, never trapping, whatever was typed.
-        first = max(reader.recordCount == 0 ? 0 : reader.recordFirstSample(0), CheckedNumber.roundedInt((from ?? 0) * reader.sampleRate, clampedTo: 0...last))
-        end = min(last, to.map { CheckedNumber.roundedInt($0 * reader.sampleRate, clampedTo: 0...last) } ?? last)
-        guard first < end else {
-            throw EDFError.invalidSpec("nothing to replay between \(from ?? 0) s and \(to.map { "\($0) s" } ?? "the end") (the file's records end at \(reader.endTime) s)")
-        }
-        skipped = try Self.skippedSpans(reader)
+    public convenience init(path: String, speed: Double = 1, from: Double? = nil, to: Double? = nil) throws {
+        try self.init(source: EDFFrameReader(path: path, allowingGaps: true), name: "replay of \(path)", speed: speed, from: from, to: to)
     }
 
-    /// The spans of EEGKit's own "samples lost" and "padding" annotations, as timeline
-    /// positions, merged. Streamed from the file: memory is one range per span.
-    static func skippedSpans(_ reader: EDFReader) throws -> [Range<Int>] {
+    /// Replays `source`; `sampleRate` and `labels` are used where the source does not
+    /// state its own (CSV, float32).
+    ///
+    /// - Throws: ``EDFError`` when the rate is missing or too high for the live pipeline,
+    ///   when nothing lies between `from` and `to`, or for a malformed annotation.
+    public init(source: any FrameSource, name: String, sampleRate: Double? = nil, labels: [String]? = nil,
+                speed: Double = 1, from: Double? = nil, to: Double? = nil) throws {
+        let layout = source.layout(sampleRate: sampleRate, labels: labels, source: name)
+        try checkSamplesPerSecond(rate: layout.sampleRate, channels: layout.channelCount, path: name)
+        self.layout = layout
+        self.source = source
+        self.speed = speed
+        let rate = layout.sampleRate
+        let count = source.storedFrameCount
+        // Unknown length (CSV): played to its end, or to `to`.
+        let last = count.map { $0 == 0 ? 0 : source.timelineIndex(ofStoredFrame: $0 - 1) + 1 } ?? Int.max / 4
+        // User seconds × the file's rate: clamped, never trapping, whatever was typed.
+        first = max(count == 0 ? 0 : source.timelineIndex(ofStoredFrame: 0), CheckedNumber.roundedInt((from ?? 0) * rate, clampedTo: 0...last))
+        end = min(last, to.map { CheckedNumber.roundedInt($0 * rate, clampedTo: 0...last) } ?? last)
+        guard first < end else {
+            let ends = source.endSeconds(sampleRate: rate).map { " (the file's records end at \($0) s)" } ?? ""
+            throw EDFError.invalidSpec("nothing to replay between \(from ?? 0) s and \(to.map { "\($0) s" } ?? "the end")\(ends)")
+        }
+        skipped = try Self.skippedSpans(source, rate: rate)
+    }
+
+    /// The spans of lost samples and padding (``AnnotationKind/marksFillerSamples``), as
+    /// timeline positions, merged. Streamed from the file: memory is one range per span.
+    static func skippedSpans(_ source: any FrameSource, rate: Double) throws -> [Range<Int>] {
         var spans: [Range<Int>] = []
-        let rate = reader.sampleRate
-        try reader.forEachAnnotation { a in
-            guard a.text.hasPrefix("EEGKit: "), a.text.contains("samples lost") || a.text.contains("padding"), let d = a.duration,
+        try source.forEachAnnotation { a in
+            guard a.kind.marksFillerSamples, let d = a.duration,
                   let start = CheckedNumber.roundedInt(a.onset * rate), let length = CheckedNumber.roundedInt(d * rate), length > 0 else { return }
             spans.append(start..<(start + length))  // onset, duration ≤ 1e9 s and rate ≤ 1e6 Hz: no overflow
         }
@@ -97,55 +111,43 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
         thread.start()
     }
 
-    private func play(_ producer: FrameRing.Producer) throws {
-        let perRecord = reader.framesPerRecord, channels = channelCount
-        let frames = UnsafeMutableBufferPointer<Float>.allocate(capacity: perRecord * channels)
-        defer { frames.deallocate() }
-        let clock = ContinuousClock()
-        let startTime = clock.now
-        var record = firstRecord()
-        let firstFileFrame = record * perRecord + (record < reader.recordCount ? max(0, first - reader.recordFirstSample(record)) : 0)
-        var nextSkip = 0  // index into `skipped` of the first span not wholly behind us
-        func isSkipped(_ index: Int) -> Bool {
-            while nextSkip < skipped.count && skipped[nextSkip].upperBound <= index { nextSkip += 1 }
-            return nextSkip < skipped.count && skipped[nextSkip].contains(index)
-        }
-        while running.load(ordering: .acquiring), record < reader.recordCount, reader.recordFirstSample(record) < end {
-            try reader.readRecord(record, into: frames)
-            let base = reader.recordFirstSample(record)
-            var i = 0
-            while i < perRecord && running.load(ordering: .acquiring) {
-                let index = base + i
-                if index < first || index >= end || isSkipped(index) { i += 1; continue }
-                // Push the run of playable frames up to the next skip or the record end.
-                var stop = i + 1
-                while stop < perRecord, base + stop < end, !isSkipped(base + stop) { stop += 1 }
-                let run = UnsafeBufferPointer(rebasing: frames[(i * channels)..<(stop * channels)])
-                if speed.isFinite {
-                    // Paced by frames stored in the file, so an EDF+D gap is not waited out.
-                    let played = record * perRecord + i - firstFileFrame
-                    let due = startTime.advanced(by: .seconds(Double(played) / sampleRate / speed))
-                    let wait = due - clock.now
-                    if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) * 1e-18) }
-                } else {
-                    while producer.freeFrameCount < stop - i && running.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.0002) }
-                }
-                producer.push(run, firstSampleIndex: Int64(index))
-                i = stop
-            }
-            record += 1
-        }
-    }
+    private var isRunning: Bool { running.load(ordering: .acquiring) }
 
-    /// The first record holding a frame at or after `first` (binary search: record
-    /// positions only grow).
-    private func firstRecord() -> Int {
-        var lo = 0, hi = reader.recordCount - 1
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if reader.recordFirstSample(mid) + reader.framesPerRecord <= first { lo = mid + 1 } else { hi = mid }
+    /// Reads chunk after chunk from the first one holding `first` and pushes their
+    /// playable runs.
+    private func play(_ producer: FrameRing.Producer) throws {
+        var chunk: [Float] = []
+        var pacer = ReplayPacer(speed: speed, sampleRate: sampleRate)
+        var skips = SkippedSpans(skipped)
+        var stored = try source.skip(toTimelineIndex: first)  // stored frame number of the chunk's first frame
+        var firstPlayed: Int?
+        while isRunning {
+            // Nothing past `end` is read (a record there could fail to read).
+            let base = source.timelineIndex(ofStoredFrame: stored)
+            guard base < end, stored < source.storedFrameCount ?? Int.max else { return }
+            let frames = try source.nextChunk(into: &chunk)
+            guard frames > 0 else { return }
+            try chunk.withUnsafeBufferPointer { samples in
+                var i = 0
+                while i < frames && isRunning {
+                    let index = base + i
+                    if index < first || index >= end || skips.contains(index) { i += 1; continue }
+                    // The run of playable frames up to the next skip or the chunk's end, and
+                    // at most a quarter of the ring, so that it fits (a CSV chunk holds
+                    // thousands of frames) and real-time pacing stays fine-grained.
+                    var stop = i + 1
+                    let limit = min(frames, i + max(1, producer.capacity / 4))
+                    while stop < limit, base + stop < end, !skips.contains(base + stop) { stop += 1 }
+                    let origin = firstPlayed ?? (stored + i)
+                    firstPlayed = origin
+                    // Paced by frames stored in the file, so an EDF+D gap is not waited out.
+                    pacer.wait(untilPlayed: stored + i - origin, freeFrames: stop - i, producer: producer, running: { self.isRunning })
+                    producer.push(UnsafeBufferPointer(rebasing: samples[(i * channelCount)..<(stop * channelCount)]), firstSampleIndex: Int64(index))
+                    i = stop
+                }
+            }
+            stored += frames
         }
-        return lo
     }
 
     public func stop() {
@@ -154,49 +156,44 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
     }
 }
 
-/// EDF/BDF records as a ``FrameReader`` (for `eeg bandpower FILE.edf`).
-public struct EDFFrameReader: FrameReader {
-    public let reader: EDFReader
-    private var next = 0
+/// Timeline spans not to play, asked about positions in increasing order (each span is
+/// passed once: the check does not grow with the number of spans behind).
+struct SkippedSpans {
+    private let spans: [Range<Int>]
+    private var next = 0  // the first span not wholly behind the last position asked about
 
-    /// - Throws: ``EDFError`` for a malformed file, or for an EDF+D file with gaps:
-    ///   band powers over the whole input would stitch across them.
-    public init(path: String) throws {
-        reader = try EDFReader(path: path)
-        try checkSamplesPerSecond(reader)
-        // Annotations are not used here, but a malformed file is refused by every command.
-        try reader.forEachAnnotation { _ in }
-        let gaps = reader.gaps
-        if let gap = gaps.first {
-            throw EDFError.unsupported(path: path, reason: "is discontinuous (EDF+D) with \(gaps.count) gap\(gaps.count == 1 ? "" : "s"), the first of \(gap.seconds) s before data record \(gap.record); band powers over the whole input would stitch across them — use 'eeg analyze', which treats them as gaps")
-        }
-    }
+    init(_ spans: [Range<Int>]) { self.spans = spans }
 
-    public var channelCount: Int { reader.channelCount }
-    public var labels: [String]? { reader.channelLabels }
-
-    public mutating func nextChunk(into buffer: inout [Float]) throws(InputError) -> Int {
-        guard next < reader.recordCount else { return 0 }
-        buffer = [Float](repeating: 0, count: reader.framesPerRecord * reader.channelCount)
-        do {
-            _ = try buffer.withUnsafeMutableBufferPointer { try reader.readRecord(next, into: $0) }
-        } catch {
-            throw .readFailed(source: reader.path, reason: "\(error)")
-        }
-        next += 1
-        return reader.framesPerRecord
+    mutating func contains(_ index: Int) -> Bool {
+        while next < spans.count && spans[next].upperBound <= index { next += 1 }
+        return next < spans.count && spans[next].contains(index)
     }
 }
 
-/// Samples per second over all channels that replay and band powers take from a file.
-/// Their buffers are sized by rate × channels (the ring holds 8 s, the analyzer two 4 s
-/// windows, a Welch sum one bin per 0.5 Hz per channel), not by the file's size, so a
-/// header claiming 4096 channels at 1 MHz must be refused before they are made.
-public let maxFileSamplesPerSecond = 4_194_304.0
+/// When a replay may push its next frames: `speed` × real time from the first frame
+/// played, or (infinite speed) as soon as the ring has room.
+struct ReplayPacer {
+    let speed: Double
+    let sampleRate: Double
+    private let clock = ContinuousClock()
+    private var startTime: ContinuousClock.Instant?
 
-func checkSamplesPerSecond(_ reader: EDFReader) throws(EDFError) {
-    let total = reader.sampleRate * Double(reader.channelCount)
-    guard total <= maxFileSamplesPerSecond else {
-        throw .unsupported(path: reader.path, reason: "\(reader.channelCount) channels at \(String(format: "%.6g", reader.sampleRate)) Hz are \(String(format: "%.6g", total)) samples per second, more than the \(Int(maxFileSamplesPerSecond)) the live pipeline takes")
+    init(speed: Double, sampleRate: Double) {
+        self.speed = speed
+        self.sampleRate = sampleRate
+    }
+
+    /// Waits until `played` frames after the first are due, or until the ring has room
+    /// for `freeFrames`, while `running()` holds.
+    mutating func wait(untilPlayed played: Int, freeFrames: Int, producer: FrameRing.Producer, running: () -> Bool) {
+        if speed.isFinite {
+            let start = startTime ?? clock.now
+            startTime = start
+            let due = start.advanced(by: .seconds(Double(played) / sampleRate / speed))
+            let wait = due - clock.now
+            if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) * 1e-18) }
+        } else {
+            while producer.freeFrameCount < freeFrames && running() { Thread.sleep(forTimeInterval: 0.0002) }
+        }
     }
 }

@@ -15,58 +15,32 @@ public struct RecordingOptions: Sendable {
     public init(path: String) { self.path = path }
 }
 
-/// Writes frames to EDF+/BDF+ from the consumer side of the ring (never the device
+/// Writes frames to a recording (a ``RecordingSink``: EDF+ or BDF+, chosen by the path's
+/// extension in ``RecordingFormat``) from the consumer side of the ring (never the device
 /// thread). Gaps are found from jumps in the device sample index — ring drops, decoder
-/// gaps, disconnects — and written as annotated zero spans, never stitched.
+/// gaps, disconnects — and written as annotated filler spans, never stitched.
 ///
-/// ``store(_:count:)`` replaces each value with the one the file holds, so a live analyzer
-/// fed from it computes exactly what a replay of the file will.
+/// ``store(_:indices:droppedBefore:)`` replaces each value with the one the file holds,
+/// so a live analyzer fed from it computes exactly what a replay of the file will.
 public final class Recorder {
-    public let writer: EDFWriter
+    public let sink: any RecordingSink
+    /// Samples per frame.
+    public let channelCount: Int
     private var expectedIndex: Int64?
     public private(set) var gapFrames = 0
 
-    public init(options: RecordingOptions, device: any EEGDevice, start: Date = Date()) throws {
-        let flavor = EDFFlavor(path: options.path)
-        let rate = device.sampleRate
-        guard rate == rate.rounded() else {
-            throw EDFError.invalidSpec("EDF/BDF with 1 s records needs a whole number of samples per second, not \(rate) Hz")
-        }
-        let channels: [EDFSignal] = device.channelLabels.map { label in
-            var signal: EDFSignal
-            switch flavor {
-            case .bdf:
-                // ±8388607 counts over the device's full scale: for a Cyton exactly its ADC grid.
-                signal = EDFSignal(label: label, physicalMinimum: -device.fullScale, physicalMaximum: device.fullScale,
-                                   digitalMinimum: -8_388_607, digitalMaximum: 8_388_607, samplesPerRecord: Int(rate))
-            case .edf:
-                signal = EDFSignal(label: label, physicalMinimum: -options.edfRange - 0.1, physicalMaximum: options.edfRange,
-                                   digitalMinimum: -32768, digitalMaximum: 32767, samplesPerRecord: Int(rate))
-            }
-            signal.transducer = "EEG electrode"
-            signal.prefiltering = "None"
-            return signal
-        }
-        let calendar = Calendar(identifier: .gregorian)
-        let components = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: start)
-        func subfield(_ text: String) -> String {
-            let cleaned = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "_")
-            return cleaned.isEmpty ? "X" : cleaned
-        }
-        var patient = "X X X X"
-        if let given = options.patient {
-            patient = given.split(separator: " ").count >= 4 ? given : "X X X \(subfield(given))"
-        }
-        let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-        let equipment = subfield(options.recording ?? "EEGKit \(device.name)")
-        let recording = String(format: "Startdate %02d-%@-%04d X X ", components.day!, months[components.month! - 1], components.year!) + equipment
-        writer = try EDFWriter(path: options.path, flavor: flavor, channels: channels, start: components,
-                               patient: patient, recording: recording, overwrite: options.overwrite)
-        writer.annotate(Annotation(onset: 0, text: "Recording starts (EEGKit, \(device.name))"), essential: true)
+    public init(options: RecordingOptions, layout: StreamLayout, start: Date = Date()) throws {
+        sink = try RecordingFormat.sink(for: options, layout: layout, start: start)
+        channelCount = layout.channelCount
+        sink.annotate(.recordingStarted(source: layout.source), onset: 0)
+    }
+
+    public convenience init(options: RecordingOptions, device: any EEGDevice, start: Date = Date()) throws {
+        try self.init(options: options, layout: device.layout, start: start)
     }
 
     /// Seconds recorded so far.
-    public var duration: Double { writer.duration }
+    public var duration: Double { sink.duration }
 
     /// Sets the device sample index the recording starts at, if no frame was stored yet:
     /// frames missing between it and the first frame stored are then written as a gap.
@@ -74,25 +48,25 @@ public final class Recorder {
         if expectedIndex == nil { expectedIndex = index }
     }
 
-    /// Writes `frames` lost frames at the current end (an annotated zero span): frames
+    /// Writes `frames` lost frames at the current end (an annotated filler span): frames
     /// the stream knows are gone but that no later frame stored here reveals, such as
     /// ring drops at the very end or a gap cut by the end of the requested duration.
     public func lost(frames: Int, ringFull: Bool) throws {
         guard frames > 0 else { return }
         gapFrames += frames
-        try writer.gap(frames: frames, reason: Self.gapReason(ringFull: ringFull))
+        try sink.gap(frames: frames, cause: Self.lossCause(ringFull: ringFull))
         if let expected = expectedIndex { expectedIndex = expected + Int64(frames) }
     }
 
-    static func gapReason(ringFull: Bool) -> String {
-        ringFull ? "the ring buffer was full" : "not received from the device"
+    static func lossCause(ringFull: Bool) -> SampleLossCause {
+        ringFull ? .ringOverflow : .notReceived
     }
 
     /// Writes `count` frames: `samples` (interleaved, replaced in place by the stored
     /// values), their device sample indices and ring drop counts.
     public func store(_ samples: UnsafeMutableBufferPointer<Float>, indices: UnsafeBufferPointer<Int64>,
                       droppedBefore: UnsafeBufferPointer<UInt32>) throws {
-        let channels = writer.channelCount
+        let channels = channelCount
         var runStart = 0
         for i in 0..<indices.count {
             if let expected = expectedIndex, indices[i] != expected {
@@ -101,7 +75,7 @@ public final class Recorder {
                 let missing = Int(indices[i] - expected)
                 if missing > 0 {
                     gapFrames += missing
-                    try writer.gap(frames: missing, reason: Self.gapReason(ringFull: droppedBefore[i] > 0))
+                    try sink.gap(frames: missing, cause: Self.lossCause(ringFull: droppedBefore[i] > 0))
                 }
             }
             expectedIndex = indices[i] + 1
@@ -111,31 +85,26 @@ public final class Recorder {
 
     private func flush(_ samples: UnsafeMutableBufferPointer<Float>, from: Int, to: Int, channels: Int) throws {
         guard to > from else { return }
-        for f in from..<to {
-            for c in 0..<channels {
-                let signal = writer.header.signals[c]
-                let i = f * channels + c
-                samples[i] = signal.physical(signal.digital(samples[i]).0)
-            }
-        }
-        try writer.append(UnsafeBufferPointer(rebasing: samples[(from * channels)..<(to * channels)]))
+        let run = UnsafeMutableBufferPointer(rebasing: samples[(from * channels)..<(to * channels)])
+        sink.storedValues(run)
+        try sink.append(UnsafeBufferPointer(run))
     }
 
-    /// A user marker or a device event, at the current end of the recording. The result
-    /// says whether it had to be split, truncated or dropped (see ``AnnotationStorage``).
-    /// A device event or a note of EEGKit's (`essential`) is never dropped; a marker may
-    /// be, when markers come faster than records can carry them.
+    /// An annotation of `kind` at the current end of the recording. The result says
+    /// whether it had to be split, truncated or dropped (see ``AnnotationStorage``); only
+    /// kinds that ``AnnotationKind/mayBeDropped`` (markers) may be dropped, when they come
+    /// faster than records can carry them.
     @discardableResult
-    public func annotate(_ text: String, essential: Bool = false) -> AnnotationStorage {
-        writer.annotate(Annotation(onset: writer.duration, text: text), essential: essential)
+    public func annotate(_ kind: AnnotationKind) -> AnnotationStorage {
+        sink.annotate(kind)
     }
 
-    /// Removes a recording the session never started (no record written); see
-    /// ``EDFWriter/discard()``.
-    public func discard() { writer.discard() }
+    /// Removes a recording the session never started (nothing written); see
+    /// ``RecordingSink/discard()``.
+    public func discard() { sink.discard() }
 
     public func close() throws {
-        writer.annotate(Annotation(onset: writer.duration, text: "Recording ends"), essential: true)
-        try writer.close()
+        sink.annotate(.recordingEnded)
+        try sink.close()
     }
 }

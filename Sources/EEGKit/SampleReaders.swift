@@ -1,35 +1,11 @@
 import Foundation
 
-/// Reads frames of interleaved µV samples from a file or standard input, a chunk at a
-/// time, so memory does not grow with the input's length.
-public protocol FrameReader {
-    /// Samples per frame.
-    var channelCount: Int { get }
-    /// Channel labels found in the input itself (a CSV header), if any.
-    var labels: [String]? { get }
-    /// Replaces `buffer` with the next chunk of whole frames; returns the number of
-    /// frames (0 at the end of the input).
-    mutating func nextChunk(into buffer: inout [Float]) throws(InputError) -> Int
-}
-
-/// Opens `path` for reading, or standard input for `nil` or `-`.
-public func openInput(_ path: String?) throws(InputError) -> (FileHandle, name: String) {
-    guard let path, path != "-" else { return (FileHandle.standardInput, "standard input") }
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw .cannotOpen(path: path, reason: "no such file")
-    }
-    if isDirectory.boolValue { throw .isDirectory(path: path) }
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw .cannotOpen(path: path, reason: FileManager.default.isReadableFile(atPath: path) ? "unknown error" : "permission denied")
-    }
-    return (handle, path)
-}
-
 /// Little-endian float32 frames, `channelCount` samples each.
-public struct RawFloat32Reader: FrameReader {
+public struct RawFloat32Reader: FrameSource {
     public let channelCount: Int
     public var labels: [String]? { nil }
+    /// Frames in the file, when its size is known (set by ``FrameSourceFormat/open(_:channels:allowingGaps:)``).
+    public var storedFrameCount: Int?
     private let handle: FileHandle
     private let name: String
     private var carry = Data()
@@ -96,7 +72,7 @@ public struct RawFloat32Reader: FrameReader {
 /// Float's range (`1e400`) are errors naming the line and column. Lines end in LF, CR LF
 /// or CR; a line longer than ``LineReader/maximumLineBytes`` or a header of more than
 /// 4096 labels is an error, so memory stays bounded.
-public struct CSVFrameReader: FrameReader {
+public struct CSVFrameReader: FrameSource {
     public private(set) var channelCount: Int
     public private(set) var labels: [String]?
     private var lines: LineReader

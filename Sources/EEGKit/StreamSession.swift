@@ -92,7 +92,7 @@ public final class StreamSession {
     public init(device: any EEGDevice, options: StreamOptions) {
         self.device = device
         self.options = options
-        formatter = StreamLineFormatter(labels: device.channelLabels, bands: options.bands, format: options.format)
+        formatter = StreamLineFormatter(layout: device.layout, bands: options.bands, format: options.format)
     }
 
     /// Runs until the frame limit, the device ends, `stopRequested()` returns true, or
@@ -153,19 +153,19 @@ public final class StreamSession {
         func report(_ event: DeviceEvent) {
             switch event {
             case .state(let state) where state == .disconnected || state == .reconnecting:
-                if !interrupted { run.annotate("Device disconnected") }
+                if !interrupted { run.annotate(.disconnected) }
                 interrupted = true
                 status("device \(state.rawValue)")
             case .state(.streaming) where interrupted:
                 interrupted = false
-                run.annotate("Device reconnected")
+                run.annotate(.reconnected)
                 status("device streaming again")
             case .gap(let frames, let before):
                 status("lost \(frames) frame\(frames == 1 ? "" : "s") before sample \(before)")
             case .skippedBytes(let bytes):
                 status("skipped \(bytes) bytes of garbage while resynchronising")
             case .failed(let message):
-                run.annotate("Device failed: \(message)")
+                run.annotate(.deviceFailed(message))
                 status("device failed: \(message)")
             default:
                 break
@@ -186,7 +186,7 @@ public final class StreamSession {
                         try run.closeRecorder()
                         try run.openRecorder(request)
                         status("recording to \(request.path)")
-                    } else if let path = run.recorder?.writer.path {
+                    } else if let path = run.recorder?.sink.path {
                         try run.closeRecorder()
                         status("recording stopped: \(path)")
                     }
@@ -223,7 +223,7 @@ public final class StreamSession {
             try? run.closeRecorder()
             throw error
         }
-        // Stop the device before closing the file, so nothing arrives after "Recording ends".
+        // Stop the device before closing the file, so nothing arrives after the recording ends.
         device.stop()
         deviceStopped = true
         // What the device said while it was stopping (its last gap or skipped bytes) is
@@ -268,11 +268,10 @@ private final class SessionRun {
         channels = device.channelCount
         ledger = FrameLedger(limit: options.frameLimit)
         if options.emit == .metrics || options.analyze {
-            var configuration = LiveAnalyzerConfiguration(sampleRate: device.sampleRate, channelCount: channels)
+            var configuration = LiveAnalyzerConfiguration(layout: device.layout)
             configuration.calibrationSeconds = options.calibrationSeconds
             configuration.notchFrequency = options.notchFrequency
             configuration.bands = options.bands
-            configuration.quality.fullScale = device.fullScale
             analyzer = try LiveAnalyzer(configuration)
         }
         recorder = try options.recording.map { try Recorder(options: $0, device: device) }
@@ -299,23 +298,24 @@ private final class SessionRun {
         recorder = nil
         try r.close()
         recordedBefore.seconds += r.duration
-        recordedBefore.clipped += r.writer.clippedSamples
+        recordedBefore.clipped += r.sink.clippedSamples
     }
 
-    /// A device event or note (`essential`, never dropped), or a user's marker.
-    func annotate(_ text: String, essential: Bool = true) {
+    /// A device event or note (never dropped), or a user's marker (see
+    /// ``AnnotationKind/mayBeDropped``), at the recording's current end.
+    func annotate(_ kind: AnnotationKind) {
         guard let recorder else { return }
-        report(recorder.annotate(text, essential: essential), for: text)
+        report(recorder.annotate(kind), for: AnnotationCodec.text(for: kind))
     }
 
     func addMarkers(_ drained: (markers: [String], dropped: Int)) {
         for marker in drained.markers {
-            annotate("Marker: \(marker)", essential: false)
+            annotate(.marker(marker))
             status("marker at \(String(format: "%.2f", recorder?.duration ?? 0)) s: \(marker)")
         }
         if drained.dropped > 0 {
             status("\(drained.dropped) markers dropped: they came faster than they could be stored")
-            annotate("EEGKit: \(drained.dropped) markers dropped (they came faster than they could be stored)")
+            annotate(.markersDropped(count: drained.dropped))
         }
     }
 
@@ -425,7 +425,7 @@ private final class SessionRun {
                 summary.droppedFrames = Int(ledger.lost)
             }
         }
-        if summary.endedBy == .stopRequested, let path = recorder?.writer.path { status("stopping: closing \(path)") }
+        if summary.endedBy == .stopRequested, let path = recorder?.sink.path { status("stopping: closing \(path)") }
         try closeRecorder()
         summary.recordedSeconds = recordedBefore.seconds
         summary.clippedSamples = recordedBefore.clipped
@@ -436,8 +436,8 @@ private final class SessionRun {
         return StreamProgress(
             deviceSeconds: Double(lastIndex - (ledger.origin ?? 0) + 1) / device.sampleRate, frames: summary.frames,
             droppedFrames: Int(ledger.lost),
-            recordedBytes: recorder.map { $0.writer.header.headerBytes + $0.writer.recordsWritten * $0.writer.header.recordBytes },
-            deviceState: device.state, recordingPath: recorder?.writer.path, achievedRate: achievedRate)
+            recordedBytes: recorder?.sink.bytesWritten,
+            deviceState: device.state, recordingPath: recorder?.sink.path, achievedRate: achievedRate)
     }
 }
 

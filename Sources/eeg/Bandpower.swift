@@ -31,25 +31,21 @@ struct Bandpower: ParsableCommand {
             """
     )
 
-    enum InputFormat: String, ExpressibleByArgument, CaseIterable { case raw, csv, edf }
+    typealias InputFormat = FrameSourceFormat
 
     @Option(help: ArgumentHelp("File to read; absent or '-' reads standard input.", valueName: "file"))
     var input: String?
 
-    @Option(name: .customLong("input-format"), help: "raw (float32 frames), csv or edf (EDF/BDF); default from the file's extension, raw otherwise.")
-    var inputFormat: InputFormat?
-
-    @Option(help: ArgumentHelp("Sample rate in Hz (required).", valueName: "hz"))
-    var rate: Double?
+    /// --input-format (default raw float32 unless the name ends .csv, .edf or .bdf),
+    /// --rate, --channel-count, --labels: as in every command that reads a file.
+    @OptionGroup var source: FileSourceOptions
+    var inputFormat: InputFormat? { source.inputFormat }
+    var rate: Double? { source.rate }
+    var channelCount: Int? { source.channelCount }
+    var labels: String? { source.labels }
 
     @Option(help: ArgumentHelp("Channels to analyze, comma-separated labels (default: all), as in analyze.", valueName: "labels"))
     var channels: String?
-
-    @Option(name: .customLong("channel-count"), help: "Raw float32 input: channels per frame (required for raw input; CSV counts its columns).")
-    var channelCount: Int?
-
-    @Option(help: ArgumentHelp("Comma-separated channel labels, e.g. Fp1,Fp2 (default ch1…chN, or the CSV header).", valueName: "labels"))
-    var labels: String?
 
     @Option(help: "Welch segment length in samples (default: 2 s of samples).")
     var nperseg: Int?
@@ -178,17 +174,9 @@ struct Bandpower: ParsableCommand {
 
     /// The reader for --input and --input-format, and the sample rate (an EDF's own).
     func openReader() throws -> (any FrameReader, Double) {
-        switch resolvedInputFormat {
-        case .raw:
-            let (handle, name) = try openInput(input)
-            return (RawFloat32Reader(handle: handle, name: name, channelCount: frameChannels!), rate ?? 0)
-        case .csv:
-            let (handle, name) = try openInput(input)
-            return (try CSVFrameReader(handle: handle, name: name, declaredChannels: frameChannels), rate ?? 0)
-        case .edf:
-            let edf = try EDFFrameReader(path: input!)
-            return (edf, edf.reader.sampleRate)
-        }
+        // Band powers over the whole input would stitch across EDF+D gaps: refused.
+        let reader = try resolvedInputFormat.open(input, channels: frameChannels, allowingGaps: false)
+        return (reader, reader.statedSampleRate ?? rate ?? 0)
     }
 
     /// The analysis settings for `reader` (at `rate` Hz), --channels included.

@@ -10,18 +10,25 @@ struct Replay: ParsableCommand {
             'eeg stream', paced by the file's clock; on a terminal, with the same live \
             dashboard. With the same settings, replaying a \
             recording made by 'eeg record' gives the metrics lines of the live session \
-            that recorded it, byte for byte. Reads EDF, EDF+, BDF and BDF+ from any tool.
+            that recorded it, byte for byte. Reads EDF, EDF+, BDF and BDF+ from any tool, \
+            and CSV or raw float32 frames (give --rate, and --channel-count for float32); a \
+            file whose name does not end .csv or .f32 is read as EDF/BDF unless \
+            --input-format says otherwise.
 
             Examples:
               eeg replay session.bdf --speed max > metrics.jsonl
               eeg replay session.bdf --from 60 --to 120 --emit samples --format csv
               eeg replay other-lab.edf --speed 4 --notch 50
               eeg replay --raw s.raw --device-protocol cyton --emit samples --speed max
+              eeg replay samples.csv --rate 250 --speed max
+              eeg replay frames.f32 --rate 250 --channel-count 8 --labels Fp1,Fp2,C3,C4,P7,P8,O1,O2
             """
     )
 
-    @Argument(help: ArgumentHelp("The recording (.edf or .bdf).", valueName: "file"))
+    @Argument(help: ArgumentHelp("The recording (.edf or .bdf; .csv; .f32 raw float32 frames).", valueName: "file"))
     var file: String?
+
+    @OptionGroup var source: FileSourceOptions
 
     @Option(help: ArgumentHelp("Replay a raw byte capture ('eeg record --raw-capture') through the decoder instead.", valueName: "file"))
     var raw: String?
@@ -52,6 +59,54 @@ struct Replay: ParsableCommand {
         _ = try speed.value("--speed")
         let positions = try self.positions()
         if let from = positions.from, let to = positions.to, to <= from { throw ValidationError("--to must be after --from") }
+        try validateFileFormat()
+    }
+
+    var inputFormat: FrameSourceFormat? { source.inputFormat }
+    var rate: Double? { source.rate }
+    var channelCount: Int? { source.channelCount }
+    var labels: String? { source.labels }
+
+    /// The format of `file`: --input-format, else by extension (.csv, .f32), else EDF/BDF.
+    var resolvedInputFormat: FrameSourceFormat {
+        if let inputFormat { return inputFormat }
+        let lower = file?.lowercased() ?? ""
+        return lower.hasSuffix(".csv") ? .csv : lower.hasSuffix(".f32") ? .raw : .edf
+    }
+
+    /// What a CSV or float32 file needs and an EDF/BDF file must not be given.
+    func validateFileFormat() throws {
+        guard file != nil else {
+            if inputFormat != nil || rate != nil || channelCount != nil || labels != nil { throw ValidationError("--input-format, --rate, --channel-count and --labels are for recordings, not raw captures") }
+            return
+        }
+        if resolvedInputFormat == .edf {
+            if rate != nil || channelCount != nil || labels != nil { throw ValidationError("an EDF/BDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
+            return
+        }
+        guard let rate else { throw ValidationError("--rate is required for \(resolvedInputFormat == .csv ? "CSV" : "raw float32") input: the sample rate in Hz, e.g. --rate 250") }
+        try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz")
+        if resolvedInputFormat == .raw && channelCount == nil {
+            throw ValidationError("--channel-count is required for raw float32 input (how many samples make one frame)")
+        }
+        if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
+        if let labels {
+            let count = ArgumentValues.labels(labels).count
+            if let channelCount, count != channelCount { throw ValidationError("--labels has \(count) labels but --channel-count is \(channelCount)") }
+            if count > ArgumentValues.channelRange.upperBound { throw ValidationError("--labels has more than \(ArgumentValues.channelRange.upperBound) labels") }
+        }
+    }
+
+    /// The recording as a device: an EDF/BDF file, or a CSV or float32 file at --rate.
+    func fileDevice(_ file: String) throws -> FileReplayDevice {
+        let positions = try self.positions()
+        let speed = try speed.value("--speed")
+        let format = resolvedInputFormat
+        guard format != .edf else { return try FileReplayDevice(path: file, speed: speed, from: positions.from, to: positions.to) }
+        let frames = try format.open(file, channels: channelCount)
+        let given = source.labelList
+        if let given, given.count != frames.channelCount { throw InputError.labelCount(labels: given.count, channels: frames.channelCount) }
+        return try FileReplayDevice(source: frames, name: "replay of \(file)", sampleRate: rate, labels: given, speed: speed, from: positions.from, to: positions.to)
     }
 
     /// `--from` and `--to` in seconds: 0 (the start) up to a million hours.
@@ -68,8 +123,7 @@ struct Replay: ParsableCommand {
             if let raw {
                 device = try RawCytonReplay(path: raw, daisy: daisy, speed: try speed.value("--speed"))
             } else {
-                let positions = try self.positions()
-                device = try FileReplayDevice(path: file!, speed: try speed.value("--speed"), from: positions.from, to: positions.to)
+                device = try fileDevice(file!)
             }
             var options = StreamOptions()
             output.apply(to: &options)

@@ -84,7 +84,7 @@ struct EDFRoundTripTests {
         writer.annotate(Annotation(onset: 0, text: "Recording starts"))
         try [Float](repeating: 1, count: 2 * 150).withUnsafeBufferPointer { try writer.append($0) }
         writer.annotate(Annotation(onset: 1.5, text: "marker: eyes closed"))
-        try writer.gap(frames: 30, reason: "ring buffer full")
+        try writer.gap(frames: 30, cause: .other("ring buffer full"))
         try [Float](repeating: 2, count: 2 * 40).withUnsafeBufferPointer { try writer.append($0) }
         try writer.close()
         let reader = try EDFReader(path: path)

@@ -72,7 +72,7 @@ struct EDFWriterLimitsTests {
         for i in 0..<10_000 where w.annotate(Annotation(onset: 0.25, text: "Marker: m\(i)")) != .dropped { stored += 1 }
         #expect(w.droppedAnnotationCount == 10_000 - stored && stored > 0 && stored < 10_000)
         // A gap's annotation is essential: never dropped, however full the queue.
-        try w.gap(frames: 30, reason: "test")
+        try w.gap(frames: 30, cause: .other("test"))
         try oneSecond(w)
         try w.close()
         let reader = try EDFReader(path: path)

@@ -88,7 +88,7 @@ public enum HTMLReport {
             var plot = SVGPlot(kind: "spectrogram", title: "Spectrogram (mean of channels)", xLabel: "time (s)", yLabel: "frequency (Hz)",
                                x: 0...end, y: a.spectrumFrequencies.first!...a.spectrumFrequencies.last!, height: 280)
             plot.heatmap(columns: columns, colorRange: lo...(hi > lo ? hi : lo + 1))
-            for annotation in a.annotations where isUserFacing(annotation) { plot.marker(at: annotation.onset, label: annotation.text) }
+            plot.annotations(plotted(a))
             s += plot.render()
         }
         return s
@@ -117,7 +117,7 @@ public enum HTMLReport {
         scores.line(a.epochs.enumerated().map { (mid[$0.offset], $0.element.ratios.engagement.map { 100 * $0 / engagementMax }) },
                     color: "#1f77b4", name: "engagement ×\(String(format: "%.2g", engagementMax / 100))", dashed: true)
         shadeRejected(&scores, a, epochLength)
-        for annotation in a.annotations where isUserFacing(annotation) { scores.marker(at: annotation.onset, label: annotation.text) }
+        scores.annotations(plotted(a))
         s += scores.render()
         return s
     }
@@ -168,7 +168,18 @@ public enum HTMLReport {
         return s
     }
 
-    private static func isUserFacing(_ a: Annotation) -> Bool { !a.text.hasPrefix("Recording ") }
+    /// Every annotation but the recording's own start and end (they sit on the plot's
+    /// edges), as plots draw them: by kind, thinned (see ``PlotAnnotationLayer``).
+    private static func plotted(_ a: FileAnalysis) -> [PlotAnnotation] {
+        a.annotations.filter(isUserFacing).map(PlotAnnotation.init)
+    }
+
+    private static func isUserFacing(_ a: Annotation) -> Bool {
+        switch a.kind {
+        case .recordingStarted, .recordingEnded: return false
+        default: return true
+        }
+    }
 
     private static func shadeRejected(_ plot: inout SVGPlot, _ a: FileAnalysis, _ length: Double) {
         for e in a.epochs where e.rejected {

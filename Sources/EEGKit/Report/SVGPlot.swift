@@ -1,7 +1,7 @@
 import Foundation
 
 /// Minimal SVG charts for the HTML report: axes with ticks and units, line series with a
-/// legend, shaded spans, vertical markers and a heatmap. Everything is inline SVG text;
+/// legend, shaded spans, annotations by kind and a heatmap. Everything is inline SVG text;
 /// nothing is loaded from anywhere.
 struct SVGPlot {
     var width = 860.0
@@ -17,6 +17,7 @@ struct SVGPlot {
 
     private var body: [String] = []
     private var legend: [(String, String)] = []
+    private var annotationLegend = ""
 
     init(kind: String, title: String, xLabel: String, yLabel: String, x: ClosedRange<Double>, y: ClosedRange<Double>, logY: Bool = false, height: Double = 260) {
         self.kind = kind
@@ -73,10 +74,12 @@ struct SVGPlot {
         }
     }
 
-    mutating func marker(at x: Double, label: String) {
-        guard xRange.contains(x) else { return }
-        let p = px(x)
-        body.append("<g class=\"annotation\"><line x1=\"\(f(p))\" x2=\"\(f(p))\" y1=\"\(f(margin.top))\" y2=\"\(f(margin.top + plotHeight))\" stroke=\"#d62728\" stroke-width=\"1\" stroke-dasharray=\"2 2\"/><path d=\"M\(f(p - 4)),\(f(margin.top - 7)) h8 l-4,6 z\" fill=\"#d62728\"/><title>\(HTMLText.escape(label)) at \(String(format: "%.2f", x)) s</title></g>")
+    /// Draws `items` by category, thinned, with a legend counting them (see
+    /// ``PlotAnnotationLayer``).
+    mutating func annotations(_ items: [PlotAnnotation], limit: Int = PlotAnnotationLayer.limit) {
+        let layer = PlotAnnotationLayer(items, on: self, limit: limit)
+        body += layer.elements
+        annotationLegend = layer.legend(on: self)
     }
 
     mutating func heatmap(columns: [[Double]], colorRange: ClosedRange<Double>) {
@@ -105,7 +108,7 @@ struct SVGPlot {
 
     func render() -> String {
         var out = "<svg class=\"plot\" data-plot=\"\(kind)\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\" role=\"img\" aria-label=\"\(HTMLText.escape(title))\">"
-        out += "<text x=\"\(f(margin.left))\" y=\"16\" font-size=\"13\" font-weight=\"600\">\(HTMLText.escape(title))</text>"
+        out += "<text x=\"\(f(margin.left))\" y=\"16\" font-size=\"13\" font-weight=\"600\">\(HTMLText.escape(title))</text>" + annotationLegend
         out += "<rect x=\"\(f(margin.left))\" y=\"\(f(margin.top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"#fff\" stroke=\"#bbb\"/>"
         // Grid first, so data (a heatmap too) is drawn over it.
         for t in niceTicks(yRange, log: logY) {
@@ -169,7 +172,10 @@ private func logTickText(_ e: Double) -> String {
     return "1e\(n)"
 }
 
-private func f(_ v: Double) -> String { String(format: "%.1f", v) }
+private func f(_ v: Double) -> String { svgNumber(v) }
+
+/// A coordinate as SVG text, to 0.1 px.
+func svgNumber(_ v: Double) -> String { String(format: "%.1f", v) }
 
 /// The viridis colour map at 0…1 (a few stops, linearly interpolated).
 func viridis(_ t: Double) -> String {

@@ -1,0 +1,58 @@
+import Foundation
+
+/// The file formats `eeg record` writes, chosen by the path's extension: the one place a
+/// new format (XDF) is added, as a ``RecordingSink``.
+public enum RecordingFormat {
+    /// A new sink for `options.path` holding a stream of `layout`.
+    ///
+    /// - Throws: ``EDFError`` when the layout does not fit the format (a rate that is not
+    ///   a whole number of samples per second) or the file cannot be created.
+    public static func sink(for options: RecordingOptions, layout: StreamLayout, start: Date) throws -> any RecordingSink {
+        try edfWriter(options, flavor: EDFFlavor(path: options.path), layout: layout, start: start)
+    }
+
+    /// An EDF+ (16-bit, `options.edfRange`) or BDF+ (24-bit over the layout's full scale)
+    /// writer with 1 s records.
+    static func edfWriter(_ options: RecordingOptions, flavor: EDFFlavor, layout: StreamLayout, start: Date) throws -> EDFWriter {
+        let rate = layout.sampleRate
+        guard rate == rate.rounded(), rate >= 1, rate <= Double(Int32.max) else {
+            throw EDFError.invalidSpec("EDF/BDF with 1 s records needs a whole number of samples per second, not \(rate) Hz")
+        }
+        let channels: [EDFSignal] = layout.labels.map { label in
+            var signal: EDFSignal
+            switch flavor {
+            case .bdf:
+                // ±8388607 counts over the device's full scale: for a Cyton exactly its ADC grid.
+                signal = EDFSignal(label: label, physicalMinimum: -layout.fullScale, physicalMaximum: layout.fullScale,
+                                   digitalMinimum: -8_388_607, digitalMaximum: 8_388_607, samplesPerRecord: Int(rate))
+            case .edf:
+                signal = EDFSignal(label: label, physicalMinimum: -options.edfRange - 0.1, physicalMaximum: options.edfRange,
+                                   digitalMinimum: -32768, digitalMaximum: 32767, samplesPerRecord: Int(rate))
+            }
+            signal.transducer = "EEG electrode"
+            signal.prefiltering = "None"
+            return signal
+        }
+        let calendar = Calendar(identifier: .gregorian)
+        let components = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: start)
+        let fields = headerFields(options, source: layout.source, start: components)
+        return try EDFWriter(path: options.path, flavor: flavor, channels: channels, start: components,
+                             patient: fields.patient, recording: fields.recording, overwrite: options.overwrite)
+    }
+
+    /// The EDF+ patient and recording fields: subfields without spaces, "X" when unknown.
+    private static func headerFields(_ options: RecordingOptions, source: String, start: DateComponents) -> (patient: String, recording: String) {
+        func subfield(_ text: String) -> String {
+            let cleaned = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "_")
+            return cleaned.isEmpty ? "X" : cleaned
+        }
+        var patient = "X X X X"
+        if let given = options.patient {
+            patient = given.split(separator: " ").count >= 4 ? given : "X X X \(subfield(given))"
+        }
+        let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+        let equipment = subfield(options.recording ?? "EEGKit \(source)")
+        let recording = String(format: "Startdate %02d-%@-%04d X X ", start.day ?? 1, months[((start.month ?? 1) - 1 + 12) % 12], start.year ?? 2000) + equipment
+        return (patient, recording)
+    }
+}
