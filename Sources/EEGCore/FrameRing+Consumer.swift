@@ -141,7 +141,7 @@ extension FrameRing {
                     return .timedOut
                 }
                 let slice = Swift.min(remaining, .milliseconds(1))
-                let nanoseconds = slice.components.seconds * 1_000_000_000 + slice.components.attoseconds / 1_000_000_000
+                let nanoseconds = slice.whole(unitsPerSecond: 1_000_000_000, clampedTo: 0...1_000_000)
                 _ = ring.wakeUp.wait(timeout: .now() + .nanoseconds(Int(nanoseconds)))
                 storage.consumerSleeping.pointee.store(0, ordering: .relaxed)
             }

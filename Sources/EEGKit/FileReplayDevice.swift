@@ -126,7 +126,7 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
                     let played = record * perRecord + i - firstFileFrame
                     let due = startTime.advanced(by: .seconds(Double(played) / sampleRate / speed))
                     let wait = due - clock.now
-                    if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) * 1e-18) }
+                    if wait > .zero { Thread.sleep(forTimeInterval: wait.inSeconds) }
                 } else {
                     while producer.freeFrameCount < stop - i && running.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.0002) }
                 }
