@@ -263,10 +263,7 @@ public final class EDFReader {
     private static func readHeader(fd: Int32, fileSize: Int, path: String) throws(EDFError) -> EDFHeader {
         var head = [UInt8](repeating: 0, count: min(fileSize, 256))
         _ = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        var size = 256
-        if head.count == 256, let ns = try? CheckedNumber.integer(head[252..<256], field: "", offset: 252, in: 1...EDFLimits.maxSignals, expected: "") {
-            size = 256 * (ns + 1)
-        }
+        let size = EDFHeader.statedSize(fixedPart: head)
         var bytes = [UInt8](repeating: 0, count: min(size, fileSize))
         let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         if n < bytes.count { bytes.removeLast(bytes.count - max(n, 0)) }
