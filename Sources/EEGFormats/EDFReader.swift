@@ -75,13 +75,13 @@ public final class EDFReader {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
-            if code == ENOENT { throw .io(path: path, operation: "opening (no such file)", errno: code) }
-            throw .io(path: path, operation: "opening", errno: code)
+            if code == ENOENT { throw .cannotOpen(path: path, operation: "opening (no such file)", errno: code) }
+            throw .cannotOpen(path: path, operation: "opening", errno: code)
         }
         self.fd = fd
         var info = stat()
         guard fstat(fd, &info) == 0 else { let c = errno; Glibc.close(fd); throw .io(path: path, operation: "stat", errno: c) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { Glibc.close(fd); throw .unsupported(path: path, reason: "is a directory, not an EDF/BDF file") }
+        if (info.st_mode & S_IFMT) == S_IFDIR { Glibc.close(fd); throw .isDirectory(path: path) }
         let fileSize = Int(info.st_size)
         self.fileSize = fileSize
         do throws(EDFError) {

@@ -79,14 +79,14 @@ public enum EDFRepair {
     /// the link being replaced by a regular file.
     static func resolvedTarget(_ path: String) throws(EDFError) -> String {
         guard let resolved = realpath(path, nil) else {
-            throw .io(path: path, operation: "opening", errno: errno == 0 ? ENOENT : errno)
+            throw .cannotOpen(path: path, operation: "opening", errno: errno == 0 ? ENOENT : errno)
         }
         defer { free(resolved) }
         return String(cString: resolved)
     }
 
     static func opened(_ path: String) throws(EDFError) -> FileDescriptor {
-        do { return try FileDescriptor(opening: path, .readOnly) } catch { throw .io(path: path, operation: "opening", errno: error.code) }
+        do { return try FileDescriptor(opening: path, .readOnly) } catch { throw .cannotOpen(path: path, operation: "opening", errno: error.code) }
     }
 
     /// Whole writes: a short write is retried, so a full disk is reported by the write
@@ -123,7 +123,7 @@ public enum EDFRepair {
     /// where allowed, its owner; removed again if that fails.
     static func createTemporary(_ temporary: String, like original: borrowing FileDescriptor, path: String) throws(EDFError) -> FileDescriptor {
         let status: FileDescriptor.Status
-        do { status = try original.status() } catch { throw .io(path: path, operation: "opening", errno: error.code) }
+        do { status = try original.status() } catch { throw .cannotOpen(path: path, operation: "opening", errno: error.code) }
         // Created private (0600), then given the original's bits: never wider than them.
         let out: FileDescriptor
         do {

@@ -216,15 +216,10 @@ struct Analyze: ParsableCommand {
             }
         }
         if stop.isRequested { printStatus("stopped: results for \(state.analyses.count) of \(selected.count) files written") }
-        // Every file was tried; the first failing one decides the exit code (65 for a
-        // malformed file, 66 for a missing one, 64 for options that do not fit it).
-        if let first = state.failures.first {
-            switch first {
-            case .noInput: throw ExitCode(ExitStatus.noInput.rawValue)
-            case .badData: throw ExitCode(ExitStatus.dataError.rawValue)
-            case .usage: throw ExitCode(ExitStatus.usage.rawValue)
-            }
-        }
+        // Every file was tried; the first failing one decides the exit code, by its kind
+        // as for a single file (65 malformed, 66 missing, 64 options that do not fit it,
+        // 74 a read that failed part-way).
+        if let first = state.failures.first { throw ExitCode(first.exitCode) }
     }
 
     struct EmitState {

@@ -26,6 +26,12 @@ final class LineOutput {
             throw WriteError(path: "standard output", operation: "writing", errno: error.code)
         }
     }
+
+    /// The last flush, after a session: a reader that went away ends quietly, as during
+    /// the session; any other failure is thrown (exit 74), never swallowed.
+    func finish() throws {
+        do { try flush() } catch is OutputClosed {}
+    }
 }
 
 func printStatus(_ message: String) {
