@@ -25,19 +25,17 @@ public enum CSVText {
 
     /// A number cell in Swift's shortest round-tripping form, or empty for nil/NaN/±∞.
     public static func number(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "" }
-        return "\(value)"
+        NumberText.shortest(value, missing: "")
     }
 
     /// A sample cell, or empty when not finite.
     public static func number(_ value: Float) -> String {
-        value.isFinite ? "\(value)" : ""
+        NumberText.shortest(value, missing: "")
     }
 
     /// `value` with `significantDigits` significant digits, or empty for nil/non-finite.
     public static func number(_ value: Double?, significantDigits: Int) -> String {
-        guard let value, value.isFinite else { return "" }
-        return String(format: "%.\(significantDigits)g", value)
+        NumberText.significant(value, digits: significantDigits, missing: "")
     }
 
     /// Cells joined into one row (no line end).

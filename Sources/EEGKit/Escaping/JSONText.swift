@@ -34,20 +34,18 @@ public enum JSONText {
     /// A JSON number in Swift's shortest round-tripping form (`0.1`, `1e-05`), or `null`
     /// for nil, NaN and ±infinity.
     public static func number(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "null" }
-        return "\(value)"
+        NumberText.shortest(value, missing: "null")
     }
 
     /// A single-precision sample as a JSON number (`-3.25`), or `null` when not finite.
     public static func number(_ value: Float) -> String {
-        value.isFinite ? "\(value)" : "null"
+        NumberText.shortest(value, missing: "null")
     }
 
     /// `value` with `significantDigits` significant digits (printf `%g`), or `null`
     /// for nil and non-finite values.
     public static func number(_ value: Double?, significantDigits: Int) -> String {
-        guard let value, value.isFinite else { return "null" }
-        return String(format: "%.\(significantDigits)g", value)
+        NumberText.significant(value, digits: significantDigits, missing: "null")
     }
 
     private static func needsUnicodeEscape(_ scalar: Unicode.Scalar) -> Bool {
