@@ -1,7 +1,5 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// An open file descriptor that this value owns: it is closed exactly once, by
@@ -92,8 +90,9 @@ public struct FileDescriptor: ~Copyable, Sendable {
         try SystemCall.readFully(rawValue, into: buffer, at: offset)
     }
 
-    /// Up to `count` bytes from `offset` (fewer where the file ends).
-    public func read(upTo count: Int, at offset: Int) throws(Errno) -> [UInt8] {
+    /// Up to `count` bytes from `offset`, or from the file position when nil (fewer
+    /// where the file ends).
+    public func read(upTo count: Int, at offset: Int?) throws(Errno) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: max(0, count))
         let n = try bytes.withUnsafeMutableBytes { buffer in Result { () throws(Errno) in try read(fill: buffer, at: offset) } }.get()
         bytes.removeLast(bytes.count - n)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
+#else
+#error("EEGKit builds on Linux (Glibc) only: O_TMPFILE, fdatasync, /proc and udev are Linux; see Package.swift")
 #endif
 
 /// The loops every descriptor operation shares, written once: a call interrupted by a

@@ -50,9 +50,8 @@ final class TerminalDashboard {
             $0 = { [original] in
                 var saved = original
                 tcsetattr(STDIN_FILENO, TCSANOW, &saved)
-                // A raw write: FileHandle traps on EIO (the terminal went away).
-                let reset = "\u{1B}[?25h\u{1B}[?1049l"
-                reset.utf8CString.withUnsafeBufferPointer { _ = Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count - 1) }
+                // Through write(2): FileHandle traps on EIO (the terminal went away).
+                try? StandardStream.output.write("\u{1B}[?25h\u{1B}[?1049l")
             }
         }
         atexit { TerminalDashboard.restoreAtExit.withLock { $0 }?() }
