@@ -4,7 +4,7 @@ import Foundation
 /// it): strings escaped per RFC 8259 so a strict parser accepts them whatever bytes a file
 /// held, and numbers that are always JSON numbers — a non-finite value becomes `null`,
 /// never `inf` or `nan`. Pure functions; they allocate only the returned string.
-public enum JSONText {
+public enum JSONText: NumberText {
     /// `text` as a quoted JSON string: `"` and `\` escaped, `\n` `\r` `\t` as
     /// themselves, every other control character (U+0000–U+001F, U+007F, U+0080–U+009F)
     /// and the line/paragraph separators U+2028/U+2029 as `\uXXXX`. Text that came from
@@ -31,22 +31,8 @@ public enum JSONText {
         return out + "\""
     }
 
-    /// A JSON number in Swift's shortest round-tripping form (`0.1`, `1e-05`), or `null`
-    /// for nil, NaN and ±infinity.
-    public static func number(_ value: Double?) -> String {
-        NumberText.shortest(value, missing: "null")
-    }
-
-    /// A single-precision sample as a JSON number (`-3.25`), or `null` when not finite.
-    public static func number(_ value: Float) -> String {
-        NumberText.shortest(value, missing: "null")
-    }
-
-    /// `value` with `significantDigits` significant digits (printf `%g`), or `null`
-    /// for nil and non-finite values.
-    public static func number(_ value: Double?, significantDigits: Int) -> String {
-        NumberText.significant(value, digits: significantDigits, missing: "null")
-    }
+    /// Numbers (``NumberText``) write nil, NaN and ±∞ as a JSON `null`.
+    public static let missingNumber = "null"
 
     private static func needsUnicodeEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value

@@ -1,22 +1,31 @@
 import Foundation
 
-/// Number text shared by ``JSONText`` and ``CSVText``: the two write the same digits and
-/// differ only in what stands for a missing or non-finite value (`null`, an empty cell).
-enum NumberText {
-    /// Swift's shortest round-tripping form (`0.1`, `1e-05`), or `missing`.
-    static func shortest(_ value: Double?, missing: String) -> String {
-        guard let value, value.isFinite else { return missing }
+/// How ``JSONText`` and ``CSVText`` write numbers: the same digits in both, each with its
+/// own text for a missing or non-finite value. Pure functions; they allocate only the
+/// returned string.
+public protocol NumberText {
+    /// What stands for nil, NaN and ±∞ (`null` in JSON, an empty cell in CSV).
+    static var missingNumber: String { get }
+}
+
+extension NumberText {
+    /// A number in Swift's shortest round-tripping form (`0.1`, `1e-05`), or
+    /// ``missingNumber`` for nil, NaN and ±infinity.
+    public static func number(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return missingNumber }
         return "\(value)"
     }
 
-    /// A single-precision sample in its shortest form, or `missing`.
-    static func shortest(_ value: Float, missing: String) -> String {
-        value.isFinite ? "\(value)" : missing
+    /// A single-precision sample in its shortest form (`-3.25`), or ``missingNumber``
+    /// when not finite.
+    public static func number(_ value: Float) -> String {
+        value.isFinite ? "\(value)" : missingNumber
     }
 
-    /// `value` with `digits` significant digits (printf `%g`), or `missing`.
-    static func significant(_ value: Double?, digits: Int, missing: String) -> String {
-        guard let value, value.isFinite else { return missing }
-        return String(format: "%.\(digits)g", value)
+    /// `value` with `significantDigits` significant digits (printf `%g`), or
+    /// ``missingNumber`` for nil and non-finite values.
+    public static func number(_ value: Double?, significantDigits: Int) -> String {
+        guard let value, value.isFinite else { return missingNumber }
+        return String(format: "%.\(significantDigits)g", value)
     }
 }
