@@ -92,8 +92,10 @@ final class TerminalDashboard {
         write("\u{1B}[H" + lines.joined(separator: "\r\n"))
     }
 
+    /// Through write(2), whole: FileHandle traps on EIO or EPIPE (the terminal went
+    /// away); a frame that cannot be shown is dropped, and the session goes on recording.
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        try? StandardStream.output.write(text)
     }
 }
 
