@@ -10,7 +10,9 @@ import Glibc
 /// Every operation retries after `EINTR`, finishes short writes and throws ``Errno``
 /// (see ``SystemCall``). Opened with `O_CLOEXEC`: no child process inherits it.
 /// Thread safety: the descriptor number is immutable; concurrent calls are as safe as
-/// the system calls themselves. No operation allocates, except ``link(as:replacing:)``.
+/// the system calls themselves. Allocation: the calls that take a buffer allocate
+/// nothing (so a writer thread may use them per record); ``read(upTo:at:)`` returns a new
+/// array, and the calls that take a path build its C string.
 public struct FileDescriptor: ~Copyable, Sendable {
     /// The descriptor number, for calls this layer does not wrap (`termios`).
     public let rawValue: Int32
