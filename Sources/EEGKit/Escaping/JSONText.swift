@@ -11,31 +11,23 @@ public enum JSONText: NumberText {
     /// non-UTF-8 bytes was already decoded with U+FFFD replacements, so the output is
     /// valid UTF-8.
     public static func string(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
+        let body = ScalarRewriting.rewrite(text, extraCapacity: 2) { scalar in
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if needsUnicodeEscape(scalar) {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            case "\"": return "\\\""
+            case "\\": return "\\\\"
+            case "\n": return "\\n"
+            case "\r": return "\\r"
+            case "\t": return "\\t"
+            default: return needsUnicodeEscape(scalar) ? String(format: "\\u%04x", scalar.value) : nil
             }
         }
-        return out + "\""
+        return "\"" + body + "\""
     }
 
     /// Numbers (``NumberText``) write nil, NaN and ±∞ as a JSON `null`.
     public static let missingNumber = "null"
 
     private static func needsUnicodeEscape(_ scalar: Unicode.Scalar) -> Bool {
-        let v = scalar.value
-        return v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
+        ScalarRewriting.isControl(scalar) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 }
