@@ -39,6 +39,8 @@ struct FailureKindTests {
         (WriteError(path: "a", operation: "writing", errno: EIO), 74),
         (AnalysisError(path: "a", reason: "no channel 'X'"), 64),
         (RingBufferError.invalidCapacity(0), 64),
+        (ChannelSelection.MissingChannel(label: "Fz", available: ["C3"]), 64),
+        (NumberFieldError(kind: .outOfRange, field: "f", offset: 0, found: "x", expected: "y"), 65),
         (Errno(EIO), 74),
         (CancellationError(), 70),
     ]
