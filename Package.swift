@@ -2,11 +2,15 @@
 // EEGKit — a Swift toolkit and command-line tool for EEG headsets.
 // Module boundaries follow DESIGN.md: C stays in the system-library shims, EEGCore
 // knows no I/O, and the `eeg` executable only parses and calls the library.
+//
+// Linux only (no `platforms:` claim): the crash-safe writer needs O_TMPFILE, linkat via
+// /proc and fdatasync, devices need udev and the ftdi_sio tty, and nothing is built or
+// tested on another system. EEGCore's system-call layer (FileDescriptor, SystemCall)
+// is where a port would start; it stops a non-Glibc build with one clear #error.
 import PackageDescription
 
 let package = Package(
     name: "EEGKit",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "EEGKit", targets: ["EEGKit"]),
         .executable(name: "eeg", targets: ["eeg"]),

@@ -5,7 +5,6 @@ import PackageDescription
 
 let package = Package(
     name: "EEGKitBenchmarks",
-    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "EEGKit", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),

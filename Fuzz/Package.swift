@@ -6,7 +6,6 @@ import PackageDescription
 
 let package = Package(
     name: "EEGKitFuzz",
-    platforms: [.macOS(.v15)],
     dependencies: [.package(name: "EEGKit", path: "..")],
     targets: [
         .target(name: "FuzzSupport"),

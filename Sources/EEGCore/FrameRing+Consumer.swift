@@ -18,20 +18,8 @@ extension FrameRing {
     ///
     /// Reads never allocate or lock; ``waitForFrames(_:timeout:)`` sleeps instead of
     /// spinning.
-    public final class Consumer: @unchecked Sendable {
+    public final class Consumer: End, @unchecked Sendable {
         // @unchecked Sendable: see Producer; the same one-thread-at-a-time rule applies.
-        let ring: FrameRing
-        @usableFromInline let storage: RingStorage
-
-        init(ring: FrameRing) {
-            self.ring = ring
-            self.storage = ring.storage
-        }
-
-        /// Samples per frame.
-        public var channelCount: Int { storage.channelCount }
-        /// Frames the ring holds when full.
-        public var capacity: Int { storage.capacity }
 
         /// Frames ready to read now.
         public var availableFrameCount: Int {
@@ -41,7 +29,7 @@ extension FrameRing {
 
         /// All frames the producer has rejected so far because the ring was full,
         /// including drops not yet followed by an accepted frame. Where each gap lies is
-        /// carried in-band by ``ReadableFrames/Span/droppedBefore``.
+        /// carried in-band by ``ReadableSpan/droppedBefore``.
         public var droppedFrameCount: Int {
             // Acquire: pairs with the producer's release store in recordDrops.
             storage.droppedTotal.pointee.load(ordering: .acquiring)
@@ -96,7 +84,7 @@ extension FrameRing {
             return read(upTo: sampleIndices.count) { frames in
                 // Two explicit calls rather than a loop over [first, second]: an array
                 // literal here could allocate on every pop.
-                func copy(_ span: ReadableFrames.Span, to offset: Int) {
+                func copy(_ span: ReadableSpan, to offset: Int) {
                     guard span.frameCount > 0 else { return }
                     (samples.baseAddress! + offset * channels).update(from: span.samples.baseAddress!, count: span.samples.count)
                     (sampleIndices.baseAddress! + offset).update(from: span.sampleIndices.baseAddress!, count: span.frameCount)
@@ -141,7 +129,7 @@ extension FrameRing {
                     return .timedOut
                 }
                 let slice = Swift.min(remaining, .milliseconds(1))
-                let nanoseconds = slice.components.seconds * 1_000_000_000 + slice.components.attoseconds / 1_000_000_000
+                let nanoseconds = slice.whole(unitsPerSecond: 1_000_000_000, clampedTo: 0...1_000_000)
                 _ = ring.wakeUp.wait(timeout: .now() + .nanoseconds(Int(nanoseconds)))
                 storage.consumerSleeping.pointee.store(0, ordering: .relaxed)
             }

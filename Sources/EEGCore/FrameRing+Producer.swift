@@ -8,23 +8,12 @@ extension FrameRing {
     /// that do not fit are rejected and counted, never written over older data; the next
     /// accepted frame carries the count so the consumer sees where the gap is.
     /// Releasing the producer marks the stream finished (see ``finish()``).
-    public final class Producer: @unchecked Sendable {
+    public final class Producer: End, @unchecked Sendable {
         // @unchecked Sendable: may be handed to the device thread; the ring's protocol
         // (see FrameRing) requires that only one thread uses it at a time.
-        let ring: FrameRing
-        @usableFromInline let storage: RingStorage
-
-        init(ring: FrameRing) {
-            self.ring = ring
-            self.storage = ring.storage
-        }
 
         deinit { finish() }
 
-        /// Samples per frame.
-        public var channelCount: Int { storage.channelCount }
-        /// Frames the ring holds when full.
-        public var capacity: Int { storage.capacity }
         /// Frames rejected so far because the ring was full.
         public var droppedFrameCount: Int { storage.producerDroppedTotal.pointee }
 

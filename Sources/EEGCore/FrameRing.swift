@@ -13,7 +13,7 @@ import Synchronization
 ///   after it.
 /// - A full ring rejects, never overwrites. Rejected frames are counted, and the next
 ///   accepted frame carries how many were rejected just before it, so the consumer sees
-///   exactly where every gap is (``ReadableFrames/Span/droppedBefore``).
+///   exactly where every gap is (``ReadableSpan/droppedBefore``).
 /// - Batch reads and writes hand out at most two contiguous spans (before and after the
 ///   wrap point), so a USB transfer or a DSP hop is one call.
 /// - The consumer can sleep until data arrives (``Consumer/waitForFrames(_:timeout:)``);

@@ -304,7 +304,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
                     return false
                 }
                 let away = ContinuousClock.now - lostAt
-                let seconds = Double(away.components.seconds) + Double(away.components.attoseconds) * 1e-18
+                let seconds = away.inSeconds
                 let missing = max(1, Int64((seconds * sampleRate).rounded()))
                 let offset = lastIndex.load(ordering: .acquiring) + 1 + missing
                 do {
@@ -324,8 +324,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
     /// `reconnectInterval` for DispatchSemaphore (whole milliseconds, at most a day).
     private var reconnectWait: DispatchTimeInterval {
-        let c = configuration.reconnectInterval.components
-        return .milliseconds(Int(max(0, min(c.seconds, 86_400))) * 1000 + Int(max(0, c.attoseconds) / 1_000_000_000_000_000))
+        .milliseconds(Int(configuration.reconnectInterval.whole(unitsPerSecond: 1000, clampedTo: 0...86_400_000)))
     }
 
     private func openAndConfigure() throws(DeviceError) -> any ByteTransport {

@@ -199,7 +199,7 @@ final class USBHandle: @unchecked Sendable {
 }
 
 private func milliseconds(_ d: Duration) -> UInt32 {
-    UInt32(max(1, d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000))
+    UInt32(d.whole(unitsPerSecond: 1000, clampedTo: 1...Int64(UInt32.max)))
 }
 
 /// Continuous bulk IN with several transfers in flight, completed on a dedicated event

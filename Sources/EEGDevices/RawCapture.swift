@@ -1,9 +1,6 @@
 import EEGCore
 import Foundation
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Saves the exact bytes a board sent (after USB framing is stripped), so a decoder
 /// problem can be reproduced later with `eeg replay --raw`.
@@ -17,7 +14,8 @@ public final class RawCapture: @unchecked Sendable {
     // @unchecked Sendable: the ring's bytes are handed over through the atomic head/tail
     // (release on publish, acquire on read), as in FrameRing.
     public let path: String
-    private let fd: Int32
+    /// The file; nil once ``close()`` closed it.
+    private var file: FileDescriptor?
     private let capacity = 1 << 22
     private let bytes: UnsafeMutablePointer<UInt8>
     private let head = Atomic<Int>(0)
@@ -32,10 +30,11 @@ public final class RawCapture: @unchecked Sendable {
     public init(path: String, overwrite: Bool = false) throws(DeviceError) {
         self.path = path
         // O_NOFOLLOW: an overwrite never writes through a symlink to another file.
-        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL), 0o644)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw .invalidConfiguration("\(path) already exists; use --force to overwrite it") }
-            throw .serial(errno: errno, operation: "creating the raw capture", path: path)
+        do {
+            file = try FileDescriptor(opening: path, [.writeOnly, .create, .noFollow, overwrite ? .truncate : .exclusive])
+        } catch {
+            if error == .exists { throw .invalidConfiguration("\(path) already exists; use --force to overwrite it") }
+            throw .serial(errno: error.code, operation: "creating the raw capture", path: path)
         }
         bytes = .allocate(capacity: capacity)
         let thread = Thread { [self] in drain() }
@@ -102,16 +101,13 @@ public final class RawCapture: @unchecked Sendable {
     /// Writes `count` bytes, or counts them as unwritten once a write has failed.
     private func writeOut(_ start: UnsafeMutablePointer<UInt8>, count: Int) {
         var done = 0
-        while done < count, failureState.withLock({ $0 == nil }) {
-            let w = write(fd, start + done, count - done)
-            if w < 0 && errno == EINTR { continue }
-            if w <= 0 {
-                let code = w < 0 ? errno : EIO
-                failureState.withLock { $0 = WriteError(path: path, operation: "writing the raw capture", errno: code) }
-                break
+        if failureState.withLock({ $0 == nil }) {
+            do {
+                try file?.write(all: UnsafeRawBufferPointer(start: start, count: count), written: &done)
+            } catch {
+                failureState.withLock { $0 = WriteError(path: path, operation: "writing the raw capture", errno: error.code) }
             }
-            done += w
-            written.add(w, ordering: .releasing)
+            written.add(done, ordering: .releasing)
         }
         if done < count { unwritten.add(count - done, ordering: .releasing) }
     }
@@ -120,11 +116,12 @@ public final class RawCapture: @unchecked Sendable {
     public func close() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
         writerDone.wait()
-        if fsync(fd) != 0 {
-            let code = errno
-            failureState.withLock { if $0 == nil { $0 = WriteError(path: path, operation: "flushing the raw capture to disk", errno: code) } }
+        do {
+            try file?.synchronize()
+        } catch {
+            failureState.withLock { if $0 == nil { $0 = WriteError(path: path, operation: "flushing the raw capture to disk", errno: error.code) } }
         }
-        Glibc.close(fd)
+        file.take()?.close()
     }
 }
 
@@ -171,7 +168,7 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
                             if speed.isFinite {
                                 let due = start.advanced(by: .seconds(Double(index) / sampleRate / speed))
                                 let wait = due - clock.now
-                                if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) * 1e-18) }
+                                if wait > .zero { Thread.sleep(forTimeInterval: wait.inSeconds) }
                             } else {
                                 while producer.freeFrameCount < 1 && running.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.0002) }
                             }

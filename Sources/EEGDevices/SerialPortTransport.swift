@@ -3,16 +3,17 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EEGCore
 import Foundation
 import Synchronization
 
 /// The Cyton's dongle through the kernel's ftdi_sio driver: a tty in raw mode, 115200
 /// baud, 8N1, no flow control, locked for exclusive use.
 public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
-    // @unchecked Sendable: `fd` is fixed after init; the receive thread is started and
-    // joined under the protocol in ByteTransport (stopReceiving waits for it).
+    // @unchecked Sendable: `file` is set in init and taken only by close(), after the
+    // receive thread is joined (the protocol in ByteTransport: stopReceiving waits for it).
     public let name: String
-    private let fd: Int32
+    private var file: FileDescriptor?
     private let receiving = Atomic<Bool>(false)
     private let receiverStarted = Atomic<Bool>(false)
     private let receiverDone = DispatchSemaphore(value: 0)
@@ -23,26 +24,28 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
     ///   ``DeviceError/busy(_:)`` or ``DeviceError/serial(errno:operation:path:)``.
     public init(path: String, baudRate: Int = 115_200) throws(DeviceError) {
         name = path
-        let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            switch code {
+        let port: FileDescriptor
+        do {
+            port = try FileDescriptor(opening: path, [.readWrite, .noControllingTerminal, .nonBlocking])
+        } catch {
+            switch error.code {
             case ENOENT, ENXIO, ENODEV: throw .notFound("serial port \(path)")
             case EACCES, EPERM: throw .permissionDenied(path)
             case EBUSY: throw .busy(path)
-            default: throw .serial(errno: code, operation: "open", path: path)
+            default: throw .serial(errno: error.code, operation: "open", path: path)
             }
         }
         // One owner at a time: a second EEGKit, or a GUI that locks too, gets "busy".
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            Glibc.close(fd)
-            throw .busy(path)
-        }
+        do { try port.lockExclusively() } catch { throw .busy(path) }
+        try Self.configure(port.rawValue, baudRate: baudRate, path: path)
+        file = consume port
+    }
+
+    /// Raw mode, `baudRate`, 8N1, no flow control, reads that return at once.
+    private static func configure(_ fd: Int32, baudRate: Int, path: String) throws(DeviceError) {
         var t = termios()
         guard tcgetattr(fd, &t) == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw .serial(errno: code, operation: "tcgetattr (is it a serial port?)", path: path)
+            throw .serial(errno: errno, operation: "tcgetattr (is it a serial port?)", path: path)
         }
         cfmakeraw(&t)
         let speed: speed_t
@@ -50,9 +53,7 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
         case 115_200: speed = speed_t(B115200)
         case 230_400: speed = speed_t(B230400)
         case 9_600: speed = speed_t(B9600)
-        default:
-            Glibc.close(fd)
-            throw .invalidConfiguration("unsupported baud rate \(baudRate)")
+        default: throw .invalidConfiguration("unsupported baud rate \(baudRate)")
         }
         cfsetispeed(&t, speed)
         cfsetospeed(&t, speed)
@@ -64,11 +65,8 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
             cc[Int(VTIME)] = 0
         }
         guard tcsetattr(fd, TCSANOW, &t) == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw .serial(errno: code, operation: "tcsetattr (115200 8N1 raw)", path: path)
+            throw .serial(errno: errno, operation: "tcsetattr (115200 8N1 raw)", path: path)
         }
-        self.fd = fd
     }
 
     deinit { close() }
@@ -77,32 +75,42 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
         var offset = 0
         let deadline = ContinuousClock.now + timeout
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n > 0 { offset += n; continue }
-            let code = errno
-            if n < 0 && code != EAGAIN && code != EINTR { throw error(code, "write") }
+            let taken = bytes.withUnsafeBytes { all in
+                Result { () throws(Errno) in try file?.writeSome(UnsafeRawBufferPointer(rebasing: all[offset...])) ?? 0 }
+            }
+            switch taken {
+            case .failure(let failure): throw error(failure.code, "write")
+            case .success(let n) where n > 0: offset += n; continue
+            case .success: break
+            }
             guard ContinuousClock.now < deadline else { throw .timeout("writing to \(name)") }
-            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            _ = poll(&p, 1, 10)
+            var hangUp = false
+            _ = try? file?.wait(for: .writable, milliseconds: 10, hangUp: &hangUp)
         }
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Duration) throws(DeviceError) -> Int {
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ms = Int32(max(0, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
-        let ready = poll(&p, 1, ms)
-        if ready < 0 && errno != EINTR { throw error(errno, "poll") }
-        if ready <= 0 { return 0 }
-        let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
-        if n > 0 { return n }
-        if n == 0 || p.revents & Int16(POLLHUP) != 0 { throw .disconnected(name) }
-        let code = errno
-        if code == EAGAIN || code == EINTR { return 0 }
-        throw error(code, "read")
+        let milliseconds = Int32(timeout.whole(unitsPerSecond: 1000, clampedTo: 0...Int64(Int32.max)))
+        var hangUp = false
+        do {
+            guard try file?.wait(for: .readable, milliseconds: milliseconds, hangUp: &hangUp) == true else { return 0 }
+        } catch {
+            throw self.error(error.code, "poll")
+        }
+        let n: Int
+        do {
+            n = try file?.readSome(into: buffer) ?? 0
+        } catch {
+            if hangUp { throw .disconnected(name) }
+            if error == .wouldBlock { return 0 }
+            throw self.error(error.code, "read")
+        }
+        if n == 0 { throw .disconnected(name) }
+        return n
     }
 
     public func purge() throws(DeviceError) {
-        guard tcflush(fd, TCIFLUSH) == 0 else { throw error(errno, "tcflush") }
+        guard let fd = file?.rawValue, tcflush(fd, TCIFLUSH) == 0 else { throw error(errno, "tcflush") }
     }
 
     public func startReceiving(onBytes: @escaping @Sendable (UnsafeRawBufferPointer) -> Void, onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
@@ -142,8 +150,7 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         stopReceiving()
-        flock(fd, LOCK_UN)
-        Glibc.close(fd)
+        file.take()?.close()  // releases the lock
     }
 
     private func error(_ code: Int32, _ operation: String) -> DeviceError {

@@ -71,7 +71,7 @@ public final class SimulatedHeadset: EEGDevice, @unchecked Sendable {
             let index = signal.nextSampleIndex
             if speed.isFinite {
                 let due = start.advanced(by: .seconds(Double(index) / sampleRate / speed))
-                if due > clock.now { Thread.sleep(forTimeInterval: Double((due - clock.now).components.attoseconds) * 1e-18 + Double((due - clock.now).components.seconds)) }
+                if due > clock.now { Thread.sleep(forTimeInterval: (due - clock.now).inSeconds) }
             } else {
                 // As fast as possible, but never faster than the consumer: wait for room
                 // instead of counting drops.

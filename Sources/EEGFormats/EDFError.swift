@@ -13,6 +13,12 @@ public enum EDFError: Error, Equatable, Sendable, CustomStringConvertible {
     case badAnnotation(path: String, record: Int, offset: Int, found: String, expected: String)
     case recordCountMismatch(path: String, declared: Int, inFile: Int, tornBytes: Int)
     case unsupported(path: String, reason: String)
+    /// The file could not be opened (it is missing, or may not be read): `operation`
+    /// says what was tried, for the message only.
+    case cannotOpen(path: String, operation: String, errno: Int32)
+    /// The path names a directory, not a file.
+    case isDirectory(path: String)
+    /// Reading or writing an open file failed (a failing drive, a full disk).
     case io(path: String, operation: String, errno: Int32)
     case exists(path: String)
     case invalidSpec(String)
@@ -30,7 +36,9 @@ public enum EDFError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): header field 'number of data records' at byte 236 says \(declared) data records but the file holds \(inFile)\(tail); run 'eeg repair \(path)'"
         case .unsupported(let path, let reason):
             return "\(path): \(reason)"
-        case .io(let path, let operation, let code):
+        case .isDirectory(let path):
+            return "\(path): is a directory, not an EDF/BDF file"
+        case .cannotOpen(let path, let operation, let code), .io(let path, let operation, let code):
             return "\(path): \(operation) failed: \(String(cString: strerror(code))) (errno \(code))"
         case .exists(let path):
             return "\(path) already exists; use --force to overwrite it"

@@ -126,6 +126,17 @@ public struct EDFHeader: Sendable, Equatable {
 
     // MARK: Parsing
 
+    /// The header's size as its fixed part (the first 256 bytes) states it:
+    /// 256 × (1 + the number of signals at byte 252) — how much to read before
+    /// ``parse(_:path:)``. 256 when the fixed part is short or the count is not valid;
+    /// parsing then names the field.
+    static func statedSize(fixedPart: [UInt8]) -> Int {
+        guard fixedPart.count >= 256,
+              let signals = try? CheckedNumber.integer(fixedPart[252..<256], field: "", offset: 252, in: 1...EDFLimits.maxSignals, expected: "")
+        else { return 256 }
+        return 256 * (signals + 1)
+    }
+
     /// Parses and checks a header: every number is finite and within ``EDFLimits``, the
     /// fields agree with each other, and each error names the field and its byte offset.
     /// The file's size is checked against the header by ``EDFReader``.

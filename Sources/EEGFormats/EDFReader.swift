@@ -32,7 +32,8 @@ public final class EDFReader {
     public private(set) var problems: [String] = []
     public let fileSize: Int
 
-    private let fd: Int32
+    /// The open file, closed when the reader goes away.
+    private let file: FileDescriptor
     /// One record's bytes; allocated only when the file holds a record (so its size,
     /// taken from the header, is at most the file's).
     private let recordBuffer: UnsafeMutableRawBufferPointer?
@@ -72,20 +73,20 @@ public final class EDFReader {
     ///   larger than the file.
     init(path: String, countingWholeRecords: Bool) throws(EDFError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            if code == ENOENT { throw .io(path: path, operation: "opening (no such file)", errno: code) }
-            throw .io(path: path, operation: "opening", errno: code)
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor(opening: path, .readOnly)
+        } catch {
+            throw .cannotOpen(path: path, operation: error == .noSuchFile ? "opening (no such file)" : "opening", errno: error.code)
         }
-        self.fd = fd
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { let c = errno; Glibc.close(fd); throw .io(path: path, operation: "stat", errno: c) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { Glibc.close(fd); throw .unsupported(path: path, reason: "is a directory, not an EDF/BDF file") }
-        let fileSize = Int(info.st_size)
+        let status: FileDescriptor.Status
+        do { status = try file.status() } catch { throw .io(path: path, operation: "stat", errno: error.code) }
+        if status.isDirectory { throw .isDirectory(path: path) }
+        let fileSize = status.size
         self.fileSize = fileSize
-        do throws(EDFError) {
-            let header = try Self.readHeader(fd: fd, fileSize: fileSize, path: path)
+        // A throw from here on closes `file` as it goes out of scope.
+        do {
+            let header = try Self.readHeader(file, fileSize: fileSize, path: path)
             self.header = header
             var offsets: [Int] = []
             var offset = 0
@@ -113,16 +114,13 @@ public final class EDFReader {
                                         expected: "a positive number of seconds: 0 is for annotation-only files, and this one has signals")
             }
             if let problem = try Self.checkReserved(header, path: path) { problems.append(problem) }
-        } catch {
-            Glibc.close(fd)
-            throw error
         }
+        self.file = consume file
         recordBuffer = recordCount > 0 ? .allocate(byteCount: header.recordBytes, alignment: 16) : nil
         segments = try timeline()  // on a throw, deinit closes the file and frees the buffer
     }
 
     deinit {
-        Glibc.close(fd)
         recordBuffer?.deallocate()
     }
 
@@ -260,16 +258,10 @@ public final class EDFReader {
 
     /// Reads and parses the header; its size comes from the fixed part, and no more than
     /// the file holds is read.
-    private static func readHeader(fd: Int32, fileSize: Int, path: String) throws(EDFError) -> EDFHeader {
-        var head = [UInt8](repeating: 0, count: min(fileSize, 256))
-        _ = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        var size = 256
-        if head.count == 256, let ns = try? CheckedNumber.integer(head[252..<256], field: "", offset: 252, in: 1...EDFLimits.maxSignals, expected: "") {
-            size = 256 * (ns + 1)
-        }
-        var bytes = [UInt8](repeating: 0, count: min(size, fileSize))
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        if n < bytes.count { bytes.removeLast(bytes.count - max(n, 0)) }
+    private static func readHeader(_ file: borrowing FileDescriptor, fileSize: Int, path: String) throws(EDFError) -> EDFHeader {
+        let head = (try? file.read(upTo: min(fileSize, 256), at: 0)) ?? []
+        let size = EDFHeader.statedSize(fixedPart: head)
+        let bytes = (try? file.read(upTo: min(size, fileSize), at: 0)) ?? []
         return try EDFHeader.parse(bytes, path: path)
     }
 
@@ -375,13 +367,9 @@ public final class EDFReader {
     }
 
     private func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, what: String) throws(EDFError) {
-        var done = 0
-        while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if n < 0 { if errno == EINTR { continue }; throw .io(path: path, operation: "reading \(what)", errno: errno) }
-            if n == 0 { throw .truncated(path: path, need: offset + buffer.count, have: offset + done, what: what) }
-            done += n
-        }
+        let done: Int
+        do { done = try file.read(fill: buffer, at: offset) } catch { throw .io(path: path, operation: "reading \(what)", errno: error.code) }
+        if done < buffer.count { throw .truncated(path: path, need: offset + buffer.count, have: offset + done, what: what) }
     }
 
     /// Visits every record's bytes in order, reading about 1 MiB of whole records at a

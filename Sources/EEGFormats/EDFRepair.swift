@@ -1,8 +1,5 @@
 import EEGCore
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What ``EDFRepair/repair(path:)`` found and did.
 public struct EDFRepairReport: Sendable, Equatable {
@@ -48,65 +45,29 @@ public enum EDFRepair {
 
     public static func repair(path link: String) throws(EDFError) -> EDFRepairReport {
         let path = try resolvedTarget(link)
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .io(path: path, operation: "opening", errno: errno == 0 ? ENOENT : errno)
-        }
-        defer { try? handle.close() }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        let fixed = (try? handle.read(upToCount: 256)) ?? Data()
-        var headerSize = 256
-        if fixed.count == 256, let ns = try? CheckedNumber.integer(Array(fixed[252..<256]), field: "", offset: 252, in: 1...EDFLimits.maxSignals, expected: "") {
-            headerSize = 256 * (ns + 1)
-        }
-        try? handle.seek(toOffset: 0)
-        let headerData = (try? handle.read(upToCount: headerSize)) ?? Data()
-        let header = try EDFHeader.parse(Array(headerData), path: path)
+        let original = try opened(path)
+        let size = (try? original.status().size) ?? 0
+        let fixedPart = (try? original.read(upTo: 256, at: 0)) ?? []
+        let headerData = (try? original.read(upTo: EDFHeader.statedSize(fixedPart: fixedPart), at: 0)) ?? []
+        let header = try EDFHeader.parse(headerData, path: path)
         let (whole, torn) = try wholeRecords(header, fileSize: size, path: path)
         try checkReadable(path: path)
         let report = EDFRepairReport(declaredRecords: header.recordCount, wholeRecords: whole, tornBytes: torn,
                                      changed: header.recordCount != whole || torn > 0)
         guard report.changed else { return report }
 
-        let (out, temporary) = try createTemporary(beside: path)
+        let temporary = temporaryName(beside: path)
+        let out = try createTemporary(temporary, like: original, path: path)
         var ok = false
-        defer {
-            Glibc.close(out)
-            if !ok { unlink(temporary) }
-        }
-        var fixedHeader = header
-        fixedHeader.recordCount = whole
-        // Whole writes: a short write is retried, so a full disk is reported by the
-        // write that fails (ENOSPC), not as a stale errno.
-        func put(_ data: Data) throws(EDFError) {
-            var done = 0
-            while done < data.count {
-                let n = data.withUnsafeBytes { Glibc.write(out, $0.baseAddress! + done, $0.count - done) }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw .io(path: temporary, operation: "writing the repaired copy", errno: n < 0 ? errno : EIO) }
-                done += n
-            }
-        }
+        defer { if !ok { unlink(temporary) } }
         // The original header bytes with only the record count replaced: nothing else
         // of another tool's header is rewritten.
-        var newHeader = Array(headerData)
+        var newHeader = headerData
         var count = Array("\(whole)".utf8)
         count += Array(repeating: UInt8(ascii: " "), count: 8 - count.count)
         newHeader.replaceSubrange(EDFHeader.recordCountOffset..<(EDFHeader.recordCountOffset + 8), with: count)
-        try put(Data(newHeader))
-        try? handle.seek(toOffset: UInt64(header.headerBytes))
-        var remaining = whole * header.recordBytes
-        while remaining > 0 {
-            let chunk: Data
-            do {
-                chunk = try handle.read(upToCount: min(remaining, 1 << 20)) ?? Data()
-            } catch {
-                // A failing disk is an I/O error (74), not a damaged file (65).
-                throw .io(path: path, operation: "reading the data records", errno: EIO)
-            }
-            guard !chunk.isEmpty else { throw .truncated(path: path, need: header.headerBytes + whole * header.recordBytes, have: header.headerBytes + whole * header.recordBytes - remaining, what: "the data records") }
-            try put(chunk)
-            remaining -= chunk.count
-        }
+        try put(newHeader, into: out, at: 0, temporary: temporary)
+        try copyRecords(whole * header.recordBytes, from: original, at: header.headerBytes, into: out, temporary: temporary, path: path)
         try commit(out, temporary: temporary, over: path)
         ok = true
         return report
@@ -118,44 +79,77 @@ public enum EDFRepair {
     /// the link being replaced by a regular file.
     static func resolvedTarget(_ path: String) throws(EDFError) -> String {
         guard let resolved = realpath(path, nil) else {
-            throw .io(path: path, operation: "opening", errno: errno == 0 ? ENOENT : errno)
+            throw .cannotOpen(path: path, operation: "opening", errno: errno == 0 ? ENOENT : errno)
         }
         defer { free(resolved) }
         return String(cString: resolved)
     }
 
-    /// A new, empty file beside `path` (same folder, so the rename is atomic) with
-    /// `path`'s permission bits and, where allowed, its owner. Returns its descriptor and
-    /// name; the caller closes it and unlinks it on failure.
-    static func createTemporary(beside path: String) throws(EDFError) -> (Int32, String) {
-        var original = stat()
-        guard stat(path, &original) == 0 else { throw .io(path: path, operation: "opening", errno: errno) }
+    static func opened(_ path: String) throws(EDFError) -> FileDescriptor {
+        do { return try FileDescriptor(opening: path, .readOnly) } catch { throw .cannotOpen(path: path, operation: "opening", errno: error.code) }
+    }
+
+    /// Whole writes: a short write is retried, so a full disk is reported by the write
+    /// that fails (ENOSPC), not as a stale errno.
+    static func put(_ bytes: [UInt8], into out: borrowing FileDescriptor, at offset: Int, temporary: String) throws(EDFError) {
+        do { try out.write(all: bytes, at: offset) } catch { throw .io(path: temporary, operation: "writing the repaired copy", errno: error.code) }
+    }
+
+    /// Copies `count` bytes of whole records, a MiB at a time, from `offset` in the original.
+    static func copyRecords(_ count: Int, from original: borrowing FileDescriptor, at offset: Int, into out: borrowing FileDescriptor,
+                            temporary: String, path: String) throws(EDFError) {
+        var done = 0
+        while done < count {
+            let chunk: [UInt8]
+            do {
+                chunk = try original.read(upTo: min(count - done, 1 << 20), at: offset + done)
+            } catch {
+                // A failing disk is an I/O error (74), not a damaged file (65).
+                throw .io(path: path, operation: "reading the data records", errno: error.code)
+            }
+            guard !chunk.isEmpty else { throw .truncated(path: path, need: offset + count, have: offset + done, what: "the data records") }
+            try put(chunk, into: out, at: offset + done, temporary: temporary)
+            done += chunk.count
+        }
+    }
+
+    /// The repaired copy's name: beside `path` (same folder, so the rename is atomic).
+    static func temporaryName(beside path: String) -> String {
         let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).repair-\(getpid())").path
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).repair-\(getpid())").path
+    }
+
+    /// A new, empty file named `temporary` with the original's permission bits and,
+    /// where allowed, its owner; removed again if that fails.
+    static func createTemporary(_ temporary: String, like original: borrowing FileDescriptor, path: String) throws(EDFError) -> FileDescriptor {
+        let status: FileDescriptor.Status
+        do { status = try original.status() } catch { throw .cannotOpen(path: path, operation: "opening", errno: error.code) }
         // Created private (0600), then given the original's bits: never wider than them.
-        let out = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard out >= 0 else { throw .io(path: temporary, operation: "creating the repaired copy", errno: errno) }
+        let out: FileDescriptor
+        do {
+            out = try FileDescriptor(opening: temporary, [.writeOnly, .create, .exclusive, .noFollow], permissions: 0o600)
+        } catch {
+            throw .io(path: temporary, operation: "creating the repaired copy", errno: error.code)
+        }
         // Owner first (a chown may clear set-id bits), then the mode. Not being allowed
         // to give the file to another user is not a failure: it stays the caller's.
-        _ = fchown(out, original.st_uid, original.st_gid)
-        guard fchmod(out, original.st_mode & 0o7777) == 0 else {
-            let error = errno
-            Glibc.close(out)
+        _ = out.changeOwner(to: status.owner, group: status.group)
+        do {
+            try out.changePermissions(to: status.permissions)
+        } catch {
             unlink(temporary)
-            throw .io(path: temporary, operation: "setting the repaired copy's permissions", errno: error)
+            throw .io(path: temporary, operation: "setting the repaired copy's permissions", errno: error.code)
         }
-        return (out, temporary)
+        return out
     }
 
     /// Flushes the repaired copy, renames it over `path` and flushes the folder, so
     /// after a power cut either the old or the repaired file is there, whole.
-    static func commit(_ out: Int32, temporary: String, over path: String) throws(EDFError) {
-        guard fsync(out) == 0 else { throw .io(path: temporary, operation: "flushing the repaired copy", errno: errno) }
+    static func commit(_ out: borrowing FileDescriptor, temporary: String, over path: String) throws(EDFError) {
+        do { try out.synchronize() } catch { throw .io(path: temporary, operation: "flushing the repaired copy", errno: error.code) }
         guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "replacing the file with its repaired copy", errno: errno) }
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { throw .io(path: folder, operation: "flushing the folder after the rename", errno: errno) }
-        defer { Glibc.close(directory) }
-        guard fsync(directory) == 0 else { throw .io(path: folder, operation: "flushing the folder after the rename", errno: errno) }
+        do { try FileDescriptor.synchronizeFolder(of: path) } catch {
+            throw .io(path: FileDescriptor.folder(of: path), operation: "flushing the folder after the rename", errno: error.code)
+        }
     }
 }

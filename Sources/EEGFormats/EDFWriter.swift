@@ -1,8 +1,5 @@
 import EEGCore
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Writes EDF+ (16-bit) or BDF+ (24-bit) as frames arrive, one data record at a time.
 ///
@@ -37,7 +34,8 @@ public final class EDFWriter {
     /// Frames appended (including gap filling).
     public private(set) var framesWritten: Int64 = 0
 
-    private let fd: Int32
+    /// The open file; nil once closed (closed exactly once, by ``close()`` or ``discard()``).
+    private var file: FileDescriptor?
     private let recordBuffer: UnsafeMutableRawBufferPointer
     private let digital: UnsafeMutablePointer<Int32>   // framesPerRecord × channels, channel-major
     private var filled = 0
@@ -92,7 +90,9 @@ public final class EDFWriter {
         header.recordDuration = recordDuration
         self.header = header
 
-        (fd, linkPending) = try Self.create(path: path, header: header.encode(), overwrite: overwrite)
+        var unnamed = false
+        file = try Self.create(path: path, header: header.encode(), overwrite: overwrite, unnamed: &unnamed)
+        linkPending = unnamed
         self.overwrite = overwrite
         recordBuffer = .allocate(byteCount: header.recordBytes, alignment: 16)
         digital = .allocate(capacity: framesPerRecord * channelCount)
@@ -100,95 +100,51 @@ public final class EDFWriter {
     }
 
     /// Creates the file holding `header`, flushed to disk, and returns it open for
-    /// writing, and whether it still has to be linked under `path`.
+    /// writing; `unnamed` says whether it still has to be linked under `path`.
     ///
     /// Where the system allows (Linux `O_TMPFILE`), the file is written unnamed and linked
     /// under `path` only once its first whole record is on disk (see ``linkIn()``), so a
     /// crash at any moment leaves either no file or one with at least a record — never
     /// an empty file or a bare header that readers refuse.
-    private static func create(path: String, header: [UInt8], overwrite: Bool) throws(EDFError) -> (Int32, Bool) {
-        if let fd = try createUnnamed(path: path, header: header, overwrite: overwrite) { return (fd, true) }
-        // O_NOFOLLOW: an overwrite never writes through a symlink to another file.
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL), 0o644)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw .exists(path: path) }
-            throw .io(path: path, operation: "creating the file", errno: errno)
-        }
-        do {
-            try writeHeader(header, to: fd, path: path)
-        } catch {
-            Glibc.close(fd)
-            throw error
-        }
-        syncDirectory(of: path)
-        return (fd, false)
-    }
-
-    /// The `O_TMPFILE` way of ``create(path:header:overwrite:)``; nil when the system or
-    /// file system does not offer it (then the file is created by name).
-    private static func createUnnamed(path: String, header: [UInt8], overwrite: Bool) throws(EDFError) -> Int32? {
-        #if os(Linux) && (arch(x86_64) || arch(arm64))
-        // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; Glibc's macro does not import into
-        // Swift, and __O_TMPFILE is 0o20000000 on these architectures.
-        let temporaryFile: Int32 = 0o20000000 | O_DIRECTORY
+    private static func create(path: String, header: [UInt8], overwrite: Bool, unnamed: inout Bool) throws(EDFError) -> FileDescriptor {
         var existing = stat()
         if !overwrite && lstat(path, &existing) == 0 { throw .exists(path: path) }
-        let directory = (path as NSString).deletingLastPathComponent
-        let fd = open(directory.isEmpty ? "." : directory, temporaryFile | O_WRONLY | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return nil }
+        if let file = FileDescriptor.unnamed(besides: path) {
+            try writeHeader(header, to: file, path: path)
+            unnamed = true
+            return file
+        }
+        // O_NOFOLLOW: an overwrite never writes through a symlink to another file.
+        let file: FileDescriptor
         do {
-            try writeHeader(header, to: fd, path: path)
+            file = try FileDescriptor(opening: path, [.writeOnly, .create, .noFollow, overwrite ? .truncate : .exclusive])
         } catch {
-            Glibc.close(fd)
-            throw error
+            if error == .exists { throw .exists(path: path) }
+            throw .io(path: path, operation: "creating the file", errno: error.code)
         }
-        // Linking must work later: no /proc, or a file system that cannot link an unnamed
-        // file, and the file is created by name instead.
-        guard access("/proc/self/fd/\(fd)", F_OK) == 0 else {
-            Glibc.close(fd)
-            return nil
-        }
-        return fd
-        #else
-        return nil
-        #endif
+        try writeHeader(header, to: file, path: path)
+        // Best effort: a crash right after creation should not lose the file's name.
+        try? FileDescriptor.synchronizeFolder(of: path)
+        return file
     }
 
     /// Gives the unnamed file its name (once its first record is on disk); with
     /// `overwrite`, an existing file (or symlink) of that name is replaced, never written
     /// through.
-    private func linkIn() throws(WriteError) {
+    private func linkIn() throws(Errno) {
         guard linkPending else { return }
-        let source = "/proc/self/fd/\(fd)"
-        var linked = linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0
-        if !linked && errno == EEXIST && overwrite {
-            unlink(path)
-            linked = linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0
-        }
-        guard linked else { throw WriteError(path: path, operation: "naming the file", errno: errno) }
+        try file?.link(as: path, replacing: overwrite)
         linkPending = false
-        Self.syncDirectory(of: path)
+        try? FileDescriptor.synchronizeFolder(of: path)
     }
 
-    private static func writeHeader(_ header: [UInt8], to fd: Int32, path: String) throws(EDFError) {
-        var done = 0
-        while done < header.count {
-            let n = header[done...].withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw .io(path: path, operation: "writing the header", errno: n < 0 ? errno : EIO) }
-            done += n
+    private static func writeHeader(_ header: [UInt8], to file: borrowing FileDescriptor, path: String) throws(EDFError) {
+        do {
+            try file.write(all: header, at: 0)
+            try file.synchronizeData()
+        } catch {
+            throw .io(path: path, operation: "writing the header", errno: error.code)
         }
-        guard fdatasync(fd) == 0 else { throw .io(path: path, operation: "writing the header", errno: errno) }
-    }
-
-    /// Makes the new directory entry durable (best effort: a crash right after creation
-    /// should not lose the file's name).
-    private static func syncDirectory(of path: String) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        Glibc.close(fd)
     }
 
     /// Gives up a file that holds no record yet (the session never started): it is not
@@ -198,7 +154,7 @@ public final class EDFWriter {
         guard recordsWritten == 0, !closed else { try? close(); return }
         closed = true
         if !linkPending { unlink(path) }
-        Glibc.close(fd)
+        file.take()?.close()
     }
 
     deinit {
@@ -267,7 +223,7 @@ public final class EDFWriter {
                 unsynced = true
             }
         }
-        if unsynced { try guarded("flushing to disk") { () throws(WriteError) in try sync() } }
+        if unsynced { try guarded("flushing to disk") { () throws(Errno) in try file?.synchronizeData() } }
     }
 
     private func channels(zeroValue: Float) -> [Int32] {
@@ -313,9 +269,9 @@ public final class EDFWriter {
         for i in 0..<annotationBytes { out.storeBytes(of: i < tal.count ? tal[i] : 0, toByteOffset: offset + i, as: UInt8.self) }
         lastRecordTALBytes = tal.count
         let start = header.headerBytes + recordsWritten * header.recordBytes
-        try guarded("writing data record \(recordsWritten + 1)") { () throws(WriteError) in
-            try writeAll(UnsafeRawBufferPointer(recordBuffer), at: start)
-            if shouldSync || linkPending { try sync() }
+        try guarded("writing data record \(recordsWritten + 1)") { () throws(Errno) in
+            try file?.write(all: UnsafeRawBufferPointer(recordBuffer), at: start)
+            if shouldSync || linkPending { try file?.synchronizeData() }
             try linkIn()
         }
         recordsWritten += 1
@@ -332,7 +288,7 @@ public final class EDFWriter {
     public func close() throws(WriteError) {
         guard !closed else { return }
         closed = true
-        defer { Glibc.close(fd) }
+        defer { file.take()?.close() }
         if failure != nil { return }
         if filled > 0 {
             let padding = framesPerRecord - filled
@@ -350,7 +306,7 @@ public final class EDFWriter {
             if !extra.isEmpty {
                 let channelBytes = channelCount * framesPerRecord * header.flavor.bytesPerSample
                 let at = header.headerBytes + (recordsWritten - 1) * header.recordBytes + channelBytes + lastRecordTALBytes
-                try guarded("writing the last annotations") { () throws(WriteError) in try writeAll(extra, at: at) }
+                try guarded("writing the last annotations") { () throws(Errno) in try file?.write(all: extra, at: at) }
                 lastRecordTALBytes += extra.count
             }
         }
@@ -369,9 +325,9 @@ public final class EDFWriter {
             }
         }
         header.recordCount = recordsWritten
-        try guarded("writing the record count") { () throws(WriteError) in
+        try guarded("writing the record count") { () throws(Errno) in
             try writeRecordCount()
-            try sync()
+            try file?.synchronizeData()
         }
     }
 
@@ -381,52 +337,29 @@ public final class EDFWriter {
 
     /// Runs a write; on failure finishes the file as far as it is whole (drops a torn
     /// record, writes the record count) so it is valid without repair, then rethrows.
-    private func guarded(_ operation: String, _ body: () throws(WriteError) -> Void) throws(WriteError) {
+    private func guarded(_ operation: String, _ body: () throws(Errno) -> Void) throws(WriteError) {
         do {
             try body()
         } catch {
             // Best effort: each step only shrinks the file or overwrites bytes it
             // already has, so it needs no free space. If one fails the header keeps −1
             // and 'eeg repair' finishes the job.
-            let truncated = ftruncate(fd, off_t(header.headerBytes + recordsWritten * header.recordBytes)) == 0
+            let truncated = (try? file?.truncate(to: header.headerBytes + recordsWritten * header.recordBytes)) != nil
             header.recordCount = recordsWritten
-            let counted = (try? writeRecordCount()) != nil && fdatasync(fd) == 0
+            let counted = (try? writeRecordCount()) != nil && (try? file?.synchronizeData()) != nil
             let kept = String(format: "%g s", Double(recordsWritten) * header.recordDuration)
             let outcome = truncated && counted
                 ? "the file is closed, valid, with the \(recordsWritten) records (\(kept)) written before"
                 : "the \(recordsWritten) records (\(kept)) written before are safe; run 'eeg repair \(path)'"
-            let failed = WriteError(path: path, operation: operation, errno: error.errno, outcome: outcome)
+            let failed = WriteError(path: path, operation: operation, errno: error.code, outcome: outcome)
             failure = failed
             throw failed
         }
     }
 
-    private func writeRecordCount() throws(WriteError) {
+    private func writeRecordCount() throws(Errno) {
         var countField = Array("\(recordsWritten)".utf8)
         countField += Array(repeating: UInt8(ascii: " "), count: 8 - countField.count)
-        try writeAll(countField, at: EDFHeader.recordCountOffset)
-    }
-
-    private func writeAll(_ bytes: [UInt8], at offset: Int) throws(WriteError) {
-        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
-        defer { copy.deallocate() }
-        copy.copyBytes(from: bytes)
-        try writeAll(UnsafeRawBufferPointer(copy), at: offset)
-    }
-
-    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(WriteError) {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw WriteError(path: path, operation: "writing", errno: errno)
-            }
-            done += n
-        }
-    }
-
-    private func sync() throws(WriteError) {
-        guard fdatasync(fd) == 0 else { throw WriteError(path: path, operation: "flushing to disk", errno: errno) }
+        try file?.write(all: countField, at: EDFHeader.recordCountOffset)
     }
 }

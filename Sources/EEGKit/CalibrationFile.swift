@@ -1,3 +1,4 @@
+import EEGCore
 import EEGDSP
 import Foundation
 
@@ -37,24 +38,14 @@ public enum CalibrationFile {
     }
 
     private static func contents(of path: String) throws(InputError) -> Data {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var status = stat()
-        if fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
-        var data = Data(count: maxBytes + 1)
-        var total = 0
-        while total <= maxBytes {
-            let n = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, maxBytes + 1 - total) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .readFailed(source: path, reason: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            total += n
-        }
-        guard total <= maxBytes else { throw .badCalibration(path: path, reason: "longer than \(maxBytes) bytes: not a calibration saved by --save-calibration") }
-        return data.prefix(total)
+        let file: FileDescriptor
+        do { file = try FileDescriptor(opening: path, .readOnly) } catch { throw .cannotOpen(path: path, reason: error.description) }
+        if (try? file.status().isDirectory) == true { throw .isDirectory(path: path) }
+        // One byte more than allowed: reading it says the file is too long.
+        let bytes: [UInt8]
+        do { bytes = try file.read(upTo: maxBytes + 1, at: nil) } catch { throw .readFailed(source: path, reason: error.description) }
+        guard bytes.count <= maxBytes else { throw .badCalibration(path: path, reason: "longer than \(maxBytes) bytes: not a calibration saved by --save-calibration") }
+        return Data(bytes)
     }
 
     private static func describe(_ error: any Error) -> String {

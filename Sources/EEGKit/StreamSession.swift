@@ -199,7 +199,7 @@ public final class StreamSession {
                 let sinceProgress = ContinuousClock.now - lastProgress
                 if sinceProgress > .milliseconds(500) {
                     lastProgress = ContinuousClock.now
-                    let seconds = Double(sinceProgress.components.seconds) + Double(sinceProgress.components.attoseconds) * 1e-18
+                    let seconds = sinceProgress.inSeconds
                     progress(run.progress(achievedRate: Double(run.summary.frames - framesAtLastProgress) / seconds))
                     framesAtLastProgress = run.summary.frames
                 }

@@ -240,15 +240,11 @@ struct Analyze: ParsableCommand {
         }
     }
 
-    /// Every file was tried; the first failing one decides the exit code (65 for a
-    /// malformed file, 66 for a missing one, 64 for options that do not fit it).
+    /// Every file was tried; the first failing one decides the exit code, by its kind as
+    /// for a single file (65 malformed, 66 missing, 64 options that do not fit it, 74 a
+    /// read that failed part-way).
     static func exitForFailures(_ failures: [BatchAnalysis.FailureKind]) throws {
-        switch failures.first {
-        case .noInput: throw ExitCode(ExitStatus.noInput.rawValue)
-        case .badData: throw ExitCode(ExitStatus.dataError.rawValue)
-        case .usage: throw ExitCode(ExitStatus.usage.rawValue)
-        case nil: return
-        }
+        if let first = failures.first { throw ExitCode(first.exitCode) }
     }
 
     struct EmitState {

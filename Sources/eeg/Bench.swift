@@ -41,7 +41,7 @@ struct Bench: ParsableCommand {
                 let start = ContinuousClock.now
                 _ = workload.run()
                 let elapsed = ContinuousClock.now - start
-                best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                best = min(best, elapsed.inSeconds)
             }
             let samples = Double(workload.frames * channels)
             print("band powers of \(channels) ch x \(Int(minutes * 60)) s at \(rate) Hz, 4 s epochs, one core")

@@ -2,79 +2,13 @@ import ArgumentParser
 import EEGKit
 import Foundation
 
-/// Exit codes, after sysexits.h so scripts can tell bad usage from bad data. The README
-/// lists them.
-enum ExitStatus: Int32 {
-    /// Wrong flags or values (swift-argument-parser uses the same code).
-    case usage = 64
-    /// Input that is malformed: wrong size, NaN, not a number, too short.
-    case dataError = 65
-    /// An input file that does not exist, is a directory or cannot be read.
-    case noInput = 66
-    /// The device is missing, busy or failed.
-    case unavailable = 69
-    /// An internal error.
-    case software = 70
-    /// Reading or writing failed part-way.
-    case ioError = 74
-    /// The user may not open the device.
-    case permission = 77
-}
-
-/// Prints one line for `error` on standard error and returns the exit code to end with.
+/// Prints one line for `error` on standard error and returns the exit code to end with:
+/// the code comes from the error's kind (``FailureKind/init(of:)``), never its text.
 func fail(_ command: String, _ error: any Error) -> ExitCode {
-    let (message, status): (String, ExitStatus)
-    switch error {
-    case let e as InputError:
-        switch e {
-        case .cannotOpen, .isDirectory: status = .noInput
-        case .readFailed, .writeFailed: status = .ioError
-        case .labelCount, .channelCountMismatch: status = .usage
-        default: status = .dataError
-        }
-        message = e.description
-    case let e as DSPError:
-        switch e {
-        case .tooFewSamples, .nonFiniteSample: status = .dataError
-        default: status = .usage
-        }
-        message = e.description
-    case let e as DeviceError:
-        switch e {
-        case .permissionDenied: status = .permission
-        case .invalidConfiguration: status = .usage
-        default: status = .unavailable
-        }
-        message = e.description
-    case let e as EDFError:
-        switch e {
-        case .io(_, let operation, _) where operation.hasPrefix("opening"): status = .noInput
-        case .io: status = .ioError
-        case .exists, .invalidSpec: status = .usage
-        case .unsupported(_, let reason) where reason.contains("directory"): status = .noInput
-        default: status = .dataError
-        }
-        message = e.description
-    case let e as AnalysisError:
-        message = e.description
-        status = .usage
-    case let e as WriteError:
-        // Every kind (disk full, file too large, another errno) is an I/O failure.
-        switch e.kind {
-        case .noSpace, .fileTooLarge, .io: status = .ioError
-        }
-        message = e.description
-    case let e as RingBufferError:
-        message = e.description
-        status = .usage
-    default:
-        message = "\(error)"
-        status = .software
-    }
     // Messages quote file contents (labels, fields, CSV text): escaped so the error stays
     // one line and no control sequence from a file reaches the terminal.
-    writeStandardError("eeg \(command): error: \(TerminalText.safe(message))\n")
-    return ExitCode(status.rawValue)
+    writeStandardError("eeg \(command): error: \(TerminalText.safe("\(error)"))\n")
+    return ExitCode(FailureKind(of: error).exitCode)
 }
 
 /// The text of a duration option (`4`, `4s`, `500ms`, `2m`, `1.5h`). Any text is taken

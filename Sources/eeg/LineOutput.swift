@@ -17,21 +17,20 @@ final class LineOutput {
     /// `> file`) is a ``WriteError``, exit 74 — never taken for a closed pipe.
     func flush() throws {
         guard !buffer.isEmpty else { return }
-        let failure: Int32? = buffer.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return n < 0 ? errno : EIO }
-                done += n
-            }
-            return nil
+        defer { buffer.removeAll(keepingCapacity: true) }
+        do {
+            try buffer.withUnsafeBytes { bytes in Result { () throws(Errno) in try StandardStream.output.write(all: bytes) } }.get()
+        } catch where error == .brokenPipe {
+            throw OutputClosed()
+        } catch {
+            throw WriteError(path: "standard output", operation: "writing", errno: error.code)
         }
-        buffer.removeAll(keepingCapacity: true)
-        if let failure {
-            if failure == EPIPE { throw OutputClosed() }
-            throw WriteError(path: "standard output", operation: "writing", errno: failure)
-        }
+    }
+
+    /// The last flush, after a session: a reader that went away ends quietly, as during
+    /// the session; any other failure is thrown (exit 74), never swallowed.
+    func finish() throws {
+        do { try flush() } catch is OutputClosed {}
     }
 }
 

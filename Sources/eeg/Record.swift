@@ -130,7 +130,7 @@ struct Record: ParsableCommand {
             let summary = try session.run(
                 write: { sink.write($0) }, flush: { try sink.flush() }, status: printStatus,
                 progress: { progress.show($0, file: out) }, stopRequested: { stop.isRequested })
-            try? sink.flush()
+            try sink.finish()
             progress.finish()
             var message = String(format: "wrote %.2f s to %@", summary.recordedSeconds, out)
             if summary.droppedFrames > 0 { message += "; \(summary.droppedFrames) samples lost (annotated in the file)" }

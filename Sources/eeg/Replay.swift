@@ -138,7 +138,7 @@ struct Replay: ParsableCommand {
             let session = StreamSession(device: device, options: options)
             let summary = try session.run(write: { sink.write($0) }, flush: { try sink.flush() },
                                           status: printStatus, stopRequested: { stop.isRequested })
-            try? sink.flush()
+            try sink.finish()
             if summary.endedBy == .stopRequested { printStatus("stopped: \(summary.frames) frames") }
         } catch {
             throw fail("replay", error)

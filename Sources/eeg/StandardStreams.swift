@@ -9,18 +9,20 @@ import Foundation
 final class TextOutput: Sendable {
     let destination: OutputDestination
     let name: String
-    private let descriptor: Int32
-    private let ownsDescriptor: Bool
+    /// Where the bytes go: standard output (never closed here) or a file this owns.
+    private enum Target: ~Copyable, Sendable {
+        case standard(StandardStream)
+        case file(FileDescriptor)
+    }
+    private let target: Target
 
     /// Standard output; a terminal is detected once, here.
-    static let standard = TextOutput(descriptor: STDOUT_FILENO, name: "standard output",
-                                     destination: OutputDestination(descriptorIsTerminal: isatty(STDOUT_FILENO) == 1), owns: false)
+    static let standard = TextOutput(standard: .output, name: "standard output")
 
-    private init(descriptor: Int32, name: String, destination: OutputDestination, owns: Bool) {
-        self.descriptor = descriptor
+    private init(standard stream: StandardStream, name: String) {
+        target = .standard(stream)
         self.name = name
-        self.destination = destination
-        ownsDescriptor = owns
+        destination = OutputDestination(descriptorIsTerminal: stream.isTerminal)
     }
 
     /// Opens `path` for writing the way a shell's `>` does: created (mode 0666 less the
@@ -28,28 +30,33 @@ final class TextOutput: Sendable {
     /// The path is never replaced, so `--out /dev/stdout` or a link to a shared folder
     /// works and leaves the link or device in place.
     init(path: String) throws(InputError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
-        guard fd >= 0 else {
-            let code = errno
-            if code == EISDIR { throw .isDirectory(path: path) }
-            throw .cannotOpen(path: path, reason: String(cString: strerror(code)))
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor(opening: path, [.writeOnly, .create, .truncate], permissions: 0o666)
+        } catch {
+            if error == .isDirectory { throw .isDirectory(path: path) }
+            throw .cannotOpen(path: path, reason: error.description)
         }
-        descriptor = fd
+        destination = OutputDestination(descriptorIsTerminal: file.isTerminal)
         name = path
-        destination = OutputDestination(descriptorIsTerminal: isatty(fd) == 1)
-        ownsDescriptor = true
+        target = .file(file)
     }
-
-    deinit { if ownsDescriptor { close(descriptor) } }
 
     /// Writes `text` as shown for the destination.
     func write(_ text: String) throws(InputError) {
-        let shown = destination.shown(text)
-        var failure: Int32 = 0
-        shown.utf8CString.withUnsafeBufferPointer { buffer in
-            failure = writeAll(descriptor, buffer.baseAddress!, buffer.count - 1)
+        var shown = destination.shown(text)
+        do {
+            try shown.withUTF8 { bytes in
+                Result { () throws(Errno) in
+                    switch target {
+                    case .standard(let stream): try stream.write(all: UnsafeRawBufferPointer(bytes))
+                    case .file(let file): try file.write(all: UnsafeRawBufferPointer(bytes))
+                    }
+                }
+            }.get()
+        } catch {
+            throw .writeFailed(destination: name, reason: error.description)
         }
-        if failure != 0 { throw .writeFailed(destination: name, reason: String(cString: strerror(failure))) }
     }
 
     /// Writes `line` and a line feed.
@@ -59,22 +66,5 @@ final class TextOutput: Sendable {
 /// Writes a message to standard error. A failure is ignored: standard error is where
 /// failures are reported, so there is nowhere left to say it — but it never traps.
 func writeStandardError(_ text: String) {
-    text.utf8CString.withUnsafeBufferPointer { buffer in
-        _ = writeAll(STDERR_FILENO, buffer.baseAddress!, buffer.count - 1)
-    }
-}
-
-/// Writes all `count` bytes, retrying after a signal or a short write; 0 or the errno.
-private func writeAll(_ descriptor: Int32, _ bytes: UnsafePointer<CChar>, _ count: Int) -> Int32 {
-    var done = 0
-    while done < count {
-        let n = Foundation.write(descriptor, bytes + done, count - done)
-        if n < 0 {
-            if errno == EINTR { continue }
-            return errno
-        }
-        if n == 0 { return EIO }
-        done += n
-    }
-    return 0
+    try? StandardStream.error.write(text)
 }

@@ -98,7 +98,7 @@ final class StopSignal {
     }
 
     private static func writeToStandardError(_ message: String) {
-        runBounded { message.utf8CString.withUnsafeBufferPointer { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count - 1) } }
+        runBounded { try? StandardStream.error.write(message) }
     }
 
     /// Runs `body` on a thread of its own and waits for it at most 0.2 s: standard error

@@ -70,7 +70,7 @@ struct Stream: ParsableCommand {
             let summary = try session.run(
                 write: { sink.write($0) }, flush: { try sink.flush() },
                 status: printStatus, stopRequested: { stop.isRequested })
-            try? sink.flush()
+            try sink.finish()
             let lost = summary.droppedFrames > 0 ? ", \(summary.droppedFrames) lost" : ""
             printStatus("stopped (\(summary.endedBy.rawValue)): \(summary.frames) frames\(lost)")
         } catch {

@@ -50,9 +50,8 @@ final class TerminalDashboard {
             $0 = { [original] in
                 var saved = original
                 tcsetattr(STDIN_FILENO, TCSANOW, &saved)
-                // A raw write: FileHandle traps on EIO (the terminal went away).
-                let reset = "\u{1B}[?25h\u{1B}[?1049l"
-                reset.utf8CString.withUnsafeBufferPointer { _ = Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count - 1) }
+                // Through write(2): FileHandle traps on EIO (the terminal went away).
+                try? StandardStream.output.write("\u{1B}[?25h\u{1B}[?1049l")
             }
         }
         atexit { TerminalDashboard.restoreAtExit.withLock { $0 }?() }
@@ -93,8 +92,10 @@ final class TerminalDashboard {
         write("\u{1B}[H" + lines.joined(separator: "\r\n"))
     }
 
+    /// Through write(2), whole: FileHandle traps on EIO or EPIPE (the terminal went
+    /// away); a frame that cannot be shown is dropped, and the session goes on recording.
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        try? StandardStream.output.write(text)
     }
 }
 

@@ -45,35 +45,8 @@ public final class BatchAnalysis: @unchecked Sendable {
         case failed(path: String, message: String, kind: FailureKind)
     }
 
-    /// What kind of failure, for the exit code.
-    public enum FailureKind: Sendable {
-        /// Missing, a directory, unreadable.
-        case noInput
-        /// Not EDF, malformed, too short.
-        case badData
-        /// The options do not fit this file (an unknown channel, say).
-        case usage
-    }
-
-    static func kind(of error: any Error) -> FailureKind {
-        switch error {
-        case let e as InputError:
-            switch e {
-            case .cannotOpen, .isDirectory: return .noInput
-            default: return .badData
-            }
-        case let e as EDFError:
-            switch e {
-            case .io(_, let operation, _) where operation.hasPrefix("opening"): return .noInput
-            case .unsupported(_, let reason) where reason.contains("directory"): return .noInput
-            default: return .badData
-            }
-        case is AnalysisError:
-            return .usage
-        default:
-            return .badData
-        }
-    }
+    /// What kind of failure, for the exit code: the same mapping as a single file's.
+    public typealias FailureKind = EEGKit.FailureKind
 
     private struct State {
         var current = 0                  // the file whose events go straight out
@@ -139,7 +112,7 @@ public final class BatchAnalysis: @unchecked Sendable {
                         cancelled: cancelled)
                     send(.end(analysis), from: i, last: true)
                 } catch {
-                    send(.failed(path: files[i], message: "\(error)", kind: Self.kind(of: error)), from: i, last: true)
+                    send(.failed(path: files[i], message: "\(error)", kind: FailureKind(of: error)), from: i, last: true)
                 }
             }
         }

@@ -5,7 +5,7 @@ import Foundation
 /// and a text cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
 /// `@`, tab or CR) gets a leading `'`, unless it is a plain number such as `-3.2`.
 /// Number cells are written as numbers; a missing or non-finite number is an empty cell.
-public enum CSVText {
+public enum CSVText: NumberText {
     /// `text` as one CSV cell.
     public static func cell(_ text: String) -> String {
         var body = text
@@ -23,22 +23,8 @@ public enum CSVText {
         return String(quoted)
     }
 
-    /// A number cell in Swift's shortest round-tripping form, or empty for nil/NaN/±∞.
-    public static func number(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "" }
-        return "\(value)"
-    }
-
-    /// A sample cell, or empty when not finite.
-    public static func number(_ value: Float) -> String {
-        value.isFinite ? "\(value)" : ""
-    }
-
-    /// `value` with `significantDigits` significant digits, or empty for nil/non-finite.
-    public static func number(_ value: Double?, significantDigits: Int) -> String {
-        guard let value, value.isFinite else { return "" }
-        return String(format: "%.\(significantDigits)g", value)
-    }
+    /// Numbers (``NumberText``) write nil, NaN and ±∞ as an empty cell.
+    public static let missingNumber = ""
 
     /// Cells joined into one row (no line end).
     public static func row(_ cells: [String]) -> String { cells.joined(separator: ",") }

@@ -4,54 +4,30 @@ import Foundation
 /// it): strings escaped per RFC 8259 so a strict parser accepts them whatever bytes a file
 /// held, and numbers that are always JSON numbers — a non-finite value becomes `null`,
 /// never `inf` or `nan`. Pure functions; they allocate only the returned string.
-public enum JSONText {
+public enum JSONText: NumberText {
     /// `text` as a quoted JSON string: `"` and `\` escaped, `\n` `\r` `\t` as
     /// themselves, every other control character (U+0000–U+001F, U+007F, U+0080–U+009F)
     /// and the line/paragraph separators U+2028/U+2029 as `\uXXXX`. Text that came from
     /// non-UTF-8 bytes was already decoded with U+FFFD replacements, so the output is
     /// valid UTF-8.
     public static func string(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
+        let body = ScalarRewriting.rewrite(text, extraCapacity: 2) { scalar in
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if needsUnicodeEscape(scalar) {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            case "\"": return "\\\""
+            case "\\": return "\\\\"
+            case "\n": return "\\n"
+            case "\r": return "\\r"
+            case "\t": return "\\t"
+            default: return needsUnicodeEscape(scalar) ? String(format: "\\u%04x", scalar.value) : nil
             }
         }
-        return out + "\""
+        return "\"" + body + "\""
     }
 
-    /// A JSON number in Swift's shortest round-tripping form (`0.1`, `1e-05`), or `null`
-    /// for nil, NaN and ±infinity.
-    public static func number(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "null" }
-        return "\(value)"
-    }
-
-    /// A single-precision sample as a JSON number (`-3.25`), or `null` when not finite.
-    public static func number(_ value: Float) -> String {
-        value.isFinite ? "\(value)" : "null"
-    }
-
-    /// `value` with `significantDigits` significant digits (printf `%g`), or `null`
-    /// for nil and non-finite values.
-    public static func number(_ value: Double?, significantDigits: Int) -> String {
-        guard let value, value.isFinite else { return "null" }
-        return String(format: "%.\(significantDigits)g", value)
-    }
+    /// Numbers (``NumberText``) write nil, NaN and ±∞ as a JSON `null`.
+    public static let missingNumber = "null"
 
     private static func needsUnicodeEscape(_ scalar: Unicode.Scalar) -> Bool {
-        let v = scalar.value
-        return v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
+        ScalarRewriting.isControl(scalar) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 }

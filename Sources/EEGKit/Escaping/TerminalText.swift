@@ -21,22 +21,15 @@ public enum TerminalText {
     private static func escaped(_ text: String, keeping kept: Unicode.Scalar?) -> String {
         let unsafe = { (scalar: Unicode.Scalar) in scalar != kept && isUnsafe(scalar) }
         guard text.unicodeScalars.contains(where: unsafe) else { return text }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 8)
-        for scalar in text.unicodeScalars {
-            guard unsafe(scalar) else { out.unicodeScalars.append(scalar); continue }
-            if scalar.value < 0x100 {
-                out += "\\x" + hex(scalar.value, digits: 2)
-            } else {
-                out += "\\u{" + hex(scalar.value, digits: 4) + "}"
-            }
+        return ScalarRewriting.rewrite(text, extraCapacity: 8) { scalar in
+            guard unsafe(scalar) else { return nil }
+            return scalar.value < 0x100 ? "\\x" + hex(scalar.value, digits: 2) : "\\u{" + hex(scalar.value, digits: 4) + "}"
         }
-        return out
     }
 
     private static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
-        return v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+        return ScalarRewriting.isControl(scalar) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
     }
 
     private static func hex(_ value: UInt32, digits: Int) -> String {
