@@ -33,8 +33,7 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
         streaming.store(true, ordering: .releasing)
         let thread = Thread { [self] in
             var decoder = CytonDecoder(daisy: daisy)
-            let clock = ContinuousClock()
-            let start = clock.now
+            let pacer = FramePacer(sampleRate: sampleRate, speed: speed)
             data.withUnsafeBytes { all in
                 var offset = 0
                 while offset < all.count && running.load(ordering: .acquiring) {
@@ -42,13 +41,7 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
                     decoder.decode(UnsafeRawBufferPointer(rebasing: all[offset..<end])) { event in
                         switch event {
                         case .frame(let index, let samples, _):
-                            if speed.isFinite {
-                                let due = start.advanced(by: .seconds(Double(index) / sampleRate / speed))
-                                let wait = due - clock.now
-                                if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) * 1e-18) }
-                            } else {
-                                while producer.freeFrameCount < 1 && running.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.0002) }
-                            }
+                            pacer.waitForTurn(played: index, frames: 1, producer: producer) { running.load(ordering: .acquiring) }
                             producer.push(frame: samples, sampleIndex: index)
                         case .gap(let count, let before): events.post(.gap(frames: count, beforeSampleIndex: before))
                         case .skipped(let bytes): events.post(.skippedBytes(bytes))

@@ -1,3 +1,4 @@
+import EEGDevices
 import Foundation
 import Synchronization
 
@@ -101,8 +102,7 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
         let perRecord = reader.framesPerRecord, channels = channelCount
         let frames = UnsafeMutableBufferPointer<Float>.allocate(capacity: perRecord * channels)
         defer { frames.deallocate() }
-        let clock = ContinuousClock()
-        let startTime = clock.now
+        let pacer = FramePacer(sampleRate: sampleRate, speed: speed)
         var record = firstRecord()
         let firstFileFrame = record * perRecord + (record < reader.recordCount ? max(0, first - reader.recordFirstSample(record)) : 0)
         var nextSkip = 0  // index into `skipped` of the first span not wholly behind us
@@ -121,14 +121,9 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
                 var stop = i + 1
                 while stop < perRecord, base + stop < end, !isSkipped(base + stop) { stop += 1 }
                 let run = UnsafeBufferPointer(rebasing: frames[(i * channels)..<(stop * channels)])
-                if speed.isFinite {
-                    // Paced by frames stored in the file, so an EDF+D gap is not waited out.
-                    let played = record * perRecord + i - firstFileFrame
-                    let due = startTime.advanced(by: .seconds(Double(played) / sampleRate / speed))
-                    let wait = due - clock.now
-                    if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) * 1e-18) }
-                } else {
-                    while producer.freeFrameCount < stop - i && running.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.0002) }
+                // Paced by frames stored in the file, so an EDF+D gap is not waited out.
+                pacer.waitForTurn(played: Int64(record * perRecord + i - firstFileFrame), frames: stop - i, producer: producer) {
+                    running.load(ordering: .acquiring)
                 }
                 producer.push(run, firstSampleIndex: Int64(index))
                 i = stop
