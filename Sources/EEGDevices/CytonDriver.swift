@@ -103,8 +103,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     /// tries at once instead of at its next poll. Harmless at any other time.
     public func deviceMayHaveArrived() { wakeSupervisor.signal() }
 
-    /// Objects that must live as long as the driver (a hotplug watcher).
-    var companions: [AnyObject] = []
+    /// Wakes the driver when a dongle is plugged in (libusb hotplug; nil where libusb has
+    /// none, or for a serial port). The driver owns it and stops it when it stops.
+    var hotplugWatcher: USBHotplugWatcher?
 
     public init(name: String, configuration: Configuration = .init(), opener: @escaping Opener) {
         self.name = name
@@ -339,16 +340,12 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         return transport
     }
 
-    deinit { stopCompanions() }
-
-    /// The hotplug watcher's thread holds the watcher, so the driver (its owner) stops it.
-    private func stopCompanions() {
-        for case let watcher as USBHotplugWatcher in companions { watcher.stop() }
-    }
+    // The hotplug watcher's thread holds the watcher, so the driver (its owner) stops it.
+    deinit { hotplugWatcher?.stop() }
 
     public func stop() {
         lifecycle.withLock { _ in
-            defer { stopCompanions() }
+            defer { hotplugWatcher?.stop() }
             guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
             enter(.stopping)
             wakeSupervisor.signal()
