@@ -66,7 +66,7 @@ struct Replay: ParsableCommand {
         do {
             let device: any EEGDevice
             if let raw {
-                device = try RawCytonReplay(path: raw, daisy: daisy, speed: try speed.value("--speed"))
+                device = try DeviceDescription.rawCytonCapture(path: raw, daisy: daisy, speed: try speed.value("--speed")).makeDevice().device
             } else {
                 let positions = try self.positions()
                 device = try FileReplayDevice(path: file!, speed: try speed.value("--speed"), from: positions.from, to: positions.to)

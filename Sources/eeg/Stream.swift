@@ -51,7 +51,7 @@ struct Stream: ParsableCommand {
         let stop = StopSignal()
         let sink = LineOutput()
         do {
-            let device = try deviceOptions.makeDevice()
+            let device = try deviceOptions.deviceDescription().makeDevice().device
             var options = StreamOptions()
             output.apply(to: &options)
             analysis.apply(to: &options)
