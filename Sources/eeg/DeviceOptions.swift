@@ -7,11 +7,16 @@ import Synchronization
 /// ``DeviceDescription/init(name:)``).
 struct DeviceSpec: ExpressibleByArgument, Equatable {
     let description: DeviceDescription
+    /// As typed, for help texts (`default: sim`).
+    let argument: String
 
     init?(argument: String) {
         guard let description = DeviceDescription(name: argument) else { return nil }
         self.description = description
+        self.argument = argument
     }
+
+    var defaultValueDescription: String { argument }
 
     static let sim = DeviceSpec(argument: "sim")!
     static var allValueStrings: [String] { DeviceDescription.names }
