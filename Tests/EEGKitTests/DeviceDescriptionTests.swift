@@ -114,6 +114,19 @@ struct DeviceDescriptionTests {
         #expect(first == [["0", "\(step)"], ["1", "\(-step)"], ["2", "\(Float(4.5 / 24 * 1e6))"]])
     }
 
+    @Test("the inventory lists the simulated headset first; a fix for every row that is not usable, none otherwise")
+    func inventory() throws {
+        let rows = DeviceInventory.scan(check: false)
+        #expect(rows.first == DeviceListing(select: "--device sim", device: "simulated headset (8 ch, 250 Hz; --sim-channels, --sim-rate, --seed)", status: "ok"))
+        #expect(rows.allSatisfy { $0.isUsable == ($0.fix == nil) })
+        // What `eeg devices` prints for it, as before the listing moved into the library.
+        let json = try EEGProcess(["devices", "--json"], killAfter: 60)
+        #expect(json.status == 0)
+        #expect(json.stdout.hasPrefix(#"{"select": "--device sim", "device": "simulated headset (8 ch, 250 Hz; --sim-channels, --sim-rate, --seed)", "status": "ok"}"# + "\n"))
+        let table = try EEGProcess(["devices"], killAfter: 60)
+        #expect(table.stdout.hasPrefix("✓ --device sim\n    simulated headset (8 ch, 250 Hz; --sim-channels, --sim-rate, --seed)\n"))
+    }
+
     @Test("the eeg commands only parse: they never construct drivers, transports or simulators")
     func commandsDoNotBuildDevices() throws {
         let sources = Fixtures.root.deletingLastPathComponent().appendingPathComponent("Sources/eeg")
