@@ -45,14 +45,15 @@ public enum DeviceDescription: Sendable, Equatable {
     }
 
     /// `sim` (or `simulated`), `cyton` or `cyton:SERIAL`, case-insensitive (the serial
-    /// number keeps its case), with default settings; nil for anything else.
+    /// number keeps its case), with default settings; nil for anything else, an empty
+    /// serial number included.
     public init?(name: String) {
         let lower = name.lowercased()
         if lower == "sim" || lower == "simulated" {
             self = .simulated(SimulatedHeadsetSettings())
         } else if lower == "cyton" {
             self = .cyton(CytonSettings())
-        } else if lower.hasPrefix("cyton:") {
+        } else if lower.hasPrefix("cyton:"), name.count > "cyton:".count {
             self = .cyton(CytonSettings(serial: String(name.dropFirst("cyton:".count))))
         } else {
             return nil

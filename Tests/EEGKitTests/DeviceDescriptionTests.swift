@@ -16,7 +16,7 @@ struct DeviceDescriptionTests {
         #expect(DeviceDescription(name: name) == expected)
     }
 
-    @Test("unknown --device names are refused", arguments: ["", "cytonx", "ganglion", "sim:1", " sim"])
+    @Test("unknown --device names are refused", arguments: ["", "cytonx", "cyton:", "ganglion", "sim:1", " sim"])
     func unknownNames(name: String) {
         #expect(DeviceDescription(name: name) == nil)
     }
