@@ -26,8 +26,8 @@ import Synchronization
 ///   finished. It runs on every exit path of a session.
 ///
 /// Threads: the caller's (start, stop), a supervisor (reconnection) and the transport's
-/// receive thread. Transitions are taken one at a time under a lock (and the state
-/// posted there, so events keep their order); actions run outside it. Each connection
+/// receive thread. ``DriverLifecycleRunner`` takes transitions one at a time under a
+/// lock (and posts states there, so events keep their order); actions run outside it. Each connection
 /// to the board is its own ``Connection`` object whose decoder only that connection's
 /// receive thread touches; the supervisor makes a new one to reconnect, after the old
 /// transport has stopped. What the threads share is atomic or behind a lock that is
@@ -103,7 +103,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     }
 
     private let opener: Opener
-    private let lifecycleState = Mutex<DeviceState>(.closed)
+    private let lifecycleRunner = DriverLifecycleRunner()
     private let lastIndex = Atomic<Int64>(-1)
     private let wakeSupervisor = DispatchSemaphore(value: 0)
     private let supervisorDone = DispatchSemaphore(value: 0)
@@ -129,7 +129,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         self.opener = opener
     }
 
-    public var state: DeviceState { lifecycleState.withLock { $0 } }
+    public var state: DeviceState { lifecycleRunner.state }
 
     private func newDecoder() -> CytonDecoder { CytonDecoder(daisy: configuration.daisy, gains: configuration.gains) }
 
@@ -161,28 +161,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
     // MARK: - Running the lifecycle
 
-    /// Feeds `event` to the lifecycle, performs the actions of each transition in order,
-    /// and feeds their outcomes back, until an action has no outcome.
+    /// Runs the lifecycle from `event`, performing each action with what `attempt` holds.
     private func run(from event: DriverLifecycle.Event, _ attempt: inout Attempt) {
-        var next: DriverLifecycle.Event? = event
-        while let event = next {
-            next = nil
-            guard let transition = take(event, output: attempt.output) else { return }
-            for action in transition.actions {
-                if let outcome = perform(action, &attempt) { next = outcome }
-            }
-        }
-    }
-
-    /// Takes the transition for `event`, posting the new state when it changes (under the
-    /// lock, so states are posted in the order they are entered).
-    private func take(_ event: DriverLifecycle.Event, output: Output) -> DriverLifecycle.Transition? {
-        lifecycleState.withLock { state in
-            guard let transition = DriverLifecycle.transition(from: state, on: event) else { return nil }
-            if transition.state != state { output.events.post(.state(transition.state)) }
-            state = transition.state
-            return transition
-        }
+        lifecycleRunner.run(from: event, events: attempt.output.events) { action in perform(action, &attempt) }
     }
 
     /// Performs one action; returns the event it leads to, if any.

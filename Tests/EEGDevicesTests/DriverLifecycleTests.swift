@@ -150,4 +150,39 @@ struct DriverLifecycleTests {
             #expect(actions.filter(ends.contains).count == 1, "\(start) \(events): \(actions)")
         }
     }
+
+    @Test("the runner performs each action in order, feeds outcomes back, and posts each new state once")
+    func runner() {
+        let runner = DriverLifecycleRunner()
+        let events = DeviceEvents()
+        var performed: [DriverLifecycle.Action] = []
+        // What a device answers: the link opens, then configuring it fails.
+        runner.run(from: .startRequested, events: events) { action in
+            performed.append(action)
+            switch action {
+            case .openLink: return .opened
+            case .configure: return .configureFailed
+            default: return nil
+            }
+        }
+        #expect(performed == [.openLink, .configure, .abandonLink, .closeCapture, .failStart])
+        #expect(events.drain() == [.state(.opening), .state(.configuring), .state(.closed)])
+        #expect(runner.state == .closed)
+        // A refused event changes nothing and performs nothing.
+        performed = []
+        runner.run(from: .linkLost, events: events) { performed.append($0); return nil }
+        #expect(performed.isEmpty && events.drain().isEmpty && runner.state == .closed)
+        // Streaming, a hotplug wake-up (retry due) stays streaming and posts nothing.
+        runner.run(from: .startRequested, events: events) { action in
+            switch action {
+            case .openLink: return .opened
+            case .configure: return .configured
+            case .startStreaming: return .streamingStarted
+            default: return nil
+            }
+        }
+        #expect(events.drain() == [.state(.opening), .state(.configuring), .state(.streaming)])
+        runner.run(from: .retryDue, events: events) { _ in nil }
+        #expect(events.drain().isEmpty && runner.state == .streaming)
+    }
 }
