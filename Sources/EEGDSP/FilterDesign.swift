@@ -132,26 +132,6 @@ func zpkToSOS(zeros: [Complex], poles: [Complex], gain: Double) -> [[Double]] {
     z = conjugatePairsThenReals(z)
     p = conjugatePairsThenReals(p)
 
-    func worst(_ candidates: [Complex]) -> Int {
-        var best = 0
-        for i in candidates.indices where abs(1 - candidates[i].magnitude) < abs(1 - candidates[best].magnitude) { best = i }
-        return best
-    }
-    enum Which { case real, complex, any }
-    func nearest(_ from: [Complex], to target: Complex, _ which: Which) -> Int {
-        // np.argsort of the distances (stable for these small arrays), then the first
-        // of the wanted kind.
-        let order = from.indices.sorted { a, b in
-            let da = (from[a] - target).magnitude, db = (from[b] - target).magnitude
-            return da != db ? da < db : a < b
-        }
-        switch which {
-        case .any: return order[0]
-        case .real: return order.first { from[$0].isReal }!
-        case .complex: return order.first { !from[$0].isReal }!
-        }
-    }
-
     var sos = Array(repeating: [Double](repeating: 0, count: 6), count: sectionCount)
     for si in stride(from: sectionCount - 1, through: 0, by: -1) {
         let p1 = p.remove(at: worst(p))
@@ -170,23 +150,46 @@ func zpkToSOS(zeros: [Complex], poles: [Complex], gain: Double) -> [[Double]] {
             } else {
                 p2 = p1.conjugate
             }
-            if !z.isEmpty {
-                let z1 = z.remove(at: nearest(z, to: p1, .any))
-                if !z1.isReal {
-                    sos[si] = singleSection(zeros: [z1, z1.conjugate], poles: [p1, p2])
-                } else if !z.isEmpty {
-                    let z2 = z.remove(at: nearest(z, to: p1, .real))
-                    sos[si] = singleSection(zeros: [z1, z2], poles: [p1, p2])
-                } else {
-                    sos[si] = singleSection(zeros: [z1], poles: [p1, p2])
-                }
-            } else {
-                sos[si] = singleSection(zeros: [], poles: [p1, p2])
-            }
+            sos[si] = pairedSection(poles: (p1, p2), zeros: &z)
         }
     }
     for i in 0..<3 { sos[0][i] *= gain }
     return sos
+}
+
+/// The section of poles `p1`, `p2` with the zeros nearest `p1` (taken from `z`): a
+/// conjugate pair, two reals, one, or none left.
+private func pairedSection(poles: (Complex, Complex), zeros z: inout [Complex]) -> [Double] {
+    let (p1, p2) = poles
+    guard !z.isEmpty else { return singleSection(zeros: [], poles: [p1, p2]) }
+    let z1 = z.remove(at: nearest(z, to: p1, .any))
+    if !z1.isReal { return singleSection(zeros: [z1, z1.conjugate], poles: [p1, p2]) }
+    guard !z.isEmpty else { return singleSection(zeros: [z1], poles: [p1, p2]) }
+    let z2 = z.remove(at: nearest(z, to: p1, .real))
+    return singleSection(zeros: [z1, z2], poles: [p1, p2])
+}
+
+/// The index of the candidate closest to the unit circle (the first of equals).
+private func worst(_ candidates: [Complex]) -> Int {
+    var best = 0
+    for i in candidates.indices where abs(1 - candidates[i].magnitude) < abs(1 - candidates[best].magnitude) { best = i }
+    return best
+}
+
+private enum Which { case real, complex, any }
+
+/// The index of the value in `from` nearest `target` of the wanted kind: np.argsort of
+/// the distances (stable for these small arrays), then the first of that kind.
+private func nearest(_ from: [Complex], to target: Complex, _ which: Which) -> Int {
+    let order = from.indices.sorted { a, b in
+        let da = (from[a] - target).magnitude, db = (from[b] - target).magnitude
+        return da != db ? da < db : a < b
+    }
+    switch which {
+    case .any: return order[0]
+    case .real: return order.first { from[$0].isReal }!
+    case .complex: return order.first { !from[$0].isReal }!
+    }
 }
 
 /// scipy's `_cplxreal`: one member (positive imaginary part) of each conjugate pair,

@@ -74,11 +74,20 @@ public struct LiveAnalysis {
     public let droppedFrames: Int
 
     public func bandPower(channel: Int, band: Int) -> Double { bandPowers[channel * bandCount + band] }
+
+    /// The metrics as a user watches them: ratios and scores smoothed, the asymmetry of
+    /// this window. Read by metric (``Metric``), so outputs walk the metric table.
+    public var shownMetrics: MetricValues { MetricValues(ratios: smoothedRatios, asymmetry: asymmetry, scores: scores) }
 }
 
 /// Computes band powers, ratios, scores and signal quality over a sliding window, every
 /// hop, from frames as they arrive (live from a ``FrameRing/Consumer``, or pushed by a
 /// replay).
+///
+/// What is live's own is the cutting: a causal filter over the stream, mirrored
+/// histories, a window every hop, smoothing and a baseline that cannot look back. Each
+/// window's numbers come from the shared ``WindowAnalyzer``, as analyze's and
+/// bandpower's do.
 ///
 /// After `init` nothing here allocates, locks, logs or does I/O: histories, PSD and
 /// result buffers are preallocated, and FFT plans come from the cache. One analyzer
@@ -87,9 +96,8 @@ public struct LiveAnalysis {
 public final class LiveAnalyzer {
     public let configuration: LiveAnalyzerConfiguration
     public let welch: WelchParameters
-    private let estimator: WelchEstimator
-    private let integrator: BandIntegrator
-    private let ratioBands: RatioBands
+    /// The window analysis every update runs (shared rules with analyze and bandpower).
+    private let window: WindowAnalyzer
     private let filter: CausalFilter?
 
     private let channels: Int
@@ -101,12 +109,6 @@ public final class LiveAnalyzer {
     private let filteredHistory: UnsafeMutablePointer<Float>
     private let staging: UnsafeMutablePointer<Float>
     private let stagingFrames: Int
-    private let psd: UnsafeMutablePointer<Double>
-    private let powers: UnsafeMutablePointer<Double>
-    private let relative: UnsafeMutablePointer<Double>
-    private let qualities: UnsafeMutablePointer<SignalQuality>
-    private let metricChannels: UnsafeMutablePointer<Int>
-    private let metricChannelCount: Int
 
     private var position = 0          // next slot to write, 0..<windowFrames
     private var filled = 0            // contiguous frames in the window, ≤ windowFrames
@@ -116,41 +118,23 @@ public final class LiveAnalyzer {
     private var expectedSampleIndex: Int64 = 0
     private var lostFrames = 0
     private var calibrator: ScoreCalibrator
-    private var smoothers: [ExponentialSmoother]  // engagement, θ/β, α/β, θ/α, attention, relaxation, workload
+    /// One smoother per row of the metric table, `smoothers[metric.index]`.
+    private var smoothers: [ExponentialSmoother]
 
     public init(_ configuration: LiveAnalyzerConfiguration) throws(DSPError) {
         let c = configuration
-        guard c.channelCount >= 1 else { throw .invalidConfiguration("the analyzer needs at least one channel") }
-        // Every check comes before the first allocation: a throwing init leaks what it allocated.
-        let stream = 0..<c.channelCount
-        let selected = c.metricChannels ?? Array(stream)
-        for channel in selected where !stream.contains(channel) {
-            throw .invalidConfiguration("metric channel \(channel + 1) does not exist (the stream has \(c.channelCount))")
-        }
-        if let pair = c.asymmetryPair, !stream.contains(pair.left) || !stream.contains(pair.right) {
-            throw .invalidConfiguration("asymmetry pair refers to a channel the stream does not have")
-        }
         welch = try WelchParameters(sampleRate: c.sampleRate, segmentLength: c.segmentLength, window: c.window)
         windowFrames = Int((c.windowSeconds * c.sampleRate).rounded())
-        guard windowFrames >= welch.segmentLength else {
-            throw .tooFewSamples(have: windowFrames, need: welch.segmentLength)
-        }
+        // Every check comes before the first allocation here: a throwing init leaks what
+        // it allocated (the window analysis frees its own).
+        window = try WindowAnalyzer(welch: welch, bands: c.bands, channelCount: c.channelCount, frameCount: windowFrames,
+                                    metricChannels: c.metricChannels, asymmetryPair: c.asymmetryPair, quality: c.quality)
         guard c.hopSeconds > 0, c.hopSeconds.isFinite else { throw .invalidConfiguration("hop must be a positive number of seconds") }
         self.configuration = c
-        estimator = WelchEstimator(welch)
-        integrator = try BandIntegrator(bands: c.bands, parameters: welch)
-        ratioBands = RatioBands(c.bands)
         channels = c.channelCount
         bandCount = c.bands.bands.count
-
-        var sections: [[Double]] = []
-        if let band = c.bandPass {
-            sections += try Butterworth.design(.bandpass, order: 4, cutoff: [band.lowerBound, band.upperBound], sampleRate: c.sampleRate).sections
-        }
-        if let mains = c.notchFrequency {
-            sections += try Butterworth.notch(frequency: mains, sampleRate: c.sampleRate).sections
-        }
-        filter = sections.isEmpty ? nil : CausalFilter(try SecondOrderSections(sections), channelCount: channels)
+        filter = try AnalysisFilter.design(bandPass: c.bandPass, notch: c.notchFrequency, sampleRate: c.sampleRate)
+            .map { CausalFilter($0, channelCount: c.channelCount) }
 
         rawHistory = .allocate(capacity: 2 * windowFrames * channels)
         rawHistory.initialize(repeating: 0, count: 2 * windowFrames * channels)
@@ -159,30 +143,14 @@ public final class LiveAnalyzer {
         stagingFrames = 256
         staging = .allocate(capacity: stagingFrames * channels)
         staging.initialize(repeating: 0, count: stagingFrames * channels)
-        psd = .allocate(capacity: welch.binCount)
-        psd.initialize(repeating: 0, count: welch.binCount)
-        powers = .allocate(capacity: channels * bandCount)
-        powers.initialize(repeating: 0, count: channels * bandCount)
-        relative = .allocate(capacity: channels * bandCount)
-        relative.initialize(repeating: 0, count: channels * bandCount)
-        qualities = .allocate(capacity: channels)
-        qualities.initialize(repeating: SignalQuality(), count: channels)
-        metricChannelCount = selected.count
-        metricChannels = .allocate(capacity: max(selected.count, 1))
-        metricChannels.initialize(from: selected, count: selected.count)
         calibrator = ScoreCalibrator(duration: c.calibrationSeconds, calibration: c.calibration)
-        smoothers = Array(repeating: ExponentialSmoother(timeConstant: c.smoothingSeconds, interval: c.hopSeconds), count: 7)
+        smoothers = Array(repeating: ExponentialSmoother(timeConstant: c.smoothingSeconds, interval: c.hopSeconds), count: Metric.all.count)
     }
 
     deinit {
         rawHistory.deallocate()
         filteredHistory.deallocate()
         staging.deallocate()
-        psd.deallocate()
-        powers.deallocate()
-        relative.deallocate()
-        qualities.deallocate()
-        metricChannels.deallocate()
     }
 
     /// Frames of signal one update analyses.
@@ -313,46 +281,28 @@ public final class LiveAnalyzer {
     private func emit(lastIndex: Int64, _ onUpdate: (LiveAnalysis) -> Void) {
         let raw = rawHistory + position * channels
         let filtered = filteredHistory + position * channels
-        let windowCount = windowFrames * channels
-        let bins = welch.binCount
-        for c in 0..<channels {
-            let psdBuffer = UnsafeMutableBufferPointer(start: psd, count: bins)
-            // Cannot throw: the window holds at least one segment (checked in init).
-            _ = try? estimator.psd(samples: UnsafeBufferPointer(start: filtered, count: windowCount), channelCount: channels, channel: c, into: psdBuffer)
-            integrator.absolutePowers(psd: UnsafeBufferPointer(psdBuffer), into: UnsafeMutableBufferPointer(start: powers + c * bandCount, count: bandCount))
-            BandIntegrator.relativePowers(UnsafeBufferPointer(start: powers + c * bandCount, count: bandCount),
-                                          into: UnsafeMutableBufferPointer(start: relative + c * bandCount, count: bandCount))
-            var q = SignalQuality.assess(raw + c, stride: channels, count: windowFrames, psd: UnsafeBufferPointer(psdBuffer),
-                                         parameters: welch, thresholds: configuration.quality)
-            if filter != nil {
-                // Artifacts are judged on the filtered signal, where electrode drift is gone.
-                let f = SignalQuality.assess(filtered + c, stride: channels, count: windowFrames, psd: nil,
-                                             parameters: welch, thresholds: configuration.quality)
-                q.artifactFraction = f.artifactFraction
-                q.hasArtifacts = f.hasArtifacts
-                q.rms = f.rms
-            }
-            qualities[c] = q
-        }
-        let ratios = ratioBands.ratios(powers: UnsafeBufferPointer(start: powers, count: channels * bandCount), bandCount: bandCount,
-                                       channels: UnsafeBufferPointer(start: metricChannels, count: metricChannelCount))
-        var asymmetry: Double?
-        if let pair = configuration.asymmetryPair, let alpha = ratioBands.alpha {
-            asymmetry = frontalAlphaAsymmetry(left: powers[pair.left * bandCount + alpha], right: powers[pair.right * bandCount + alpha])
-        }
+        window.analyze(raw: .interleaved(raw, channelCount: channels),
+                       filtered: filter == nil ? nil : .interleaved(filtered, channelCount: channels))
+        let ratios = window.ratios
         let time = Double(lastIndex - (firstSampleIndex ?? 0) + 1) / configuration.sampleRate
-        let rawScores = calibrator.update(ratios, at: time)
-        let smoothed = BandRatios(engagement: smoothers[0].update(ratios.engagement), thetaBeta: smoothers[1].update(ratios.thetaBeta),
-                                  relaxation: smoothers[2].update(ratios.relaxation), workload: smoothers[3].update(ratios.workload))
-        let scores = Scores(attention: rawScores.attention == nil ? nil : smoothers[4].update(rawScores.attention),
-                            relaxation: rawScores.relaxation == nil ? nil : smoothers[5].update(rawScores.relaxation),
-                            workload: rawScores.workload == nil ? nil : smoothers[6].update(rawScores.workload))
+        let rawScores = calibrator.update(ratios, at: time, usable: window.isUsable)
+        let shown = smooth(MetricValues(ratios: ratios, asymmetry: window.asymmetry, scores: rawScores))
         onUpdate(LiveAnalysis(
             time: time, sampleIndex: lastIndex, channelCount: channels, bandCount: bandCount,
-            bandPowers: UnsafeBufferPointer(start: powers, count: channels * bandCount),
-            relativePowers: UnsafeBufferPointer(start: relative, count: channels * bandCount),
-            quality: UnsafeBufferPointer(start: qualities, count: channels),
-            ratios: ratios, smoothedRatios: smoothed, asymmetry: asymmetry, scores: scores,
+            bandPowers: window.bandPowers, relativePowers: window.relativePowers, quality: window.qualityPerChannel,
+            ratios: ratios, smoothedRatios: shown.ratios, asymmetry: window.asymmetry, scores: shown.scores,
             calibrationProgress: calibrator.progress(at: time), droppedFrames: lostFrames))
+    }
+
+    /// Smooths every metric of the table with its own smoother. A ratio missing from one
+    /// window keeps its smoothed value; a score that is unavailable stays unavailable
+    /// (never a held number). The asymmetry is shown per window, unsmoothed.
+    private func smooth(_ values: MetricValues) -> MetricValues {
+        var shown = values
+        for metric in Metric.all where metric.requirement != .channelPair {
+            let smoothed = smoothers[metric.index].update(values[metric])
+            shown[metric] = metric.requirement == .calibration && values[metric] == nil ? nil : smoothed
+        }
+        return shown
     }
 }

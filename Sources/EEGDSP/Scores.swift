@@ -100,17 +100,32 @@ public struct ScoreCalibrator: Sendable {
 
     /// Feeds the ratios of the window ending at `time` seconds; returns the scores
     /// (all `nil` while calibrating; one stays `nil` when its index had no usable spread
-    /// during the baseline period).
-    public mutating func update(_ ratios: BandRatios, at time: Double) -> Scores {
+    /// during the baseline period). Only `usable` windows (no flat, railed or artifact
+    /// channel: ``WindowAnalyzer/isUsable``) join the baseline, live and offline alike:
+    /// a blink must not widen what "typical" means.
+    public mutating func update(_ ratios: BandRatios, at time: Double, usable: Bool = true) -> Scores {
         if calibration == nil {
             if time <= duration {
+                guard usable else { return Scores() }
                 attention.add(ratios.engagement)
                 relaxation.add(ratios.relaxation)
                 workload.add(ratios.workload)
                 return Scores()
             }
-            calibration = Calibration(attention: attention.baseline, relaxation: relaxation.baseline, workload: workload.baseline)
+            settle()
         }
+        return scores(for: ratios)
+    }
+
+    /// Fixes the baseline from what was collected so far (an offline analysis does this
+    /// when its calibration period, or the file, ends). Nothing changes once fixed.
+    public mutating func settle() {
+        guard calibration == nil else { return }
+        calibration = Calibration(attention: attention.baseline, relaxation: relaxation.baseline, workload: workload.baseline)
+    }
+
+    /// The scores of `ratios` against the fixed baseline (all `nil` before ``settle()``).
+    public func scores(for ratios: BandRatios) -> Scores {
         guard let calibration else { return Scores() }
         return Scores(attention: calibration.attention?.score(ratios.engagement),
                       relaxation: calibration.relaxation?.score(ratios.relaxation),

@@ -13,8 +13,9 @@ public struct SignalQualityThresholds: Sendable, Equatable {
     public var lineFrequency: Double = 50
     /// Line-noise ratio above which the channel is flagged noisy.
     public var lineNoiseLimit: Double = 0.5
-    /// Deviation from the window's mean beyond which a sample is an artifact (blinks
-    /// reach 100–200 µV at frontal sites). µV.
+    /// Deviation beyond which a sample is an artifact (blinks reach 100–200 µV at frontal
+    /// sites), µV: from the filtered window's mean, or without a filter from the raw
+    /// window's straight-line trend (``WindowAnalyzer``).
     public var artifactAmplitude: Double = 100
     /// Fraction of artifact samples above which the window is flagged.
     public var artifactFractionLimit: Double = 0.01

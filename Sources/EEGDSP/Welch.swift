@@ -125,14 +125,24 @@ public final class WelchEstimator {
         let p = parameters
         guard psd.count == p.binCount else { throw .bufferSize(what: "PSD buffer", expected: p.binCount, actual: psd.count) }
         let frames = samples.count / channelCount
+        guard frames >= p.segmentLength else { throw .tooFewSamples(have: frames, need: p.segmentLength) }
+        return self.psd(samples.baseAddress! + channel, stride: channelCount, frames: frames, into: psd.baseAddress!)
+    }
+
+    /// The PSD of `frames` samples spaced `stride` floats apart (one channel of any
+    /// layout), into ``WelchParameters/binCount`` values at `psd`; returns the number of
+    /// segments averaged (0, and `psd` untouched, when `frames` is shorter than a
+    /// segment). Does not allocate.
+    @discardableResult
+    public func psd(_ start: UnsafePointer<Float>, stride: Int, frames: Int, into psd: UnsafeMutablePointer<Double>) -> Int {
+        let p = parameters
         let segments = p.segmentCount(forSamples: frames)
-        guard segments > 0 else { throw .tooFewSamples(have: frames, need: p.segmentLength) }
+        guard segments > 0 else { return 0 }
         accumulator.update(repeating: 0, count: p.binCount)
-        let base = samples.baseAddress! + channel
         for s in 0..<segments {
-            accumulateSegment(base + s * p.step * channelCount, stride: channelCount, into: accumulator)
+            accumulateSegment(start + s * p.step * stride, stride: stride, into: accumulator)
         }
-        finish(sum: accumulator, segments: segments, into: psd.baseAddress!)
+        finish(sum: accumulator, segments: segments, into: psd)
         return segments
     }
 

@@ -6,6 +6,11 @@ public struct BandpowerOptions: Sendable {
     public var channelCount: Int
     /// One label per channel; defaults to ch1…chN.
     public var labels: [String]?
+    /// Channel labels to analyse, in this order (default: all), matched as
+    /// ``AnalysisOptions/channels`` is (``ChannelSelection``). Applied by
+    /// ``BandpowerAnalyzer/analyze(_:options:)``; `channelCount` and `labels` describe
+    /// the input's frames.
+    public var channels: [String]?
     /// Welch segment length in samples (default 2 s).
     public var segmentLength: Int?
     /// Samples shared by consecutive segments (default half a segment).
@@ -61,7 +66,9 @@ public final class BandpowerAnalyzer {
     public let options: BandpowerOptions
     public let welch: WelchParameters
     private let estimator: WelchEstimator
-    private let integrator: BandIntegrator
+    /// The shared window analysis: epochs go through it whole, the whole-input spectrum
+    /// through its integration step.
+    private let windowAnalyzer: WindowAnalyzer
     private let labels: [String]
     private let channels: Int
     private let bins: Int
@@ -93,7 +100,7 @@ public final class BandpowerAnalyzer {
         }
         welch = try WelchParameters(sampleRate: options.sampleRate, segmentLength: options.segmentLength,
                                     overlap: options.overlap, window: options.window)
-        integrator = try BandIntegrator(bands: options.bands, parameters: welch)
+        _ = try BandIntegrator(bands: options.bands, parameters: welch)
         guard options.channelCount >= 1 else { throw .invalidConfiguration("need at least one channel") }
         if let labels = options.labels, labels.count != options.channelCount {
             throw .invalidConfiguration("\(labels.count) labels given for \(options.channelCount) channels")
@@ -120,6 +127,8 @@ public final class BandpowerAnalyzer {
         channels = options.channelCount
         bins = welch.binCount
         labels = options.labels ?? (1...options.channelCount).map { "ch\($0)" }
+        windowAnalyzer = try WindowAnalyzer(welch: welch, bands: options.bands, channelCount: options.channelCount,
+                                            frameCount: epochFrames ?? welch.segmentLength)
         sums = [Double](repeating: 0, count: options.channelCount * welch.binCount)
     }
 
@@ -167,39 +176,29 @@ public final class BandpowerAnalyzer {
     }
 
     private func summarize(epoch: [Float]) -> SpectralSummary {
-        var sum = [Double](repeating: 0, count: channels * bins)
-        epoch.withUnsafeBufferPointer { e in
-            sum.withUnsafeMutableBufferPointer { s in
-                for c in 0..<channels {
-                    // Cannot throw: an epoch holds at least one segment (checked in init).
-                    _ = try? estimator.psd(samples: e, channelCount: channels, channel: c,
-                                           into: UnsafeMutableBufferPointer(rebasing: s[(c * bins)..<((c + 1) * bins)]))
-                }
-            }
-        }
-        return summary(psd: sum)
+        epoch.withUnsafeBufferPointer { windowAnalyzer.analyze(raw: .interleaved($0.baseAddress!, channelCount: channels), filtered: nil) }
+        return currentSummary()
     }
 
+    /// The whole input's spectra (per channel, `bins` each) through the window analysis's
+    /// integration step.
     private func summary(psd: [Double]) -> SpectralSummary {
-        let bandCount = integrator.bands.bands.count
-        var absolute = [Double](repeating: 0, count: channels * bandCount)
-        var result: [SpectralSummary.Channel] = []
-        psd.withUnsafeBufferPointer { p in
-            absolute.withUnsafeMutableBufferPointer { a in
-                for c in 0..<channels {
-                    let out = UnsafeMutableBufferPointer(rebasing: a[(c * bandCount)..<((c + 1) * bandCount)])
-                    integrator.absolutePowers(psd: UnsafeBufferPointer(rebasing: p[(c * bins)..<((c + 1) * bins)]), into: out)
-                    var relative = [Double](repeating: 0, count: bandCount)
-                    relative.withUnsafeMutableBufferPointer { BandIntegrator.relativePowers(UnsafeBufferPointer(out), into: $0) }
-                    result.append(.init(label: labels[c], absolute: Array(out), relative: relative))
-                }
-            }
+        for c in 0..<channels {
+            let spectrum = windowAnalyzer.spectrum(channel: c)
+            for k in 0..<bins { spectrum[k] = psd[c * bins + k] }
         }
-        let all = Array(0..<channels)
-        let ratios = absolute.withUnsafeBufferPointer { a in
-            all.withUnsafeBufferPointer { RatioBands(integrator.bands).ratios(powers: a, bandCount: bandCount, channels: $0) }
+        windowAnalyzer.integrate()
+        return currentSummary()
+    }
+
+    private func currentSummary() -> SpectralSummary {
+        let bandCount = windowAnalyzer.bandCount
+        let a = windowAnalyzer.bandPowers, r = windowAnalyzer.relativePowers
+        let result = (0..<channels).map { c in
+            SpectralSummary.Channel(label: labels[c], absolute: Array(a[(c * bandCount)..<((c + 1) * bandCount)]),
+                                    relative: Array(r[(c * bandCount)..<((c + 1) * bandCount)]))
         }
-        return SpectralSummary(channels: result, ratios: ratios)
+        return SpectralSummary(channels: result, ratios: windowAnalyzer.ratios)
     }
 
     /// The report for everything consumed so far.
@@ -214,16 +213,38 @@ public final class BandpowerAnalyzer {
                 estimator.finish(sum: channel, segments: segments, into: channel)
             }
         }
-        return BandpowerReport(sampleRate: welch.sampleRate, frames: frames, bands: integrator.bands,
+        return BandpowerReport(sampleRate: welch.sampleRate, frames: frames, bands: windowAnalyzer.bands,
                                whole: summary(psd: psd), epochs: epochFrames == nil ? nil : epochs)
     }
 
-    /// Reads `reader` to the end and analyses it.
+    /// Reads `reader` to the end and analyses it: every channel, or those
+    /// `options.channels` names.
+    /// - Throws: ``ChannelSelection/MissingChannel`` for a label the input lacks, and the
+    ///   reader's and the analyzer's errors.
     public static func analyze(_ reader: inout some FrameReader, options: BandpowerOptions) throws -> BandpowerReport {
+        var options = options
+        let width = options.channelCount
+        var selection: [Int]?
+        if let wanted = options.channels {
+            let labels = options.labels ?? (1...max(width, 1)).map { "ch\($0)" }
+            let indices = try ChannelSelection.indices(of: wanted, in: labels).get()
+            options.channelCount = indices.count
+            options.labels = indices.map { labels[$0] }
+            selection = indices
+        }
         let analyzer = try BandpowerAnalyzer(options)
         var chunk: [Float] = []
-        while try reader.nextChunk(into: &chunk) > 0 {
-            chunk.withUnsafeBufferPointer { analyzer.consume($0) }
+        var selected: [Float] = []
+        while true {
+            let frames = try reader.nextChunk(into: &chunk)
+            if frames == 0 { break }
+            guard let selection else {
+                chunk.withUnsafeBufferPointer { analyzer.consume($0) }
+                continue
+            }
+            selected.removeAll(keepingCapacity: true)
+            for f in 0..<frames { for c in selection { selected.append(chunk[f * width + c]) } }
+            selected.withUnsafeBufferPointer { analyzer.consume($0) }
         }
         return try analyzer.finish()
     }

@@ -1,6 +1,10 @@
 import Foundation
 
 extension BandpowerReport {
+    /// The metric table's rows bandpower shows: those that need band powers alone (it has
+    /// no calibration and no channel pair), in table order.
+    public static let metrics = Metric.available([])
+
     /// The JSON of `eeg bandpower`, keys in a fixed order:
     /// `{"sample_rate": …, "samples": …, "channels": [{"label": …, "band_power": {…},
     /// "relative_power": {…}}, …], "metrics": {"engagement": …, "theta_beta": …,
@@ -25,9 +29,8 @@ extension BandpowerReport {
         let channels = summary.channels.map {
             "{\"label\": \(JSONText.string($0.label)), \"band_power\": \(object($0.absolute)), \"relative_power\": \(object($0.relative))}"
         }
-        let r = summary.ratios
-        let metrics = "{\"engagement\": \(JSONText.number(r.engagement)), \"theta_beta\": \(JSONText.number(r.thetaBeta)), "
-            + "\"relaxation\": \(JSONText.number(r.relaxation)), \"workload\": \(JSONText.number(r.workload))}"
+        let values = MetricValues(ratios: summary.ratios)
+        let metrics = "{" + Self.metrics.map { "\"\($0.key)\": \(NumberStyle.exact.json(values[$0]))" }.joined(separator: ", ") + "}"
         return "\"channels\": [" + channels.joined(separator: ", ") + "], \"metrics\": " + metrics
     }
 
@@ -37,17 +40,17 @@ extension BandpowerReport {
     public func csv() -> String {
         let names = bands.bands.map(\.name)
         var lines = [(["scope", "start_s", "channel"] + names.map(CSVText.cell) + names.map { CSVText.cell("\($0)_relative") }
-            + ["engagement", "theta_beta", "relaxation", "workload"]).joined(separator: ",")]
+            + Self.metrics.map(\.key)).joined(separator: ",")]
         func rows(_ scope: String, _ start: String, _ summary: SpectralSummary) {
-            let r = summary.ratios
-            let metrics = [r.engagement, r.thetaBeta, r.relaxation, r.workload].map { CSVText.number($0) }
+            let values = MetricValues(ratios: summary.ratios)
+            let metrics = Self.metrics.map { NumberStyle.exact.csv(values[$0]) }
             for channel in summary.channels {
                 lines.append(([scope, start, CSVText.cell(channel.label)] + channel.absolute.map { CSVText.number($0) }
                     + channel.relative.map { CSVText.number($0) } + metrics).joined(separator: ","))
             }
         }
         rows("whole", "", whole)
-        for epoch in epochs ?? [] { rows("epoch", "\(epoch.start)", epoch.summary) }
+        for epoch in epochs ?? [] { rows("epoch", NumberStyle.exact.csv(epoch.start), epoch.summary) }
         return lines.joined(separator: "\n")
     }
 
@@ -69,16 +72,15 @@ extension BandpowerReport {
             }
             out += "\n"
         }
-        let r = whole.ratios
-        out += "\nengagement β/(α+θ) \(format(r.engagement))   θ/β \(format(r.thetaBeta))   "
-        out += "α/β \(format(r.relaxation))   workload θ/α \(format(r.workload))\n"
+        let whole = MetricValues(ratios: self.whole.ratios)
+        out += "\n" + Self.metrics.map { "\($0.name) \(format(whole[$0], $0.digits))" }.joined(separator: "   ") + "\n"
         if let epochs, !epochs.isEmpty {
             out += "\n" + "epoch start".padding(toLength: 13, withPad: " ", startingAt: 0)
-            out += pad("engagement", 12) + pad("θ/β", 10) + pad("α/β", 10) + pad("θ/α", 10) + "\n"
+            out += Self.metrics.map { pad($0.symbol, $0.columnWidth(atLeast: 10)) }.joined() + "\n"
             for epoch in epochs {
-                let e = epoch.summary.ratios
+                let e = MetricValues(ratios: epoch.summary.ratios)
                 out += "\(format(epoch.start, 2)) s".padding(toLength: 13, withPad: " ", startingAt: 0)
-                out += pad(format(e.engagement), 12) + pad(format(e.thetaBeta), 10) + pad(format(e.relaxation), 10) + pad(format(e.workload), 10) + "\n"
+                out += Self.metrics.map { pad(format(e[$0], $0.digits), $0.columnWidth(atLeast: 10)) }.joined() + "\n"
             }
         }
         return out

@@ -33,7 +33,7 @@ public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path) is a directory, not a file"
         case .notWholeFrames(let source, let bytes, let channels):
             let frameBytes = max(channels, 1) * 4, left = bytes % frameBytes
-            return "\(source): \(bytes) bytes is not a whole number of \(channels)-channel float32 frames (\(frameBytes) bytes each); \(left) bytes left over, frame \(bytes / frameBytes) stops in channel \(left / 4 + 1) — check --channels"
+            return "\(source): \(bytes) bytes is not a whole number of \(channels)-channel float32 frames (\(frameBytes) bytes each); \(left) bytes left over, frame \(bytes / frameBytes) stops in channel \(left / 4 + 1) — check --channel-count"
         case .nonFinite(let source, let frame, let channel):
             return "\(source): frame \(frame), channel \(channel + 1) is NaN or infinite"
         case .csvColumnCount(let source, let line, let expected, let found):

@@ -20,6 +20,9 @@ public struct StreamLineFormatter: Sendable {
     public let labels: [String]
     public let bands: BandSet
     public let format: StreamFormat
+    /// The metric table's rows a live line shows: every metric that needs band powers or
+    /// a calibration (a stream has no channel pair), in table order.
+    public static let metrics = Metric.available([.calibration])
 
     public init(labels: [String], bands: BandSet, format: StreamFormat) {
         self.labels = labels
@@ -36,8 +39,7 @@ public struct StreamLineFormatter: Sendable {
         case .none:
             return nil
         case .metrics:
-            var columns = ["time_s", "sample", "engagement", "theta_beta", "relaxation", "workload",
-                           "attention", "relaxation_score", "workload_score", "calibration", "dropped"]
+            var columns = ["time_s", "sample"] + Self.metrics.map(\.key) + ["calibration", "dropped"]
             for label in labels {
                 columns += bands.bands.map { CSVText.cell("\(label)_\($0.name)") }
                 columns += [CSVText.cell("\(label)_rms"), CSVText.cell("\(label)_quality")]
@@ -63,31 +65,30 @@ public struct StreamLineFormatter: Sendable {
         format == .jsonl ? "{\"gap\": \(frames), \"before_sample\": \(beforeSampleIndex)}" : nil
     }
 
-    /// One analyzer update. Ratios and scores are the smoothed ones a user watches;
-    /// numbers have 6 significant digits.
+    /// One analyzer update: the metrics of the table as a user watches them (ratios and
+    /// scores smoothed), then per channel band powers, RMS and quality; numbers have 6
+    /// significant digits (``NumberStyle/live``).
     public func metricsLine(_ u: LiveAnalysis) -> String {
-        let r = u.smoothedRatios, s = u.scores
+        let shown = u.shownMetrics
+        let style = NumberStyle.live
         switch format {
         case .csv:
-            var fields = [csvNumber(u.time), "\(u.sampleIndex)", csvNumber(r.engagement), csvNumber(r.thetaBeta), csvNumber(r.relaxation),
-                          csvNumber(r.workload), csvNumber(s.attention), csvNumber(s.relaxation), csvNumber(s.workload),
-                          csvNumber(u.calibrationProgress), "\(u.droppedFrames)"]
+            var fields = [style.csv(u.time), "\(u.sampleIndex)"] + Self.metrics.map { style.csv(shown[$0]) }
+            fields += [style.csv(u.calibrationProgress), "\(u.droppedFrames)"]
             for c in 0..<u.channelCount {
-                for b in 0..<u.bandCount { fields.append(csvNumber(u.bandPower(channel: c, band: b))) }
-                fields += [csvNumber(u.quality[c].rms), Self.qualityWord(u.quality[c])]
+                for b in 0..<u.bandCount { fields.append(style.csv(u.bandPower(channel: c, band: b))) }
+                fields += [style.csv(u.quality[c].rms), Self.qualityWord(u.quality[c])]
             }
             return CSVText.row(fields)
         case .jsonl:
-            var line = "{\"time_s\": \(number(u.time)), \"sample\": \(u.sampleIndex), "
-            line += "\"engagement\": \(number(r.engagement)), \"theta_beta\": \(number(r.thetaBeta)), "
-            line += "\"relaxation\": \(number(r.relaxation)), \"workload\": \(number(r.workload)), "
-            line += "\"attention\": \(number(s.attention)), \"relaxation_score\": \(number(s.relaxation)), "
-            line += "\"workload_score\": \(number(s.workload)), \"calibration\": \(number(u.calibrationProgress)), "
+            var line = "{\"time_s\": \(style.json(u.time)), \"sample\": \(u.sampleIndex), "
+            line += Self.metrics.map { "\"\($0.key)\": \(style.json(shown[$0])), " }.joined()
+            line += "\"calibration\": \(style.json(u.calibrationProgress)), "
             line += "\"dropped\": \(u.droppedFrames), \"channels\": ["
             line += (0..<u.channelCount).map { c in
-                let powers = bands.bands.enumerated().map { "\(JSONText.string($0.element.name)): \(number(u.bandPower(channel: c, band: $0.offset)))" }
+                let powers = bands.bands.enumerated().map { "\(JSONText.string($0.element.name)): \(style.json(u.bandPower(channel: c, band: $0.offset)))" }
                 return "{\"label\": \(JSONText.string(labels[c])), \"band_power\": {\(powers.joined(separator: ", "))}, "
-                    + "\"rms\": \(number(u.quality[c].rms)), \"quality\": \"\(Self.qualityWord(u.quality[c]))\"}"
+                    + "\"rms\": \(style.json(u.quality[c].rms)), \"quality\": \"\(Self.qualityWord(u.quality[c]))\"}"
             }.joined(separator: ", ")
             return line + "]}"
         }
@@ -101,9 +102,4 @@ public struct StreamLineFormatter: Sendable {
         if q.hasLineNoise { return "line-noise" }
         return "good"
     }
-
-    /// Metrics have 6 significant digits; a missing value is `null` in JSON, empty in CSV.
-    private func number(_ value: Double?) -> String { JSONText.number(value, significantDigits: 6) }
-
-    private func csvNumber(_ value: Double?) -> String { CSVText.number(value, significantDigits: 6) }
 }

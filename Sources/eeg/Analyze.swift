@@ -7,7 +7,7 @@ struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Analyze recordings epoch by epoch: band powers, ratios, scores, quality, summaries.",
         discussion: """
-            For each file (EDF, EDF+, BDF, BDF+; raw float32 with --rate/--channels) and \
+            For each file (EDF, EDF+, BDF, BDF+; raw float32 with --rate/--channel-count) and \
             each epoch: absolute and relative band powers per channel, engagement \
             β/(α+θ), θ/β, α/β, θ/α, frontal alpha asymmetry for --pair, the 0–100 \
             attention/relaxation/workload scores (calibrated on the first minute, or \
@@ -50,6 +50,9 @@ struct Analyze: ParsableCommand {
 
     @Option(help: ArgumentHelp("Frontal alpha asymmetry pair LEFT:RIGHT, e.g. F3:F4.", valueName: "left:right"))
     var pair: String?
+
+    @Option(name: .customLong("calibration-seconds"), help: ArgumentHelp("Signal at the start of each file that calibrates the 0–100 scores, e.g. 60s or 1m (as in stream).", valueName: "duration"))
+    var calibrationSeconds = DurationArgument(argument: "60")
 
     @Option(help: ArgumentHelp("Score baselines from a file (saved with --save-calibration) instead of each file's first minute.", valueName: "file"))
     var calibration: String?
@@ -97,6 +100,7 @@ struct Analyze: ParsableCommand {
         if files.isEmpty { throw ValidationError("give at least one recording, e.g. eeg analyze session.bdf") }
         try checked(jobs, flag: "--jobs", in: ArgumentValues.jobsRange)
         _ = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
+        _ = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
         _ = try parsedShard()
         _ = try parsedFilter()
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
@@ -113,8 +117,47 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         let stop = StopSignal()
+        let options = try analysisOptions()
+        let selected = try parsedShard()?.select(files) ?? files
+        let format = self.format ?? (standardOutputIsTerminal && out == nil ? .table : .jsonl)
+        let renderer = AnalysisRenderer(format: format)
+        let sink: TextOutput
+        do {
+            sink = try out.map { try TextOutput(path: $0) } ?? TextOutput.standard
+        } catch {
+            throw fail("analyze", error)
+        }
+        let showProgress = isatty(STDERR_FILENO) == 1
+        let started = Date()
+        let shared = Mutex(EmitState())
+        BatchAnalysis(options: options, jobs: jobs).run(files: selected, emit: { event in
+            // Called in file order under the batch's lock: the formatting state is safe.
+            shared.withLock { s in
+                if showProgress { writeStandardError("\r\u{1B}[2K") }
+                let text = Self.render(event, renderer, &s)
+                // A failed write stops the batch: results must not go missing unreported.
+                if let text, !text.isEmpty, s.writeFailure == nil {
+                    do throws(InputError) { try sink.write(text) } catch { s.writeFailure = error }
+                }
+            }
+        }, progress: { p in
+            if showProgress { writeStandardError(Self.progressLine(p, started: started)) }
+        }, cancelled: { [flag = stop.flag] in flag.isRequested || shared.withLock { $0.writeFailure != nil } })
+        let state = shared.withLock { $0 }
+        if showProgress { writeStandardError("\r\u{1B}[2K") }
+        if let failure = state.writeFailure { throw fail("analyze", failure) }
+        do { try sink.write(renderer.finish(state.analyses, anyFile: state.any)) } catch { throw fail("analyze", error) }
+        try writeReport(state.analyses)
+        try saveCalibration(state.analyses)
+        if stop.isRequested { printStatus("stopped: results for \(state.analyses.count) of \(selected.count) files written") }
+        try Self.exitForFailures(state.failures)
+    }
+
+    /// The analysis settings the flags ask for (the calibration file read here).
+    func analysisOptions() throws -> AnalysisOptions {
         var options = AnalysisOptions()
         options.epochSeconds = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
+        options.calibrationSeconds = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
         options.channels = channels?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
         options.bandPass = try parsedFilter()
@@ -132,98 +175,79 @@ struct Analyze: ParsableCommand {
         options.keepEpochs = report != nil
         options.rawSampleRate = rate
         options.rawChannelCount = channelCount
-        let selected = try parsedShard()?.select(files) ?? files
-        let format = self.format ?? (standardOutputIsTerminal && out == nil ? .table : .jsonl)
-        let renderer = AnalysisRenderer(format: format)
+        return options
+    }
 
-        let sink: TextOutput
+    /// The text for one batch event (nil: nothing on standard output), updating `s`.
+    static func render(_ event: BatchAnalysis.Event, _ renderer: AnalysisRenderer, _ s: inout EmitState) -> String? {
+        switch event {
+        case .begin(let info):
+            defer { s.any = true; s.labels = info.labels; s.firstEpoch = true }
+            return renderer.begin(info, first: !s.any, previousLabels: s.labels)
+        case .epoch(let info, let e):
+            defer { s.firstEpoch = false }
+            return renderer.epoch(info, e, firstInFile: s.firstEpoch)
+        case .end(let a):
+            s.analyses.append(a)
+            if a.omittedAnnotations > 0 {
+                printStatus("\(a.path): the first \(a.annotations.count) annotations are used; \(a.omittedAnnotations) more are counted, not read")
+            }
+            if !a.gaps.isEmpty {
+                printStatus("\(a.path): discontinuous (EDF+D), \(a.gaps.count) gap\(a.gaps.count == 1 ? "" : "s"): epochs across a gap are rejected, never stitched")
+            }
+            return renderer.end(a)
+        case .failed(let path, let message, let kind):
+            writeStandardError("eeg analyze: error: \(TerminalText.safe(message))\n")
+            let text = renderer.renderFailure(path: path, message: message, first: !s.any)
+            if text != nil { s.any = true }
+            s.failures.append(kind)
+            return text
+        }
+    }
+
+    /// The progress bar on standard error: share done, files, throughput and time left.
+    static func progressLine(_ p: BatchAnalysis.Progress, started: Date) -> String {
+        let fraction = p.samplesTotal > 0 ? min(1, max(0, p.samplesDone / p.samplesTotal)) : 0
+        let elapsed = Date().timeIntervalSince(started)
+        let eta = fraction > 0.01 ? elapsed / fraction - elapsed : .nan
+        let bar = String(repeating: "█", count: Int(fraction * 24)) + String(repeating: "░", count: 24 - Int(fraction * 24))
+        return String(format: "\r\u{1B}[2K%@ %3.0f%%  %d/%d files  %@/s  ETA %@", bar, fraction * 100, p.filesDone, p.files,
+                      ByteCountFormatter.string(fromByteCount: Int64(p.samplesDone / max(elapsed, 0.001)), countStyle: .file),
+                      eta.isFinite ? String(format: "%d:%02d", Int(eta) / 60, Int(eta) % 60) : "–")
+    }
+
+    /// Written like the shell's `>` (TextOutput): a link or a device named here is
+    /// written through, never replaced; a failed write is exit 74, never ignored.
+    func writeReport(_ analyses: [FileAnalysis]) throws {
+        guard let report else { return }
         do {
-            sink = try out.map { try TextOutput(path: $0) } ?? TextOutput.standard
+            try TextOutput(path: report).write(HTMLReport.render(analyses))
+            printStatus("report: \(report)")
         } catch {
             throw fail("analyze", error)
         }
-        let showProgress = isatty(STDERR_FILENO) == 1
-        let started = Date()
-        let shared = Mutex(EmitState())
-        let batch = BatchAnalysis(options: options, jobs: jobs)
-        batch.run(files: selected, emit: { event in
-            // Called in file order under the batch's lock: the formatting state is safe.
-            shared.withLock { s in
-                if showProgress { writeStandardError("\r\u{1B}[2K") }
-                var text: String?
-                switch event {
-                case .begin(let info):
-                    text = renderer.begin(info, first: !s.any, previousLabels: s.labels)
-                    s.any = true
-                    s.labels = info.labels
-                    s.firstEpoch = true
-                case .epoch(let info, let e):
-                    text = renderer.epoch(info, e, firstInFile: s.firstEpoch)
-                    s.firstEpoch = false
-                case .end(let a):
-                    text = renderer.end(a)
-                    s.analyses.append(a)
-                    if a.omittedAnnotations > 0 {
-                        printStatus("\(a.path): the first \(a.annotations.count) annotations are used; \(a.omittedAnnotations) more are counted, not read")
-                    }
-                    if !a.gaps.isEmpty {
-                        printStatus("\(a.path): discontinuous (EDF+D), \(a.gaps.count) gap\(a.gaps.count == 1 ? "" : "s"): epochs across a gap are rejected, never stitched")
-                    }
-                case .failed(let path, let message, let kind):
-                    writeStandardError("eeg analyze: error: \(TerminalText.safe(message))\n")
-                    text = renderer.renderFailure(path: path, message: message, first: !s.any)
-                    if text != nil { s.any = true }
-                    s.failures.append(kind)
-                }
-                // A failed write stops the batch: results must not go missing unreported.
-                if let text, !text.isEmpty, s.writeFailure == nil {
-                    do throws(InputError) { try sink.write(text) } catch { s.writeFailure = error }
-                }
-            }
-        }, progress: { p in
-            guard showProgress else { return }
-            let fraction = p.samplesTotal > 0 ? min(1, max(0, p.samplesDone / p.samplesTotal)) : 0
-            let elapsed = Date().timeIntervalSince(started)
-            let eta = fraction > 0.01 ? elapsed / fraction - elapsed : .nan
-            let bar = String(repeating: "█", count: Int(fraction * 24)) + String(repeating: "░", count: 24 - Int(fraction * 24))
-            let line = String(format: "\r\u{1B}[2K%@ %3.0f%%  %d/%d files  %@/s  ETA %@", bar, fraction * 100, p.filesDone, p.files,
-                              ByteCountFormatter.string(fromByteCount: Int64(p.samplesDone / max(elapsed, 0.001)), countStyle: .file),
-                              eta.isFinite ? String(format: "%d:%02d", Int(eta) / 60, Int(eta) % 60) : "–")
-            writeStandardError(line)
-        }, cancelled: { [flag = stop.flag] in flag.isRequested || shared.withLock { $0.writeFailure != nil } })
-        let state = shared.withLock { $0 }
-        if showProgress { writeStandardError("\r\u{1B}[2K") }
-        if let failure = state.writeFailure { throw fail("analyze", failure) }
-        do { try sink.write(renderer.finish(state.analyses, anyFile: state.any)) } catch { throw fail("analyze", error) }
-        // Written like the shell's `>` (TextOutput): a link or a device named here is
-        // written through, never replaced; a failed write is exit 74, never ignored.
-        if let report {
-            do {
-                try TextOutput(path: report).write(HTMLReport.render(state.analyses))
-                printStatus("report: \(report)")
-            } catch {
-                throw fail("analyze", error)
-            }
+    }
+
+    func saveCalibration(_ analyses: [FileAnalysis]) throws {
+        guard let saveCalibration, let calibration = analyses.first?.calibration else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            let text = String(decoding: try encoder.encode(calibration), as: UTF8.self)
+            try TextOutput(path: saveCalibration).write(text)
+        } catch {
+            throw fail("analyze", error)
         }
-        if let saveCalibration, let calibration = state.analyses.first?.calibration {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            do {
-                let text = String(decoding: try encoder.encode(calibration), as: UTF8.self)
-                try TextOutput(path: saveCalibration).write(text)
-            } catch {
-                throw fail("analyze", error)
-            }
-        }
-        if stop.isRequested { printStatus("stopped: results for \(state.analyses.count) of \(selected.count) files written") }
-        // Every file was tried; the first failing one decides the exit code (65 for a
-        // malformed file, 66 for a missing one, 64 for options that do not fit it).
-        if let first = state.failures.first {
-            switch first {
-            case .noInput: throw ExitCode(ExitStatus.noInput.rawValue)
-            case .badData: throw ExitCode(ExitStatus.dataError.rawValue)
-            case .usage: throw ExitCode(ExitStatus.usage.rawValue)
-            }
+    }
+
+    /// Every file was tried; the first failing one decides the exit code (65 for a
+    /// malformed file, 66 for a missing one, 64 for options that do not fit it).
+    static func exitForFailures(_ failures: [BatchAnalysis.FailureKind]) throws {
+        switch failures.first {
+        case .noInput: throw ExitCode(ExitStatus.noInput.rawValue)
+        case .badData: throw ExitCode(ExitStatus.dataError.rawValue)
+        case .usage: throw ExitCode(ExitStatus.usage.rawValue)
+        case nil: return
         }
     }
 

@@ -15,11 +15,17 @@ struct Bandpower: ParsableCommand {
             detrend, density scaling; bands delta 1-4, theta 4-8, alpha 8-13, beta 13-30, \
             gamma 30-45 Hz (each [low, high)).
 
+            --channels selects channels by label, as in analyze; --channel-count is \
+            how many samples make one raw float32 frame (the old spelling, \
+            --channels N with a number, still works for one release and says so on \
+            standard error).
+
             Examples:
-              eeg bandpower --input session.f32 --rate 250 --channels 8
-              eeg bandpower --rate 256 --channels 2 --labels Fp1,Fp2 --epoch 4s < raw.f32
+              eeg bandpower --input session.f32 --rate 250 --channel-count 8
+              eeg bandpower --rate 256 --channel-count 2 --labels Fp1,Fp2 --epoch 4s < raw.f32
               eeg bandpower --input-format csv --rate 250 --input samples.csv --format csv
-              eeg bandpower --input x.f32 --rate 500 --channels 4 \\
+              eeg bandpower --input s01.bdf --channels Fp1,Fp2 --epoch 4s --out fp.json
+              eeg bandpower --input x.f32 --rate 500 --channel-count 4 \\
                   --nperseg 1000 --overlap 75% \\
                   --bands theta:4-8,alpha:8-12,smr:12-15,beta:15-30
             """
@@ -36,8 +42,11 @@ struct Bandpower: ParsableCommand {
     @Option(help: ArgumentHelp("Sample rate in Hz (required).", valueName: "hz"))
     var rate: Double?
 
-    @Option(help: "Channels per frame (required for raw input; CSV counts its columns).")
-    var channels: Int?
+    @Option(help: ArgumentHelp("Channels to analyze, comma-separated labels (default: all), as in analyze.", valueName: "labels"))
+    var channels: String?
+
+    @Option(name: .customLong("channel-count"), help: "Raw float32 input: channels per frame (required for raw input; CSV counts its columns).")
+    var channelCount: Int?
 
     @Option(help: ArgumentHelp("Comma-separated channel labels, e.g. Fp1,Fp2 (default ch1…chN, or the CSV header).", valueName: "labels"))
     var labels: String?
@@ -63,6 +72,30 @@ struct Bandpower: ParsableCommand {
     @Option(help: "json, csv or table (default: table on a terminal, json otherwise).")
     var format: OutputFormat?
 
+    @Option(help: ArgumentHelp("Write results to this file instead of standard output.", valueName: "file"))
+    var out: String?
+
+    /// `--channels N` with a plain number: the old spelling of `--channel-count N`, kept
+    /// for one release (``deprecationNote``).
+    var deprecatedCount: Int? {
+        guard channelCount == nil, let channels, !channels.isEmpty, channels.allSatisfy(\.isASCII), channels.allSatisfy(\.isNumber) else { return nil }
+        return Int(channels) ?? Int.max
+    }
+
+    /// Samples per raw frame: --channel-count, or the deprecated --channels N.
+    var frameChannels: Int? { channelCount ?? deprecatedCount }
+
+    /// The channels selected by label (nil: all, or the deprecated count spelling).
+    var selectedLabels: [String]? {
+        guard deprecatedCount == nil, let channels else { return nil }
+        return ArgumentValues.labels(channels)
+    }
+
+    /// The line on standard error for the deprecated spelling.
+    var deprecationNote: String? {
+        deprecatedCount.map { "eeg bandpower: warning: --channels \($0) as a channel count is deprecated; use --channel-count \($0) (--channels now selects channels by label, as in analyze)" }
+    }
+
     var resolvedInputFormat: InputFormat {
         if let inputFormat { return inputFormat }
         let lower = input?.lowercased() ?? ""
@@ -73,16 +106,16 @@ struct Bandpower: ParsableCommand {
 
     func validate() throws {
         if resolvedInputFormat == .edf {
-            if rate != nil || channels != nil { throw ValidationError("an EDF/BDF file states its own rate and channels: drop --rate/--channels") }
+            if rate != nil || frameChannels != nil { throw ValidationError("an EDF/BDF file states its own rate and channels: drop --rate/--channel-count") }
             if input == nil || input == "-" { throw ValidationError("EDF/BDF input must be a file (--input FILE), not standard input") }
             return try validateSpectrum(rate: nil)
         }
         guard let rate else { throw ValidationError("--rate is required: the sample rate in Hz, e.g. --rate 250") }
         try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz")
-        if resolvedInputFormat == .raw && channels == nil {
-            throw ValidationError("--channels is required for raw float32 input (how many samples make one frame)")
+        if resolvedInputFormat == .raw && frameChannels == nil {
+            throw ValidationError("--channel-count is required for raw float32 input (how many samples make one frame)")
         }
-        if let channels { try checked(channels, flag: "--channels", in: ArgumentValues.channelRange) }
+        if let count = frameChannels { try checked(count, flag: deprecatedCount == nil ? "--channel-count" : "--channels", in: ArgumentValues.channelRange) }
         try validateSpectrum(rate: rate)
     }
 
@@ -92,8 +125,11 @@ struct Bandpower: ParsableCommand {
         _ = try windowSeconds?.seconds("--window-seconds", in: ArgumentValues.windowSecondsRange)
         _ = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
         if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
-        if let labels, let channels, labelList(labels).count != channels {
-            throw ValidationError("--labels has \(labelList(labels).count) labels but --channels is \(channels)")
+        if let labels, let count = frameChannels, labelList(labels).count != count {
+            throw ValidationError("--labels has \(labelList(labels).count) labels but --channel-count is \(count)")
+        }
+        if let selectedLabels, selectedLabels.isEmpty {
+            throw ValidationError("--channels names no channel (got '\(TerminalText.safe(channels ?? ""))'); give labels such as Fp1,Fp2")
         }
         if let rate { _ = try overlapSamples(segmentLength: segmentLength(rate: rate)) }
         if let labels, labelList(labels).count > ArgumentValues.channelRange.upperBound { throw ValidationError("--labels has more than \(ArgumentValues.channelRange.upperBound) labels") }
@@ -120,42 +156,54 @@ struct Bandpower: ParsableCommand {
     }
 
     func run() throws {
+        if let deprecationNote { writeStandardError(deprecationNote + "\n") }
         do {
-            var reader: any FrameReader
-            var rate = self.rate ?? 0
-            switch resolvedInputFormat {
-            case .raw:
-                let (handle, name) = try openInput(input)
-                reader = RawFloat32Reader(handle: handle, name: name, channelCount: channels!)
-            case .csv:
-                let (handle, name) = try openInput(input)
-                reader = try CSVFrameReader(handle: handle, name: name, declaredChannels: channels)
-            case .edf:
-                let edf = try EDFFrameReader(path: input!)
-                rate = edf.reader.sampleRate
-                reader = edf
-            }
-            var options = BandpowerOptions(sampleRate: rate, channelCount: reader.channelCount)
-            options.labels = labels.map(labelList) ?? reader.labels
-            if let labels = options.labels, labels.count != reader.channelCount {
-                throw InputError.labelCount(labels: labels.count, channels: reader.channelCount)
-            }
-            let length = try segmentLength(rate: rate)
-            options.segmentLength = length
-            options.overlap = try overlapSamples(segmentLength: length)
-            options.window = window
-            if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
-            options.epochSeconds = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
+            var (reader, rate) = try openReader()
+            let options = try analysisOptions(reader: reader, rate: rate)
             let report = try BandpowerAnalyzer.analyze(&reader, options: options)
-            switch format ?? (standardOutputIsTerminal ? .table : .json) {
-            case .json: try TextOutput.standard.line(report.json())
-            case .csv: try TextOutput.standard.line(report.csv())
-            case .table: try TextOutput.standard.write(report.table())
+            let sink = try out.map { try TextOutput(path: $0) } ?? TextOutput.standard
+            switch format ?? (standardOutputIsTerminal && out == nil ? .table : .json) {
+            case .json: try sink.line(report.json())
+            case .csv: try sink.line(report.csv())
+            case .table: try sink.write(report.table())
             }
         } catch let error as ValidationError {
             throw error
+        } catch let missing as ChannelSelection.MissingChannel {
+            throw ValidationError("--channels: " + missing.message(source: "the input"))
         } catch {
             throw fail("bandpower", error)
         }
+    }
+
+    /// The reader for --input and --input-format, and the sample rate (an EDF's own).
+    func openReader() throws -> (any FrameReader, Double) {
+        switch resolvedInputFormat {
+        case .raw:
+            let (handle, name) = try openInput(input)
+            return (RawFloat32Reader(handle: handle, name: name, channelCount: frameChannels!), rate ?? 0)
+        case .csv:
+            let (handle, name) = try openInput(input)
+            return (try CSVFrameReader(handle: handle, name: name, declaredChannels: frameChannels), rate ?? 0)
+        case .edf:
+            let edf = try EDFFrameReader(path: input!)
+            return (edf, edf.reader.sampleRate)
+        }
+    }
+
+    /// The analysis settings for `reader` (at `rate` Hz), --channels included.
+    func analysisOptions(reader: any FrameReader, rate: Double) throws -> BandpowerOptions {
+        let labels = self.labels.map(labelList) ?? reader.labels ?? (1...reader.channelCount).map { "ch\($0)" }
+        if labels.count != reader.channelCount { throw InputError.labelCount(labels: labels.count, channels: reader.channelCount) }
+        var options = BandpowerOptions(sampleRate: rate, channelCount: reader.channelCount)
+        options.labels = labels
+        options.channels = selectedLabels
+        let length = try segmentLength(rate: rate)
+        options.segmentLength = length
+        options.overlap = try overlapSamples(segmentLength: length)
+        options.window = window
+        if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
+        options.epochSeconds = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
+        return options
     }
 }

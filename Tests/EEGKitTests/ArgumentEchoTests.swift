@@ -11,7 +11,7 @@ struct ArgumentEchoTests {
     @Test("a value the parser refuses is echoed escaped, exit 64, one line", arguments: [
         (["bench", "--rate", "\u{1B}[31m"], "The value '\\x1B[31m' is invalid for '--rate <hz>'"),
         (["analyze", "x.edf", "--jobs", "\u{202E}5"], "The value '\\u{202E}5' is invalid for '--jobs <jobs>'"),
-        (["bandpower", "--channels", "\u{9B}2J"], "The value '\\x9B2J' is invalid for '--channels <channels>'"),
+        (["bandpower", "--channel-count", "\u{9B}2J"], "The value '\\x9B2J' is invalid for '--channel-count <channel-count>'"),
         (["stream", "--sim-channels", "\u{1B}]0;title\u{07}"], "The value '\\x1B]0;title\\x07' is invalid for '--sim-channels <sim-channels>'"),
     ])
     func parserEchoEscaped(arguments: [String], message: String) throws {

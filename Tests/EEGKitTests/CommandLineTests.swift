@@ -47,7 +47,7 @@ struct BandpowerCommandTests {
     @Test("reads standard input and prints the scipy numbers as JSON when piped")
     func stdinToJSON() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: recording))
-        let run = try EEGProcess(["bandpower", "--rate", "128", "--channels", "3", "--labels", "C3,Cz,C4"], stdin: data)
+        let run = try EEGProcess(["bandpower", "--rate", "128", "--channel-count", "3", "--labels", "C3,Cz,C4"], stdin: data)
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let channels = try #require(object["channels"] as? [[String: Any]])
@@ -80,16 +80,16 @@ struct BandpowerCommandTests {
 
     @Test("bad input and bad flags: one line naming the problem, and a documented exit code",
           arguments: [
-            (["--input", "/no/such/file", "--rate", "250", "--channels", "2"], Int32(66), "cannot open /no/such/file: no such file"),
-            (["--rate", "250", "--channels", "3"], 65, "not a whole number of 3-channel float32 frames"),
-            (["--rate", "250", "--channels", "2"], 65, "need at least 500 samples per channel for one window, got 8"),
-            (["--rate", "250", "--channels", "2", "--bands", "gamma:30-200"], 64, "above the Nyquist frequency 125.0 Hz"),
-            (["--rate", "250", "--channels", "2", "--bands", "alpha:13-8"], 64, "the high edge must be above the low edge"),
-            (["--rate", "250", "--channels", "2", "--bands", "alpha"], 64, "--bands must be name:LOW-HIGH,… in Hz"),
-            (["--channels", "2"], 64, "--rate is required"),
-            (["--rate", "250"], 64, "--channels is required for raw float32 input"),
-            (["--rate", "250", "--channels", "2", "--nperseg", "100", "--window-seconds", "2"], 64, "not both"),
-            (["--rate", "250", "--channels", "2", "--labels", "a,b,c"], 64, "--labels has 3 labels but --channels is 2"),
+            (["--input", "/no/such/file", "--rate", "250", "--channel-count", "2"], Int32(66), "cannot open /no/such/file: no such file"),
+            (["--rate", "250", "--channel-count", "3"], 65, "not a whole number of 3-channel float32 frames"),
+            (["--rate", "250", "--channel-count", "2"], 65, "need at least 500 samples per channel for one window, got 8"),
+            (["--rate", "250", "--channel-count", "2", "--bands", "gamma:30-200"], 64, "above the Nyquist frequency 125.0 Hz"),
+            (["--rate", "250", "--channel-count", "2", "--bands", "alpha:13-8"], 64, "the high edge must be above the low edge"),
+            (["--rate", "250", "--channel-count", "2", "--bands", "alpha"], 64, "--bands must be name:LOW-HIGH,… in Hz"),
+            (["--channel-count", "2"], 64, "--rate is required"),
+            (["--rate", "250"], 64, "--channel-count is required for raw float32 input"),
+            (["--rate", "250", "--channel-count", "2", "--nperseg", "100", "--window-seconds", "2"], 64, "not both"),
+            (["--rate", "250", "--channel-count", "2", "--labels", "a,b,c"], 64, "--labels has 3 labels but --channel-count is 2"),
           ] as [([String], Int32, String)])
     func errors(arguments: [String], status: Int32, message: String) throws {
         let sixteen = Data(repeating: 0, count: 64)  // 16 floats of 0
@@ -104,7 +104,7 @@ struct BandpowerCommandTests {
         var samples = [Float](repeating: 1, count: 2 * 600)
         samples[2 * 321 + 1] = .nan
         let data = samples.withUnsafeBytes { Data($0) }
-        let run = try EEGProcess(["bandpower", "--rate", "250", "--channels", "2"], stdin: data)
+        let run = try EEGProcess(["bandpower", "--rate", "250", "--channel-count", "2"], stdin: data)
         #expect(run.status == 65)
         #expect(run.stderr == "eeg bandpower: error: standard input: frame 321, channel 2 is NaN or infinite\n")
     }
@@ -148,7 +148,7 @@ struct HelpTests {
 
     @Test("usage errors are one line: what is wrong and where to look, exit 64",
           arguments: [["stream", "--sim-channels", "0"], ["stream", "--bogus"], ["frobnicate"], ["analyze", "x.edf", "--shard", "3/2"],
-                      ["bandpower", "--channels", "2"], ["record", "--out", "x.txt"], ["replay"]])
+                      ["bandpower", "--channel-count", "2"], ["record", "--out", "x.txt"], ["replay"]])
     func usageErrors(arguments: [String]) throws {
         let run = try EEGProcess(arguments)
         #expect(run.status == 64)

@@ -9,13 +9,9 @@ struct DashboardTests {
         var s = DashboardState(deviceName: "simulated headset (8 ch, 250.0 Hz, seed 1)", nominalRate: 250,
                                labels: ["Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2"], bandNames: ["delta", "theta", "alpha", "beta", "gamma"])
         s.time = 3723
-        s.attention = 73
-        s.relaxation = 40
-        s.workload = 12
+        s.metrics = MetricValues(ratios: BandRatios(engagement: 0.5123, thetaBeta: 1.25, relaxation: 2, workload: 0.25),
+                                 scores: Scores(attention: 73, relaxation: 40, workload: 12))
         s.calibration = 1
-        s.engagement = 0.5123
-        s.thetaBeta = 1.25
-        s.alphaBeta = 2
         s.achievedRate = 249.6
         s.dropped = 3
         for c in s.channels.indices {
@@ -42,7 +38,8 @@ struct DashboardTests {
         #expect(lines.contains { $0.hasPrefix(" attention   " + String(repeating: "█", count: 29) + String(repeating: "░", count: 11) + "  73 / 100") })
         // 12 % of 40 cells = 4.8 → 5.
         #expect(lines.contains { $0.hasPrefix(" workload    " + String(repeating: "█", count: 5) + String(repeating: "░", count: 35) + "  12 / 100") })
-        #expect(text.contains("engagement β/(α+θ) 0.512   θ/β 1.250   α/β 2.000"))
+        // The metric table's overview ratios, by their column headings.
+        #expect(text.contains(" engagement 0.512   θ/β 1.250   α/β 2.000   θ/α 0.250"))
         #expect(lines[0].hasSuffix("01:02:03 250/250 Hz  lost 3 "))
         // Channel rows: label, quality, RMS, and delta 0.5 → 20/8 → "██▄".
         let fp2 = lines.first { $0.hasPrefix(" Fp2") }!
@@ -67,7 +64,7 @@ struct DashboardTests {
     @Test("before calibration the score says so instead of inventing one")
     func calibrating() {
         var s = state()
-        s.attention = nil
+        s.metrics.scores.attention = nil
         s.calibration = 0.5
         let lines = DashboardRenderer(width: 100, height: 30, color: false).render(s)
         #expect(lines.contains { $0.hasPrefix(" attention   " + String(repeating: "·", count: 20)) && $0.contains("calibrating  50%") })
@@ -109,7 +106,7 @@ struct DashboardTests {
         var s = DashboardState(deviceName: "sim", nominalRate: 250, labels: ["Fp1", "Fp2"], bandNames: ["delta", "theta", "alpha", "beta", "gamma"])
         frames.withUnsafeBufferPointer { f in analyzer.process(f, firstSampleIndex: 0) { s.update($0) } }
         #expect(s.attentionHistory.count == 240)  // 60 s at 4 updates per second
-        #expect(s.attention != nil && s.calibration == 1)
+        #expect(s.metrics.scores.attention != nil && s.calibration == 1)
         #expect(abs(s.channels[0].relative.reduce(0, +) - 1) < 1e-9)
         #expect(s.time == 90)
     }

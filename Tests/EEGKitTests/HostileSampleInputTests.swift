@@ -98,7 +98,7 @@ struct HostileSampleInputTests {
     @Test("raw float32: a partial last frame names the frame and channel; a bad channel count is an error, not a trap")
     func raw() throws {
         #expect(InputError.notWholeFrames(source: "x", bytes: 20, channels: 2).description
-                == "x: 20 bytes is not a whole number of 2-channel float32 frames (8 bytes each); 4 bytes left over, frame 2 stops in channel 2 — check --channels")
+                == "x: 20 bytes is not a whole number of 2-channel float32 frames (8 bytes each); 4 bytes left over, frame 2 stops in channel 2 — check --channel-count")
         for count in [0, -1, 5000] {
             var reader = RawFloat32Reader(handle: try handle(Data(count: 64)), name: "x", channelCount: count)
             var chunk: [Float] = []
@@ -127,7 +127,7 @@ struct HostileSampleCommandTests {
         (["--input-format", "csv"], Data("1,2\n\u{1B}[31m,4\n".utf8), "IN line 2, column 1: '\\x1B[31m' is not a number"),
         (["--input-format", "csv"], Data(repeating: UInt8(ascii: "1"), count: 2 << 20), "IN line 1: longer than 1048576 bytes with no line end (is this a CSV file?)"),
         (["--input-format", "csv"], Data(), "IN holds no samples"),
-        (["--channels", "3"], Data(count: 4 * 3 * 600 + 8), "frame 600 stops in channel 3"),
+        (["--channel-count", "3"], Data(count: 4 * 3 * 600 + 8), "frame 600 stops in channel 3"),
     ] as [([String], Data, String)])
     func hostile(arguments: [String], input: Data, message: String) throws {
         // From a file: the reader stops early, and a pipe it stopped reading would
@@ -138,7 +138,7 @@ struct HostileSampleCommandTests {
         let run = try EEGProcess(["bandpower", "--rate", "250", "--input", path] + arguments)
         let expected = message.replacingOccurrences(of: "IN", with: path)
         #expect(run.status == 65, "\(run.stderr)")
-        #expect(run.stderr == "eeg bandpower: error: \(expected)\n" || (arguments.contains("--channels") && run.stderr.contains(expected)), "\(run.stderr)")
+        #expect(run.stderr == "eeg bandpower: error: \(expected)\n" || (arguments.contains("--channel-count") && run.stderr.contains(expected)), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1 && !run.stderr.utf8.contains(0x1B) && !run.stderr.utf8.contains(0))
     }
 }

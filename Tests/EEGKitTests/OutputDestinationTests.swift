@@ -274,7 +274,7 @@ struct AllocationBoundTests {
     @Test("bandpower refuses channels × segment beyond its bound (64) before allocating")
     func bandpowerBound() throws {
         let frames = Data(repeating: 0, count: 4096 * 4 * 4)
-        guard let run = try Self.limited(["bandpower", "--rate", "1000000", "--channels", "4096", "--nperseg", "16777216", "--format", "json"], stdin: frames) else { return }
+        guard let run = try Self.limited(["bandpower", "--rate", "1000000", "--channel-count", "4096", "--nperseg", "16777216", "--format", "json"], stdin: frames) else { return }
         #expect(run.status == 64, "\(run.status): \(run.stderr)")
         #expect(run.stderr.contains("is more than the 134217728 samples analysed at once"), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")

@@ -12,12 +12,10 @@ public struct AnalysisRenderer: Sendable {
 
     public init(format: AnalysisFormat) { self.format = format }
 
-    static let metricNames = ["engagement", "theta_beta", "relaxation", "workload", "asymmetry", "attention", "relaxation_score", "workload_score"]
-
-    static func metrics(_ e: EpochResult) -> [Double?] {
-        [e.ratios.engagement, e.ratios.thetaBeta, e.ratios.relaxation, e.ratios.workload, e.asymmetry,
-         e.scores.attention, e.scores.relaxation, e.scores.workload]
-    }
+    /// The metric table's rows analyze shows: all of them (it has calibration and a
+    /// `--pair`), in table order; the narrow table shows the ``Metric/overview`` ones.
+    static let metrics = Metric.available([.calibration, .channelPair])
+    static let overview = metrics.filter(\.overview)
 
     /// The start of a file's output (`first`: nothing has been written before it;
     /// `previousLabels`: the channels of the file before, for CSV headers).
@@ -25,10 +23,10 @@ public struct AnalysisRenderer: Sendable {
         switch format {
         case .table:
             return "\(TerminalText.safe(info.path)): \(minutes(info.duration)), \(info.labels.count) channels (\(TerminalText.safe(info.labels.joined(separator: " ")))) at \(fmt(info.sampleRate, 0)) Hz, \(info.epochCount) epochs\n"
-                + pad("start", 9) + pad("engagement", 12) + pad("θ/β", 8) + pad("α/β", 8) + pad("θ/α", 8) + pad("attention", 11) + "  status\n"
+                + pad("start", 9) + Self.overview.map { pad($0.symbol, $0.columnWidth(atLeast: 8)) }.joined() + "  status\n"
         case .csv:
             guard first || previousLabels != info.labels else { return "" }
-            var columns = ["file", "epoch", "start_s", "status", "reasons"] + Self.metricNames + ["annotations"]
+            var columns = ["file", "epoch", "start_s", "status", "reasons"] + Self.metrics.map(\.key) + ["annotations"]
             for label in info.labels { columns += info.bands.bands.map { CSVText.cell("\(label)_\($0.name)") } + [CSVText.cell("\(label)_quality")] }
             return columns.joined(separator: ",") + "\n"
         case .jsonl:
@@ -43,14 +41,15 @@ public struct AnalysisRenderer: Sendable {
     public func epoch(_ info: FileInfo, _ e: EpochResult, firstInFile: Bool) -> String {
         switch format {
         case .table:
-            var out = pad(minutes(e.start), 9) + pad(fmt(e.ratios.engagement), 12) + pad(fmt(e.ratios.thetaBeta), 8) + pad(fmt(e.ratios.relaxation), 8)
-            out += pad(fmt(e.ratios.workload), 8) + pad(fmt(e.scores.attention, 1), 11) + "  "
+            let values = e.metrics
+            var out = pad(minutes(e.start), 9) + Self.overview.map { pad(fmt(values[$0], $0.digits), $0.columnWidth(atLeast: 8)) }.joined() + "  "
             out += e.rejected ? "rejected: " + TerminalText.safe(e.rejectionReasons.joined(separator: ", ")) : "ok"
             if !e.annotations.isEmpty { out += "  [" + TerminalText.safe(e.annotations.map(\.text).joined(separator: "; ")) + "]" }
             return out + "\n"
         case .csv:
             var fields = [CSVText.cell(info.path), "\(e.index)", CSVText.number(e.start), e.rejected ? "rejected" : "ok", CSVText.cell(e.rejectionReasons.joined(separator: "; "))]
-            fields += Self.metrics(e).map { CSVText.number($0) }
+            let values = e.metrics
+            fields += Self.metrics.map { NumberStyle.exact.csv(values[$0]) }
             fields.append(CSVText.cell(e.annotations.map(\.text).joined(separator: "; ")))
             for c in e.channels { fields += c.absolute.map { CSVText.number($0) } + [StreamLineFormatter.qualityWord(c.quality)] }
             return fields.joined(separator: ",") + "\n"
@@ -68,7 +67,7 @@ public struct AnalysisRenderer: Sendable {
             let s = a.summary
             let means = Dictionary(s.means, uniquingKeysWith: { x, _ in x }), medians = Dictionary(s.medians, uniquingKeysWith: { x, _ in x })
             var out = String(format: "summary: %d of %d epochs good (%.0f%%)\n", s.goodEpochs, s.epochs, s.percentGood)
-            for name in Self.metricNames where (means[name] ?? nil) != nil {
+            for name in Self.metrics.map(\.key) where (means[name] ?? nil) != nil {
                 out += "  " + name.padding(toLength: 17, withPad: " ", startingAt: 0) + "mean " + fmt(means[name] ?? nil) + "   median " + fmt(medians[name] ?? nil) + "\n"
             }
             if !s.attentionPerMinute.isEmpty { out += "  attention by minute: " + s.attentionPerMinute.map { fmt($0, 0) }.joined(separator: " ") + "\n" }
@@ -97,12 +96,13 @@ public struct AnalysisRenderer: Sendable {
         case .table:
             guard all.count > 1 else { return "" }
             var out = "\nAll files\n"
-            out += pad("file", 30, left: true) + pad("duration", 10) + pad("epochs", 8) + pad("good", 7) + pad("engagement", 12) + pad("θ/β", 8) + pad("α/β", 8) + pad("attention", 11) + "\n"
+            out += pad("file", 30, left: true) + pad("duration", 10) + pad("epochs", 8) + pad("good", 7)
+            out += Self.overview.map { pad($0.symbol, $0.columnWidth(atLeast: 8)) }.joined() + "\n"
             for a in all {
                 let m = Dictionary(a.summary.means, uniquingKeysWith: { x, _ in x })
                 out += pad(TerminalText.safe(URL(fileURLWithPath: a.path).lastPathComponent), 30, left: true) + pad(minutes(a.duration), 10)
                 out += pad("\(a.summary.epochs)", 8) + pad(String(format: "%.0f%%", a.summary.percentGood), 7)
-                out += pad(fmt(m["engagement"] ?? nil), 12) + pad(fmt(m["theta_beta"] ?? nil), 8) + pad(fmt(m["relaxation"] ?? nil), 8) + pad(fmt(m["attention"] ?? nil, 1), 11) + "\n"
+                out += Self.overview.map { pad(fmt(m[$0.key] ?? nil, $0.digits), $0.columnWidth(atLeast: 8)) }.joined() + "\n"
             }
             return out
         case .json:
@@ -121,7 +121,8 @@ public struct AnalysisRenderer: Sendable {
     private func epochJSON(_ bands: BandSet, _ e: EpochResult) -> String {
         let names = bands.bands.map(\.name)
         var out = "{\"epoch\": \(e.index), \"start_s\": \(JSONText.number(e.start)), \"rejected\": \(e.rejected), \"reasons\": [" + e.rejectionReasons.map(JSONText.string).joined(separator: ", ") + "], "
-        out += zip(Self.metricNames, Self.metrics(e)).map { "\"\($0)\": \(JSONText.number($1))" }.joined(separator: ", ")
+        let values = e.metrics
+        out += Self.metrics.map { "\"\($0.key)\": \(NumberStyle.exact.json(values[$0]))" }.joined(separator: ", ")
         out += ", \"annotations\": [" + e.annotations.map { "{\"onset_s\": \(JSONText.number($0.onset)), \"text\": \(JSONText.string($0.text))}" }.joined(separator: ", ") + "]"
         out += ", \"channels\": [" + e.channels.map { c in
             "{\"label\": \(JSONText.string(c.label)), \"band_power\": {" + zip(names, c.absolute).map { "\(JSONText.string($0)): \(JSONText.number($1))" }.joined(separator: ", ")

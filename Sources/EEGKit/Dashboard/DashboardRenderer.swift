@@ -5,6 +5,10 @@ import Foundation
 /// the previous frame in place without clearing (no flicker). Narrow or short terminals
 /// get fewer details, never a broken layout.
 public struct DashboardRenderer: Sendable {
+    /// The metric table's scores, one gauge each, and its overview ratios, on one line.
+    static let gauges = Metric.all.filter { $0.requirement == .calibration }
+    static let ratios = Metric.all.filter { $0.requirement == .bands && $0.overview }
+
     public let width: Int
     public let height: Int
     public let color: Bool
@@ -28,15 +32,16 @@ public struct DashboardRenderer: Sendable {
 
         // Scores.
         let gaugeWidth = max(10, min(40, width - 34))
-        lines.append(scoreLine("attention ", s.attention, calibration: s.calibration, gaugeWidth: gaugeWidth, color: .cyan))
-        if height >= 12 {
-            lines.append(scoreLine("relaxation", s.relaxation, calibration: s.calibration, gaugeWidth: gaugeWidth, color: .green))
-            lines.append(scoreLine("workload  ", s.workload, calibration: s.calibration, gaugeWidth: gaugeWidth, color: .yellow))
+        // One gauge per score of the metric table; a short screen keeps the first only.
+        let colors: [Color] = [.cyan, .green, .yellow, .red]
+        for (i, metric) in Self.gauges.enumerated() where i == 0 || height >= 12 {
+            let name = metric.symbol.padding(toLength: max(10, metric.symbol.count), withPad: " ", startingAt: 0)
+            lines.append(scoreLine(name, s.metrics[metric], calibration: s.calibration, gaugeWidth: gaugeWidth, color: colors[i % colors.count]))
         }
         // Trend.
         let sparkWidth = max(10, width - 26)  // after the 25-column caption, one spare column
         lines.append(Line([.plain(" attention, last minute  "), .plain(sparkline(s.attentionHistory, width: sparkWidth))]).padded(to: width))
-        lines.append(Line([.plain(String(format: " engagement β/(α+θ) %@   θ/β %@   α/β %@", num(s.engagement), num(s.thetaBeta), num(s.alphaBeta)))]).padded(to: width))
+        lines.append(Line([.plain(" " + Self.ratios.map { "\($0.symbol) \(num(s.metrics[$0]))" }.joined(separator: "   "))]).padded(to: width))
         lines.append(.rule(width))
 
         // Channels: as many as fit above the footer.

@@ -16,13 +16,9 @@ public struct DashboardState: Sendable {
     public var bandNames: [String]
     public var channels: [Channel]
     public var time: Double = 0
-    public var attention: Double?
-    public var relaxation: Double?
-    public var workload: Double?
+    /// The metrics as the user watches them (smoothed ratios and scores), read by metric.
+    public var metrics = MetricValues()
     public var calibration: Double = 0
-    public var engagement: Double?
-    public var thetaBeta: Double?
-    public var alphaBeta: Double?
     /// Attention over the last minute, oldest first (nil: unavailable then).
     public var attentionHistory: [Double?] = []
     public var achievedRate: Double = 0
@@ -44,13 +40,8 @@ public struct DashboardState: Sendable {
     /// Takes in an analyzer update.
     public mutating func update(_ u: LiveAnalysis, historyLength: Int = 240) {
         time = u.time
-        attention = u.scores.attention
-        relaxation = u.scores.relaxation
-        workload = u.scores.workload
+        metrics = u.shownMetrics
         calibration = u.calibrationProgress
-        engagement = u.smoothedRatios.engagement
-        thetaBeta = u.smoothedRatios.thetaBeta
-        alphaBeta = u.smoothedRatios.relaxation
         dropped = u.droppedFrames
         for c in 0..<min(channels.count, u.channelCount) {
             channels[c].quality = StreamLineFormatter.qualityWord(u.quality[c])

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import EEGDSP
+
+/// The rules the window analysis decides once for live, analyze and bandpower — each of
+/// which changed the numbers of one path when the three were unified.
+@Suite("Window analysis rules")
+struct WindowAnalyzerTests {
+    static let rate = 250.0, frames = 1000
+
+    func analyzer(channels: Int = 1) throws -> WindowAnalyzer {
+        try WindowAnalyzer(welch: WelchParameters(sampleRate: Self.rate), bands: .standard, channelCount: channels, frameCount: Self.frames)
+    }
+
+    /// 10 µV alpha at 10 Hz plus `extra(i)`.
+    func signal(_ extra: (Int) -> Double) -> [Float] {
+        (0..<Self.frames).map { Float(10 * sin(2 * .pi * 10 * Double($0) / Self.rate) + extra($0)) }
+    }
+
+    @Test("without a filter, slow drift is not an artifact but a blink is (live used the mean and flagged drift)")
+    func driftIsNotAnArtifact() throws {
+        let window = try analyzer()
+        // 400 µV of linear drift across the window: ±200 µV from the mean, ≤ 10 from the line.
+        let drift = signal { 400 * Double($0) / Double(Self.frames) }
+        drift.withUnsafeBufferPointer { window.analyze(raw: .interleaved($0.baseAddress!, channelCount: 1), filtered: nil) }
+        #expect(window.qualityPerChannel[0].artifactFraction == 0)
+        #expect(window.isUsable)
+        // The rule the live path used to apply: around the mean, most of it counted.
+        let aroundMean = drift.withUnsafeBufferPointer {
+            SignalQuality.assess($0.baseAddress!, stride: 1, count: Self.frames, psd: nil, parameters: window.welch, thresholds: window.quality)
+        }
+        #expect(aroundMean.hasArtifacts && aroundMean.artifactFraction > 0.4)
+        // A 50-sample, 180 µV blink on top of the drift is still found: 5 % of the window.
+        let blink = signal { 400 * Double($0) / Double(Self.frames) + ((500..<550).contains($0) ? 180 : 0) }
+        blink.withUnsafeBufferPointer { window.analyze(raw: .interleaved($0.baseAddress!, channelCount: 1), filtered: nil) }
+        #expect(window.qualityPerChannel[0].hasArtifacts && abs(window.qualityPerChannel[0].artifactFraction - 0.05) < 0.011)
+        #expect(!window.isUsable)
+    }
+
+    @Test("the line-noise ratio is the analysed spectrum's: a notch that removed the hum leaves none (analyze used the raw PSD)")
+    func lineNoiseAfterTheFilter() throws {
+        let window = try analyzer()
+        let hummy = signal { 30 * sin(2 * .pi * 50 * Double($0) / Self.rate) }
+        let clean = signal { _ in 0 }
+        hummy.withUnsafeBufferPointer { raw in
+            window.analyze(raw: .interleaved(raw.baseAddress!, channelCount: 1), filtered: nil)
+        }
+        #expect(window.qualityPerChannel[0].hasLineNoise)
+        hummy.withUnsafeBufferPointer { raw in
+            clean.withUnsafeBufferPointer { filtered in
+                window.analyze(raw: .interleaved(raw.baseAddress!, channelCount: 1), filtered: .interleaved(filtered.baseAddress!, channelCount: 1))
+            }
+        }
+        let q = window.qualityPerChannel[0]
+        #expect(!q.hasLineNoise && (q.lineNoiseRatio ?? 1) < 0.01)
+        // Flat and railed stay the raw samples' business; RMS is the filtered window's.
+        #expect(abs(q.rms - 10 / 2.0.squareRoot()) < 0.1 && q.peakToPeak > 70)
+    }
+
+    @Test("interleaved and planar layouts of the same window give identical results")
+    func layouts() throws {
+        let window = try analyzer(channels: 2)
+        let a = signal { 5 * sin(Double($0) / 3) }, b = signal { 40 * sin(2 * .pi * 6 * Double($0) / Self.rate) }
+        let interleaved = zip(a, b).flatMap { [$0, $1] }, planar = a + b
+        interleaved.withUnsafeBufferPointer { window.analyze(raw: .interleaved($0.baseAddress!, channelCount: 2), filtered: nil) }
+        let first = (Array(window.bandPowers), Array(window.qualityPerChannel), window.ratios)
+        planar.withUnsafeBufferPointer { window.analyze(raw: .planar($0.baseAddress!, frameCount: Self.frames), filtered: nil) }
+        #expect(first.0 == Array(window.bandPowers) && first.1 == Array(window.qualityPerChannel) && first.2 == window.ratios)
+    }
+
+    @Test("only usable windows join a score baseline (live used every window)")
+    func baselineFromUsableWindows() throws {
+        var calibrator = ScoreCalibrator(duration: 10)
+        let usable = [0.5, 0.6, 0.55, 0.65, 0.7]
+        for (i, e) in usable.enumerated() {
+            _ = calibrator.update(BandRatios(engagement: e), at: Double(i) + 1, usable: true)
+            // A window with a blink between each: an extreme index that must not count.
+            _ = calibrator.update(BandRatios(engagement: 50), at: Double(i) + 1.5, usable: false)
+        }
+        _ = calibrator.update(BandRatios(engagement: 0.6), at: 11)
+        let baseline = try #require(calibrator.calibration?.attention)
+        let logs = usable.map(log)
+        let mean = logs.reduce(0, +) / 5
+        #expect(baseline.count == 5)
+        #expect(abs(baseline.mean - mean) < 1e-12)
+        #expect(abs(baseline.standardDeviation - (logs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 4).squareRoot()) < 1e-12)
+    }
+}
