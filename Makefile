@@ -38,7 +38,7 @@ build: setup
 # (Fixtures/eeg, see its NOTICE), then the DSP core's speed on this machine.
 demo: build
 	.build/release/eeg stream --device sim --duration 6s --format csv | cut -d, -f1-6,10
-	.build/release/eeg bandpower --input Fixtures/eeg/libgdf_mi128.f32 --rate 128 --channels 3 \
+	.build/release/eeg bandpower --input Fixtures/eeg/libgdf_mi128.f32 --rate 128 --channel-count 3 \
 		--labels C3,Cz,C4 --format table
 	.build/release/eeg bench --minutes 2
 
