@@ -2,7 +2,7 @@
 // attention score once a second. Built with the package, so it cannot rot.
 import EEGKit
 
-let headset = try SimulatedHeadset(seed: 1, speed: .infinity)  // speed: 1 for real time
+let headset = try DeviceDescription.simulated(.init(seed: 1, speed: .infinity)).makeDevice().device  // speed: 1 for real time
 var options = StreamOptions()
 options.emit = .none          // no lines of output: we take the analyzer's updates
 options.analyze = true

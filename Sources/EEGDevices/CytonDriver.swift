@@ -2,14 +2,9 @@ import EEGCore
 import Foundation
 import Synchronization
 
-/// The OpenBCI Cyton (and Cyton + Daisy) as an explicit state machine:
-///
-/// ```
-/// closed → opening → configuring → streaming → stopping → closed
-///                                      │  ▲
-///                    stream ended      ▼  │ found again, reconfigured
-///                              disconnected → reconnecting
-/// ```
+/// The OpenBCI Cyton (and Cyton + Daisy), driven by ``DriverLifecycle``: the lifecycle
+/// decides every state and the actions to take; this class performs them over a
+/// ``ByteTransport`` and feeds their outcomes back.
 ///
 /// - configuring: stop any stream left running (`s`), purge, soft reset (`v`) and wait
 ///   for the `$$$` that ends the board's banner (timeout), attach the Daisy (`C`) if
@@ -26,17 +21,20 @@ import Synchronization
 ///   and resumes; because the board's counter restarts, the missing span is estimated
 ///   from the time away and reported as a gap — the data is never stitched together
 ///   silently.
-/// - stop (any thread, any time, idempotent): sends `s`, stops receiving, releases the
-///   device, finishes the producer. It runs on every exit path of a session.
+/// - stop (any thread, any time, idempotent): the lifecycle's declared cleanup — the
+///   supervisor joined, `s` sent, receiving stopped, the device released, the producer
+///   finished. It runs on every exit path of a session.
 ///
 /// Threads: the caller's (start, stop), a supervisor (reconnection) and the transport's
-/// receive thread. Each connection to the board is its own ``Connection`` object whose
-/// decoder only that connection's receive thread touches; the supervisor makes a new one
-/// to reconnect, after the old transport has stopped. What the threads share is atomic
-/// or behind a lock that is never taken per packet.
+/// receive thread. ``DriverLifecycleRunner`` takes transitions one at a time under a
+/// lock (and posts states there, so events keep their order); actions run outside it. Each connection
+/// to the board is its own ``Connection`` object whose decoder only that connection's
+/// receive thread touches; the supervisor makes a new one to reconnect, after the old
+/// transport has stopped. What the threads share is atomic or behind a lock that is
+/// never taken per packet.
 public final class CytonDriver: EEGDevice, @unchecked Sendable {
-    // @unchecked Sendable: shared mutable state is atomic (state code, running, last
-    // index) or in a Mutex (the current connection, the output); see "Threads" above.
+    // @unchecked Sendable: shared mutable state is atomic (last index) or in a Mutex (the
+    // lifecycle state, the current connection, the output); see "Threads" above.
 
     public struct Configuration: Sendable {
         public var daisy = false
@@ -85,13 +83,31 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         }
     }
 
+    /// What one thread's run of the lifecycle (a start, a stop, a disconnection) has in
+    /// hand between actions. Never shared between threads.
+    private struct Attempt {
+        let output: Output
+        /// The link being opened, configured or started (not yet the current connection).
+        var transport: (any ByteTransport)?
+        /// Why the last step failed, or why the stream ended.
+        var error: DeviceError?
+        /// When the stream was lost, for the gap a reconnection reports.
+        var lostAt = ContinuousClock.now
+        /// The gap to report once streaming again: frames missing before `resumedAt`.
+        var missing: Int64 = 0
+        var resumedAt: Int64 = 0
+        /// The reconnection failure last reported (each reason is said once).
+        var lastReported: String?
+        /// Set by ``DriverLifecycle/Action/failStart``: `start` throws it.
+        var startError: DeviceError?
+    }
+
     private let opener: Opener
-    private let stateCode = Atomic<Int>(0)
-    private static let states: [DeviceState] = [.closed, .opening, .configuring, .streaming, .stopping, .disconnected, .reconnecting]
-    private let running = Atomic<Bool>(false)
+    private let lifecycleRunner = DriverLifecycleRunner()
     private let lastIndex = Atomic<Int64>(-1)
     private let wakeSupervisor = DispatchSemaphore(value: 0)
     private let supervisorDone = DispatchSemaphore(value: 0)
+    /// Serialises `start` and `stop`.
     private let lifecycle = Mutex<Void>(())
     private let output = Mutex<Output?>(nil)
     private let current = Mutex<Connection?>(nil)
@@ -103,8 +119,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     /// tries at once instead of at its next poll. Harmless at any other time.
     public func deviceMayHaveArrived() { wakeSupervisor.signal() }
 
-    /// Objects that must live as long as the driver (a hotplug watcher).
-    var companions: [AnyObject] = []
+    /// Wakes the driver when a dongle is plugged in (libusb hotplug; nil where libusb has
+    /// none, or for a serial port). The driver owns it and stops it when it stops.
+    var hotplugWatcher: USBHotplugWatcher?
 
     public init(name: String, configuration: Configuration = .init(), opener: @escaping Opener) {
         self.name = name
@@ -112,12 +129,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         self.opener = opener
     }
 
-    public var state: DeviceState { Self.states[stateCode.load(ordering: .acquiring)] }
-
-    private func enter(_ state: DeviceState) {
-        stateCode.store(Self.states.firstIndex(of: state)!, ordering: .releasing)
-        output.withLock { $0 }?.events.post(.state(state))
-    }
+    public var state: DeviceState { lifecycleRunner.state }
 
     private func newDecoder() -> CytonDecoder { CytonDecoder(daisy: configuration.daisy, gains: configuration.gains) }
 
@@ -126,51 +138,108 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             throw .invalidConfiguration("ring has \(producer.channelCount) channels, the Cyton\(configuration.daisy ? " + Daisy" : "") \(channelCount)")
         }
         try lifecycle.withLock { _ throws(DeviceError) in
-            guard state == .closed, !running.load(ordering: .acquiring) else { return }
+            guard state == .closed else { return }
             let output = Output(producer: producer, events: events, rawCapture: rawCapture)
             self.output.withLock { $0 = output }
-            do throws(DeviceError) {
-                let transport = try connect()
-                do throws(DeviceError) {
-                    try startStreaming(Connection(transport: transport, output: output, indexOffset: 0, decoder: newDecoder()))
-                } catch {
-                    enter(.closed)
-                    throw error
-                }
-            } catch {
-                // stop() will not run for a driver that never started: end the capture's
-                // writer thread here.
-                rawCapture?.close()
-                throw error
-            }
-            running.store(true, ordering: .releasing)
-            let supervisor = Thread { [self] in supervise() }
-            supervisor.name = "eeg-cyton"
-            supervisor.start()
+            var attempt = Attempt(output: output)
+            run(from: .startRequested, &attempt)
+            if let error = attempt.startError { throw error }
         }
     }
 
-    /// opening → configuring; on failure the transport is closed and the state is back
-    /// to closed.
-    private func connect() throws(DeviceError) -> any ByteTransport {
-        enter(.opening)
-        let transport: any ByteTransport
-        do {
-            transport = try opener()
-        } catch {
-            enter(.closed)
-            throw error
+    public func stop() {
+        lifecycle.withLock { _ in
+            defer { hotplugWatcher?.stop() }
+            guard let output = output.withLock({ $0 }) else { return }
+            var attempt = Attempt(output: output)
+            run(from: .stopRequested, &attempt)
         }
-        enter(.configuring)
+    }
+
+    // The hotplug watcher's thread holds the watcher, so the driver (its owner) stops it.
+    deinit { hotplugWatcher?.stop() }
+
+    // MARK: - Running the lifecycle
+
+    /// Runs the lifecycle from `event`, performing each action with what `attempt` holds.
+    private func run(from event: DriverLifecycle.Event, _ attempt: inout Attempt) {
+        lifecycleRunner.run(from: event, events: attempt.output.events) { action in perform(action, &attempt) }
+    }
+
+    /// Performs one action; returns the event it leads to, if any.
+    private func perform(_ action: DriverLifecycle.Action, _ attempt: inout Attempt) -> DriverLifecycle.Event? {
+        switch action {
+        case .openLink: return openLink(&attempt)
+        case .configure: return configureLink(&attempt)
+        case .startStreaming: return startStreaming(&attempt, indexOffset: 0)
+        case .resumeStreaming: return startStreaming(&attempt, indexOffset: resumedIndex(&attempt))
+        case .closeLink:
+            attempt.transport?.close()
+            attempt.transport = nil
+        case .abandonLink:
+            try? attempt.transport?.write(CytonCommand.stopStreaming.bytes, timeout: .milliseconds(200))
+            attempt.transport?.close()
+            attempt.transport = nil
+        case .dropLink:
+            if let connection = takeCurrent() {
+                connection.transport.stopReceiving()
+                connection.transport.close()
+            }
+        case .releaseLink:
+            if let transport = attempt.transport ?? takeCurrent()?.transport { release(transport) }
+            attempt.transport = nil
+        case .reportLinkFailure:
+            attempt.output.events.post(.failed("\(attempt.error?.description ?? "the stream ended"); reconnecting"))
+            return .linkLost
+        case .reportReconnectFailure: reportReconnectFailure(&attempt)
+        case .reportGap: attempt.output.events.post(.gap(frames: Int(attempt.missing), beforeSampleIndex: attempt.resumedAt))
+        case .retryNow: return .retryDue
+        case .awaitRetry:
+            _ = wakeSupervisor.wait(timeout: .now() + reconnectWait)
+            return .retryDue
+        case .startSupervisor: startSupervisor()
+        case .stopSupervisor:
+            wakeSupervisor.signal()
+            supervisorDone.wait()
+        case .finishOutput:
+            attempt.output.rawCapture?.close()
+            attempt.output.producer.finish()
+            return .cleanedUp
+        case .closeCapture: attempt.output.rawCapture?.close()
+        case .failStart: attempt.startError = attempt.error
+        }
+        return nil
+    }
+
+    private func takeCurrent() -> Connection? {
+        current.withLock { connection in
+            let taken = connection
+            connection = nil
+            return taken
+        }
+    }
+
+    // MARK: - Actions
+
+    private func openLink(_ attempt: inout Attempt) -> DriverLifecycle.Event {
+        do {
+            attempt.transport = try opener()
+            return .opened
+        } catch {
+            attempt.error = error
+            return .openFailed
+        }
+    }
+
+    private func configureLink(_ attempt: inout Attempt) -> DriverLifecycle.Event {
+        guard let transport = attempt.transport else { return .configureFailed }
         do {
             try configure(transport)
+            return .configured
         } catch {
-            try? transport.write(CytonCommand.stopStreaming.bytes, timeout: .milliseconds(200))
-            transport.close()
-            enter(.closed)
-            throw error
+            attempt.error = error
+            return .configureFailed
         }
-        return transport
     }
 
     private func configure(_ transport: any ByteTransport) throws(DeviceError) {
@@ -208,25 +277,39 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         throw .timeout("waiting for \(what)")
     }
 
-    /// configuring → streaming: receiving first, then `b`; `connection` becomes the
-    /// current one. On failure the transport is stopped and closed — the device is
-    /// released — and the error thrown.
-    private func startStreaming(_ connection: Connection) throws(DeviceError) {
+    /// Receiving first, then `b`; on success the link becomes the current connection
+    /// (no longer in hand). On failure the link stays in hand for the lifecycle's
+    /// release.
+    private func startStreaming(_ attempt: inout Attempt, indexOffset: Int64) -> DriverLifecycle.Event {
+        guard let transport = attempt.transport else { return .startFailed }
+        let connection = Connection(transport: transport, output: attempt.output, indexOffset: indexOffset, decoder: newDecoder())
         current.withLock { $0 = connection }
         do {
-            try connection.transport.startReceiving(
+            try transport.startReceiving(
                 onBytes: { [self, connection] bytes in decode(bytes, on: connection) },
                 onEnd: { [self, connection] error in
                     connection.ended.withLock { $0 = error }
                     wakeSupervisor.signal()
                 })
-            try connection.transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
+            try transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
         } catch {
             current.withLock { $0 = nil }
-            release(connection.transport)
-            throw error
+            attempt.error = error
+            return .startFailed
         }
-        enter(.streaming)
+        attempt.transport = nil
+        return .streamingStarted
+    }
+
+    /// The first sample index after a reconnection: the span away, estimated from the
+    /// time lost at the sample rate (at least one frame), follows the last frame
+    /// delivered. Records the gap to report.
+    private func resumedIndex(_ attempt: inout Attempt) -> Int64 {
+        let away = ContinuousClock.now - attempt.lostAt
+        let seconds = away.inSeconds
+        attempt.missing = max(1, Int64((seconds * sampleRate).rounded()))
+        attempt.resumedAt = lastIndex.load(ordering: .acquiring) + 1 + attempt.missing
+        return attempt.resumedAt
     }
 
     /// Stops the board (best effort: `s` first, so it stops sending even if the rest
@@ -235,6 +318,15 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         try? transport.write(CytonCommand.stopStreaming.bytes, timeout: .milliseconds(500))
         transport.stopReceiving()
         transport.close()
+    }
+
+    /// Why the dongle cannot be used again (permission after a replug without the udev
+    /// rule, busy, a board that does not answer) is said once per change; "not there
+    /// yet" (or gone again while being opened) is what reconnecting already means.
+    private func reportReconnectFailure(_ attempt: inout Attempt) {
+        guard let error = attempt.error, !error.meansAbsent, error.description != attempt.lastReported else { return }
+        attempt.lastReported = error.description
+        attempt.output.events.post(.failed("\(error.description); still reconnecting"))
     }
 
     /// On the connection's receive thread. Per buffer, not per sample: no lock, no
@@ -256,110 +348,44 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         }
     }
 
-    /// Waits for the stream to end by itself (unplug, link failure) or for stop;
-    /// reconnects. Returns only when stopped.
+    // MARK: - Supervision
+
+    private func startSupervisor() {
+        let supervisor = Thread { [self] in supervise() }
+        supervisor.name = "eeg-cyton"
+        supervisor.start()
+    }
+
+    /// Waits for the stream to end by itself (unplug, link failure) or for stop, and
+    /// runs the lifecycle from the loss (reconnecting until streaming again or stopped).
+    /// Returns once stopping.
     private func supervise() {
         defer { supervisorDone.signal() }
-        while true {
+        // Checked before each wait: the wake-up `stop` sends may have been taken by a
+        // reconnection's wait, which then ends in the stopping state.
+        while isRunning {
             wakeSupervisor.wait()
-            guard running.load(ordering: .acquiring) else { return }
+            guard isRunning else { return }
             // Woken by a hotplug arrival while streaming: nothing to do.
             guard let connection = current.withLock({ $0 }), let error = connection.ended.withLock({ $0 }) else { continue }
-            let lostAt = ContinuousClock.now
-            current.withLock { $0 = nil }
-            connection.transport.stopReceiving()
-            connection.transport.close()
-            if case .disconnected = error {} else {
-                connection.output.events.post(.failed("\(error.description); reconnecting"))
+            var attempt = Attempt(output: connection.output, error: error, lostAt: .now)
+            if case .disconnected = error {
+                run(from: .linkLost, &attempt)
+            } else {
+                run(from: .linkFailed, &attempt)
             }
-            enter(.disconnected)
-            guard reconnect(output: connection.output, lostAt: lostAt) else { return }
         }
     }
 
-    /// disconnected → reconnecting → streaming. Tries at once, then every
-    /// `reconnectInterval` or when a hotplug arrival wakes it. Returns false if stopped
-    /// first.
-    private func reconnect(output: Output, lostAt: ContinuousClock.Instant) -> Bool {
-        enter(.reconnecting)
-        var lastReported: String?
-        while running.load(ordering: .acquiring) {
-            let opened: (any ByteTransport)?
-            do {
-                opened = try openAndConfigure()
-            } catch {
-                opened = nil
-                // Why the dongle cannot be used again (permission after a replug without
-                // the udev rule, busy, a board that does not answer) is said once per
-                // change; "not there yet" (or gone again while being opened) is what
-                // reconnecting already means.
-                if error.meansAbsent {} else if error.description != lastReported {
-                    lastReported = error.description
-                    output.events.post(.failed("\(error.description); still reconnecting"))
-                }
-            }
-            if let transport = opened {
-                guard running.load(ordering: .acquiring) else {
-                    release(transport)
-                    return false
-                }
-                let away = ContinuousClock.now - lostAt
-                let seconds = away.inSeconds
-                let missing = max(1, Int64((seconds * sampleRate).rounded()))
-                let offset = lastIndex.load(ordering: .acquiring) + 1 + missing
-                do {
-                    try startStreaming(Connection(transport: transport, output: output, indexOffset: offset, decoder: newDecoder()))
-                    output.events.post(.gap(frames: Int(missing), beforeSampleIndex: offset))
-                    return true
-                } catch {
-                    enter(.reconnecting)
-                }
-            }
-            if wakeSupervisor.wait(timeout: .now() + reconnectWait) == .success {
-                guard running.load(ordering: .acquiring) else { return false }
-            }
-        }
-        return false
+    /// Not stopping or stopped.
+    private var isRunning: Bool {
+        let state = self.state
+        return state != .stopping && state != .closed
     }
 
     /// `reconnectInterval` for DispatchSemaphore (whole milliseconds, at most a day).
     private var reconnectWait: DispatchTimeInterval {
         .milliseconds(Int(configuration.reconnectInterval.whole(unitsPerSecond: 1000, clampedTo: 0...86_400_000)))
-    }
-
-    private func openAndConfigure() throws(DeviceError) -> any ByteTransport {
-        let transport = try opener()
-        do {
-            try configure(transport)
-        } catch {
-            transport.close()
-            throw error
-        }
-        return transport
-    }
-
-    deinit { stopCompanions() }
-
-    /// The hotplug watcher's thread holds the watcher, so the driver (its owner) stops it.
-    private func stopCompanions() {
-        for case let watcher as USBHotplugWatcher in companions { watcher.stop() }
-    }
-
-    public func stop() {
-        lifecycle.withLock { _ in
-            defer { stopCompanions() }
-            guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
-            enter(.stopping)
-            wakeSupervisor.signal()
-            supervisorDone.wait()
-            if let connection = current.withLock({ c -> Connection? in let taken = c; c = nil; return taken }) {
-                release(connection.transport)
-            }
-            let session = output.withLock { $0 }
-            session?.rawCapture?.close()
-            session?.producer.finish()
-            enter(.closed)
-        }
     }
 }
 

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Where a device is in its life. Real drivers move through all of these; the simulated
 /// headset only streams and stops.
-public enum DeviceState: String, Sendable, Equatable {
+public enum DeviceState: String, Sendable, Equatable, CaseIterable {
     case opening, configuring, streaming, stopping, closed, disconnected, reconnecting
 }
 

@@ -127,10 +127,8 @@ public enum CytonUSB {
         }
         // A replugged dongle wakes the reconnecting driver at once (polling remains the
         // fallback where libusb has no hotplug support).
-        if let watcher = USBHotplugWatcher.start(vendorID: table.vendorID, productID: table.productID, onArrival: { [weak driver] in
+        driver.hotplugWatcher = USBHotplugWatcher.start(vendorID: table.vendorID, productID: table.productID) { [weak driver] in
             driver?.deviceMayHaveArrived()
-        }) {
-            driver.companions.append(watcher)
         }
         return driver
     }

@@ -65,18 +65,10 @@ public final class SimulatedHeadset: EEGDevice, @unchecked Sendable {
         let block = UnsafeMutableBufferPointer<Float>.allocate(capacity: blockFrames * channelCount)
         block.initialize(repeating: 0)
         defer { block.deallocate() }
-        let clock = ContinuousClock()
-        let start = clock.now
+        let pacer = FramePacer(sampleRate: sampleRate, speed: speed)
         while running.load(ordering: .acquiring) {
             let index = signal.nextSampleIndex
-            if speed.isFinite {
-                let due = start.advanced(by: .seconds(Double(index) / sampleRate / speed))
-                if due > clock.now { Thread.sleep(forTimeInterval: (due - clock.now).inSeconds) }
-            } else {
-                // As fast as possible, but never faster than the consumer: wait for room
-                // instead of counting drops.
-                while producer.freeFrameCount < blockFrames && running.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.0002) }
-            }
+            pacer.waitForTurn(played: index, frames: blockFrames, producer: producer) { running.load(ordering: .acquiring) }
             signal.generate(into: block)
             producer.push(UnsafeBufferPointer(block), firstSampleIndex: index)
         }

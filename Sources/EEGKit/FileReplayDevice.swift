@@ -1,3 +1,4 @@
+import EEGDevices
 import Foundation
 import Synchronization
 
@@ -117,7 +118,7 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
     /// playable runs.
     private func play(_ producer: FrameRing.Producer) throws {
         var chunk: [Float] = []
-        var pacer = ReplayPacer(speed: speed, sampleRate: sampleRate)
+        var pacer: FramePacer?  // its clock starts at the first frame played
         var skips = SkippedSpans(skipped)
         var stored = try source.skip(toTimelineIndex: first)  // stored frame number of the chunk's first frame
         var firstPlayed: Int?
@@ -141,7 +142,9 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
                     let origin = firstPlayed ?? (stored + i)
                     firstPlayed = origin
                     // Paced by frames stored in the file, so an EDF+D gap is not waited out.
-                    pacer.wait(untilPlayed: stored + i - origin, freeFrames: stop - i, producer: producer, running: { self.isRunning })
+                    let clock = pacer ?? FramePacer(sampleRate: sampleRate, speed: speed)
+                    pacer = clock
+                    clock.waitForTurn(played: Int64(stored + i - origin), frames: stop - i, producer: producer) { self.isRunning }
                     producer.push(UnsafeBufferPointer(rebasing: samples[(i * channelCount)..<(stop * channelCount)]), firstSampleIndex: Int64(index))
                     i = stop
                 }
@@ -167,33 +170,5 @@ struct SkippedSpans {
     mutating func contains(_ index: Int) -> Bool {
         while next < spans.count && spans[next].upperBound <= index { next += 1 }
         return next < spans.count && spans[next].contains(index)
-    }
-}
-
-/// When a replay may push its next frames: `speed` × real time from the first frame
-/// played, or (infinite speed) as soon as the ring has room.
-struct ReplayPacer {
-    let speed: Double
-    let sampleRate: Double
-    private let clock = ContinuousClock()
-    private var startTime: ContinuousClock.Instant?
-
-    init(speed: Double, sampleRate: Double) {
-        self.speed = speed
-        self.sampleRate = sampleRate
-    }
-
-    /// Waits until `played` frames after the first are due, or until the ring has room
-    /// for `freeFrames`, while `running()` holds.
-    mutating func wait(untilPlayed played: Int, freeFrames: Int, producer: FrameRing.Producer, running: () -> Bool) {
-        if speed.isFinite {
-            let start = startTime ?? clock.now
-            startTime = start
-            let due = start.advanced(by: .seconds(Double(played) / sampleRate / speed))
-            let wait = due - clock.now
-            if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) * 1e-18) }
-        } else {
-            while producer.freeFrameCount < freeFrames && running() { Thread.sleep(forTimeInterval: 0.0002) }
-        }
     }
 }

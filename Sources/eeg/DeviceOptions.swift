@@ -3,23 +3,28 @@ import EEGKit
 import Foundation
 import Synchronization
 
-/// `--device sim`, `--device cyton` or `--device cyton:SERIAL`.
-enum DeviceSpec: ExpressibleByArgument, Equatable {
-    case sim
-    case cyton(serial: String?)
+/// `--device sim`, `--device cyton` or `--device cyton:SERIAL` (parsed by EEGKit's
+/// ``DeviceDescription/init(name:)``).
+struct DeviceSpec: ExpressibleByArgument, Equatable {
+    let description: DeviceDescription
+    /// As typed, for help texts (`default: sim`).
+    let argument: String
 
     init?(argument: String) {
-        let lower = argument.lowercased()
-        if lower == "sim" || lower == "simulated" { self = .sim; return }
-        if lower == "cyton" { self = .cyton(serial: nil); return }
-        if lower.hasPrefix("cyton:") { self = .cyton(serial: String(argument.dropFirst("cyton:".count))); return }
-        return nil
+        guard let description = DeviceDescription(name: argument) else { return nil }
+        self.description = description
+        self.argument = argument
     }
 
-    static var allValueStrings: [String] { ["sim", "cyton", "cyton:SERIAL"] }
+    var defaultValueDescription: String { argument }
+
+    static let sim = DeviceSpec(argument: "sim")!
+    static var allValueStrings: [String] { DeviceDescription.names }
+    var isSimulated: Bool { if case .simulated = description { true } else { false } }
 }
 
-/// Device selection shared by `stream` and `record`.
+/// Device selection shared by `stream` and `record`: parsed and checked here, built by
+/// EEGKit (``DeviceDescription/makeDevice(rawCapture:)``).
 struct DeviceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("sim (the built-in simulated headset), cyton, or cyton:SERIAL.", valueName: "device"))
     var device: DeviceSpec = .sim
@@ -39,33 +44,53 @@ struct DeviceOptions: ParsableArguments {
     @Option(name: .customLong("sim-rate"), help: ArgumentHelp("Simulated headset: sample rate.", valueName: "hz"))
     var simRate: Double = 250
 
-    @Option(name: .customLong("sim-speed"), help: ArgumentHelp("Simulated headset: 1 for real time, 2, 10, … or max.", valueName: "speed"))
-    var simSpeed: SpeedArgument = .realTime
+    @Option(help: ArgumentHelp("Simulated headset: 1 for real time, 2, 20, … or max. Faster than real time, its calibration and focused/relaxed phases pass in seconds.", valueName: "speed"))
+    var speed: SpeedArgument?
+
+    @Option(name: .customLong("sim-speed"), help: ArgumentHelp("The same as --speed (its older name).", valueName: "speed"))
+    var simSpeed: SpeedArgument?
+
+    /// `--speed` or `--sim-speed`, whichever was given, with the flag to name in messages.
+    private var speedFlag: (argument: SpeedArgument, flag: String)? {
+        if let speed { return (speed, "--speed") }
+        return simSpeed.map { ($0, "--sim-speed") }
+    }
+
+    /// The simulated headset's speed (1 unless given).
+    func speedValue() throws -> Double {
+        guard let given = speedFlag else { return 1 }
+        return try given.argument.value(given.flag)
+    }
 
     func validate() throws {
-        let speed = try simSpeed.value("--sim-speed")
-        if device != .sim && speed != 1 { throw ValidationError("--sim-speed is for the simulated headset") }
-        if device == .sim && (port != nil || daisy) {
+        if speed != nil && simSpeed != nil { throw ValidationError("give --speed or --sim-speed (its older name), not both") }
+        let speedGiven = try speedValue()
+        if !device.isSimulated && speedGiven != 1 { throw ValidationError("\(speedFlag?.flag ?? "--speed") is for the simulated headset") }
+        if device.isSimulated && (port != nil || daisy) {
             throw ValidationError("--port and --daisy are for --device cyton, not the simulated headset")
+        }
+        if case .cyton(let cyton) = device.description, cyton.serial != nil, port != nil {
+            throw ValidationError("give --device cyton:SERIAL or --port, not both")
         }
         try checked(simChannels, flag: "--sim-channels", in: 1...256)
         try checked(simRate, flag: "--sim-rate", in: 100...16_000, unit: "Hz")
     }
 
-    func makeDevice() throws -> any EEGDevice {
-        switch device {
-        case .sim:
-            return try SimulatedHeadset(channelCount: simChannels, sampleRate: simRate, seed: seed, speed: try simSpeed.value("--sim-speed"))
-        case .cyton(let serial):
-            var configuration = CytonDriver.Configuration()
-            configuration.daisy = daisy
-            if let port {
-                if serial != nil { throw ValidationError("give --device cyton:SERIAL or --port, not both") }
-                return CytonDriver(name: "OpenBCI Cyton\(daisy ? " + Daisy" : "") on \(port)", configuration: configuration) { () throws(DeviceError) in
-                    try SerialPortTransport(path: port)
-                }
-            }
-            return try CytonUSB.driver(serial: serial, configuration: configuration)
+    /// What the flags describe.
+    func deviceDescription() throws -> DeviceDescription {
+        switch device.description {
+        case .simulated(var sim):
+            sim.channelCount = simChannels
+            sim.sampleRate = simRate
+            sim.seed = seed
+            sim.speed = try speedValue()
+            return .simulated(sim)
+        case .cyton(var cyton):
+            cyton.port = port
+            cyton.daisy = daisy
+            return .cyton(cyton)
+        case .rawCytonCapture:
+            return device.description
         }
     }
 }

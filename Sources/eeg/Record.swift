@@ -66,7 +66,7 @@ struct Record: ParsableCommand {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
         if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
-        if rawCapture != nil, case .sim = deviceOptions.device { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
+        if rawCapture != nil, !(try deviceOptions.deviceDescription().sendsRawBytes) { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
         if !force && FileManager.default.fileExists(atPath: out) {
             throw ValidationError("\(out) already exists; use --force to overwrite it")
         }
@@ -96,14 +96,11 @@ struct Record: ParsableCommand {
         var capturing: RawCapture?
         do {
             if force { try removeForOverwrite(out) }
-            let device = try deviceOptions.makeDevice()
-            var capture: RawCapture?
-            if let rawCapture, let cyton = device as? CytonDriver {
-                if force { try removeForOverwrite(rawCapture) }
-                capture = try RawCapture(path: rawCapture, overwrite: force)
-                cyton.rawCapture = capture
-                capturing = capture
-            }
+            let description = try deviceOptions.deviceDescription()
+            if let rawCapture, force { try removeForOverwrite(rawCapture) }
+            let built = try description.makeDevice(rawCapture: rawCapture.map { RawCaptureRequest(path: $0, overwrite: force) })
+            let device = built.device, capture = built.rawCapture
+            capturing = capture
             var options = StreamOptions()
             options.emit = emit
             options.format = format

@@ -121,7 +121,7 @@ struct Replay: ParsableCommand {
         do {
             let device: any EEGDevice
             if let raw {
-                device = try RawCytonReplay(path: raw, daisy: daisy, speed: try speed.value("--speed"))
+                device = try DeviceDescription.rawCytonCapture(path: raw, daisy: daisy, speed: try speed.value("--speed")).makeDevice().device
             } else {
                 device = try fileDevice(file!)
             }

@@ -24,6 +24,7 @@ struct Stream: ParsableCommand {
               eeg stream --duration 10s | head                   # simulated headset, metrics
               eeg stream --emit samples --format csv --samples 500 > raw.csv
               eeg stream --device sim --seed 7 --duration 2m --format csv > metrics.csv
+              eeg stream --speed 20 --duration 3m --format csv   # 3 sim minutes in 9 s
               eeg stream --emit samples --format csv --duration 20s \\
                   | eeg bandpower --input-format csv --rate 250
             """
@@ -51,7 +52,7 @@ struct Stream: ParsableCommand {
         let stop = StopSignal()
         let sink = LineOutput()
         do {
-            let device = try deviceOptions.makeDevice()
+            let device = try deviceOptions.deviceDescription().makeDevice().device
             var options = StreamOptions()
             output.apply(to: &options)
             analysis.apply(to: &options)

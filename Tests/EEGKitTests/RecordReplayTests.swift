@@ -1,3 +1,4 @@
+import EEGDevices
 import Foundation
 import Testing
 import TestSupport
