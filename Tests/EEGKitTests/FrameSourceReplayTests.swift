@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import EEGDevices
 @testable import EEGKit
 
 /// Replay works from any file source: float32 and CSV frames replay to the same metrics
