@@ -32,12 +32,14 @@ python-deps:
 build: setup
 	$(SWIFT) build -c release --product eeg
 
-# The main job, end to end: stream 6 s from the built-in simulated headset through the
-# ring buffer and the live analyzer (one metrics line per 0.25 s once the first 4 s
-# window is full; the headline columns shown), then band powers of a real EEG recording
-# (Fixtures/eeg, see its NOTICE), then the DSP core's speed on this machine.
+# The main job, end to end: the built-in simulated headset at 20 × real time for 3 minutes of
+# device time (~9 s): a minute of calibration (attention empty, calibration → 1), then 30 s
+# focused and 30 s relaxed, twice; one row every 5 s (time, engagement, attention,
+# relaxation score, calibration) as the attention score rises and falls. Then band powers
+# of a real EEG recording (Fixtures/eeg, see its NOTICE), then the DSP core's speed.
 demo: build
-	.build/release/eeg stream --device sim --duration 6s --format csv | cut -d, -f1-6,10
+	.build/release/eeg stream --device sim --speed 20 --duration 3m --format csv \
+		| awk -F, -v OFS=, 'NR == 1 || $$1 % 5 == 0 { print $$1, $$3, $$7, $$8, $$10; fflush() }'
 	.build/release/eeg bandpower --input Fixtures/eeg/libgdf_mi128.f32 --rate 128 --channel-count 3 \
 		--labels C3,Cz,C4 --format table
 	.build/release/eeg bench --minutes 2
