@@ -23,6 +23,7 @@ public struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertib
     public static let exists = Errno(EEXIST)
     public static let noSuchFile = Errno(ENOENT)
     public static let isDirectory = Errno(EISDIR)
+    public static let permissionDenied = Errno(EACCES)
     public static let brokenPipe = Errno(EPIPE)
     /// Also what a write that accepts no byte (returns 0) is reported as.
     public static let io = Errno(EIO)
