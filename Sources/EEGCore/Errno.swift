@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The `errno` of a failed system call, as a typed error: what every call of the
 /// system-call layer (``FileDescriptor``, ``StandardStream``) throws. Callers switch on

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// An open file descriptor that this value owns: it is closed exactly once, by
 /// ``close()`` or when the value goes away. `~Copyable`, so two owners of one descriptor
