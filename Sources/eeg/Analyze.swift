@@ -105,9 +105,7 @@ struct Analyze: ParsableCommand {
         _ = try parsedFilter()
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
         _ = try parsedPair()
-        if let channels, channels.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-            throw ValidationError("--channels names no channel (got '\(TerminalText.safe(channels))'); give labels such as Fp1,Fp2")
-        }
+        if let channels { _ = try ChannelLabels.selection(channels) }
         if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
         if (rate == nil) != (channelCount == nil) { throw ValidationError("raw float32 input needs both --rate and --channel-count") }
         if let rate { try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz") }
@@ -158,7 +156,7 @@ struct Analyze: ParsableCommand {
         var options = AnalysisOptions()
         options.epochSeconds = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
         options.calibrationSeconds = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
-        options.channels = channels?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        options.channels = try channels.map { try ChannelLabels.selection($0) }
         if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
         options.bandPass = try parsedFilter()
         options.notchFrequency = notch

@@ -95,7 +95,8 @@ struct DeviceOptions: ParsableArguments {
     }
 }
 
-/// How live metrics are computed: shared by stream, record and replay.
+/// How live metrics are computed: shared by stream, record and replay. Each flag reads
+/// as in `analyze` (the same library parsers); live filters are causal.
 struct LiveAnalysisOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Notch out mains hum before analysis: 50 or 60 Hz.", valueName: "hz"))
     var notch: Double?
@@ -107,18 +108,35 @@ struct LiveAnalysisOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Bands as name:low-high in Hz, comma-separated (as in analyze and bandpower).", valueName: "bands"))
     var bands: String?
 
+    @Option(help: ArgumentHelp("Causal band-pass before analysis, e.g. 2-30 (Hz), or off (default 1-45).", valueName: "low-high"))
+    var filter: String?
+
+    @Option(help: ArgumentHelp("Channels the ratios and scores are computed from, comma-separated labels (default: all), as in analyze.", valueName: "labels"))
+    var channels: String?
+
+    @Option(help: ArgumentHelp("Frontal alpha asymmetry pair LEFT:RIGHT, e.g. F3:F4 (as in analyze).", valueName: "left:right"))
+    var pair: String?
+
     func validate() throws {
         if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
-        _ = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
-        if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
+        var options = StreamOptions()
+        try apply(to: &options)
     }
 
-    func apply(to options: inout StreamOptions) {
+    /// `--filter`: a pass band, or nil for `off`/`none` (no band-pass).
+    static func passband(_ text: String) throws -> ClosedRange<Double>? {
+        if ["off", "none"].contains(text.trimmingCharacters(in: .whitespaces).lowercased()) { return nil }
+        return try usage { try ArgumentValues.passband(text) }
+    }
+
+    /// The flags into `options`; a bad value is a usage error naming its flag.
+    func apply(to options: inout StreamOptions) throws {
         options.notchFrequency = notch
-        // Checked in validate(), which runs first.
-        if let bands, let set = try? ArgumentValues.bands(bands) { options.bands = set }
-        // Checked in validate(), which runs first.
-        options.calibrationSeconds = (try? calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)) ?? 60
+        if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
+        options.calibrationSeconds = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
+        if let filter { options.bandPass = try Self.passband(filter) }
+        if let channels { options.metricChannels = try ChannelLabels.selection(channels) }
+        if let pair { options.asymmetryPair = try usage { try ArgumentValues.pair(pair) } }
     }
 }
 

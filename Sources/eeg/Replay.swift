@@ -42,10 +42,10 @@ struct Replay: ParsableCommand {
     @Option(help: "1 for real time, 2, 10, … or max (as fast as possible).")
     var speed: SpeedArgument = .realTime
 
-    @Option(help: ArgumentHelp("Start this many seconds into the file.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Start this far into the file, e.g. 90, 90s or 1m30s.", valueName: "duration"))
     var from: DurationArgument?
 
-    @Option(help: ArgumentHelp("Stop this many seconds into the file.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Stop this far into the file, e.g. 2m.", valueName: "duration"))
     var to: DurationArgument?
 
     @OptionGroup var output: LiveOutputOptions
@@ -71,7 +71,7 @@ struct Replay: ParsableCommand {
     var resolvedInputFormat: FrameSourceFormat {
         if let inputFormat { return inputFormat }
         let lower = file?.lowercased() ?? ""
-        return lower.hasSuffix(".csv") ? .csv : lower.hasSuffix(".f32") ? .raw : .edf
+        return lower.hasSuffix(".csv") ? .csv : lower.hasSuffix(".f32") ? .f32 : .edf
     }
 
     /// What a CSV or float32 file needs and an EDF/BDF file must not be given.
@@ -86,7 +86,7 @@ struct Replay: ParsableCommand {
         }
         guard let rate else { throw ValidationError("--rate is required for \(resolvedInputFormat == .csv ? "CSV" : "raw float32") input: the sample rate in Hz, e.g. --rate 250") }
         try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz")
-        if resolvedInputFormat == .raw && channelCount == nil {
+        if resolvedInputFormat == .f32 && channelCount == nil {
             throw ValidationError("--channel-count is required for raw float32 input (how many samples make one frame)")
         }
         if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
@@ -116,6 +116,7 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
+        DeprecatedSpelling.warn(source.deprecations(command: "replay"))
         let stop = StopSignal()
         let sink = LineOutput()
         do {
@@ -127,7 +128,7 @@ struct Replay: ParsableCommand {
             }
             var options = StreamOptions()
             output.apply(to: &options)
-            analysis.apply(to: &options)
+            try analysis.apply(to: &options)
             if output.wantsDashboard {
                 options.emit = .none
                 options.analyze = true

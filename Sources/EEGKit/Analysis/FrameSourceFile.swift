@@ -28,7 +28,7 @@ final class FrameSourceFile {
         if !isEDF, options.rawChannelCount == nil {
             throw AnalysisError(path: path, reason: "raw float32 input needs --rate and --channels")
         }
-        source = try (isEDF ? FrameSourceFormat.edf : .raw).open(path, channels: options.rawChannelCount, checkingLiveRate: false)
+        source = try (isEDF ? FrameSourceFormat.edf : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false)
         sampleRate = source.statedSampleRate ?? options.rawSampleRate ?? 0
         channelCount = source.channelCount
         labels = source.labels ?? options.rawLabels ?? StreamLayout.numberedLabels(channelCount)
