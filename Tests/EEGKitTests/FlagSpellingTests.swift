@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import EEGKit
+
+/// Renamed flags and values: the new spelling works, the old one still does the same for
+/// one release and says so in one line on standard error.
+@Suite("Old flag spellings keep working, with a note")
+struct FlagSpellingTests {
+    static let raw = Fixtures.url("eeg/libgdf_mi128.f32").path
+    static let edf = Fixtures.url("eeg/libgdf_mi128.edf").path
+
+    /// The first line of `bench` (what it measured; the second is a timing).
+    static func benchWorkload(_ run: EEGProcess) -> String { String(run.stdout.split(separator: "\n").first ?? "") }
+
+    @Test("bench --channel-count and --duration; --channels N and --minutes M still work and say so")
+    func bench() throws {
+        let new = try EEGProcess(["bench", "--channel-count", "2", "--duration", "6s"])
+        let old = try EEGProcess(["bench", "--channels", "2", "--minutes", "0.1"])
+        #expect(new.status == 0 && old.status == 0, "\(old.stderr)")
+        #expect(Self.benchWorkload(new) == "band powers of 2 ch x 6 s at 250.0 Hz, 4 s epochs, one core")
+        #expect(Self.benchWorkload(old) == Self.benchWorkload(new))
+        #expect(new.stderr.isEmpty)
+        #expect(old.stderr == """
+            eeg bench: warning: --channels 2 is deprecated; use --channel-count 2 (--channels selects channels by label in other commands)
+            eeg bench: warning: --minutes 0.1 is deprecated; use --duration 0.1m
+
+            """)
+        let sum = try EEGProcess(["bench", "--channel-count", "1", "--duration", "1m30s"])
+        #expect(Self.benchWorkload(sum) == "band powers of 1 ch x 90 s at 250.0 Hz, 4 s epochs, one core", "\(sum.stderr)")
+    }
+
+    @Test("--input-format f32 names float32 frames; raw, its old name, still works with a note", arguments: ["bandpower", "replay"])
+    func f32(command: String) throws {
+        let arguments = command == "bandpower"
+            ? ["bandpower", "--input", Self.raw, "--rate", "128", "--channel-count", "3", "--format", "json", "--input-format"]
+            : ["replay", Self.raw, "--rate", "128", "--channel-count", "3", "--speed", "max", "--emit", "metrics", "--input-format"]
+        let new = try EEGProcess(arguments + ["f32"]), old = try EEGProcess(arguments + ["raw"])
+        #expect(new.status == 0 && old.status == 0, "\(old.stderr)")
+        #expect(!new.stdout.isEmpty && old.stdout == new.stdout)
+        #expect(new.stderr.isEmpty, "\(new.stderr)")
+        #expect(old.stderr == "eeg \(command): warning: --input-format raw is deprecated; use --input-format f32 (raw means a Cyton byte capture, as in 'eeg replay --raw')\n")
+        let bad = try EEGProcess(Array(arguments.dropLast()) + ["--input-format", "float"], killAfter: 60)
+        #expect(bad.status == 64 && bad.stderr.contains("--input-format"), "\(bad.stderr)")
+    }
+
+    @Test("replay --from and --to are durations: 90, 90s, 1.5m and 1m30s are the same place")
+    func replayPositions() throws {
+        func run(_ from: String) throws -> EEGProcess {
+            try EEGProcess(["replay", Self.edf, "--from", from, "--to", "2m", "--speed", "max", "--emit", "samples", "--format", "csv"])
+        }
+        let runs = try ["90", "90s", "1.5m", "1m30s"].map(run)
+        for r in runs { #expect(r.status == 0, "\(r.stderr)") }
+        #expect(Set(runs.map(\.stdout)).count == 1)
+        // 30 s at 128 Hz, from sample 90 × 128.
+        let lines = runs[0].stdout.split(separator: "\n")
+        #expect(lines.count == 1 + 30 * 128)
+        #expect(lines.dropFirst().first?.hasPrefix("\(90 * 128),") == true, "\(lines.dropFirst().first ?? "")")
+    }
+}
+
+/// The flags of every command, from its `--help`: a name shared by two commands takes the
+/// same kind of value in both, `--channels` always takes labels, every time is a duration.
+@Suite("One vocabulary across commands")
+struct FlagVocabularyWalkTests {
+    /// `--flag` → value name (`labels`, `duration`; "" for a switch), per command.
+    static func options(of command: String) throws -> [String: String] {
+        let help = try EEGProcess([command, "--help"], killAfter: 60)
+        #expect(help.status == 0, "\(command): \(help.stderr)")
+        var options: [String: String] = [:]
+        let pattern = /^  (?:-[a-zA-Z], )?(--[a-z0-9-]+)(?: <([^>]+)>)?/
+        for line in help.stdout.split(separator: "\n") {
+            guard let match = String(line).firstMatch(of: pattern) else { continue }
+            options[String(match.1)] = match.2.map(String.init) ?? ""
+        }
+        return options
+    }
+
+    static let times: Set<String> = ["--duration", "--from", "--to", "--epoch", "--calibration-seconds", "--window-seconds"]
+
+    @Test("every command's flags: the same name takes the same kind of value everywhere")
+    func walk() throws {
+        var seen: [String: [(command: String, value: String)]] = [:]
+        for command in HelpTests.commands {
+            for (flag, value) in try Self.options(of: command) { seen[flag, default: []].append((command, value)) }
+        }
+        // The walk found the commands' flags (a broken parse would find none).
+        #expect(seen["--channels"]?.count == 5 && seen["--filter"]?.count == 4 && seen["--duration"]?.count == 3, "\(seen.keys.sorted())")
+        for (flag, uses) in seen {
+            let kinds = Set(uses.map(\.value))
+            #expect(kinds.count == 1, "\(flag) takes different values: \(uses.map { "\($0.command) <\($0.value)>" })")
+        }
+        for use in seen["--channels"] ?? [] { #expect(use.value == "labels", "\(use.command) --channels <\(use.value)>") }
+        for use in seen["--channel-count"] ?? [] { #expect(use.value == "channel-count", "\(use.command)") }
+        for flag in Self.times { for use in seen[flag] ?? [] { #expect(use.value == "duration", "\(use.command) \(flag) <\(use.value)>") } }
+        // No time is counted in bare seconds or minutes any more.
+        for (flag, uses) in seen { for use in uses { #expect(!["seconds", "minutes"].contains(use.value), "\(use.command) \(flag)") } }
+        #expect(seen["--minutes"] == nil, "the old bench spelling is accepted but not advertised")
+    }
+
+    @Test("--filter, --channels and --pair take the same values in the live commands as in analyze")
+    func sharedValuesParse() throws {
+        for command in ["stream", "record", "replay", "analyze"] {
+            let options = try Self.options(of: command)
+            #expect(options["--filter"] == "low-high" && options["--channels"] == "labels" && options["--pair"] == "left:right", "\(command): \(options)")
+            #expect(options["--notch"] == "hz" && options["--bands"] == "bands" && options["--calibration-seconds"] == "duration", "\(command)")
+        }
+    }
+}
