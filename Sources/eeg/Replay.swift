@@ -69,9 +69,7 @@ struct Replay: ParsableCommand {
 
     /// The format of `file`: --input-format, else by extension (.csv, .f32), else EDF/BDF.
     var resolvedInputFormat: FrameSourceFormat {
-        if let inputFormat { return inputFormat }
-        let lower = file?.lowercased() ?? ""
-        return lower.hasSuffix(".csv") ? .csv : lower.hasSuffix(".f32") ? .f32 : .edf
+        RecordingReplay(path: file ?? "", format: inputFormat).resolvedFormat
     }
 
     /// What a CSV or float32 file needs and an EDF/BDF file must not be given.
@@ -97,16 +95,11 @@ struct Replay: ParsableCommand {
         }
     }
 
-    /// The recording as a device: an EDF/BDF file, or a CSV or float32 file at --rate.
-    func fileDevice(_ file: String) throws -> FileReplayDevice {
+    /// What the flags ask to replay: an EDF/BDF file, or a CSV or float32 file at --rate.
+    func recording(_ file: String) throws -> RecordingReplay {
         let positions = try self.positions()
-        let speed = try speed.value("--speed")
-        let format = resolvedInputFormat
-        guard format != .edf else { return try FileReplayDevice(path: file, speed: speed, from: positions.from, to: positions.to) }
-        let frames = try format.open(file, channels: channelCount)
-        let given = source.labelList
-        if let given, given.count != frames.channelCount { throw InputError.labelCount(labels: given.count, channels: frames.channelCount) }
-        return try FileReplayDevice(source: frames, name: "replay of \(file)", sampleRate: rate, labels: given, speed: speed, from: positions.from, to: positions.to)
+        return RecordingReplay(path: file, format: inputFormat, sampleRate: rate, channelCount: channelCount,
+                               labels: source.labelList, speed: try speed.value("--speed"), from: positions.from, to: positions.to)
     }
 
     /// `--from` and `--to` in seconds: 0 (the start) up to a million hours.
@@ -121,10 +114,11 @@ struct Replay: ParsableCommand {
         let sink = LineOutput()
         do {
             let device: any EEGDevice
-            if let raw {
-                device = try DeviceDescription.rawCytonCapture(path: raw, daisy: daisy, speed: try speed.value("--speed")).makeDevice().device
+            if let file {
+                device = try recording(file).open()
             } else {
-                device = try fileDevice(file!)
+                // validate() checked that a file or a raw capture was given.
+                device = try DeviceDescription.rawCytonCapture(path: raw ?? "", daisy: daisy, speed: try speed.value("--speed")).makeDevice().device
             }
             var options = StreamOptions()
             output.apply(to: &options)
