@@ -63,7 +63,7 @@ struct Analyze: ParsableCommand {
     @Option(help: "table, csv, jsonl or json (default: table on a terminal, jsonl otherwise).")
     var format: AnalysisFormat?
 
-    @Option(help: ArgumentHelp("Write results to this file instead of standard output.", valueName: "file"))
+    @Option(help: .resultsFile)
     var out: String?
 
     @Option(help: ArgumentHelp("Also write a self-contained HTML report with plots (opens in any browser, no network).", valueName: "file.html"))

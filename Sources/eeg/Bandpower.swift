@@ -68,7 +68,7 @@ struct Bandpower: ParsableCommand {
     @Option(help: "json, csv or table (default: table on a terminal, json otherwise).")
     var format: OutputFormat?
 
-    @Option(help: ArgumentHelp("Write results to this file instead of standard output.", valueName: "file"))
+    @Option(help: .resultsFile)
     var out: String?
 
     /// `--channels N` with a plain number: the old spelling of `--channel-count N`, kept

@@ -107,3 +107,33 @@ struct FlagVocabularyWalkTests {
         }
     }
 }
+
+/// `--out` reads alike: a results file (`analyze`, `bandpower`) replaces an existing one
+/// like the shell's `>`; a recording (`record`) refuses one without `--force`.
+@Suite("--out: results replace, recordings ask for --force")
+struct OutFileTests {
+    static let edf = Fixtures.url("eeg/libgdf_mi128.edf").path
+
+    @Test("analyze and bandpower --out replace an existing, longer file entirely", arguments: ["analyze", "bandpower"])
+    func resultsReplace(command: String) throws {
+        let path = scratchPath("out")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try String(repeating: "old results\n", count: 100_000).write(toFile: path, atomically: false, encoding: .utf8)
+        let arguments = command == "analyze" ? ["analyze", Self.edf, "--format", "csv"] : ["bandpower", "--input", Self.edf, "--format", "csv"]
+        let toFile = try EEGProcess(arguments + ["--out", path])
+        let toStdout = try EEGProcess(arguments)
+        #expect(toFile.status == 0 && toFile.stdout.isEmpty, "\(toFile.stderr)")
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(!toStdout.stdout.isEmpty && written == toStdout.stdout)
+    }
+
+    @Test("record --out refuses an existing file without --force and leaves it as it was")
+    func recordingRefuses() throws {
+        let path = scratchPath("bdf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "a recording".write(toFile: path, atomically: false, encoding: .utf8)
+        let run = try EEGProcess(["record", "--out", path, "--duration", "1s", "--speed", "max"], killAfter: 60)
+        #expect(run.status == 64 && run.stderr.contains("already exists; use --force to overwrite it"), "\(run.stderr)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "a recording")
+    }
+}
