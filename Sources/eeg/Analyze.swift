@@ -7,7 +7,8 @@ struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Analyze recordings epoch by epoch: band powers, ratios, scores, quality, summaries.",
         discussion: """
-            For each file (EDF, EDF+, BDF, BDF+; raw float32 with --rate/--channel-count) and \
+            For each file (EDF, EDF+, BDF, BDF+; float32 with --rate/--channel-count, and \
+            --labels to name its channels) and \
             each epoch: absolute and relative band powers per channel, engagement \
             β/(α+θ), θ/β, α/β, θ/α, frontal alpha asymmetry for --pair, the 0–100 \
             attention/relaxation/workload scores (calibrated on the first minute, or \
@@ -75,11 +76,10 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Take every N-th file starting with the I-th: I/N (1 ≤ I ≤ N).", valueName: "I/N"))
     var shard: String?
 
-    @Option(help: ArgumentHelp("Raw float32 input: sample rate.", valueName: "hz"))
-    var rate: Double?
-
-    @Option(name: .customLong("channel-count"), help: "Raw float32 input: channels per frame.")
-    var channelCount: Int?
+    /// --input-format, --rate, --channel-count, --labels: as in replay and bandpower.
+    @OptionGroup var source: FileSourceOptions
+    var rate: Double? { source.rate }
+    var channelCount: Int? { source.channelCount }
 
     func parsedShard() throws -> Shard? {
         guard let shard else { return nil }
@@ -107,13 +107,27 @@ struct Analyze: ParsableCommand {
         _ = try parsedPair()
         if let channels { _ = try ChannelLabels.selection(channels) }
         if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
-        if (rate == nil) != (channelCount == nil) { throw ValidationError("raw float32 input needs both --rate and --channel-count") }
-        if let rate { try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz") }
-        if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
+        try validateFileSource()
         if let calibration, !FileManager.default.fileExists(atPath: calibration) { throw ValidationError("--calibration: \(calibration) does not exist") }
     }
 
+    /// Float32 input states nothing: --rate and --channel-count both, --labels to match.
+    func validateFileSource() throws {
+        switch source.inputFormat {
+        case .csv?: throw ValidationError("--input-format csv is for replay and bandpower; analyze reads EDF/BDF and float32 (f32) files")
+        case .edf?: if rate != nil || channelCount != nil || source.labels != nil { throw ValidationError("an EDF/BDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
+        case .f32?: if rate == nil || channelCount == nil { throw ValidationError("float32 input needs both --rate and --channel-count") }
+        case nil: break
+        }
+        if (rate == nil) != (channelCount == nil) { throw ValidationError("raw float32 input needs both --rate and --channel-count") }
+        if let rate { try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz") }
+        if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
+        if source.labels != nil && channelCount == nil { throw ValidationError("--labels names the channels of float32 input: give --rate and --channel-count too") }
+        try source.checkLabels(channelCount: channelCount)
+    }
+
     func run() throws {
+        DeprecatedSpelling.warn(source.deprecations(command: "analyze"))
         let stop = StopSignal()
         let options = try analysisOptions()
         let selected = try parsedShard()?.select(files) ?? files
@@ -171,8 +185,10 @@ struct Analyze: ParsableCommand {
         // Without a report, epochs stream out and are not kept: memory stays flat.
         options.keepSpectra = report != nil
         options.keepEpochs = report != nil
+        options.inputFormat = source.inputFormat
         options.rawSampleRate = rate
         options.rawChannelCount = channelCount
+        options.rawLabels = source.labelList
         return options
     }
 

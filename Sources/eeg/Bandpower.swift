@@ -127,12 +127,9 @@ struct Bandpower: ParsableCommand {
         _ = try windowSeconds?.seconds("--window-seconds", in: ArgumentValues.windowSecondsRange)
         _ = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
         if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
-        if let labels, let count = frameChannels, labelList(labels).count != count {
-            throw ValidationError("--labels has \(labelList(labels).count) labels but --channel-count is \(count)")
-        }
+        try source.checkLabels(channelCount: frameChannels)
         if deprecatedCount == nil, let channels { _ = try ChannelLabels.selection(channels) }
         if let rate { _ = try overlapSamples(segmentLength: segmentLength(rate: rate)) }
-        if let labels, labelList(labels).count > ArgumentValues.channelRange.upperBound { throw ValidationError("--labels has more than \(ArgumentValues.channelRange.upperBound) labels") }
     }
 
     func labelList(_ text: String) -> [String] { ArgumentValues.labels(text) }

@@ -23,6 +23,13 @@ struct FileSourceOptions: ParsableArguments {
     /// `--labels` as a list.
     var labelList: [String]? { labels.map(ArgumentValues.labels) }
 
+    /// `--labels` checked against the frame width (`--channel-count`) and the limit.
+    func checkLabels(channelCount: Int?) throws {
+        guard let labels = labelList else { return }
+        if let channelCount, labels.count != channelCount { throw ValidationError("--labels has \(labels.count) labels but --channel-count is \(channelCount)") }
+        if labels.count > ArgumentValues.channelRange.upperBound { throw ValidationError("--labels has more than \(ArgumentValues.channelRange.upperBound) labels") }
+    }
+
     /// `--input-format raw`, the old name of `f32`, said on standard error.
     func deprecations(command: String) -> [DeprecatedSpelling] {
         guard format?.isOldRawName == true else { return [] }

@@ -88,11 +88,7 @@ struct Replay: ParsableCommand {
             throw ValidationError("--channel-count is required for raw float32 input (how many samples make one frame)")
         }
         if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
-        if let labels {
-            let count = ArgumentValues.labels(labels).count
-            if let channelCount, count != channelCount { throw ValidationError("--labels has \(count) labels but --channel-count is \(channelCount)") }
-            if count > ArgumentValues.channelRange.upperBound { throw ValidationError("--labels has more than \(ArgumentValues.channelRange.upperBound) labels") }
-        }
+        try source.checkLabels(channelCount: channelCount)
     }
 
     /// What the flags ask to replay: an EDF/BDF file, or a CSV or float32 file at --rate.

@@ -137,3 +137,39 @@ struct OutFileTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "a recording")
     }
 }
+
+/// `analyze` reads float32 with the flags replay and bandpower use (``FileSourceOptions``).
+@Suite("analyze takes the file-source flags of replay and bandpower")
+struct AnalyzeFileSourceTests {
+    static let raw = Fixtures.url("eeg/libgdf_mi128.f32").path
+
+    @Test("--labels names float32 channels; --input-format f32 reads any name; raw still works with a note")
+    func labelsAndFormat() throws {
+        let path = scratchPath("dat")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.copyItem(atPath: Self.raw, toPath: path)
+        let base = ["analyze", "--rate", "128", "--channel-count", "3", "--format", "csv", "--channels", "C4"]
+        let named = try EEGProcess(base + [Self.raw, "--labels", "C3,Cz,C4"])
+        #expect(named.status == 0, "\(named.stderr)")
+        let rows = named.stdout.split(separator: "\n")
+        #expect(rows.count > 10 && rows[0].hasPrefix("file,epoch,") && rows[0].contains("C4_"), "\(rows.first ?? "")")
+        // The same bytes under another name, read as f32 because --input-format says so.
+        let f32 = try EEGProcess(base + [path, "--labels", "C3,Cz,C4", "--input-format", "f32"])
+        let old = try EEGProcess(base + [path, "--labels", "C3,Cz,C4", "--input-format", "raw"])
+        func withoutFile(_ csv: String) -> [String] { csv.split(separator: "\n").map { $0.split(separator: ",", maxSplits: 1).last.map(String.init) ?? "" } }
+        #expect(f32.status == 0 && withoutFile(f32.stdout) == withoutFile(named.stdout), "\(f32.stderr)")
+        #expect(old.stdout == f32.stdout && old.stderr == "eeg analyze: warning: --input-format raw is deprecated; use --input-format f32 (raw means a Cyton byte capture, as in 'eeg replay --raw')\n")
+    }
+
+    @Test("file-source values that do not fit are usage errors naming the flag", arguments: [
+        (["--rate", "128", "--channel-count", "3", "--labels", "a,b"], "--labels has 2 labels but --channel-count is 3"),
+        (["--labels", "a,b,c"], "--labels names the channels of float32 input"),
+        (["--input-format", "csv", "--rate", "128"], "--input-format csv is for replay and bandpower"),
+        (["--input-format", "f32", "--rate", "128"], "float32 input needs both --rate and --channel-count"),
+        (["--input-format", "edf", "--rate", "128", "--channel-count", "3"], "an EDF/BDF file states its own rate"),
+    ])
+    func badValues(arguments: [String], message: String) throws {
+        let run = try EEGProcess(["analyze", Self.raw] + arguments, killAfter: 60)
+        #expect(run.status == 64 && run.stderr.contains(message), "\(run.stderr)")
+    }
+}
