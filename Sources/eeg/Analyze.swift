@@ -37,23 +37,8 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Epoch length, e.g. 4s.", valueName: "duration"))
     var epoch = DurationArgument(argument: "4")
 
-    @Option(help: ArgumentHelp("Channels to analyze, comma-separated labels (default: all).", valueName: "labels"))
-    var channels: String?
-
-    @Option(help: ArgumentHelp("Bands as name:low-high in Hz, comma-separated.", valueName: "bands"))
-    var bands: String?
-
-    @Option(help: ArgumentHelp("Zero-phase band-pass before analysis, e.g. 1-45 (Hz).", valueName: "low-high"))
-    var filter: String?
-
-    @Option(help: ArgumentHelp("Zero-phase notch at mains: 50 or 60 Hz.", valueName: "hz"))
-    var notch: Double?
-
-    @Option(help: ArgumentHelp("Frontal alpha asymmetry pair LEFT:RIGHT, e.g. F3:F4.", valueName: "left:right"))
-    var pair: String?
-
-    @Option(name: .customLong("calibration-seconds"), help: ArgumentHelp("Signal at the start of each file that calibrates the 0–100 scores, e.g. 60s or 1m (as in stream).", valueName: "duration"))
-    var calibrationSeconds = DurationArgument(argument: "60")
+    /// --channels, --bands, --filter, --notch, --pair, --calibration-seconds: as in the live commands.
+    @OptionGroup var analysis: AnalysisFlags
 
     @Option(help: ArgumentHelp("Score baselines from a file (saved with --save-calibration) instead of each file's first minute.", valueName: "file"))
     var calibration: String?
@@ -86,27 +71,11 @@ struct Analyze: ParsableCommand {
         return try usage { try ArgumentValues.shard(shard) }
     }
 
-    func parsedFilter() throws -> ClosedRange<Double>? {
-        guard let filter else { return nil }
-        return try usage { try ArgumentValues.passband(filter) }
-    }
-
-    func parsedPair() throws -> (left: String, right: String)? {
-        guard let pair else { return nil }
-        return try usage { try ArgumentValues.pair(pair) }
-    }
-
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one recording, e.g. eeg analyze session.bdf") }
         try checked(jobs, flag: "--jobs", in: ArgumentValues.jobsRange)
         _ = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
-        _ = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
         _ = try parsedShard()
-        _ = try parsedFilter()
-        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
-        _ = try parsedPair()
-        if let channels { _ = try ChannelLabels.selection(channels) }
-        if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
         try validateFileSource()
         if let calibration, !FileManager.default.fileExists(atPath: calibration) { throw ValidationError("--calibration: \(calibration) does not exist") }
     }
@@ -169,12 +138,7 @@ struct Analyze: ParsableCommand {
     func analysisOptions() throws -> AnalysisOptions {
         var options = AnalysisOptions()
         options.epochSeconds = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
-        options.calibrationSeconds = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
-        options.channels = try channels.map { try ChannelLabels.selection($0) }
-        if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
-        options.bandPass = try parsedFilter()
-        options.notchFrequency = notch
-        if let pair = try parsedPair() { options.asymmetryPair = (pair.left, pair.right) }
+        try analysis.apply(to: &options)
         if let calibration {
             do {
                 options.calibration = try CalibrationFile.load(path: calibration)

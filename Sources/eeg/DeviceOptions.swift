@@ -95,51 +95,6 @@ struct DeviceOptions: ParsableArguments {
     }
 }
 
-/// How live metrics are computed: shared by stream, record and replay. Each flag reads
-/// as in `analyze` (the same library parsers); live filters are causal.
-struct LiveAnalysisOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Notch out mains hum before analysis: 50 or 60 Hz.", valueName: "hz"))
-    var notch: Double?
-
-    /// A duration like every other in the CLI (`60`, `60s`, `1m`), as in `analyze`.
-    @Option(name: .customLong("calibration-seconds"), help: ArgumentHelp("Signal that calibrates the 0–100 scores, e.g. 60s or 1m.", valueName: "duration"))
-    var calibrationSeconds = DurationArgument(argument: "60")
-
-    @Option(help: ArgumentHelp("Bands as name:low-high in Hz, comma-separated (as in analyze and bandpower).", valueName: "bands"))
-    var bands: String?
-
-    @Option(help: ArgumentHelp("Causal band-pass before analysis, e.g. 2-30 (Hz), or off (default 1-45).", valueName: "low-high"))
-    var filter: String?
-
-    @Option(help: ArgumentHelp("Channels the ratios and scores are computed from, comma-separated labels (default: all), as in analyze.", valueName: "labels"))
-    var channels: String?
-
-    @Option(help: ArgumentHelp("Frontal alpha asymmetry pair LEFT:RIGHT, e.g. F3:F4 (as in analyze).", valueName: "left:right"))
-    var pair: String?
-
-    func validate() throws {
-        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
-        var options = StreamOptions()
-        try apply(to: &options)
-    }
-
-    /// `--filter`: a pass band, or nil for `off`/`none` (no band-pass).
-    static func passband(_ text: String) throws -> ClosedRange<Double>? {
-        if ["off", "none"].contains(text.trimmingCharacters(in: .whitespaces).lowercased()) { return nil }
-        return try usage { try ArgumentValues.passband(text) }
-    }
-
-    /// The flags into `options`; a bad value is a usage error naming its flag.
-    func apply(to options: inout StreamOptions) throws {
-        options.notchFrequency = notch
-        if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
-        options.calibrationSeconds = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
-        if let filter { options.bandPass = try Self.passband(filter) }
-        if let channels { options.metricChannels = try ChannelLabels.selection(channels) }
-        if let pair { options.asymmetryPair = try usage { try ArgumentValues.pair(pair) } }
-    }
-}
-
 /// Lines or the dashboard: shared by stream and replay.
 struct LiveOutputOptions: ParsableArguments {
     @Option(help: "samples (one line per frame) or metrics (one line per 0.25 s update; the default when piped).")

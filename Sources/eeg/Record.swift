@@ -56,7 +56,7 @@ struct Record: ParsableCommand {
     @Option(help: "jsonl or csv, for --emit.")
     var format: StreamFormat = .jsonl
 
-    @OptionGroup var analysis: LiveAnalysisOptions
+    @OptionGroup var analysis: AnalysisFlags
 
     func validate() throws {
         let lower = out.lowercased()

@@ -50,7 +50,7 @@ struct Replay: ParsableCommand {
 
     @OptionGroup var output: LiveOutputOptions
 
-    @OptionGroup var analysis: LiveAnalysisOptions
+    @OptionGroup var analysis: AnalysisFlags
 
     func validate() throws {
         if (file == nil) == (raw == nil) { throw ValidationError("give a recording (eeg replay FILE) or a raw capture (eeg replay --raw FILE)") }

@@ -40,7 +40,7 @@ struct Stream: ParsableCommand {
 
     @OptionGroup var output: LiveOutputOptions
 
-    @OptionGroup var analysis: LiveAnalysisOptions
+    @OptionGroup var analysis: AnalysisFlags
 
     func validate() throws {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }

@@ -108,4 +108,14 @@ struct LiveFlagTests {
         #expect(header.hasPrefix("time_s,sample,engagement,theta_beta,relaxation,workload,asymmetry,attention,"), "\(header)")
         #expect(!(try Self.replay([])).stdout.contains("asymmetry"))
     }
+
+    @Test("analyze reads the same flags from the same group: --filter off is its default, 2-30 filters")
+    func analyzeShares() throws {
+        func run(_ extra: [String]) throws -> EEGProcess { try EEGProcess(["analyze", Self.edf, "--format", "csv"] + extra) }
+        let standard = try run([]), off = try run(["--filter", "off"]), band = try run(["--filter", "2-30"])
+        #expect(standard.status == 0 && off.status == 0 && band.status == 0, "\(band.stderr)")
+        #expect(off.stdout == standard.stdout && band.stdout != standard.stdout && !standard.stdout.isEmpty)
+        let bad = try run(["--filter", "30-2"])
+        #expect(bad.status == 64 && bad.stderr.contains("--filter must be LOW-HIGH in Hz"), "\(bad.stderr)")
+    }
 }
