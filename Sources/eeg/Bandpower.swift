@@ -72,7 +72,7 @@ struct Bandpower: ParsableCommand {
     var out: String?
 
     /// `--channels N` with a plain number: the old spelling of `--channel-count N`, kept
-    /// for one release (``deprecationNote``).
+    /// for one release (``deprecations``).
     var deprecatedCount: Int? {
         guard channelCount == nil, let channels, !channels.isEmpty, channels.allSatisfy(\.isASCII), channels.allSatisfy(\.isNumber) else { return nil }
         return Int(channels) ?? Int.max
