@@ -303,8 +303,11 @@ private final class SessionRun {
         let options = session.options, device = session.device
         channels = device.channelCount
         ledger = FrameLedger(limit: options.frameLimit)
+        // Resolved even when nothing is analysed (record without --emit metrics), so a
+        // --channels or --pair label the stream lacks is an error before anything starts.
+        let configuration = try options.analyzerConfiguration(layout: device.layout)
         if options.emit == .metrics || options.analyze {
-            analyzer = try LiveAnalyzer(options.analyzerConfiguration(layout: device.layout))
+            analyzer = try LiveAnalyzer(configuration)
         }
         recorder = try options.recording.map { try Recorder(options: $0, device: device) }
         samples = .allocate(capacity: consumer.capacity * channels)

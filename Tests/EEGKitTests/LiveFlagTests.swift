@@ -64,6 +64,11 @@ struct LiveFlagTests {
         #expect(channels.stderr == "eeg replay: error: --channels: no channel 'Oz' (the stream has eeg:C3, eeg:Cz, eeg:C4)\n")
         let pair = try EEGProcess(["stream", "--sim-channels", "2", "--duration", "1s", "--pair", "F3:F4"], killAfter: 60)
         #expect(pair.status == 64, "\(pair.stderr)")
+        // Found before the device starts or a file is made: record leaves nothing behind.
+        let path = scratchPath("bdf")
+        let record = try EEGProcess(["record", "--out", path, "--duration", "1s", "--speed", "max", "--channels", "Oz"], killAfter: 60)
+        #expect(record.status == 64 && record.stderr.hasSuffix("--channels: no channel 'Oz' (the stream has Fp1, Fp2, C3, C4, P7, P8, O1, O2)\n"), "\(record.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path))
         #expect(pair.stderr.hasSuffix("\neeg stream: error: --pair: no channel 'F3' (the stream has Fp1, Fp2)\n"), "\(pair.stderr)")
     }
 
