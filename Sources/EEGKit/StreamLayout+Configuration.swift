@@ -11,7 +11,7 @@ extension LiveAnalyzerConfiguration {
 
 extension StreamLineFormatter {
     /// A formatter for lines of `layout`'s channels.
-    public init(layout: StreamLayout, bands: BandSet, format: StreamFormat) {
-        self.init(labels: layout.labels, bands: bands, format: format)
+    public init(layout: StreamLayout, bands: BandSet, format: StreamFormat, hasChannelPair: Bool = false) {
+        self.init(labels: layout.labels, bands: bands, format: format, hasChannelPair: hasChannelPair)
     }
 }

@@ -14,6 +14,9 @@ final class FrameSourceFile {
     let omittedAnnotations: Int
     /// The spans of ``AnnotationKind/samplesLost(count:cause:)`` annotations, in seconds, merged.
     let lostSpans: TimeSpans
+    /// The spans of ``AnnotationKind/padding`` annotations (the zeros that fill a
+    /// recording's last record), in seconds, merged.
+    let paddingSpans: TimeSpans
     let gaps: [EDFReader.RecordGap]
     private var source: any FrameSource
 
@@ -23,26 +26,31 @@ final class FrameSourceFile {
             throw InputError.cannotOpen(path: path, reason: "no such file")
         }
         if isDirectory.boolValue { throw InputError.isDirectory(path: path) }
-        // EDF unless the name says otherwise and a rate for raw float32 was given.
-        let isEDF = FrameSourceFormat(path: path) == .edf || options.rawSampleRate == nil
-        if !isEDF, options.rawChannelCount == nil {
-            throw AnalysisError(path: path, reason: "raw float32 input needs --rate and --channels")
+        // As --input-format says; else EDF unless the name says otherwise and a rate for
+        // raw float32 was given.
+        let isEDF = options.inputFormat.map { $0 == .edf } ?? (FrameSourceFormat(path: path) == .edf || options.rawSampleRate == nil)
+        if !isEDF, options.rawChannelCount == nil || options.rawSampleRate == nil {
+            throw AnalysisError(path: path, reason: "float32 input needs --rate and --channel-count")
         }
-        source = try (isEDF ? FrameSourceFormat.edf : .raw).open(path, channels: options.rawChannelCount, checkingLiveRate: false)
+        source = try (isEDF ? FrameSourceFormat.edf : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false)
         sampleRate = source.statedSampleRate ?? options.rawSampleRate ?? 0
         channelCount = source.channelCount
+        if !isEDF, let given = options.rawLabels, given.count != channelCount { throw InputError.labelCount(labels: given.count, channels: channelCount) }
         labels = source.labels ?? options.rawLabels ?? StreamLayout.numberedLabels(channelCount)
         frameCount = source.storedFrameCount ?? 0
         var kept: [Annotation] = [], total = 0
-        var lost: [(Double, Double)] = []
+        var lost: [(Double, Double)] = [], padding: [(Double, Double)] = []
         try source.forEachAnnotation { a in
             total += 1
             if kept.count < FileAnalyzer.keptAnnotations { kept.append(a) }
-            if case .samplesLost = a.kind { lost.append((a.onset, a.onset + (a.duration ?? 0))) }
+            guard a.kind.marksFillerSamples else { return }
+            let span = (a.onset, a.onset + (a.duration ?? 0))
+            if case .padding = a.kind { padding.append(span) } else { lost.append(span) }
         }
         annotations = kept
         omittedAnnotations = total - kept.count
         lostSpans = TimeSpans(lost)
+        paddingSpans = TimeSpans(padding)
         gaps = source.recordGaps
     }
 
