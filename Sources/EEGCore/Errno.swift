@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The `errno` of a failed system call, as a typed error: what every call of the
 /// system-call layer (``FileDescriptor``, ``StandardStream``) throws. Callers switch on
@@ -23,6 +21,7 @@ public struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertib
     public static let exists = Errno(EEXIST)
     public static let noSuchFile = Errno(ENOENT)
     public static let isDirectory = Errno(EISDIR)
+    public static let permissionDenied = Errno(EACCES)
     public static let brokenPipe = Errno(EPIPE)
     /// Also what a write that accepts no byte (returns 0) is reported as.
     public static let io = Errno(EIO)

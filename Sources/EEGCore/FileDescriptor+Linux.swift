@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Crash-safe file creation, which needs Linux: an unnamed file (`O_TMPFILE`) is
 /// written first and named once it holds something whole, and directory entries are

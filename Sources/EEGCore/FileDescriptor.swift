@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// An open file descriptor that this value owns: it is closed exactly once, by
 /// ``close()`` or when the value goes away. `~Copyable`, so two owners of one descriptor
@@ -41,6 +39,21 @@ public struct FileDescriptor: ~Copyable, Sendable {
     /// Opens `path`; `permissions` apply when the file is created (less the umask).
     public init(opening path: String, _ options: Options, permissions: UInt32 = 0o644) throws(Errno) {
         rawValue = try SystemCall.retrying { open(path, options.rawValue | O_CLOEXEC, mode_t(permissions)) }
+    }
+
+    /// Opens `path` for reading only if it is not a directory: a directory is
+    /// ``Errno/isDirectory``, decided on the open descriptor (fstat), so there is no
+    /// window between a check and the open.
+    public init(readingFile path: String) throws(Errno) {
+        let file = try FileDescriptor(opening: path, .readOnly)
+        if try file.status().isDirectory { throw .isDirectory }
+        self = file
+    }
+
+    /// A second descriptor for the open file `rawValue` (`F_DUPFD_CLOEXEC`), owned by
+    /// this value: closing it leaves `rawValue` open (standard input read as a file).
+    public init(duplicating rawValue: Int32) throws(Errno) {
+        self.rawValue = try SystemCall.retrying { fcntl(rawValue, F_DUPFD_CLOEXEC, Int32(0)) }
     }
 
     deinit { SystemCall.closeDescriptor(rawValue) }
@@ -139,6 +152,8 @@ public struct FileDescriptor: ~Copyable, Sendable {
     public struct Status: Sendable {
         public let size: Int
         public let isDirectory: Bool
+        /// A plain file (not a pipe, device, socket or directory): its `size` is its length.
+        public let isRegularFile: Bool
         /// The permission bits, set-id and sticky bits included (`st_mode & 0o7777`).
         public let permissions: UInt32
         public let owner: UInt32
@@ -149,6 +164,7 @@ public struct FileDescriptor: ~Copyable, Sendable {
         var info = stat()
         _ = try SystemCall.retrying { fstat(rawValue, &info) }
         return Status(size: Int(info.st_size), isDirectory: info.st_mode & S_IFMT == S_IFDIR,
+                      isRegularFile: info.st_mode & S_IFMT == S_IFREG,
                       permissions: UInt32(info.st_mode & 0o7777), owner: UInt32(info.st_uid), group: UInt32(info.st_gid))
     }
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Why writing a file (a recording, a raw capture) failed, with a ``Kind`` callers switch
 /// on — the command-line tool maps kinds, never message text, to its exit code (74).

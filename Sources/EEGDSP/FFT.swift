@@ -1,9 +1,5 @@
 import CFFTW
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
 
 /// How hard FFTW searches for a fast plan. Planning happens once per length; the plan is

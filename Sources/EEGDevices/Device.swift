@@ -100,8 +100,4 @@ public enum DeviceError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

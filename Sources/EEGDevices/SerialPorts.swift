@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A serial port that may be a Cyton dongle under the kernel's ftdi_sio driver.
 public struct SerialPortCandidate: Sendable, Equatable {

@@ -15,11 +15,11 @@ public enum EDFError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupported(path: String, reason: String)
     /// The file could not be opened (it is missing, or may not be read): `operation`
     /// says what was tried, for the message only.
-    case cannotOpen(path: String, operation: String, errno: Int32)
+    case cannotOpen(path: String, operation: String, errno: Errno)
     /// The path names a directory, not a file.
     case isDirectory(path: String)
     /// Reading or writing an open file failed (a failing drive, a full disk).
-    case io(path: String, operation: String, errno: Int32)
+    case io(path: String, operation: String, errno: Errno)
     case exists(path: String)
     case invalidSpec(String)
 
@@ -38,8 +38,8 @@ public enum EDFError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .isDirectory(let path):
             return "\(path): is a directory, not an EDF/BDF file"
-        case .cannotOpen(let path, let operation, let code), .io(let path, let operation, let code):
-            return "\(path): \(operation) failed: \(String(cString: strerror(code))) (errno \(code))"
+        case .cannotOpen(let path, let operation, let failure), .io(let path, let operation, let failure):
+            return "\(path): \(operation) failed: \(failure) (errno \(failure.code))"
         case .exists(let path):
             return "\(path) already exists; use --force to overwrite it"
         case .invalidSpec(let reason):
@@ -74,9 +74,3 @@ extension EDFError {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,8 +1,6 @@
 import EEGCore
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Reads EDF, EDF+, BDF and BDF+ files a record at a time, with memory that does not
 /// grow with the file's samples: the header, one record's bytes and one record's frames
@@ -77,10 +75,10 @@ public final class EDFReader {
         do {
             file = try FileDescriptor(opening: path, .readOnly)
         } catch {
-            throw .cannotOpen(path: path, operation: error == .noSuchFile ? "opening (no such file)" : "opening", errno: error.code)
+            throw .cannotOpen(path: path, operation: error == .noSuchFile ? "opening (no such file)" : "opening", errno: error)
         }
         let status: FileDescriptor.Status
-        do { status = try file.status() } catch { throw .io(path: path, operation: "stat", errno: error.code) }
+        do { status = try file.status() } catch { throw .io(path: path, operation: "stat", errno: error) }
         if status.isDirectory { throw .isDirectory(path: path) }
         let fileSize = status.size
         self.fileSize = fileSize
@@ -368,7 +366,7 @@ public final class EDFReader {
 
     private func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, what: String) throws(EDFError) {
         let done: Int
-        do { done = try file.read(fill: buffer, at: offset) } catch { throw .io(path: path, operation: "reading \(what)", errno: error.code) }
+        do { done = try file.read(fill: buffer, at: offset) } catch { throw .io(path: path, operation: "reading \(what)", errno: error) }
         if done < buffer.count { throw .truncated(path: path, need: offset + buffer.count, have: offset + done, what: what) }
     }
 

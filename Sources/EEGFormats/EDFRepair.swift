@@ -79,20 +79,20 @@ public enum EDFRepair {
     /// the link being replaced by a regular file.
     static func resolvedTarget(_ path: String) throws(EDFError) -> String {
         guard let resolved = realpath(path, nil) else {
-            throw .cannotOpen(path: path, operation: "opening", errno: errno == 0 ? ENOENT : errno)
+            throw .cannotOpen(path: path, operation: "opening", errno: Errno(errno == 0 ? ENOENT : errno))
         }
         defer { free(resolved) }
         return String(cString: resolved)
     }
 
     static func opened(_ path: String) throws(EDFError) -> FileDescriptor {
-        do { return try FileDescriptor(opening: path, .readOnly) } catch { throw .cannotOpen(path: path, operation: "opening", errno: error.code) }
+        do { return try FileDescriptor(opening: path, .readOnly) } catch { throw .cannotOpen(path: path, operation: "opening", errno: error) }
     }
 
     /// Whole writes: a short write is retried, so a full disk is reported by the write
     /// that fails (ENOSPC), not as a stale errno.
     static func put(_ bytes: [UInt8], into out: borrowing FileDescriptor, at offset: Int, temporary: String) throws(EDFError) {
-        do { try out.write(all: bytes, at: offset) } catch { throw .io(path: temporary, operation: "writing the repaired copy", errno: error.code) }
+        do { try out.write(all: bytes, at: offset) } catch { throw .io(path: temporary, operation: "writing the repaired copy", errno: error) }
     }
 
     /// Copies `count` bytes of whole records, a MiB at a time, from `offset` in the original.
@@ -105,7 +105,7 @@ public enum EDFRepair {
                 chunk = try original.read(upTo: min(count - done, 1 << 20), at: offset + done)
             } catch {
                 // A failing disk is an I/O error (74), not a damaged file (65).
-                throw .io(path: path, operation: "reading the data records", errno: error.code)
+                throw .io(path: path, operation: "reading the data records", errno: error)
             }
             guard !chunk.isEmpty else { throw .truncated(path: path, need: offset + count, have: offset + done, what: "the data records") }
             try put(chunk, into: out, at: offset + done, temporary: temporary)
@@ -123,13 +123,13 @@ public enum EDFRepair {
     /// where allowed, its owner; removed again if that fails.
     static func createTemporary(_ temporary: String, like original: borrowing FileDescriptor, path: String) throws(EDFError) -> FileDescriptor {
         let status: FileDescriptor.Status
-        do { status = try original.status() } catch { throw .cannotOpen(path: path, operation: "opening", errno: error.code) }
+        do { status = try original.status() } catch { throw .cannotOpen(path: path, operation: "opening", errno: error) }
         // Created private (0600), then given the original's bits: never wider than them.
         let out: FileDescriptor
         do {
             out = try FileDescriptor(opening: temporary, [.writeOnly, .create, .exclusive, .noFollow], permissions: 0o600)
         } catch {
-            throw .io(path: temporary, operation: "creating the repaired copy", errno: error.code)
+            throw .io(path: temporary, operation: "creating the repaired copy", errno: error)
         }
         // Owner first (a chown may clear set-id bits), then the mode. Not being allowed
         // to give the file to another user is not a failure: it stays the caller's.
@@ -138,7 +138,7 @@ public enum EDFRepair {
             try out.changePermissions(to: status.permissions)
         } catch {
             unlink(temporary)
-            throw .io(path: temporary, operation: "setting the repaired copy's permissions", errno: error.code)
+            throw .io(path: temporary, operation: "setting the repaired copy's permissions", errno: error)
         }
         return out
     }
@@ -146,10 +146,10 @@ public enum EDFRepair {
     /// Flushes the repaired copy, renames it over `path` and flushes the folder, so
     /// after a power cut either the old or the repaired file is there, whole.
     static func commit(_ out: borrowing FileDescriptor, temporary: String, over path: String) throws(EDFError) {
-        do { try out.synchronize() } catch { throw .io(path: temporary, operation: "flushing the repaired copy", errno: error.code) }
-        guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "replacing the file with its repaired copy", errno: errno) }
+        do { try out.synchronize() } catch { throw .io(path: temporary, operation: "flushing the repaired copy", errno: error) }
+        guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "replacing the file with its repaired copy", errno: Errno(errno)) }
         do { try FileDescriptor.synchronizeFolder(of: path) } catch {
-            throw .io(path: FileDescriptor.folder(of: path), operation: "flushing the folder after the rename", errno: error.code)
+            throw .io(path: FileDescriptor.folder(of: path), operation: "flushing the folder after the rename", errno: error)
         }
     }
 }

@@ -120,7 +120,7 @@ public final class EDFWriter {
             file = try FileDescriptor(opening: path, [.writeOnly, .create, .noFollow, overwrite ? .truncate : .exclusive])
         } catch {
             if error == .exists { throw .exists(path: path) }
-            throw .io(path: path, operation: "creating the file", errno: error.code)
+            throw .io(path: path, operation: "creating the file", errno: error)
         }
         try writeHeader(header, to: file, path: path)
         // Best effort: a crash right after creation should not lose the file's name.
@@ -143,7 +143,7 @@ public final class EDFWriter {
             try file.write(all: header, at: 0)
             try file.synchronizeData()
         } catch {
-            throw .io(path: path, operation: "writing the header", errno: error.code)
+            throw .io(path: path, operation: "writing the header", errno: error)
         }
     }
 

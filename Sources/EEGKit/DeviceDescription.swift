@@ -75,17 +75,20 @@ public enum DeviceDescription: Sendable, Equatable {
     ///
     /// - Throws: ``DeviceError``: `invalidConfiguration` for settings that do not fit
     ///   together (a raw capture of the simulated headset, both a serial number and a
-    ///   port) or out of range, `notFound`/`permissionDenied`/`busy` for a dongle or file.
-    public func makeDevice(rawCapture: RawCaptureRequest? = nil) throws(DeviceError) -> BuiltDevice {
+    ///   port) or out of range, `notFound`/`permissionDenied`/`busy` for a dongle;
+    ///   ``InputError`` (`cannotOpen`/`isDirectory`) for a raw capture file that cannot
+    ///   be opened.
+    public func makeDevice(rawCapture: RawCaptureRequest? = nil) throws -> BuiltDevice {
         if rawCapture != nil && !sendsRawBytes {
-            throw .invalidConfiguration("a raw capture is for a Cyton (the simulated headset and replays send no bytes)")
+            throw DeviceError.invalidConfiguration("a raw capture is for a Cyton (the simulated headset and replays send no bytes)")
         }
         switch self {
         case .simulated(let s):
             let headset = try SimulatedHeadset(channelCount: s.channelCount, sampleRate: s.sampleRate, seed: s.seed, speed: s.speed)
             return BuiltDevice(device: headset, rawCapture: nil)
         case .rawCytonCapture(let path, let daisy, let speed):
-            return BuiltDevice(device: try RawCytonReplay(path: path, daisy: daisy, speed: speed), rawCapture: nil)
+            let capture = try InputFile.openFile(path)  // a file problem is "no input" (66), not a device's
+            return BuiltDevice(device: RawCytonReplay(file: capture, path: path, daisy: daisy, speed: speed), rawCapture: nil)
         case .cyton(let settings):
             let driver = try Self.cytonDriver(settings)
             // Opened after the dongle was found, so a missing dongle leaves no empty file.

@@ -102,30 +102,13 @@ public enum FrameSourceFormat: String, Sendable, CaseIterable {
             guard let path, path != "-" else { throw InputError.cannotOpen(path: "standard input", reason: "EDF/BDF input must be a file") }
             return try EDFFrameReader(path: path, allowingGaps: allowingGaps, checkingLiveRate: checkingLiveRate)
         case .csv:
-            let (handle, name) = try openInput(path)
-            return try CSVFrameReader(handle: handle, name: name, declaredChannels: channels)
+            return try CSVFrameReader(input: InputFile(path: path), declaredChannels: channels)
         case .f32:
             guard let channels else { throw InputError.badChannelCount(source: path ?? "standard input", count: 0, limit: RawFloat32Reader.maximumChannels) }
-            let (handle, name) = try openInput(path)
-            var reader = RawFloat32Reader(handle: handle, name: name, channelCount: channels)
-            if let path, path != "-", channels > 0, let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int {
-                reader.storedFrameCount = size / (4 * channels)
-            }
+            let input = try InputFile(path: path)
+            var reader = RawFloat32Reader(input: input, channelCount: channels)
+            if channels > 0, let size = input.regularFileSize { reader.storedFrameCount = size / (4 * channels) }
             return reader
         }
     }
-}
-
-/// Opens `path` for reading, or standard input for `nil` or `-`.
-public func openInput(_ path: String?) throws(InputError) -> (FileHandle, name: String) {
-    guard let path, path != "-" else { return (FileHandle.standardInput, "standard input") }
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw .cannotOpen(path: path, reason: "no such file")
-    }
-    if isDirectory.boolValue { throw .isDirectory(path: path) }
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw .cannotOpen(path: path, reason: FileManager.default.isReadableFile(atPath: path) ? "unknown error" : "permission denied")
-    }
-    return (handle, path)
 }

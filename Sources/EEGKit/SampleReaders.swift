@@ -4,11 +4,13 @@ import Foundation
 public struct RawFloat32Reader: FrameSource {
     public let channelCount: Int
     public var labels: [String]? { nil }
-    /// Frames in the file, when its size is known (set by ``FrameSourceFormat/open(_:channels:allowingGaps:)``).
+    /// Frames in the file, when its size is known (set by ``FrameSourceFormat/open(_:channels:allowingGaps:checkingLiveRate:)``).
     public var storedFrameCount: Int?
-    private let handle: FileHandle
-    private let name: String
-    private var carry = Data()
+    private let input: InputFile
+    /// Bytes read and not yet decoded sit at the start of `bytes` (`pending` of them):
+    /// one buffer of `chunkBytes`, allocated on the first read and reused.
+    private var bytes: [UInt8] = []
+    private var pending = 0
     private var framesRead = 0
     private var bytesRead = 0
     private let chunkBytes: Int
@@ -19,9 +21,8 @@ public struct RawFloat32Reader: FrameSource {
     /// `chunkFrames` frames are read at a time, but never more than 4 MiB, so memory is
     /// bounded whatever the channel count. A `channelCount` outside 1…4096 is reported
     /// by the first `nextChunk` as ``InputError/badChannelCount(source:count:limit:)``.
-    public init(handle: FileHandle, name: String, channelCount: Int, chunkFrames: Int = 16_384) {
-        self.handle = handle
-        self.name = name
+    public init(input: InputFile, channelCount: Int, chunkFrames: Int = 16_384) {
+        self.input = input
         self.channelCount = channelCount
         let frameBytes = 4 * min(max(channelCount, 1), Self.maximumChannels)
         chunkBytes = frameBytes * min(max(chunkFrames, 1), max(1, (4 << 20) / frameBytes))
@@ -29,39 +30,47 @@ public struct RawFloat32Reader: FrameSource {
 
     public mutating func nextChunk(into buffer: inout [Float]) throws(InputError) -> Int {
         guard (1...Self.maximumChannels).contains(channelCount) else {
-            throw .badChannelCount(source: name, count: channelCount, limit: Self.maximumChannels)
+            throw .badChannelCount(source: input.name, count: channelCount, limit: Self.maximumChannels)
         }
+        if bytes.isEmpty { bytes = [UInt8](repeating: 0, count: chunkBytes) }
         let frameBytes = channelCount * 4
         while true {
-            let data: Data
-            do {
-                data = try handle.read(upToCount: chunkBytes) ?? Data()
-            } catch {
-                throw .readFailed(source: name, reason: error.localizedDescription)
-            }
-            bytesRead += data.count
-            if data.isEmpty {
-                guard carry.isEmpty else { throw .notWholeFrames(source: name, bytes: bytesRead, channels: channelCount) }
+            let start = pending, input = input
+            let count = try bytes.withUnsafeMutableBytes { raw in
+                Result { () throws(InputError) in try input.readSome(into: UnsafeMutableRawBufferPointer(rebasing: raw[start...])) }
+            }.get()
+            bytesRead += count
+            if count == 0 {
+                guard pending == 0 else { throw .notWholeFrames(source: input.name, bytes: bytesRead, channels: channelCount) }
                 return 0
             }
-            carry.append(data)
-            let frames = carry.count / frameBytes
+            pending += count
+            let frames = pending / frameBytes
             guard frames > 0 else { continue }
-            let used = frames * frameBytes
-            buffer.removeAll(keepingCapacity: true)
-            buffer.reserveCapacity(frames * channelCount)
-            carry.withUnsafeBytes { raw in
-                for i in 0..<(frames * channelCount) {
-                    buffer.append(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
-                }
-            }
-            carry.removeSubrange(0..<used)
-            if let bad = buffer.firstIndex(where: { !$0.isFinite }) {
-                throw .nonFinite(source: name, frame: framesRead + bad / channelCount, channel: bad % channelCount)
-            }
-            framesRead += frames
+            try decode(frames, into: &buffer)
             return frames
         }
+    }
+
+    /// Decodes the first `frames` frames of `bytes` into `buffer` and moves what is left
+    /// of a frame to the start.
+    private mutating func decode(_ frames: Int, into buffer: inout [Float]) throws(InputError) {
+        let used = frames * channelCount * 4
+        buffer.removeAll(keepingCapacity: true)
+        buffer.reserveCapacity(frames * channelCount)
+        bytes.withUnsafeMutableBytes { raw in
+            for i in 0..<(frames * channelCount) {
+                buffer.append(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
+            }
+            if pending > used {
+                raw.baseAddress!.copyMemory(from: raw.baseAddress! + used, byteCount: pending - used)
+            }
+        }
+        pending -= used
+        if let bad = buffer.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFinite(source: input.name, frame: framesRead + bad / channelCount, channel: bad % channelCount)
+        }
+        framesRead += frames
     }
 }
 
@@ -81,9 +90,9 @@ public struct CSVFrameReader: FrameSource {
     private var pending: [Float]?
 
     /// Reads the header (if any) and the first row to learn the channel count.
-    public init(handle: FileHandle, name: String, declaredChannels: Int?) throws(InputError) {
-        self.name = name
-        lines = LineReader(handle: handle, name: name)
+    public init(input: InputFile, declaredChannels: Int?) throws(InputError) {
+        name = input.name
+        lines = LineReader(input: input)
         channelCount = 0
         guard let (number, first) = try lines.next() else { throw .noData(source: name) }
         let fieldCount = first.utf8.reduce(1) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) }
@@ -170,10 +179,13 @@ struct LineReader {
     static let maximumLineBytes = 1 << 20
     private static let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
 
-    private let handle: FileHandle
+    private let input: InputFile
     private let name: String
     private let readSize: Int
+    /// Bytes read sit in `buffer[..<filled]`; the array only grows (to the longest line
+    /// plus one read), so reading allocates nothing once it has.
     private var buffer: [UInt8] = []
+    private var filled = 0
     /// Where the next line starts in `buffer`.
     private var start = 0
     /// Bytes from `start` up to here hold no line end (so they are not searched again).
@@ -181,32 +193,32 @@ struct LineReader {
     private var atEnd = false
     private var lineNumber = 0
 
-    init(handle: FileHandle, name: String, readSize: Int = 1 << 16) {
-        self.handle = handle
-        self.name = name
+    init(input: InputFile, readSize: Int = 1 << 16) {
+        self.input = input
+        name = input.name
         self.readSize = readSize
     }
 
     mutating func next() throws(InputError) -> (Int, Substring)? {
         while true {
-            if let end = buffer[max(start, scanned)...].firstIndex(where: { $0 == Self.lf || $0 == Self.cr }) {
+            if let end = buffer[max(start, scanned)..<filled].firstIndex(where: { $0 == Self.lf || $0 == Self.cr }) {
                 // A CR at the end of what was read may be the first half of CR LF.
-                if buffer[end] == Self.cr && end + 1 == buffer.count && !atEnd { scanned = end; try fill(); continue }
-                let next = buffer[end] == Self.cr && end + 1 < buffer.count && buffer[end + 1] == Self.lf ? end + 2 : end + 1
+                if buffer[end] == Self.cr && end + 1 == filled && !atEnd { scanned = end; try fill(); continue }
+                let next = buffer[end] == Self.cr && end + 1 < filled && buffer[end + 1] == Self.lf ? end + 2 : end + 1
                 let line = try take(start..<end)
                 start = next
                 scanned = next
                 if let line { return line }
                 continue
             }
-            scanned = buffer.count
-            guard buffer.count - start <= Self.maximumLineBytes else {
+            scanned = filled
+            guard filled - start <= Self.maximumLineBytes else {
                 throw .lineTooLong(source: name, line: lineNumber + 1, limit: Self.maximumLineBytes)
             }
             if atEnd {
-                guard start < buffer.count else { return nil }
-                let line = try take(start..<buffer.count)
-                start = buffer.count
+                guard start < filled else { return nil }
+                let line = try take(start..<filled)
+                start = filled
                 if let line { return line }
                 return nil
             }
@@ -226,16 +238,20 @@ struct LineReader {
     }
 
     private mutating func fill() throws(InputError) {
+        let (kept, from) = (filled - start, start)
         if start > 0 {
-            buffer.removeSubrange(0..<start)
+            // Move the unfinished line to the front (memmove) and read after it.
+            buffer.withUnsafeMutableBytes { raw in raw.baseAddress!.copyMemory(from: raw.baseAddress! + from, byteCount: kept) }
+            filled = kept
             scanned -= start
             start = 0
         }
-        do {
-            let data = try handle.read(upToCount: readSize) ?? Data()
-            if data.isEmpty { atEnd = true } else { buffer.append(contentsOf: data) }
-        } catch {
-            throw .readFailed(source: name, reason: error.localizedDescription)
-        }
+        if buffer.count < filled + readSize { buffer += repeatElement(0, count: filled + readSize - buffer.count) }
+        let input = input, end = filled
+        let count = try buffer.withUnsafeMutableBytes { raw in
+            Result { () throws(InputError) in try input.readSome(into: UnsafeMutableRawBufferPointer(rebasing: raw[end..<(end + readSize)])) }
+        }.get()
+        filled += count
+        if count == 0 { atEnd = true }
     }
 }

@@ -85,7 +85,7 @@ struct Record: ParsableCommand {
         guard lstat(path, &status) == 0 else { return }
         if status.st_mode & S_IFMT == S_IFDIR { throw EDFError.invalidSpec("\(path) is a folder; --force replaces files only") }
         guard unlink(path) == 0 else {
-            throw EDFError.io(path: path, operation: "removing the old file for --force", errno: errno)
+            throw EDFError.io(path: path, operation: "removing the old file for --force", errno: Errno(errno))
         }
     }
 

@@ -20,8 +20,7 @@ struct BandpowerAnalysisTests {
     static let names = BandSet.standard.bands.map(\.name)
 
     func analyzeRecording(epoch: Double?, chunkFrames: Int) throws -> BandpowerReport {
-        let (handle, name) = try openInput(Fixtures.url("eeg/libgdf_mi128.f32").path)
-        var reader = RawFloat32Reader(handle: handle, name: name, channelCount: 3, chunkFrames: chunkFrames)
+        var reader = RawFloat32Reader(input: try InputFile(path: Fixtures.url("eeg/libgdf_mi128.f32").path), channelCount: 3, chunkFrames: chunkFrames)
         var options = BandpowerOptions(sampleRate: 128, channelCount: 3)
         options.labels = ["C3", "Cz", "C4"]
         options.epochSeconds = epoch
@@ -132,16 +131,14 @@ struct SampleReaderTests {
     @Test("raw: a trailing partial frame is an error naming the byte count")
     func partialFrame() throws {
         let path = try temporary(float32([1, 2, 3, 4, 5]))
-        let (handle, name) = try openInput(path)
-        var reader = RawFloat32Reader(handle: handle, name: name, channelCount: 2)
+        var reader = RawFloat32Reader(input: try InputFile(path: path), channelCount: 2)
         #expect(throws: InputError.notWholeFrames(source: path, bytes: 20, channels: 2)) { _ = try readAll(&reader) }
     }
 
     @Test("raw: NaN and infinity are reported with frame and channel", arguments: [Float.nan, .infinity, -.infinity])
     func nonFinite(bad: Float) throws {
         let path = try temporary(float32([1, 2, 3, 4, 5, bad, 7, 8]))
-        let (handle, name) = try openInput(path)
-        var reader = RawFloat32Reader(handle: handle, name: name, channelCount: 2, chunkFrames: 1)
+        var reader = RawFloat32Reader(input: try InputFile(path: path), channelCount: 2, chunkFrames: 1)
         #expect(throws: InputError.nonFinite(source: path, frame: 2, channel: 1)) { _ = try readAll(&reader) }
         #expect(InputError.nonFinite(source: "x", frame: 2, channel: 1).description == "x: frame 2, channel 2 is NaN or infinite")
     }
@@ -149,16 +146,14 @@ struct SampleReaderTests {
     @Test("raw: values come back exactly, across chunk boundaries")
     func rawRoundTrip() throws {
         let values: [Float] = (0..<300).map { Float($0) * 0.37 - 20 }
-        let (handle, name) = try openInput(try temporary(float32(values)))
-        var reader = RawFloat32Reader(handle: handle, name: name, channelCount: 3, chunkFrames: 7)
+        var reader = RawFloat32Reader(input: try InputFile(path: try temporary(float32(values))), channelCount: 3, chunkFrames: 7)
         #expect(try readAll(&reader) == values)
     }
 
     @Test("CSV: a header gives labels and a sample column is skipped")
     func csvHeader() throws {
         let text = "sample,Fp1,Fp2\n0,1.5,-2\n1,3,4e1\n\n2,5,6\n"
-        let (handle, name) = try openInput(try temporary(Data(text.utf8)))
-        var reader = try CSVFrameReader(handle: handle, name: name, declaredChannels: nil)
+        var reader = try CSVFrameReader(input: try InputFile(path: try temporary(Data(text.utf8))), declaredChannels: nil)
         #expect(reader.channelCount == 2)
         #expect(reader.labels == ["Fp1", "Fp2"])
         #expect(try readAll(&reader) == [1.5, -2, 3, 40, 5, 6])
@@ -166,8 +161,7 @@ struct SampleReaderTests {
 
     @Test("CSV: headerless, with CRLF line ends")
     func csvPlain() throws {
-        let (handle, name) = try openInput(try temporary(Data("1,2,3\r\n4,5,6\r\n".utf8)))
-        var reader = try CSVFrameReader(handle: handle, name: name, declaredChannels: 3)
+        var reader = try CSVFrameReader(input: try InputFile(path: try temporary(Data("1,2,3\r\n4,5,6\r\n".utf8))), declaredChannels: 3)
         #expect(reader.labels == nil)
         #expect(try readAll(&reader) == [1, 2, 3, 4, 5, 6])
     }
@@ -175,19 +169,17 @@ struct SampleReaderTests {
     @Test("CSV: errors name the line and column")
     func csvErrors() throws {
         let path1 = try temporary(Data("a,b\n1,2\n3\n".utf8))
-        var h = try openInput(path1)
-        var reader = try CSVFrameReader(handle: h.0, name: h.name, declaredChannels: nil)
+        var reader = try CSVFrameReader(input: InputFile(path: path1), declaredChannels: nil)
         #expect(throws: InputError.csvColumnCount(source: path1, line: 3, expected: 2, found: 1)) { _ = try readAll(&reader) }
 
         let path2 = try temporary(Data("1,2\n3,x7\n".utf8))
-        h = try openInput(path2)
-        reader = try CSVFrameReader(handle: h.0, name: h.name, declaredChannels: nil)
+        reader = try CSVFrameReader(input: InputFile(path: path2), declaredChannels: nil)
         #expect(throws: InputError.csvNumber(source: path2, line: 2, column: 2, text: "x7")) { _ = try readAll(&reader) }
 
         let path3 = try temporary(Data("1,2\n".utf8))
-        h = try openInput(path3)
+        let input3 = try InputFile(path: path3)
         #expect(throws: InputError.channelCountMismatch(source: path3, declared: 3, found: 2)) {
-            _ = try CSVFrameReader(handle: h.0, name: h.name, declaredChannels: 3)
+            _ = try CSVFrameReader(input: input3, declaredChannels: 3)
         }
     }
 }

@@ -62,7 +62,8 @@ struct DeviceDescriptionTests {
             try DeviceDescription.simulated(.init()).makeDevice(rawCapture: RawCaptureRequest(path: "/tmp/never-made.raw"))
         }
         #expect(!FileManager.default.fileExists(atPath: "/tmp/never-made.raw"))
-        #expect(throws: DeviceError.notFound("raw capture /nonexistent/s.raw")) {
+        // A capture file that cannot be opened is missing input (66), not a missing device.
+        #expect(throws: InputError.cannotOpen(path: "/nonexistent/s.raw", reason: "no such file")) {
             try DeviceDescription.rawCytonCapture(path: "/nonexistent/s.raw", daisy: false, speed: 1).makeDevice()
         }
     }

@@ -18,9 +18,9 @@ struct FailureKindTests {
         (InputError.csvNumber(source: "a", line: 1, column: 1, text: "x"), 65),
         (InputError.noData(source: "a"), 65),
         (InputError.badCalibration(path: "a", reason: "r"), 65),
-        (EDFError.cannotOpen(path: "a", operation: "opening", errno: ENOENT), 66),
+        (EDFError.cannotOpen(path: "a", operation: "opening", errno: .noSuchFile), 66),
         (EDFError.isDirectory(path: "a"), 66),
-        (EDFError.io(path: "a", operation: "reading data record 3", errno: EIO), 74),
+        (EDFError.io(path: "a", operation: "reading data record 3", errno: .io), 74),
         (EDFError.truncated(path: "a", need: 10, have: 5, what: "the header"), 65),
         (EDFError.badField(path: "a", field: "f", offset: 1, found: "x", expected: "y"), 65),
         (EDFError.unsupported(path: "a", reason: "r"), 65),
@@ -59,8 +59,8 @@ struct FailureKindTests {
     @Test("the message never decides: a reworded or misleading message keeps its kind's code")
     func messagesDoNotDecide() {
         // The old mapping matched "opening" and "directory" in the text.
-        #expect(FailureKind(of: EDFError.io(path: "a", operation: "opening the file", errno: EIO)) == .io)
-        #expect(FailureKind(of: EDFError.cannotOpen(path: "a", operation: "reading", errno: EACCES)) == .noInput)
+        #expect(FailureKind(of: EDFError.io(path: "a", operation: "opening the file", errno: .io)) == .io)
+        #expect(FailureKind(of: EDFError.cannotOpen(path: "a", operation: "reading", errno: .permissionDenied)) == .noInput)
         #expect(FailureKind(of: EDFError.unsupported(path: "a", reason: "is a directory, not an EDF/BDF file")) == .badData)
         #expect(FailureKind(of: EDFError.isDirectory(path: "a")) == .noInput)
         #expect(FailureKind(of: AnalysisError(path: "a", reason: "cannot open: missing directory")) == .usage)

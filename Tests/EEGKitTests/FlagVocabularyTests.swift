@@ -82,7 +82,7 @@ struct FlagVocabularyTests {
     @Test("the library reads alike: BandpowerOptions.channels selects by label as AnalysisOptions.channels does")
     func libraryOptions() throws {
         func run(_ channels: [String]?) throws -> BandpowerReport {
-            var reader = RawFloat32Reader(handle: try FileHandle(forReadingFrom: URL(fileURLWithPath: Self.raw)), name: "raw", channelCount: 3)
+            var reader = RawFloat32Reader(input: try InputFile(path: Self.raw, name: "raw"), channelCount: 3)
             var options = BandpowerOptions(sampleRate: 128, channelCount: 3)
             options.labels = ["C3", "Cz", "C4"]
             options.channels = channels

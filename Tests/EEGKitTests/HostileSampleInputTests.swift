@@ -8,9 +8,7 @@ private func readCSV(_ bytes: Data, declared: Int? = nil) -> Result<(labels: [St
     defer { try? FileManager.default.removeItem(at: url) }
     do {
         try bytes.write(to: url)
-        let (handle, name) = try openInput(url.path)
-        var reader = try CSVFrameReader(handle: handle, name: "in.csv", declaredChannels: declared)
-        _ = name
+        var reader = try CSVFrameReader(input: InputFile(path: url.path, name: "in.csv"), declaredChannels: declared)
         var all: [Float] = [], chunk: [Float] = []
         while try reader.nextChunk(into: &chunk) > 0 { all += chunk }
         return .success((reader.labels, all))
@@ -54,7 +52,7 @@ struct HostileSampleInputTests {
         // Line numbers count a CR LF once: the bad value is on line 3.
         #expect(throws: InputError.csvNumber(source: "in.csv", line: 3, column: 1, text: "x")) { try readCSV(Data("1\r\n2\r\nx\r\n".utf8)).get() }
         // A CR LF whose two bytes arrive in different reads is still one line end.
-        var reader = LineReader(handle: try handle(Data("1\r\n2\r\n3".utf8)), name: "x", readSize: 2)
+        var reader = LineReader(input: try input(Data("1\r\n2\r\n3".utf8)), readSize: 2)
         var numbers: [Int] = []
         while let (n, line) = try reader.next() { numbers.append(n); #expect(line == "\(n)") }
         #expect(numbers == [1, 2, 3])
@@ -100,21 +98,21 @@ struct HostileSampleInputTests {
         #expect(InputError.notWholeFrames(source: "x", bytes: 20, channels: 2).description
                 == "x: 20 bytes is not a whole number of 2-channel float32 frames (8 bytes each); 4 bytes left over, frame 2 stops in channel 2 — check --channel-count")
         for count in [0, -1, 5000] {
-            var reader = RawFloat32Reader(handle: try handle(Data(count: 64)), name: "x", channelCount: count)
+            var reader = RawFloat32Reader(input: try input(Data(count: 64)), channelCount: count)
             var chunk: [Float] = []
             #expect(throws: InputError.badChannelCount(source: "x", count: count, limit: 4096)) { _ = try reader.nextChunk(into: &chunk) }
         }
         // 4096 channels: chunks are bounded (4 MiB), not 16384 frames × 16 KiB.
-        var reader = RawFloat32Reader(handle: try handle(Data(count: 4096 * 4 * 300)), name: "x", channelCount: 4096)
+        var reader = RawFloat32Reader(input: try input(Data(count: 4096 * 4 * 300)), channelCount: 4096)
         var chunk: [Float] = []
         let frames = try reader.nextChunk(into: &chunk)
         #expect(frames == 256 && chunk.count == 256 * 4096)
     }
 
-    private func handle(_ data: Data) throws -> FileHandle {
+    private func input(_ data: Data) throws -> InputFile {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-\(UUID().uuidString)")
         try data.write(to: url)
-        return try FileHandle(forReadingFrom: url)
+        return try InputFile(path: url.path, name: "x")
     }
 }
 

@@ -10,14 +10,13 @@ runFuzzer { data, size in
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     guard let mode = bytes.first else { return 0 }
     scratch.write(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()))
-    guard let handle = FileHandle(forReadingAtPath: scratch.path) else { return 0 }
-    defer { try? handle.close() }
+    guard let input = try? InputFile(path: scratch.path, name: "fuzz") else { return 0 }
     let channels = Int(mode >> 1) % 16 + 1
     var reader: any FrameReader
     if mode & 1 == 0 {
-        reader = RawFloat32Reader(handle: handle, name: "fuzz", channelCount: channels, chunkFrames: 64)
+        reader = RawFloat32Reader(input: input, channelCount: channels, chunkFrames: 64)
     } else {
-        guard let csv = try? CSVFrameReader(handle: handle, name: "fuzz", declaredChannels: mode & 2 == 0 ? nil : channels) else { return 0 }
+        guard let csv = try? CSVFrameReader(input: input, declaredChannels: mode & 2 == 0 ? nil : channels) else { return 0 }
         reader = csv
     }
     var buffer: [Float] = []
