@@ -1,3 +1,4 @@
+import EEGCore
 import Foundation
 
 /// What `eeg stream` and `eeg replay` write per line.
@@ -17,15 +18,19 @@ public enum StreamFormat: String, Sendable, CaseIterable {
 /// Formats stream output lines. Deterministic: the same frames give the same bytes,
 /// which is what lets a replay reproduce a live session's metrics exactly.
 public struct StreamLineFormatter: Sendable {
-    public let labels: [String]
+    /// The stream whose lines this formats.
+    public let layout: StreamLayout
+    /// The channel labels, in frame order, from ``layout``.
+    public var labels: [String] { layout.labels }
     public let bands: BandSet
     public let format: StreamFormat
     /// The metric table's rows a live line shows: every metric that needs band powers or
     /// a calibration (a stream has no channel pair), in table order.
     public static let metrics = Metric.available([.calibration])
 
-    public init(labels: [String], bands: BandSet, format: StreamFormat) {
-        self.labels = labels
+    /// A formatter for lines of `layout`'s channels.
+    public init(layout: StreamLayout, bands: BandSet, format: StreamFormat) {
+        self.layout = layout
         self.bands = bands
         self.format = format
     }

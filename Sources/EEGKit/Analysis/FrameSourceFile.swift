@@ -5,8 +5,10 @@ import Foundation
 /// rate and channel count given) with what analysis needs up front — its rate, labels,
 /// length, the first annotations, the spans of lost samples and the EDF+D gaps.
 final class FrameSourceFile {
-    let sampleRate: Double
-    let labels: [String]
+    /// The file's stream: its labels (stated, given, or `ch1…chN`), rate and full scale.
+    let layout: StreamLayout
+    var sampleRate: Double { layout.sampleRate }
+    var labels: [String] { layout.labels }
     let channelCount: Int
     let frameCount: Int
     /// The first ``FileAnalyzer/keptAnnotations`` annotations.
@@ -29,9 +31,8 @@ final class FrameSourceFile {
             throw AnalysisError(path: path, reason: "raw float32 input needs --rate and --channels")
         }
         source = try (isEDF ? FrameSourceFormat.edf : .raw).open(path, channels: options.rawChannelCount, checkingLiveRate: false)
-        sampleRate = source.statedSampleRate ?? options.rawSampleRate ?? 0
+        layout = source.layout(sampleRate: options.rawSampleRate, labels: source.labels ?? options.rawLabels, source: path)
         channelCount = source.channelCount
-        labels = source.labels ?? options.rawLabels ?? StreamLayout.numberedLabels(channelCount)
         frameCount = source.storedFrameCount ?? 0
         var kept: [Annotation] = [], total = 0
         var lost: [(Double, Double)] = []
