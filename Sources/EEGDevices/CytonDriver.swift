@@ -50,10 +50,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
     public let name: String
     public let configuration: Configuration
-    public var channelCount: Int { configuration.daisy ? 16 : 8 }
-    public var sampleRate: Double { configuration.daisy ? Cyton.daisySampleRate : Cyton.sampleRate }
-    public var channelLabels: [String] { (1...channelCount).map { "ch\($0)" } }
-    public var fullScale: Double { Cyton.fullScale(gain: configuration.gains?.min() ?? Cyton.defaultGain) }
+    public var layout: StreamLayout { Cyton.layout(daisy: configuration.daisy, gains: configuration.gains, source: name) }
 
     /// Where a session's frames and events go; fixed for the session at `start`.
     private struct Output: @unchecked Sendable {

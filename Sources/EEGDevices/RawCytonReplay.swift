@@ -9,10 +9,7 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
     public let name: String
     public let daisy: Bool
     public let speed: Double
-    public var channelCount: Int { daisy ? 16 : 8 }
-    public var sampleRate: Double { daisy ? Cyton.daisySampleRate : Cyton.sampleRate }
-    public var channelLabels: [String] { (1...channelCount).map { "ch\($0)" } }
-    public let fullScale = Cyton.fullScale(gain: Cyton.defaultGain)
+    public let layout: StreamLayout
     private let data: Data
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
@@ -24,6 +21,7 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
         self.daisy = daisy
         self.speed = speed
         name = "raw Cyton capture \(path)"
+        layout = Cyton.layout(daisy: daisy, source: name)
     }
 
     public var state: DeviceState { streaming.load(ordering: .acquiring) ? .streaming : .closed }

@@ -81,6 +81,8 @@ public final class StreamSession {
     public let device: any EEGDevice
     public let options: StreamOptions
     public let formatter: StreamLineFormatter
+    /// The device's stream, read once when the session is made.
+    public var layout: StreamLayout { formatter.layout }
     public let markers = MarkerQueue()
     private let recordingRequests = Mutex<[RecordingOptions?]>([])
 
@@ -127,8 +129,8 @@ public final class StreamSession {
         progress: (StreamProgress) -> Void, onAnalysis: @escaping (LiveAnalysis) -> Void, tick: () -> Void,
         stopRequested: () -> Bool
     ) throws -> StreamSummary {
-        let capacity = max(1024, Int(device.sampleRate * 8))
-        let (producer, consumer) = try FrameRing.create(channels: device.channelCount, capacity: capacity)
+        let capacity = max(1024, Int(layout.sampleRate * 8))
+        let (producer, consumer) = try FrameRing.create(channels: layout.channelCount, capacity: capacity)
         let events = DeviceEvents()
         let run = try SessionRun(session: self, consumer: consumer, write: write, status: status, onAnalysis: onAnalysis)
         defer { run.deallocate() }
@@ -277,17 +279,17 @@ private final class SessionRun {
         self.write = write
         self.status = status
         self.onAnalysis = onAnalysis
-        let options = session.options, device = session.device
-        channels = device.channelCount
+        let options = session.options
+        channels = session.layout.channelCount
         ledger = FrameLedger(limit: options.frameLimit)
         if options.emit == .metrics || options.analyze {
-            var configuration = LiveAnalyzerConfiguration(layout: device.layout)
+            var configuration = LiveAnalyzerConfiguration(layout: session.layout)
             configuration.calibrationSeconds = options.calibrationSeconds
             configuration.notchFrequency = options.notchFrequency
             configuration.bands = options.bands
             analyzer = try LiveAnalyzer(configuration)
         }
-        recorder = try options.recording.map { try Recorder(options: $0, device: device) }
+        recorder = try options.recording.map { try Recorder(options: $0, layout: session.layout) }
         samples = .allocate(capacity: consumer.capacity * channels)
         indices = .allocate(capacity: consumer.capacity)
         drops = .allocate(capacity: consumer.capacity)
@@ -300,7 +302,7 @@ private final class SessionRun {
     }
 
     func openRecorder(_ options: RecordingOptions) throws {
-        let new = try Recorder(options: options, device: session.device)
+        let new = try Recorder(options: options, layout: session.layout)
         // A recording started mid-stream covers device time from the next frame on.
         if let next = ledger.nextIndex { new.begin(atSampleIndex: next) }
         recorder = new
@@ -470,7 +472,7 @@ private final class SessionRun {
     func progress(achievedRate: Double) -> StreamProgress {
         let device = session.device
         return StreamProgress(
-            deviceSeconds: Double(lastIndex - (ledger.origin ?? 0) + 1) / device.sampleRate, frames: summary.frames,
+            deviceSeconds: Double(lastIndex - (ledger.origin ?? 0) + 1) / session.layout.sampleRate, frames: summary.frames,
             droppedFrames: Int(ledger.lost),
             recordedBytes: recorder?.sink.bytesWritten,
             deviceState: device.state, recordingPath: recorder?.sink.path, achievedRate: achievedRate)
