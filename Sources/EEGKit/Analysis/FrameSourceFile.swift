@@ -16,6 +16,9 @@ final class FrameSourceFile {
     let omittedAnnotations: Int
     /// The spans of ``AnnotationKind/samplesLost(count:cause:)`` annotations, in seconds, merged.
     let lostSpans: TimeSpans
+    /// The spans of ``AnnotationKind/padding`` annotations (the zeros that fill a
+    /// recording's last record), in seconds, merged.
+    let paddingSpans: TimeSpans
     let gaps: [EDFReader.RecordGap]
     private var source: any FrameSource
 
@@ -35,15 +38,18 @@ final class FrameSourceFile {
         channelCount = source.channelCount
         frameCount = source.storedFrameCount ?? 0
         var kept: [Annotation] = [], total = 0
-        var lost: [(Double, Double)] = []
+        var lost: [(Double, Double)] = [], padding: [(Double, Double)] = []
         try source.forEachAnnotation { a in
             total += 1
             if kept.count < FileAnalyzer.keptAnnotations { kept.append(a) }
-            if case .samplesLost = a.kind { lost.append((a.onset, a.onset + (a.duration ?? 0))) }
+            guard a.kind.marksFillerSamples else { return }
+            let span = (a.onset, a.onset + (a.duration ?? 0))
+            if case .padding = a.kind { padding.append(span) } else { lost.append(span) }
         }
         annotations = kept
         omittedAnnotations = total - kept.count
         lostSpans = TimeSpans(lost)
+        paddingSpans = TimeSpans(padding)
         gaps = source.recordGaps
     }
 
