@@ -112,12 +112,4 @@ public struct FileInfo: Sendable {
     public var sampleRate: Double { layout.sampleRate }
     /// The analysed channels' labels, from ``layout``.
     public var labels: [String] { layout.labels }
-
-    public init(path: String, layout: StreamLayout, duration: Double, bands: BandSet, epochCount: Int) {
-        self.path = path
-        self.layout = layout
-        self.duration = duration
-        self.bands = bands
-        self.epochCount = epochCount
-    }
 }
