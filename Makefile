@@ -42,7 +42,7 @@ demo: build
 		| awk -F, -v OFS=, 'NR == 1 || $$1 % 5 == 0 { print $$1, $$3, $$7, $$8, $$10; fflush() }'
 	.build/release/eeg bandpower --input Fixtures/eeg/libgdf_mi128.f32 --rate 128 --channel-count 3 \
 		--labels C3,Cz,C4 --format table
-	.build/release/eeg bench --minutes 2
+	.build/release/eeg bench --duration 2m
 
 # Every test: the unit and integration tests, the concurrency tests again under
 # ThreadSanitizer, the whole suite again under AddressSanitizer, and a short run of every
@@ -53,7 +53,7 @@ test-unit:
 	$(SWIFT) test
 
 test-tsan:
-	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter "FrameRingStressTests|CytonDriverLinkTests|CytonDriverTests|RawCaptureTests|RawCaptureWriteTests|HotplugWakeTests|FrameLedgerTests|RingOverflowTests"
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter "FrameRingStressTests|CytonDriverLinkTests|CytonDriverTests|RawCaptureTests|RawCaptureWriteTests|HotplugWakeTests|DriverSupervisorTests|FrameLedgerTests|RingOverflowTests"
 
 # Every test again with AddressSanitizer (the `eeg` processes the tests start are the
 # sanitized build too).

@@ -217,6 +217,28 @@ def main():
     with open(os.path.join(HERE, "..", "eeg", "libgdf_mi128_windows.json"), "w") as fh:
         json.dump({"generated_by": "Fixtures/dsp/generate.py", **out, "window_s": 4, "hop_s": 0.25,
                    "nperseg": nperseg, "sliding": sliding, "epochs": epochs}, fh)
+    live_bandpass(x, fs, out)
+
+
+def live_bandpass(x, fs, out, band=(2.0, 30.0)):
+    """`eeg replay --filter 2-30`: scipy's band powers of 4 s windows of the recording
+    filtered causally from its first sample (sosfilt of butter(4, band, 'bandpass'),
+    zero initial state), the filtered signal held as float32 as the live analyzer holds it."""
+    fs_int = int(fs)
+    window, hop, nperseg = 4 * fs_int, fs_int // 4, 2 * fs_int
+    sos = signal.butter(4, band, btype="bandpass", fs=fs, output="sos")
+    y = signal.sosfilt(sos, x, axis=0).astype(np.float32).astype(np.float64)
+
+    def powers(block):
+        f, pxx = signal.welch(block, fs=fs, window="hann", nperseg=nperseg, noverlap=nperseg // 2,
+                              detrend="constant", scaling="density", average="mean", axis=0)
+        return [band_powers(f, pxx[:, c]) for c in range(block.shape[1])]
+
+    sliding = [{"end_frame": end, "band_powers": powers(y[end - window:end])}
+               for end in range(window, window + 40 * hop, hop)]
+    with open(os.path.join(HERE, "..", "eeg", "libgdf_mi128_live_2_30.json"), "w") as fh:
+        json.dump({"generated_by": "Fixtures/dsp/generate.py (live_bandpass)", **out, "band_pass": list(band),
+                   "window_s": 4, "hop_s": 0.25, "nperseg": nperseg, "sliding": sliding, "epochs": []}, fh)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 /// The life of a streaming device driver as a pure transition function: given the state
-/// and what happened, the next state and the actions to take, in order. A driver (the
-/// Cyton's; a BLE headset's next) performs the actions — opening links, sending
-/// commands, reporting — and feeds their outcomes back as events; it never decides a
-/// state itself, so every path is in one table that tests read row by row.
+/// and what happened, the next state and the actions to take, in order.
+/// ``DriverSupervisor`` performs the actions for a driver (the Cyton's; a BLE headset's
+/// next), which supplies only what opening, configuring, starting and releasing its link
+/// mean, and feeds their outcomes back as events; no driver decides a state itself, so
+/// every path is in one table that tests read row by row.
 ///
 /// ```
 /// closed → opening → configuring → streaming → stopping → closed
@@ -93,11 +94,15 @@ public enum DriverLifecycle {
         case failStart
     }
 
-    /// The next state and the actions to take, in order.
+    /// The next state and the actions to take, in order. At most one action leads to
+    /// another event, and it comes last: the runner feeds back exactly that outcome, so
+    /// none is ever overwritten or lost.
     public struct Transition: Sendable, Equatable {
-        public var state: DeviceState
-        public var actions: [Action]
+        public let state: DeviceState
+        public let actions: [Action]
         public init(_ state: DeviceState, _ actions: [Action] = []) {
+            precondition(!actions.dropLast().contains(where: \.leadsToEvent),
+                         "only the last action of a transition may lead to an event: \(actions)")
             self.state = state
             self.actions = actions
         }
@@ -188,6 +193,20 @@ public enum DriverLifecycle {
         case .configured, .startFailed: return Transition(.stopping, [.releaseLink])
         case .openFailed, .streamingStarted, .linkLost, .linkFailed, .retryDue, .stopRequested: return Transition(.stopping)
         case .startRequested: return nil
+        }
+    }
+}
+
+extension DriverLifecycle.Action {
+    /// Whether performing this action yields the next event (its outcome, documented on
+    /// each case); every other action yields none.
+    public var leadsToEvent: Bool {
+        switch self {
+        case .openLink, .configure, .startStreaming, .resumeStreaming, .reportLinkFailure, .retryNow, .awaitRetry, .finishOutput:
+            return true
+        case .closeLink, .abandonLink, .dropLink, .releaseLink, .reportReconnectFailure, .reportGap, .startSupervisor,
+             .stopSupervisor, .closeCapture, .failStart:
+            return false
         }
     }
 }

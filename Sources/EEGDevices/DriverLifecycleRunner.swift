@@ -2,8 +2,8 @@ import Synchronization
 
 /// Runs a driver on ``DriverLifecycle``: holds its state, takes transitions one at a time,
 /// and calls the driver's `perform` for each action, feeding back the event it leads to.
-/// The part of a driver that is the same for every device; the driver supplies only what
-/// each action means for its hardware.
+/// ``DriverSupervisor`` drives it for a real driver (start, stop, reconnection), which
+/// supplies only what each link action means for its hardware.
 ///
 /// Threads: any (start, stop, a supervisor). Each transition is taken under a lock, and
 /// the new state is posted to the session's events under the same lock, so states are
@@ -16,16 +16,24 @@ public final class DriverLifecycleRunner: Sendable {
     /// The state now (a lock is taken: not for per-sample use).
     public var state: DeviceState { current.withLock { $0 } }
 
-    /// Feeds `event`, performs the actions of each transition in order and feeds their
-    /// outcomes back, until an action leads nowhere or the lifecycle refuses an event
-    /// (the driver then stays where it is).
+    /// Feeds `event`, performs the actions of each transition in order and feeds the
+    /// outcome back, until a transition ends without one or the lifecycle refuses an
+    /// event (the driver then stays where it is).
+    ///
+    /// `perform` must return an event for exactly the actions that
+    /// ``DriverLifecycle/Action/leadsToEvent`` (which a transition holds only last), and
+    /// nil for the others: anything else is a driver bug and stops the process, never an
+    /// outcome silently dropped or overwritten.
     public func run(from event: DriverLifecycle.Event, events: DeviceEvents, perform: (DriverLifecycle.Action) -> DriverLifecycle.Event?) {
         var next: DriverLifecycle.Event? = event
         while let event = next {
-            next = nil
             guard let transition = take(event, events: events) else { return }
+            next = nil
             for action in transition.actions {
-                if let outcome = perform(action) { next = outcome }
+                let outcome = perform(action)
+                precondition((outcome != nil) == action.leadsToEvent,
+                             "\(action) \(action.leadsToEvent ? "must lead to an event" : "leads to no event") (it returned \(outcome.map(\.rawValue) ?? "none"))")
+                next = outcome
             }
         }
     }

@@ -76,7 +76,7 @@ extension FrameSource {
 /// The file formats a ``FrameSource`` reads.
 public enum FrameSourceFormat: String, Sendable, CaseIterable {
     /// Little-endian float32 frames (needs the channel count and rate).
-    case raw
+    case f32
     /// Comma-separated rows (needs the rate).
     case csv
     /// EDF, EDF+, BDF or BDF+ (states everything).
@@ -85,7 +85,7 @@ public enum FrameSourceFormat: String, Sendable, CaseIterable {
     /// By extension: `.csv`, `.edf`/`.bdf`, anything else raw float32.
     public init(path: String?) {
         let lower = path?.lowercased() ?? ""
-        if lower.hasSuffix(".csv") { self = .csv } else if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") { self = .edf } else { self = .raw }
+        if lower.hasSuffix(".csv") { self = .csv } else if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") { self = .edf } else { self = .f32 }
     }
 
     /// Opens `path` (standard input for nil or `-`, except EDF) as a source.
@@ -104,7 +104,7 @@ public enum FrameSourceFormat: String, Sendable, CaseIterable {
         case .csv:
             let (handle, name) = try openInput(path)
             return try CSVFrameReader(handle: handle, name: name, declaredChannels: channels)
-        case .raw:
+        case .f32:
             guard let channels else { throw InputError.badChannelCount(source: path ?? "standard input", count: 0, limit: RawFloat32Reader.maximumChannels) }
             let (handle, name) = try openInput(path)
             var reader = RawFloat32Reader(handle: handle, name: name, channelCount: channels)

@@ -25,14 +25,18 @@ public struct StreamLineFormatter: Sendable {
     public let bands: BandSet
     public let format: StreamFormat
     /// The metric table's rows a live line shows: every metric that needs band powers or
-    /// a calibration (a stream has no channel pair), in table order.
+    /// a calibration, and the asymmetry when a `--pair` was given, in table order.
+    public let metrics: [Metric]
+    /// The rows without a `--pair` (the default line).
     public static let metrics = Metric.available([.calibration])
 
-    /// A formatter for lines of `layout`'s channels.
-    public init(layout: StreamLayout, bands: BandSet, format: StreamFormat) {
+    /// A formatter for lines of `layout`'s channels; `hasChannelPair` adds the asymmetry
+    /// (a `--pair` was given).
+    public init(layout: StreamLayout, bands: BandSet, format: StreamFormat, hasChannelPair: Bool = false) {
         self.layout = layout
         self.bands = bands
         self.format = format
+        metrics = hasChannelPair ? Metric.available([.calibration, .channelPair]) : Self.metrics
     }
 
     /// The CSV header for `emit` (nil for JSONL).
@@ -44,7 +48,7 @@ public struct StreamLineFormatter: Sendable {
         case .none:
             return nil
         case .metrics:
-            var columns = ["time_s", "sample"] + Self.metrics.map(\.key) + ["calibration", "dropped"]
+            var columns = ["time_s", "sample"] + metrics.map(\.key) + ["calibration", "dropped"]
             for label in labels {
                 columns += bands.bands.map { CSVText.cell("\(label)_\($0.name)") }
                 columns += [CSVText.cell("\(label)_rms"), CSVText.cell("\(label)_quality")]
@@ -78,7 +82,7 @@ public struct StreamLineFormatter: Sendable {
         let style = NumberStyle.live
         switch format {
         case .csv:
-            var fields = [style.csv(u.time), "\(u.sampleIndex)"] + Self.metrics.map { style.csv(shown[$0]) }
+            var fields = [style.csv(u.time), "\(u.sampleIndex)"] + metrics.map { style.csv(shown[$0]) }
             fields += [style.csv(u.calibrationProgress), "\(u.droppedFrames)"]
             for c in 0..<u.channelCount {
                 for b in 0..<u.bandCount { fields.append(style.csv(u.bandPower(channel: c, band: b))) }
@@ -87,7 +91,7 @@ public struct StreamLineFormatter: Sendable {
             return CSVText.row(fields)
         case .jsonl:
             var line = "{\"time_s\": \(style.json(u.time)), \"sample\": \(u.sampleIndex), "
-            line += Self.metrics.map { "\"\($0.key)\": \(style.json(shown[$0])), " }.joined()
+            line += metrics.map { "\"\($0.key)\": \(style.json(shown[$0])), " }.joined()
             line += "\"calibration\": \(style.json(u.calibrationProgress)), "
             line += "\"dropped\": \(u.droppedFrames), \"channels\": ["
             line += (0..<u.channelCount).map { c in

@@ -12,12 +12,47 @@ public struct StreamOptions: Sendable {
     public var calibrationSeconds = 60.0
     public var notchFrequency: Double?
     public var bands: BandSet = .standard
+    /// Causal band-pass before analysis, Hz (`--filter`); `nil` for none. The default is
+    /// the live analyzer's (DESIGN.md), so outputs do not change unless asked.
+    public var bandPass: ClosedRange<Double>? = 1...45
+    /// Labels of the channels whose band powers make the ratios and scores (`--channels`,
+    /// matched as in `analyze`); `nil` for all. Every channel's band powers are still shown.
+    public var metricChannels: [String]?
+    /// Frontal alpha asymmetry pair by label (`--pair LEFT:RIGHT`), matched as in `analyze`.
+    public var asymmetryPair: (left: String, right: String)?
     /// Record to EDF+/BDF+ as well.
     public var recording: RecordingOptions?
     /// Run the live analyzer even when not emitting metrics (for a dashboard).
     public var analyze = false
 
     public init() {}
+}
+
+extension StreamOptions {
+    /// The live analyzer's settings for a stream of `layout`, channel labels resolved.
+    ///
+    /// - Throws: ``ArgumentError`` (``ArgumentError/Kind/unknownChannel``) naming
+    ///   `--channels` or `--pair` for a label the stream lacks.
+    public func analyzerConfiguration(layout: StreamLayout) throws -> LiveAnalyzerConfiguration {
+        var configuration = LiveAnalyzerConfiguration(layout: layout)
+        configuration.calibrationSeconds = calibrationSeconds
+        configuration.notchFrequency = notchFrequency
+        configuration.bands = bands
+        configuration.bandPass = bandPass
+        let labels = layout.labels
+        func indices(_ wanted: [String], flag: String) throws(ArgumentError) -> [Int] {
+            switch ChannelSelection.indices(of: wanted, in: labels) {
+            case .success(let indices): return indices
+            case .failure(let missing): throw ArgumentError(missing, flag: flag, source: "the stream")
+            }
+        }
+        if let metricChannels { configuration.metricChannels = try indices(metricChannels, flag: "--channels") }
+        if let pair = asymmetryPair {
+            let both = try indices([pair.left, pair.right], flag: "--pair")
+            configuration.asymmetryPair = ChannelPair(left: both[0], right: both[1])
+        }
+        return configuration
+    }
 }
 
 /// What a finished stream saw.
@@ -94,7 +129,8 @@ public final class StreamSession {
     public init(device: any EEGDevice, options: StreamOptions) {
         self.device = device
         self.options = options
-        formatter = StreamLineFormatter(layout: device.layout, bands: options.bands, format: options.format)
+        formatter = StreamLineFormatter(layout: device.layout, bands: options.bands, format: options.format,
+                                        hasChannelPair: options.asymmetryPair != nil)
     }
 
     /// Runs until the frame limit, the device ends, `stopRequested()` returns true, or
@@ -282,11 +318,10 @@ private final class SessionRun {
         let options = session.options
         channels = session.layout.channelCount
         ledger = FrameLedger(limit: options.frameLimit)
+        // Resolved even when nothing is analysed (record without --emit metrics), so a
+        // --channels or --pair label the stream lacks is an error before anything starts.
+        let configuration = try options.analyzerConfiguration(layout: session.layout)
         if options.emit == .metrics || options.analyze {
-            var configuration = LiveAnalyzerConfiguration(layout: session.layout)
-            configuration.calibrationSeconds = options.calibrationSeconds
-            configuration.notchFrequency = options.notchFrequency
-            configuration.bands = options.bands
             analyzer = try LiveAnalyzer(configuration)
         }
         recorder = try options.recording.map { try Recorder(options: $0, layout: session.layout) }

@@ -7,7 +7,8 @@ struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Analyze recordings epoch by epoch: band powers, ratios, scores, quality, summaries.",
         discussion: """
-            For each file (EDF, EDF+, BDF, BDF+; raw float32 with --rate/--channel-count) and \
+            For each file (EDF, EDF+, BDF, BDF+; float32 with --rate/--channel-count, and \
+            --labels to name its channels) and \
             each epoch: absolute and relative band powers per channel, engagement \
             β/(α+θ), θ/β, α/β, θ/α, frontal alpha asymmetry for --pair, the 0–100 \
             attention/relaxation/workload scores (calibrated on the first minute, or \
@@ -36,23 +37,8 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Epoch length, e.g. 4s.", valueName: "duration"))
     var epoch = DurationArgument(argument: "4")
 
-    @Option(help: ArgumentHelp("Channels to analyze, comma-separated labels (default: all).", valueName: "labels"))
-    var channels: String?
-
-    @Option(help: ArgumentHelp("Bands as name:low-high in Hz, comma-separated.", valueName: "bands"))
-    var bands: String?
-
-    @Option(help: ArgumentHelp("Zero-phase band-pass before analysis, e.g. 1-45 (Hz).", valueName: "low-high"))
-    var filter: String?
-
-    @Option(help: ArgumentHelp("Zero-phase notch at mains: 50 or 60 Hz.", valueName: "hz"))
-    var notch: Double?
-
-    @Option(help: ArgumentHelp("Frontal alpha asymmetry pair LEFT:RIGHT, e.g. F3:F4.", valueName: "left:right"))
-    var pair: String?
-
-    @Option(name: .customLong("calibration-seconds"), help: ArgumentHelp("Signal at the start of each file that calibrates the 0–100 scores, e.g. 60s or 1m (as in stream).", valueName: "duration"))
-    var calibrationSeconds = DurationArgument(argument: "60")
+    /// --channels, --bands, --filter, --notch, --pair, --calibration-seconds: as in the live commands.
+    @OptionGroup var analysis: AnalysisFlags
 
     @Option(help: ArgumentHelp("Score baselines from a file (saved with --save-calibration) instead of each file's first minute.", valueName: "file"))
     var calibration: String?
@@ -63,7 +49,7 @@ struct Analyze: ParsableCommand {
     @Option(help: "table, csv, jsonl or json (default: table on a terminal, jsonl otherwise).")
     var format: AnalysisFormat?
 
-    @Option(help: ArgumentHelp("Write results to this file instead of standard output.", valueName: "file"))
+    @Option(help: .resultsFile)
     var out: String?
 
     @Option(help: ArgumentHelp("Also write a self-contained HTML report with plots (opens in any browser, no network).", valueName: "file.html"))
@@ -75,47 +61,42 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Take every N-th file starting with the I-th: I/N (1 ≤ I ≤ N).", valueName: "I/N"))
     var shard: String?
 
-    @Option(help: ArgumentHelp("Raw float32 input: sample rate.", valueName: "hz"))
-    var rate: Double?
-
-    @Option(name: .customLong("channel-count"), help: "Raw float32 input: channels per frame.")
-    var channelCount: Int?
+    /// --input-format, --rate, --channel-count, --labels: as in replay and bandpower.
+    @OptionGroup var source: FileSourceOptions
+    var rate: Double? { source.rate }
+    var channelCount: Int? { source.channelCount }
 
     func parsedShard() throws -> Shard? {
         guard let shard else { return nil }
         return try usage { try ArgumentValues.shard(shard) }
     }
 
-    func parsedFilter() throws -> ClosedRange<Double>? {
-        guard let filter else { return nil }
-        return try usage { try ArgumentValues.passband(filter) }
-    }
-
-    func parsedPair() throws -> (left: String, right: String)? {
-        guard let pair else { return nil }
-        return try usage { try ArgumentValues.pair(pair) }
-    }
-
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one recording, e.g. eeg analyze session.bdf") }
         try checked(jobs, flag: "--jobs", in: ArgumentValues.jobsRange)
         _ = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
-        _ = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
         _ = try parsedShard()
-        _ = try parsedFilter()
-        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
-        _ = try parsedPair()
-        if let channels, channels.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-            throw ValidationError("--channels names no channel (got '\(TerminalText.safe(channels))'); give labels such as Fp1,Fp2")
-        }
-        if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
-        if (rate == nil) != (channelCount == nil) { throw ValidationError("raw float32 input needs both --rate and --channel-count") }
-        if let rate { try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz") }
-        if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
+        try validateFileSource()
         if let calibration, !FileManager.default.fileExists(atPath: calibration) { throw ValidationError("--calibration: \(calibration) does not exist") }
     }
 
+    /// Float32 input states nothing: --rate and --channel-count both, --labels to match.
+    func validateFileSource() throws {
+        switch source.inputFormat {
+        case .csv?: throw ValidationError("--input-format csv is for replay and bandpower; analyze reads EDF/BDF and float32 (f32) files")
+        case .edf?: if rate != nil || channelCount != nil || source.labels != nil { throw ValidationError("an EDF/BDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
+        case .f32?: if rate == nil || channelCount == nil { throw ValidationError("float32 input needs both --rate and --channel-count") }
+        case nil: break
+        }
+        if (rate == nil) != (channelCount == nil) { throw ValidationError("raw float32 input needs both --rate and --channel-count") }
+        if let rate { try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz") }
+        if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
+        if source.labels != nil && channelCount == nil { throw ValidationError("--labels names the channels of float32 input: give --rate and --channel-count too") }
+        try source.checkLabels(channelCount: channelCount)
+    }
+
     func run() throws {
+        DeprecatedSpelling.warn(source.deprecations(command: "analyze"))
         let stop = StopSignal()
         let options = try analysisOptions()
         let selected = try parsedShard()?.select(files) ?? files
@@ -157,12 +138,7 @@ struct Analyze: ParsableCommand {
     func analysisOptions() throws -> AnalysisOptions {
         var options = AnalysisOptions()
         options.epochSeconds = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
-        options.calibrationSeconds = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
-        options.channels = channels?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if let bands { options.bands = try usage { try ArgumentValues.bands(bands) } }
-        options.bandPass = try parsedFilter()
-        options.notchFrequency = notch
-        if let pair = try parsedPair() { options.asymmetryPair = (pair.left, pair.right) }
+        try analysis.apply(to: &options)
         if let calibration {
             do {
                 options.calibration = try CalibrationFile.load(path: calibration)
@@ -173,8 +149,10 @@ struct Analyze: ParsableCommand {
         // Without a report, epochs stream out and are not kept: memory stays flat.
         options.keepSpectra = report != nil
         options.keepEpochs = report != nil
+        options.inputFormat = source.inputFormat
         options.rawSampleRate = rate
         options.rawChannelCount = channelCount
+        options.rawLabels = source.labelList
         return options
     }
 

@@ -50,7 +50,7 @@ struct Bandpower: ParsableCommand {
     @Option(help: "Welch segment length in samples (default: 2 s of samples).")
     var nperseg: Int?
 
-    @Option(name: .customLong("window-seconds"), help: ArgumentHelp("Welch segment length in seconds, instead of --nperseg.", valueName: "seconds"))
+    @Option(name: .customLong("window-seconds"), help: ArgumentHelp("Welch segment length as a duration (e.g. 2s, 500ms), instead of --nperseg.", valueName: "duration"))
     var windowSeconds: DurationArgument?
 
     @Option(help: ArgumentHelp("Segment overlap in samples, or a percentage such as 50% (default 50%).", valueName: "samples|percent"))
@@ -68,11 +68,11 @@ struct Bandpower: ParsableCommand {
     @Option(help: "json, csv or table (default: table on a terminal, json otherwise).")
     var format: OutputFormat?
 
-    @Option(help: ArgumentHelp("Write results to this file instead of standard output.", valueName: "file"))
+    @Option(help: .resultsFile)
     var out: String?
 
     /// `--channels N` with a plain number: the old spelling of `--channel-count N`, kept
-    /// for one release (``deprecationNote``).
+    /// for one release (``deprecations``).
     var deprecatedCount: Int? {
         guard channelCount == nil, let channels, !channels.isEmpty, channels.allSatisfy(\.isASCII), channels.allSatisfy(\.isNumber) else { return nil }
         return Int(channels) ?? Int.max
@@ -84,12 +84,18 @@ struct Bandpower: ParsableCommand {
     /// The channels selected by label (nil: all, or the deprecated count spelling).
     var selectedLabels: [String]? {
         guard deprecatedCount == nil, let channels else { return nil }
-        return ArgumentValues.labels(channels)
+        // Checked in validate(), which runs first.
+        return try? ChannelLabels.selection(channels)
     }
 
-    /// The line on standard error for the deprecated spelling.
-    var deprecationNote: String? {
-        deprecatedCount.map { "eeg bandpower: warning: --channels \($0) as a channel count is deprecated; use --channel-count \($0) (--channels now selects channels by label, as in analyze)" }
+    /// The old spellings given, each said on standard error.
+    var deprecations: [DeprecatedSpelling] {
+        var spellings = deprecatedCount.map {
+            [DeprecatedSpelling(command: "bandpower", old: "--channels \($0) as a channel count", new: "--channel-count \($0)",
+                                reason: "--channels now selects channels by label, as in analyze")]
+        } ?? []
+        spellings += source.deprecations(command: "bandpower")
+        return spellings
     }
 
     var resolvedInputFormat: InputFormat {
@@ -97,7 +103,7 @@ struct Bandpower: ParsableCommand {
         let lower = input?.lowercased() ?? ""
         if lower.hasSuffix(".csv") { return .csv }
         if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") { return .edf }
-        return .raw
+        return .f32
     }
 
     func validate() throws {
@@ -108,7 +114,7 @@ struct Bandpower: ParsableCommand {
         }
         guard let rate else { throw ValidationError("--rate is required: the sample rate in Hz, e.g. --rate 250") }
         try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz")
-        if resolvedInputFormat == .raw && frameChannels == nil {
+        if resolvedInputFormat == .f32 && frameChannels == nil {
             throw ValidationError("--channel-count is required for raw float32 input (how many samples make one frame)")
         }
         if let count = frameChannels { try checked(count, flag: deprecatedCount == nil ? "--channel-count" : "--channels", in: ArgumentValues.channelRange) }
@@ -121,14 +127,9 @@ struct Bandpower: ParsableCommand {
         _ = try windowSeconds?.seconds("--window-seconds", in: ArgumentValues.windowSecondsRange)
         _ = try epoch?.seconds("--epoch", in: ArgumentValues.epochRange)
         if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
-        if let labels, let count = frameChannels, labelList(labels).count != count {
-            throw ValidationError("--labels has \(labelList(labels).count) labels but --channel-count is \(count)")
-        }
-        if let selectedLabels, selectedLabels.isEmpty {
-            throw ValidationError("--channels names no channel (got '\(TerminalText.safe(channels ?? ""))'); give labels such as Fp1,Fp2")
-        }
+        try source.checkLabels(channelCount: frameChannels)
+        if deprecatedCount == nil, let channels { _ = try ChannelLabels.selection(channels) }
         if let rate { _ = try overlapSamples(segmentLength: segmentLength(rate: rate)) }
-        if let labels, labelList(labels).count > ArgumentValues.channelRange.upperBound { throw ValidationError("--labels has more than \(ArgumentValues.channelRange.upperBound) labels") }
     }
 
     func labelList(_ text: String) -> [String] { ArgumentValues.labels(text) }
@@ -152,7 +153,7 @@ struct Bandpower: ParsableCommand {
     }
 
     func run() throws {
-        if let deprecationNote { writeStandardError(deprecationNote + "\n") }
+        DeprecatedSpelling.warn(deprecations)
         do {
             var (reader, rate) = try openReader()
             let options = try analysisOptions(reader: reader, rate: rate)

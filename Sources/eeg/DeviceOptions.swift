@@ -95,33 +95,6 @@ struct DeviceOptions: ParsableArguments {
     }
 }
 
-/// How live metrics are computed: shared by stream, record and replay.
-struct LiveAnalysisOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Notch out mains hum before analysis: 50 or 60 Hz.", valueName: "hz"))
-    var notch: Double?
-
-    /// A duration like every other in the CLI (`60`, `60s`, `1m`), as in `analyze`.
-    @Option(name: .customLong("calibration-seconds"), help: ArgumentHelp("Signal that calibrates the 0–100 scores, e.g. 60s or 1m.", valueName: "duration"))
-    var calibrationSeconds = DurationArgument(argument: "60")
-
-    @Option(help: ArgumentHelp("Bands as name:low-high in Hz, comma-separated (as in analyze and bandpower).", valueName: "bands"))
-    var bands: String?
-
-    func validate() throws {
-        if let notch, notch != 50 && notch != 60 { throw ValidationError("--notch is 50 or 60 (Hz), got \(notch)") }
-        _ = try calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)
-        if let bands { _ = try usage { try ArgumentValues.bands(bands) } }
-    }
-
-    func apply(to options: inout StreamOptions) {
-        options.notchFrequency = notch
-        // Checked in validate(), which runs first.
-        if let bands, let set = try? ArgumentValues.bands(bands) { options.bands = set }
-        // Checked in validate(), which runs first.
-        options.calibrationSeconds = (try? calibrationSeconds.seconds("--calibration-seconds", in: ArgumentValues.calibrationRange)) ?? 60
-    }
-}
-
 /// Lines or the dashboard: shared by stream and replay.
 struct LiveOutputOptions: ParsableArguments {
     @Option(help: "samples (one line per frame) or metrics (one line per 0.25 s update; the default when piped).")

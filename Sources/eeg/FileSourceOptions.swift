@@ -2,26 +2,54 @@ import ArgumentParser
 import EEGKit
 
 /// How to read a recorded file as frames — the same flags, meaning the same thing, in
-/// every command that reads one (`replay`, `bandpower`): its format, and for CSV and raw
+/// every command that reads one (`replay`, `bandpower`): its format, and for CSV and
 /// float32 (which do not state them) the rate, the frame width and the labels.
 struct FileSourceOptions: ParsableArguments {
-    @Option(name: .customLong("input-format"), help: "raw (float32 frames), csv or edf (EDF/BDF); default from the file's extension (.csv, .edf or .bdf; any other: raw for bandpower, edf for replay, .f32 raw in both).")
-    var inputFormat: FrameSourceFormat?
+    @Option(name: .customLong("input-format"), help: "f32 (float32 frames), csv or edf (EDF/BDF); default from the file's extension (.csv, .edf or .bdf; any other: f32 for bandpower, edf for replay, .f32 f32 in both). 'raw' is the old name of f32.")
+    var format: InputFormatArgument?
 
-    @Option(help: ArgumentHelp("Sample rate in Hz of CSV or raw float32 input (required for them; EDF/BDF state their own).", valueName: "hz"))
+    @Option(help: ArgumentHelp("Sample rate in Hz of CSV or float32 input (required for them; EDF/BDF state their own).", valueName: "hz"))
     var rate: Double?
 
-    @Option(name: .customLong("channel-count"), help: "Raw float32 input: channels per frame (required for raw input; CSV counts its columns).")
+    @Option(name: .customLong("channel-count"), help: "Float32 input: channels per frame (required for float32 input; CSV counts its columns).")
     var channelCount: Int?
 
     @Option(help: ArgumentHelp("Comma-separated channel labels, e.g. Fp1,Fp2 (default ch1…chN, or the file's own).", valueName: "labels"))
     var labels: String?
 
+    /// `--input-format`, if given.
+    var inputFormat: FrameSourceFormat? { format?.format }
+
     /// `--labels` as a list.
     var labelList: [String]? { labels.map(ArgumentValues.labels) }
+
+    /// `--labels` checked against the frame width (`--channel-count`) and the limit.
+    func checkLabels(channelCount: Int?) throws {
+        guard let labels = labelList else { return }
+        if let channelCount, labels.count != channelCount { throw ValidationError("--labels has \(labels.count) labels but --channel-count is \(channelCount)") }
+        if labels.count > ArgumentValues.channelRange.upperBound { throw ValidationError("--labels has more than \(ArgumentValues.channelRange.upperBound) labels") }
+    }
+
+    /// `--input-format raw`, the old name of `f32`, said on standard error.
+    func deprecations(command: String) -> [DeprecatedSpelling] {
+        guard format?.isOldRawName == true else { return [] }
+        return [DeprecatedSpelling(command: command, old: "--input-format raw", new: "--input-format f32",
+                                   reason: "raw means a Cyton byte capture, as in 'eeg replay --raw'")]
+    }
 }
 
-extension FrameSourceFormat: ExpressibleByArgument {
-    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
-    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+/// `--input-format f32|csv|edf`; `raw`, the old name of `f32`, is accepted for one release.
+struct InputFormatArgument: ExpressibleByArgument {
+    let format: FrameSourceFormat
+    /// `raw` was typed.
+    let isOldRawName: Bool
+
+    init?(argument: String) {
+        let lower = argument.lowercased()
+        isOldRawName = lower == "raw"
+        guard let format = isOldRawName ? .f32 : FrameSourceFormat(rawValue: lower) else { return nil }
+        self.format = format
+    }
+
+    static var allValueStrings: [String] { FrameSourceFormat.allCases.map(\.rawValue) }
 }

@@ -56,7 +56,7 @@ struct Record: ParsableCommand {
     @Option(help: "jsonl or csv, for --emit.")
     var format: StreamFormat = .jsonl
 
-    @OptionGroup var analysis: LiveAnalysisOptions
+    @OptionGroup var analysis: AnalysisFlags
 
     func validate() throws {
         let lower = out.lowercased()
@@ -104,7 +104,7 @@ struct Record: ParsableCommand {
             var options = StreamOptions()
             options.emit = emit
             options.format = format
-            analysis.apply(to: &options)
+            try analysis.apply(to: &options)
             var recordingOptions = RecordingOptions(path: out)
             recordingOptions.overwrite = force
             recordingOptions.patient = patient

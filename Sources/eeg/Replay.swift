@@ -42,15 +42,15 @@ struct Replay: ParsableCommand {
     @Option(help: "1 for real time, 2, 10, … or max (as fast as possible).")
     var speed: SpeedArgument = .realTime
 
-    @Option(help: ArgumentHelp("Start this many seconds into the file.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Start this far into the file, e.g. 90, 90s or 1m30s.", valueName: "duration"))
     var from: DurationArgument?
 
-    @Option(help: ArgumentHelp("Stop this many seconds into the file.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Stop this far into the file, e.g. 2m.", valueName: "duration"))
     var to: DurationArgument?
 
     @OptionGroup var output: LiveOutputOptions
 
-    @OptionGroup var analysis: LiveAnalysisOptions
+    @OptionGroup var analysis: AnalysisFlags
 
     func validate() throws {
         if (file == nil) == (raw == nil) { throw ValidationError("give a recording (eeg replay FILE) or a raw capture (eeg replay --raw FILE)") }
@@ -69,9 +69,7 @@ struct Replay: ParsableCommand {
 
     /// The format of `file`: --input-format, else by extension (.csv, .f32), else EDF/BDF.
     var resolvedInputFormat: FrameSourceFormat {
-        if let inputFormat { return inputFormat }
-        let lower = file?.lowercased() ?? ""
-        return lower.hasSuffix(".csv") ? .csv : lower.hasSuffix(".f32") ? .raw : .edf
+        RecordingReplay(path: file ?? "", format: inputFormat).resolvedFormat
     }
 
     /// What a CSV or float32 file needs and an EDF/BDF file must not be given.
@@ -86,27 +84,18 @@ struct Replay: ParsableCommand {
         }
         guard let rate else { throw ValidationError("--rate is required for \(resolvedInputFormat == .csv ? "CSV" : "raw float32") input: the sample rate in Hz, e.g. --rate 250") }
         try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz")
-        if resolvedInputFormat == .raw && channelCount == nil {
+        if resolvedInputFormat == .f32 && channelCount == nil {
             throw ValidationError("--channel-count is required for raw float32 input (how many samples make one frame)")
         }
         if let channelCount { try checked(channelCount, flag: "--channel-count", in: ArgumentValues.channelRange) }
-        if let labels {
-            let count = ArgumentValues.labels(labels).count
-            if let channelCount, count != channelCount { throw ValidationError("--labels has \(count) labels but --channel-count is \(channelCount)") }
-            if count > ArgumentValues.channelRange.upperBound { throw ValidationError("--labels has more than \(ArgumentValues.channelRange.upperBound) labels") }
-        }
+        try source.checkLabels(channelCount: channelCount)
     }
 
-    /// The recording as a device: an EDF/BDF file, or a CSV or float32 file at --rate.
-    func fileDevice(_ file: String) throws -> FileReplayDevice {
+    /// What the flags ask to replay: an EDF/BDF file, or a CSV or float32 file at --rate.
+    func recording(_ file: String) throws -> RecordingReplay {
         let positions = try self.positions()
-        let speed = try speed.value("--speed")
-        let format = resolvedInputFormat
-        guard format != .edf else { return try FileReplayDevice(path: file, speed: speed, from: positions.from, to: positions.to) }
-        let frames = try format.open(file, channels: channelCount)
-        let given = source.labelList
-        if let given, given.count != frames.channelCount { throw InputError.labelCount(labels: given.count, channels: frames.channelCount) }
-        return try FileReplayDevice(source: frames, name: "replay of \(file)", sampleRate: rate, labels: given, speed: speed, from: positions.from, to: positions.to)
+        return RecordingReplay(path: file, format: inputFormat, sampleRate: rate, channelCount: channelCount,
+                               labels: source.labelList, speed: try speed.value("--speed"), from: positions.from, to: positions.to)
     }
 
     /// `--from` and `--to` in seconds: 0 (the start) up to a million hours.
@@ -116,18 +105,20 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
+        DeprecatedSpelling.warn(source.deprecations(command: "replay"))
         let stop = StopSignal()
         let sink = LineOutput()
         do {
             let device: any EEGDevice
-            if let raw {
-                device = try DeviceDescription.rawCytonCapture(path: raw, daisy: daisy, speed: try speed.value("--speed")).makeDevice().device
+            if let file {
+                device = try recording(file).open()
             } else {
-                device = try fileDevice(file!)
+                // validate() checked that a file or a raw capture was given.
+                device = try DeviceDescription.rawCytonCapture(path: raw ?? "", daisy: daisy, speed: try speed.value("--speed")).makeDevice().device
             }
             var options = StreamOptions()
             output.apply(to: &options)
-            analysis.apply(to: &options)
+            try analysis.apply(to: &options)
             if output.wantsDashboard {
                 options.emit = .none
                 options.analyze = true

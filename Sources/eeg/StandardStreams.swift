@@ -1,3 +1,4 @@
+import ArgumentParser
 import EEGKit
 import Foundation
 
@@ -67,4 +68,12 @@ final class TextOutput: Sendable {
 /// failures are reported, so there is nowhere left to say it — but it never traps.
 func writeStandardError(_ text: String) {
     try? StandardStream.error.write(text)
+}
+
+extension ArgumentHelp {
+    /// `--out FILE` of the commands that compute results (`analyze`, `bandpower`). Results
+    /// replace an existing file, as the shell's `>` and tools like `sort -o` do: they can
+    /// be computed again. A recording cannot, so `eeg record --out` refuses an existing
+    /// file without `--force`.
+    static let resultsFile = ArgumentHelp("Write results to this file instead of standard output; an existing file is replaced, as by the shell's > (results can be made again; recordings cannot, so 'eeg record --out' asks for --force).", valueName: "file")
 }

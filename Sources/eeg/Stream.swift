@@ -40,7 +40,7 @@ struct Stream: ParsableCommand {
 
     @OptionGroup var output: LiveOutputOptions
 
-    @OptionGroup var analysis: LiveAnalysisOptions
+    @OptionGroup var analysis: AnalysisFlags
 
     func validate() throws {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
@@ -55,7 +55,7 @@ struct Stream: ParsableCommand {
             let device = try deviceOptions.deviceDescription().makeDevice().device
             var options = StreamOptions()
             output.apply(to: &options)
-            analysis.apply(to: &options)
+            try analysis.apply(to: &options)
             if let samples { options.frameLimit = samples }
             if let duration { options.frameLimit = ArgumentValues.frames(seconds: try duration.seconds("--duration"), rate: device.sampleRate) }
             if output.wantsDashboard {

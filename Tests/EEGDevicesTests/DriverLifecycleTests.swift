@@ -97,6 +97,37 @@ struct DriverLifecycleTests {
             let positions = actions.indices.filter { leading.contains(actions[$0]) }
             #expect(positions.count <= 1 && positions.allSatisfy { $0 == actions.count - 1 }, "\(state) on \(event): \(actions)")
         }
+        // The runner's and Transition's checks use the same classification.
+        #expect(Set(DriverLifecycle.Action.allCases.filter(\.leadsToEvent)) == leading)
+    }
+
+    @Test("a perform that returns an outcome for an action without one stops the process, never silently overwrites")
+    func runnerRefusesStrayOutcome() async {
+        await #expect(processExitsWith: .failure) {
+            // Opening fails → closeCapture, failStart; closeCapture "returning" an event is a driver bug.
+            DriverLifecycleRunner().run(from: .startRequested, events: DeviceEvents()) { action in
+                switch action {
+                case .openLink: return .openFailed
+                default: return .retryDue
+                }
+            }
+        }
+    }
+
+    @Test("a perform that returns no outcome for an action that needs one stops the process, never stalls")
+    func runnerRefusesMissingOutcome() async {
+        await #expect(processExitsWith: .failure) {
+            DriverLifecycleRunner().run(from: .startRequested, events: DeviceEvents()) { _ in nil }
+        }
+    }
+
+    @Test("a transition with an outcome action before the last is refused when built")
+    func transitionRefusesEarlyOutcome() async {
+        await #expect(processExitsWith: .failure) {
+            _ = DriverLifecycle.Transition(.opening, [.openLink, .closeCapture])
+        }
+        // The same actions with the outcome last are a valid transition.
+        #expect(DriverLifecycle.Transition(.opening, [.closeCapture, .openLink]).actions == [.closeCapture, .openLink])
     }
 
     /// Runs a script of outcomes through the table from `state`, as a driver would:

@@ -19,8 +19,8 @@ struct AnalyzePaddingTests {
         }.filter { $0["epoch"] != nil }
         try #require(epochs.count == 4, "\(analyze.stdout)")
         let reasons = epochs.map { ($0["reasons"] as? [String]) ?? [] }
-        #expect(reasons[3].contains("padding, not data"), "\(reasons[3])")
+        #expect(reasons[3].contains("end padding"), "\(reasons[3])")
         #expect((epochs[3]["rejected"] as? Bool) == true)
-        for k in 0..<3 { #expect(!reasons[k].contains("padding, not data"), "epoch \(k): \(reasons[k])") }
+        for k in 0..<3 { #expect(!reasons[k].contains("end padding"), "epoch \(k): \(reasons[k])") }
     }
 }

@@ -5,7 +5,8 @@ import Testing
 @Suite("Command-line value parsers (pure)")
 struct ArgumentValueTests {
     @Test("durations: units, spaces and case; every hostile number is a typed error, never a trap",
-          arguments: [("4", 4.0), ("4s", 4), ("500ms", 0.5), ("2m", 120), ("2min", 120), ("1.5h", 5400), (" 10 S ", 10), ("1000000h", 3.6e9), ("1e-3", 0.001)])
+          arguments: [("4", 4.0), ("4s", 4), ("500ms", 0.5), ("2m", 120), ("2min", 120), ("1.5h", 5400), (" 10 S ", 10), ("1000000h", 3.6e9), ("1e-3", 0.001),
+                      ("1m30s", 90), ("1h 30m", 5400), ("1H30M", 5400), ("2m500ms", 120.5), ("1e3s", 1000), ("1.5m30s", 120)])
     func durations(text: String, seconds: Double) throws {
         #expect(try ArgumentValues.seconds(text, flag: "--duration") == seconds)
     }
@@ -14,6 +15,8 @@ struct ArgumentValueTests {
         ("1e300s", ArgumentError.Kind.outOfRange), ("1e400", .notFinite), ("nan", .notFinite), ("1\u{1B}[2Js", .malformed), ("inf", .notFinite), ("-1s", .outOfRange),
         ("0", .outOfRange), ("", .malformed), ("s", .malformed), ("0x10s", .malformed), ("1000001h", .outOfRange), ("٣s", .malformed),
         ("10 seconds", .malformed), ("1e-4s", .outOfRange),
+        // A sum names every part's unit: a bare number after a unit is a typo.
+        ("1m30", .malformed), ("1m 30", .malformed), ("30s1", .malformed), ("1m1e400s", .notFinite),
     ])
     func hostileDurations(text: String, kind: ArgumentError.Kind) {
         #expect(throws: ArgumentError.self) { try ArgumentValues.seconds(text, flag: "--duration") }
@@ -160,6 +163,11 @@ struct HostileOptionTests {
         (["bandpower", "--rate", "250", "--channel-count", "2", "--overlap", "nan%"], "--overlap must be a percentage"),
         (["bandpower", "--rate", "250", "--channel-count", "2", "--overlap", "99999999999999999999"], "--overlap must be samples"),
         (["bench", "--minutes", "inf"], "--minutes must be a finite number"),
+        (["bench", "--duration", "0.5s"], "--duration must be a duration 1s…24h"),
+        (["bench", "--channel-count", "0"], "--channel-count must be 1…1024"),
+        (["bench", "--channel-count", "2", "--channels", "2"], "give --channel-count or --channels (its older name), not both"),
+        (["bench", "--duration", "1m", "--minutes", "1"], "give --duration or --minutes (its older name), not both"),
+        (["replay", "x.edf", "--to", "1m30"], "--to must be a duration"),
         (["bench", "--rate", "nan"], "--rate must be"),
         (["bench", "--channels", "1000", "--rate", "100000", "--minutes", "100"], "at most 268435456 (1 GiB)"),
     ] as [([String], String)])

@@ -53,7 +53,7 @@ struct FrameSourceReplayTests {
             .run(write: { expected.append($0) }, status: { _ in }, stopRequested: { false })
         #expect(expected.count == (12 - 4) * 4 + 1)  // an update every 0.25 s from 4 s to 12 s
 
-        let fromRaw = try FileReplayDevice(source: FrameSourceFormat.raw.open(raw, channels: 8), name: "replay of \(raw)",
+        let fromRaw = try FileReplayDevice(source: FrameSourceFormat.f32.open(raw, channels: 8), name: "replay of \(raw)",
                                            sampleRate: 250, labels: Self.labels, speed: .infinity)
         #expect(fromRaw.layout.labels == Self.labels && fromRaw.sampleRate == 250)
         #expect(try metrics(fromRaw) == expected)
@@ -98,7 +98,7 @@ struct FrameSourceReplayTests {
     func command() throws {
         let (raw, csv) = try files(csvHeader: false)
         defer { for p in [raw, csv] { try? FileManager.default.removeItem(atPath: p) } }
-        let expected = try metrics(FileReplayDevice(source: FrameSourceFormat.raw.open(raw, channels: 8), name: "replay", sampleRate: 250, speed: .infinity))
+        let expected = try metrics(FileReplayDevice(source: FrameSourceFormat.f32.open(raw, channels: 8), name: "replay", sampleRate: 250, speed: .infinity))
         #expect(expected.count == 33)
 
         let fromRaw = try EEGProcess(["replay", raw, "--rate", "250", "--channel-count", "8", "--speed", "max", "--calibration-seconds", "5"])

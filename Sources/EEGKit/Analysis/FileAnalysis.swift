@@ -18,6 +18,9 @@ public struct AnalysisOptions: Sendable {
     public var calibrationSeconds = 60.0
     public var calibration: Calibration?
     public var quality = SignalQualityThresholds()
+    /// The files' format (`--input-format`): `.edf` or `.f32` (CSV is not analysed);
+    /// nil: float32 when the name does not end .edf/.bdf and a rate is given, else EDF/BDF.
+    public var inputFormat: FrameSourceFormat?
     /// For raw float32 input.
     public var rawSampleRate: Double?
     public var rawChannelCount: Int?

@@ -147,7 +147,7 @@ private final class FileRun {
         let first = k * plan.epochFrames
         if !source.isContiguous(first, first + plan.epochFrames - 1) { reasons.append("gap in the recording (EDF+D)") }
         if source.lostSpans.overlaps(start, end) { reasons.append("samples lost") }
-        if source.paddingSpans.overlaps(start, end) { reasons.append("padding, not data") }
+        if source.paddingSpans.overlaps(start, end) { reasons.append("end padding") }
         return reasons
     }
 

@@ -28,14 +28,16 @@ final class FrameSourceFile {
             throw InputError.cannotOpen(path: path, reason: "no such file")
         }
         if isDirectory.boolValue { throw InputError.isDirectory(path: path) }
-        // EDF unless the name says otherwise and a rate for raw float32 was given.
-        let isEDF = FrameSourceFormat(path: path) == .edf || options.rawSampleRate == nil
-        if !isEDF, options.rawChannelCount == nil {
-            throw AnalysisError(path: path, reason: "raw float32 input needs --rate and --channels")
+        // As --input-format says; else EDF unless the name says otherwise and a rate for
+        // raw float32 was given.
+        let isEDF = options.inputFormat.map { $0 == .edf } ?? (FrameSourceFormat(path: path) == .edf || options.rawSampleRate == nil)
+        if !isEDF, options.rawChannelCount == nil || options.rawSampleRate == nil {
+            throw AnalysisError(path: path, reason: "float32 input needs --rate and --channel-count")
         }
-        source = try (isEDF ? FrameSourceFormat.edf : .raw).open(path, channels: options.rawChannelCount, checkingLiveRate: false)
-        layout = source.layout(sampleRate: options.rawSampleRate, labels: source.labels ?? options.rawLabels, source: path)
+        source = try (isEDF ? FrameSourceFormat.edf : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false)
         channelCount = source.channelCount
+        if !isEDF, let given = options.rawLabels, given.count != channelCount { throw InputError.labelCount(labels: given.count, channels: channelCount) }
+        layout = source.layout(sampleRate: options.rawSampleRate, labels: source.labels ?? options.rawLabels, source: path)
         frameCount = source.storedFrameCount ?? 0
         var kept: [Annotation] = [], total = 0
         var lost: [(Double, Double)] = [], padding: [(Double, Double)] = []

@@ -9,6 +9,8 @@ public struct ArgumentError: Error, Equatable, Sendable, CustomStringConvertible
         case notFinite
         /// A number outside the option's range.
         case outOfRange
+        /// A channel label the stream or file does not have.
+        case unknownChannel
     }
 
     public let kind: Kind
@@ -26,7 +28,14 @@ public struct ArgumentError: Error, Equatable, Sendable, CustomStringConvertible
         self.expected = expected
     }
 
+    /// `flag` named `missing.label`, which the input (described by `source`) lacks:
+    /// "--channels: no channel 'Oz' (the stream has Fp1, Fp2)", as `bandpower` says it.
+    public init(_ missing: ChannelSelection.MissingChannel, flag: String, source: String) {
+        self.init(.unknownChannel, flag: flag, value: missing.label, expected: missing.message(source: source))
+    }
+
     public var description: String {
-        TerminalText.safe("\(flag) must be \(expected), got '\(value)'")
+        if kind == .unknownChannel { return TerminalText.safe("\(flag): \(expected)") }
+        return TerminalText.safe("\(flag) must be \(expected), got '\(value)'")
     }
 }

@@ -71,16 +71,39 @@ public enum ArgumentValues {
 
     // MARK: Durations
 
-    /// A duration in seconds: `4`, `4s`, `500ms`, `2m`, `2min`, `1.5h` (case and spaces
-    /// ignored), finite and in `range`.
+    /// A duration in seconds: `4`, `4s`, `500ms`, `2m`, `2min`, `1.5h`, or a sum of such
+    /// parts each with its unit, `1m30s`, `1h 30m` (case and spaces ignored), finite and
+    /// in `range`.
     public static func seconds(_ text: String, flag: String, in range: ClosedRange<Double> = durationRange) throws(ArgumentError) -> Double {
         let expected = "a duration \(describeSeconds(range)) (e.g. 10s, 500ms, 2m, 1.5h)"
-        guard let (number, scale) = splitUnit(text) else { throw ArgumentError(.malformed, flag: flag, value: text, expected: expected) }
-        guard let value = decimalNumber(number) else { throw ArgumentError(.malformed, flag: flag, value: text, expected: expected) }
-        let seconds = value * scale
+        let parts = durationParts(text)
+        var seconds = 0.0
+        for part in parts {
+            // In a sum every part names its unit: `1m30` is a typo, not 90 s.
+            guard let (number, scale) = splitUnit(part), parts.count == 1 || number.count < part.trimmingCharacters(in: .whitespaces).count,
+                  let value = decimalNumber(number) else { throw ArgumentError(.malformed, flag: flag, value: text, expected: expected) }
+            seconds += value * scale
+        }
         guard seconds.isFinite else { throw ArgumentError(.notFinite, flag: flag, value: text, expected: expected) }
         guard range.contains(seconds) else { throw ArgumentError(.outOfRange, flag: flag, value: text, expected: expected) }
         return seconds
+    }
+
+    /// `1m30s` as `["1m", "30s"]`: cut where a unit is followed by a digit (so `1e3s`,
+    /// whose `e` is no unit, stays whole).
+    static func durationParts(_ text: String) -> [String] {
+        let lower = text.lowercased()
+        var parts: [String] = [], current = ""
+        for character in lower {
+            let sofar = current.trimmingCharacters(in: .whitespaces)
+            if character.isASCII, character.isNumber || character == ".", ["ms", "min", "s", "m", "h"].contains(where: sofar.hasSuffix) {
+                parts.append(current)
+                current = ""
+            }
+            current.append(character)
+        }
+        parts.append(current)
+        return parts
     }
 
     /// The number part and the seconds per unit of a duration, or nil without a number.
