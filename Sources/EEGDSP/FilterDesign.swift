@@ -31,6 +31,16 @@ public enum Butterworth {
     public static func design(
         _ kind: Kind, order: Int, cutoff: [Double], sampleRate: Double
     ) throws(DSPError) -> SecondOrderSections {
+        try validate(kind, order: order, cutoff: cutoff, sampleRate: sampleRate)
+        // Pre-warp (scipy normalises to Nyquist, then uses fs = 2).
+        let warped = cutoff.map { 2 * 2.0 * tan(Double.pi * ($0 / (sampleRate / 2)) / 2.0) }
+        var filter = analogPrototype(order: order)
+        filter.transform(to: kind, warped: warped)
+        filter.bilinear()
+        return try SecondOrderSections(zpkToSOS(zeros: filter.zeros, poles: filter.poles, gain: filter.gain))
+    }
+
+    private static func validate(_ kind: Kind, order: Int, cutoff: [Double], sampleRate: Double) throws(DSPError) {
         guard sampleRate.isFinite, sampleRate > 0 else { throw .invalidSampleRate(sampleRate) }
         guard order >= 1, order <= 24 else { throw .invalidFilter("Butterworth order must be 1...24, got \(order)") }
         let expected = (kind == .lowpass || kind == .highpass) ? 1 : 2
@@ -44,53 +54,14 @@ public enum Butterworth {
         if expected == 2, !(cutoff[0] < cutoff[1]) {
             throw .invalidFilter("band edges must be increasing, got \(cutoff[0])-\(cutoff[1]) Hz")
         }
+    }
 
-        // Analog prototype: poles on the left half of the unit circle.
-        var p: [Complex] = stride(from: -order + 1, to: order, by: 2).map { m in
+    /// Analog prototype: poles on the left half of the unit circle, no zeros, gain 1.
+    private static func analogPrototype(order: Int) -> ZeroPoleGain {
+        let poles: [Complex] = stride(from: -order + 1, to: order, by: 2).map { m in
             -Complex.exp(imaginary: Double.pi * Double(m) / Double(2 * order))
         }
-        var z: [Complex] = []
-        var k = 1.0
-
-        // Pre-warp (scipy normalises to Nyquist, then uses fs = 2).
-        let warped = cutoff.map { 2 * 2.0 * tan(Double.pi * ($0 / (sampleRate / 2)) / 2.0) }
-        let degree = p.count - z.count
-        switch kind {
-        case .lowpass:
-            let wo = warped[0]
-            z = z.map { $0 * wo }
-            p = p.map { $0 * wo }
-            k *= pow(wo, Double(degree))
-        case .highpass:
-            let wo = warped[0]
-            k *= (product(z.map { -$0 }) / product(p.map { -$0 })).re
-            z = z.map { Complex(wo) / $0 } + Array(repeating: .zero, count: degree)
-            p = p.map { Complex(wo) / $0 }
-        case .bandpass:
-            let bw = warped[1] - warped[0], wo = (warped[0] * warped[1]).squareRoot()
-            let zl = z.map { $0 * (bw / 2) }, pl = p.map { $0 * (bw / 2) }
-            let wo2 = Complex(wo * wo)
-            z = zl.map { $0 + ($0 * $0 - wo2).squareRoot() } + zl.map { $0 - ($0 * $0 - wo2).squareRoot() }
-            p = pl.map { $0 + ($0 * $0 - wo2).squareRoot() } + pl.map { $0 - ($0 * $0 - wo2).squareRoot() }
-            z += Array(repeating: .zero, count: degree)
-            k *= pow(bw, Double(degree))
-        case .bandstop:
-            let bw = warped[1] - warped[0], wo = (warped[0] * warped[1]).squareRoot()
-            k *= (product(z.map { -$0 }) / product(p.map { -$0 })).re
-            let zh = z.map { Complex(bw / 2) / $0 }, ph = p.map { Complex(bw / 2) / $0 }
-            let wo2 = Complex(wo * wo)
-            z = zh.map { $0 + ($0 * $0 - wo2).squareRoot() } + zh.map { $0 - ($0 * $0 - wo2).squareRoot() }
-            p = ph.map { $0 + ($0 * $0 - wo2).squareRoot() } + ph.map { $0 - ($0 * $0 - wo2).squareRoot() }
-            z += Array(repeating: Complex(0, wo), count: degree) + Array(repeating: Complex(0, -wo), count: degree)
-        }
-
-        // Bilinear transform with fs = 2.
-        let fs2 = Complex(4.0)
-        let bilinearDegree = p.count - z.count
-        k *= (product(z.map { fs2 - $0 }) / product(p.map { fs2 - $0 })).re
-        z = z.map { (fs2 + $0) / (fs2 - $0) } + Array(repeating: Complex(-1), count: bilinearDegree)
-        p = p.map { (fs2 + $0) / (fs2 - $0) }
-        return try SecondOrderSections(zpkToSOS(zeros: z, poles: p, gain: k))
+        return ZeroPoleGain(zeros: [], poles: poles, gain: 1.0)
     }
 
     /// A notch at `frequency` Hz with quality factor `quality` (bandwidth = frequency /
@@ -111,7 +82,68 @@ public enum Butterworth {
         return try SecondOrderSections([[gain, gain * -2.0 * cos(w0), gain, 1.0, -2.0 * gain * cos(w0), 2.0 * gain - 1.0]])
     }
 
-    private static func product(_ values: [Complex]) -> Complex {
+}
+
+/// A filter as zeros, poles and gain, transformed step by step as scipy's `butter` does
+/// (`lp2lp_zpk`, `lp2hp_zpk`, `lp2bp_zpk`, `lp2bs_zpk`, then `bilinear_zpk`).
+private struct ZeroPoleGain {
+    var zeros: [Complex]
+    var poles: [Complex]
+    var gain: Double
+
+    /// The low-pass prototype moved to `kind` at the pre-warped edges `warped`.
+    mutating func transform(to kind: Butterworth.Kind, warped: [Double]) {
+        let degree = poles.count - zeros.count
+        switch kind {
+        case .lowpass: toLowpass(wo: warped[0], degree: degree)
+        case .highpass: toHighpass(wo: warped[0], degree: degree)
+        case .bandpass: toBandpass(warped: warped, degree: degree)
+        case .bandstop: toBandstop(warped: warped, degree: degree)
+        }
+    }
+
+    private mutating func toLowpass(wo: Double, degree: Int) {
+        zeros = zeros.map { $0 * wo }
+        poles = poles.map { $0 * wo }
+        gain *= pow(wo, Double(degree))
+    }
+
+    private mutating func toHighpass(wo: Double, degree: Int) {
+        gain *= (Self.product(zeros.map { -$0 }) / Self.product(poles.map { -$0 })).re
+        zeros = zeros.map { Complex(wo) / $0 } + Array(repeating: .zero, count: degree)
+        poles = poles.map { Complex(wo) / $0 }
+    }
+
+    private mutating func toBandpass(warped: [Double], degree: Int) {
+        let bw = warped[1] - warped[0], wo = (warped[0] * warped[1]).squareRoot()
+        let zl = zeros.map { $0 * (bw / 2) }, pl = poles.map { $0 * (bw / 2) }
+        let wo2 = Complex(wo * wo)
+        zeros = zl.map { $0 + ($0 * $0 - wo2).squareRoot() } + zl.map { $0 - ($0 * $0 - wo2).squareRoot() }
+        poles = pl.map { $0 + ($0 * $0 - wo2).squareRoot() } + pl.map { $0 - ($0 * $0 - wo2).squareRoot() }
+        zeros += Array(repeating: .zero, count: degree)
+        gain *= pow(bw, Double(degree))
+    }
+
+    private mutating func toBandstop(warped: [Double], degree: Int) {
+        let bw = warped[1] - warped[0], wo = (warped[0] * warped[1]).squareRoot()
+        gain *= (Self.product(zeros.map { -$0 }) / Self.product(poles.map { -$0 })).re
+        let zh = zeros.map { Complex(bw / 2) / $0 }, ph = poles.map { Complex(bw / 2) / $0 }
+        let wo2 = Complex(wo * wo)
+        zeros = zh.map { $0 + ($0 * $0 - wo2).squareRoot() } + zh.map { $0 - ($0 * $0 - wo2).squareRoot() }
+        poles = ph.map { $0 + ($0 * $0 - wo2).squareRoot() } + ph.map { $0 - ($0 * $0 - wo2).squareRoot() }
+        zeros += Array(repeating: Complex(0, wo), count: degree) + Array(repeating: Complex(0, -wo), count: degree)
+    }
+
+    /// Bilinear transform with fs = 2.
+    mutating func bilinear() {
+        let fs2 = Complex(4.0)
+        let bilinearDegree = poles.count - zeros.count
+        gain *= (Self.product(zeros.map { fs2 - $0 }) / Self.product(poles.map { fs2 - $0 })).re
+        zeros = zeros.map { (fs2 + $0) / (fs2 - $0) } + Array(repeating: Complex(-1), count: bilinearDegree)
+        poles = poles.map { (fs2 + $0) / (fs2 - $0) }
+    }
+
+    static func product(_ values: [Complex]) -> Complex {
         values.reduce(Complex(1)) { $0 * $1 }
     }
 }

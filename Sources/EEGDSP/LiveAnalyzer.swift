@@ -13,8 +13,12 @@ public struct ChannelPair: Sendable, Equatable {
 
 /// How a ``LiveAnalyzer`` works; the defaults are DESIGN.md's live settings.
 public struct LiveAnalyzerConfiguration: Sendable {
-    public var sampleRate: Double
-    public var channelCount: Int
+    /// The stream analysed: its rate and width (and, through ``quality``, its full scale).
+    public var layout: StreamLayout
+    /// Samples per second per channel, from ``layout``.
+    public var sampleRate: Double { layout.sampleRate }
+    /// Samples per frame, from ``layout``.
+    public var channelCount: Int { layout.channelCount }
     /// Seconds of signal each update analyses (default 4).
     public var windowSeconds: Double = 4
     /// Seconds between updates (default 0.25).
@@ -37,9 +41,18 @@ public struct LiveAnalyzerConfiguration: Sendable {
     public var notchFrequency: Double?
     public var quality = SignalQualityThresholds()
 
+    /// A configuration for streams of `layout`: its rate, width and full scale (for
+    /// railed-signal detection); everything else at its default.
+    public init(layout: StreamLayout) {
+        self.layout = layout
+        quality.fullScale = layout.fullScale
+    }
+
+    /// A stream of `channelCount` channels named `ch1…chN` at the default full scale
+    /// (for tests and callers without a source's layout).
     public init(sampleRate: Double, channelCount: Int) {
-        self.sampleRate = sampleRate
-        self.channelCount = channelCount
+        self.init(layout: StreamLayout(labels: StreamLayout.numberedLabels(channelCount), sampleRate: sampleRate,
+                                       fullScale: SignalQualityThresholds().fullScale, source: "samples"))
     }
 }
 

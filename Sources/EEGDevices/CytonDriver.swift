@@ -49,10 +49,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
     public let name: String
     public let configuration: Configuration
-    public var channelCount: Int { configuration.daisy ? 16 : 8 }
-    public var sampleRate: Double { hardware.sampleRate }
-    public var channelLabels: [String] { (1...channelCount).map { "ch\($0)" } }
-    public var fullScale: Double { Cyton.fullScale(gain: configuration.gains?.min() ?? Cyton.defaultGain) }
+    public var layout: StreamLayout { Cyton.layout(daisy: configuration.daisy, gains: configuration.gains, source: name) }
 
     /// One connection to the board. `decoder` is touched only by `onBytes` on the
     /// transport's receive thread, which calls it one buffer at a time.

@@ -1,9 +1,13 @@
 import EEGCore
 
+/// The stream's facts, read from the device's one ``EEGDevice/layout``.
 extension EEGDevice {
-    /// The device's stream described as one value: its labels, rate, full scale (µV) and
-    /// name as the source.
-    public var layout: StreamLayout {
-        StreamLayout(labels: channelLabels, sampleRate: sampleRate, fullScale: fullScale, source: name)
-    }
+    /// Samples per frame.
+    public var channelCount: Int { layout.channelCount }
+    /// Samples per second per channel.
+    public var sampleRate: Double { layout.sampleRate }
+    /// Channel labels in frame order.
+    public var channelLabels: [String] { layout.labels }
+    /// The ADC's full scale in µV (for railed-signal detection).
+    public var fullScale: Double { layout.fullScale }
 }

@@ -50,13 +50,10 @@ public final class DeviceEvents: Sendable {
 public protocol EEGDevice: AnyObject, Sendable {
     /// What to call the device in messages, e.g. "simulated headset (seed 1)".
     var name: String { get }
-    var channelCount: Int { get }
-    /// Samples per second per channel.
-    var sampleRate: Double { get }
-    var channelLabels: [String] { get }
-    /// The ADC's full scale in µV (for railed-signal detection).
-    var fullScale: Double { get }
-    /// All of the above as one value (default: built from them; see Device+Layout.swift).
+    /// The stream the device delivers: labels (their count is the frame width), unit,
+    /// sample rate, the ADC's full scale in µV (for railed-signal detection) and the
+    /// device as its source. `channelCount`, `sampleRate`, `channelLabels` and
+    /// `fullScale` are read from it (Device+Layout.swift).
     var layout: StreamLayout { get }
     var state: DeviceState { get }
     func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError)

@@ -13,10 +13,7 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
     public let name: String
     public let daisy: Bool
     public let speed: Double
-    public var channelCount: Int { daisy ? 16 : 8 }
-    public var sampleRate: Double { daisy ? Cyton.daisySampleRate : Cyton.sampleRate }
-    public var channelLabels: [String] { (1...channelCount).map { "ch\($0)" } }
-    public let fullScale = Cyton.fullScale(gain: Cyton.defaultGain)
+    public let layout: StreamLayout
     /// Bytes read from the capture at a time: the replay's whole buffer.
     public let chunkBytes: Int
     private let path: String
@@ -35,6 +32,7 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
         self.speed = speed
         self.chunkBytes = max(1, chunkBytes)
         name = "raw Cyton capture \(path)"
+        layout = Cyton.layout(daisy: daisy, source: name)
     }
 
     /// Opens the capture at `path`. Throws the ``Errno`` of the open: `ENOENT`, `EACCES`,

@@ -9,13 +9,10 @@ import Synchronization
 public final class SimulatedHeadset: EEGDevice, @unchecked Sendable {
     // @unchecked Sendable: configuration is immutable; the running state is in Atomics
     // and the signal generator is only touched by the device thread.
-    public let channelCount: Int
-    public let sampleRate: Double
+    public let layout: StreamLayout
     public let seed: UInt64
     public let speed: Double
-    public let fullScale = Cyton.fullScale(gain: Cyton.defaultGain)
-    public var name: String { "simulated headset (\(channelCount) ch, \(sampleRate) Hz, seed \(seed))" }
-    public let channelLabels: [String]
+    public var name: String { layout.source }
 
     private var signal: SimulatedSignal
     private let running = Atomic<Bool>(false)
@@ -31,12 +28,11 @@ public final class SimulatedHeadset: EEGDevice, @unchecked Sendable {
             throw .invalidConfiguration("the simulated headset samples at 100 to 16000 Hz, not \(sampleRate)")
         }
         guard speed > 0 else { throw .invalidConfiguration("speed must be positive") }
-        self.channelCount = channelCount
-        self.sampleRate = sampleRate
         self.seed = seed
         self.speed = speed
         signal = SimulatedSignal(channelCount: channelCount, sampleRate: sampleRate, seed: seed)
-        channelLabels = signal.labels
+        layout = StreamLayout(labels: signal.labels, sampleRate: sampleRate, fullScale: Cyton.fullScale(gain: Cyton.defaultGain),
+                              source: "simulated headset (\(channelCount) ch, \(sampleRate) Hz, seed \(seed))")
     }
 
     public var state: DeviceState { Self.states[stateValue.load(ordering: .acquiring)] }

@@ -27,10 +27,6 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
     private let stateCode = Atomic<Int>(0)
 
     public var name: String { layout.source }
-    public var channelCount: Int { layout.channelCount }
-    public var sampleRate: Double { layout.sampleRate }
-    public var channelLabels: [String] { layout.labels }
-    public var fullScale: Double { layout.fullScale }
 
     /// Replays an EDF/BDF file (EDF+D gaps included).
     ///

@@ -1,3 +1,4 @@
+import EEGCore
 import Foundation
 
 /// What `eeg stream` and `eeg replay` write per line.
@@ -17,7 +18,10 @@ public enum StreamFormat: String, Sendable, CaseIterable {
 /// Formats stream output lines. Deterministic: the same frames give the same bytes,
 /// which is what lets a replay reproduce a live session's metrics exactly.
 public struct StreamLineFormatter: Sendable {
-    public let labels: [String]
+    /// The stream whose lines this formats.
+    public let layout: StreamLayout
+    /// The channel labels, in frame order, from ``layout``.
+    public var labels: [String] { layout.labels }
     public let bands: BandSet
     public let format: StreamFormat
     /// The metric table's rows a live line shows: every metric that needs band powers or
@@ -26,8 +30,10 @@ public struct StreamLineFormatter: Sendable {
     /// The rows without a `--pair` (the default line).
     public static let metrics = Metric.available([.calibration])
 
-    public init(labels: [String], bands: BandSet, format: StreamFormat, hasChannelPair: Bool = false) {
-        self.labels = labels
+    /// A formatter for lines of `layout`'s channels; `hasChannelPair` adds the asymmetry
+    /// (a `--pair` was given).
+    public init(layout: StreamLayout, bands: BandSet, format: StreamFormat, hasChannelPair: Bool = false) {
+        self.layout = layout
         self.bands = bands
         self.format = format
         metrics = hasChannelPair ? Metric.available([.calibration, .channelPair]) : Self.metrics

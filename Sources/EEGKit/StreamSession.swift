@@ -116,6 +116,8 @@ public final class StreamSession {
     public let device: any EEGDevice
     public let options: StreamOptions
     public let formatter: StreamLineFormatter
+    /// The device's stream, read once when the session is made.
+    public var layout: StreamLayout { formatter.layout }
     public let markers = MarkerQueue()
     private let recordingRequests = Mutex<[RecordingOptions?]>([])
 
@@ -163,91 +165,17 @@ public final class StreamSession {
         progress: (StreamProgress) -> Void, onAnalysis: @escaping (LiveAnalysis) -> Void, tick: () -> Void,
         stopRequested: () -> Bool
     ) throws -> StreamSummary {
-        let channels = device.channelCount
-        let capacity = max(1024, Int(device.sampleRate * 8))
-        let (producer, consumer) = try FrameRing.create(channels: channels, capacity: capacity)
+        let capacity = max(1024, Int(layout.sampleRate * 8))
+        let (producer, consumer) = try FrameRing.create(channels: layout.channelCount, capacity: capacity)
         let events = DeviceEvents()
         let run = try SessionRun(session: self, consumer: consumer, write: write, status: status, onAnalysis: onAnalysis)
         defer { run.deallocate() }
-        if let header = formatter.header(for: options.emit) {
-            try write(header)
-            run.summary.lines += 1
-        }
-
-        do {
-            try device.start(into: producer, events: events)
-        } catch {
-            // Nothing was recorded: leave no file that blocks the next attempt.
-            run.recorder?.discard()
-            run.recorder = nil
-            throw error
-        }
+        try writeHeader(run)
+        try start(run, producer: producer, events: events)
         var deviceStopped = false
         defer { if !deviceStopped { device.stop() } }
-
-        var interrupted = false
-        func report(_ event: DeviceEvent) {
-            switch event {
-            case .state(let state) where state == .disconnected || state == .reconnecting:
-                if !interrupted { run.annotate(.disconnected) }
-                interrupted = true
-                status("device \(state.rawValue)")
-            case .state(.streaming) where interrupted:
-                interrupted = false
-                run.annotate(.reconnected)
-                status("device streaming again")
-            case .gap(let frames, let before):
-                status("lost \(frames) frame\(frames == 1 ? "" : "s") before sample \(before)")
-            case .skippedBytes(let bytes):
-                status("skipped \(bytes) bytes of garbage while resynchronising")
-            case .failed(let message):
-                run.annotate(.deviceFailed(message))
-                status("device failed: \(message)")
-            default:
-                break
-            }
-        }
-        var lastProgress = ContinuousClock.now
-        var framesAtLastProgress: Int64 = 0
         do {
-            while true {
-                if stopRequested() {
-                    run.summary.endedBy = StreamSummary.Ending.stopRequested
-                    break
-                }
-                let wait = consumer.waitForFrames(1, timeout: .milliseconds(100))
-                events.drain().forEach(report)
-                for request in recordingRequests.withLock({ r -> [RecordingOptions?] in let all = r; r.removeAll(); return all }) {
-                    if let request {
-                        try run.closeRecorder()
-                        try run.openRecorder(request)
-                        status("recording to \(request.path)")
-                    } else if let path = run.recorder?.sink.path {
-                        try run.closeRecorder()
-                        status("recording stopped: \(path)")
-                    }
-                }
-                run.addMarkers(markers.drain())
-
-                try run.processBatch()
-                try flush()
-                tick()
-                let sinceProgress = ContinuousClock.now - lastProgress
-                if sinceProgress > .milliseconds(500) {
-                    lastProgress = ContinuousClock.now
-                    let seconds = sinceProgress.inSeconds
-                    progress(run.progress(achievedRate: Double(run.summary.frames - framesAtLastProgress) / seconds))
-                    framesAtLastProgress = run.summary.frames
-                }
-                if run.ledger.reachedEnd {
-                    run.summary.endedBy = .limit
-                    break
-                }
-                if wait == .finished && consumer.availableFrameCount == 0 {
-                    run.summary.endedBy = .deviceEnded
-                    break
-                }
-            }
+            try loop(run, events: events, flush: flush, progress: progress, tick: tick, stopRequested: stopRequested)
         } catch is OutputClosed {
             run.summary.endedBy = .outputClosed
             run.outputOpen = false
@@ -264,9 +192,94 @@ public final class StreamSession {
         deviceStopped = true
         // What the device said while it was stopping (its last gap or skipped bytes) is
         // still reported.
-        events.drain().forEach(report)
+        events.drain().forEach(run.report)
         try run.finish(flush: flush)
         return run.summary
+    }
+
+    private func writeHeader(_ run: SessionRun) throws {
+        guard let header = formatter.header(for: options.emit) else { return }
+        try run.write(header)
+        run.summary.lines += 1
+    }
+
+    private func start(_ run: SessionRun, producer: FrameRing.Producer, events: DeviceEvents) throws {
+        do {
+            try device.start(into: producer, events: events)
+        } catch {
+            // Nothing was recorded: leave no file that blocks the next attempt.
+            run.recorder?.discard()
+            run.recorder = nil
+            throw error
+        }
+    }
+
+    /// One turn per ring wait (at most 0.1 s): device events, recording requests and
+    /// markers, then the frames that arrived; returns when the stream ends, with
+    /// ``StreamSummary/endedBy`` set.
+    private func loop(
+        _ run: SessionRun, events: DeviceEvents, flush: () throws -> Void, progress: (StreamProgress) -> Void,
+        tick: () -> Void, stopRequested: () -> Bool
+    ) throws {
+        var meter = ProgressMeter()
+        while true {
+            if stopRequested() {
+                run.summary.endedBy = .stopRequested
+                return
+            }
+            let wait = run.consumer.waitForFrames(1, timeout: .milliseconds(100))
+            events.drain().forEach(run.report)
+            try applyRecordingRequests(run)
+            run.addMarkers(markers.drain())
+            try run.processBatch()
+            try flush()
+            tick()
+            if let rate = meter.rateIfDue(frames: run.summary.frames) { progress(run.progress(achievedRate: rate)) }
+            if run.ledger.reachedEnd {
+                run.summary.endedBy = .limit
+                return
+            }
+            if wait == .finished && run.consumer.availableFrameCount == 0 {
+                run.summary.endedBy = .deviceEnded
+                return
+            }
+        }
+    }
+
+    /// Starts and stops recordings asked for (from any thread) since the last turn, in order.
+    private func applyRecordingRequests(_ run: SessionRun) throws {
+        let requests = recordingRequests.withLock { r -> [RecordingOptions?] in
+            let all = r
+            r.removeAll()
+            return all
+        }
+        for request in requests {
+            if let request {
+                try run.closeRecorder()
+                try run.openRecorder(request)
+                run.status("recording to \(request.path)")
+            } else if let path = run.recorder?.sink.path {
+                try run.closeRecorder()
+                run.status("recording stopped: \(path)")
+            }
+        }
+    }
+}
+
+/// Paces progress reports (about twice a second) and measures the frame rate between them.
+private struct ProgressMeter {
+    private var last = ContinuousClock.now
+    private var framesAtLast: Int64 = 0
+
+    /// Frames per second of device time since the last report, when more than 0.5 s has
+    /// passed since it; `nil` otherwise.
+    mutating func rateIfDue(frames: Int64) -> Double? {
+        let sinceLast = ContinuousClock.now - last
+        guard sinceLast > .milliseconds(500) else { return nil }
+        last = ContinuousClock.now
+        let rate = Double(frames - framesAtLast) / sinceLast.inSeconds
+        framesAtLast = frames
+        return rate
     }
 }
 
@@ -286,6 +299,8 @@ private final class SessionRun {
     var summary = StreamSummary()
     var outputOpen = true
     var lastIndex: Int64 = -1
+    /// Whether the device is disconnected or reconnecting (its interruption annotated once).
+    var interrupted = false
     // Scratch for one ring's worth of frames, allocated once.
     let samples: UnsafeMutableBufferPointer<Float>
     let indices: UnsafeMutableBufferPointer<Int64>
@@ -300,16 +315,16 @@ private final class SessionRun {
         self.write = write
         self.status = status
         self.onAnalysis = onAnalysis
-        let options = session.options, device = session.device
-        channels = device.channelCount
+        let options = session.options
+        channels = session.layout.channelCount
         ledger = FrameLedger(limit: options.frameLimit)
         // Resolved even when nothing is analysed (record without --emit metrics), so a
         // --channels or --pair label the stream lacks is an error before anything starts.
-        let configuration = try options.analyzerConfiguration(layout: device.layout)
+        let configuration = try options.analyzerConfiguration(layout: session.layout)
         if options.emit == .metrics || options.analyze {
             analyzer = try LiveAnalyzer(configuration)
         }
-        recorder = try options.recording.map { try Recorder(options: $0, device: device) }
+        recorder = try options.recording.map { try Recorder(options: $0, layout: session.layout) }
         samples = .allocate(capacity: consumer.capacity * channels)
         indices = .allocate(capacity: consumer.capacity)
         drops = .allocate(capacity: consumer.capacity)
@@ -322,7 +337,7 @@ private final class SessionRun {
     }
 
     func openRecorder(_ options: RecordingOptions) throws {
-        let new = try Recorder(options: options, device: session.device)
+        let new = try Recorder(options: options, layout: session.layout)
         // A recording started mid-stream covers device time from the next frame on.
         if let next = ledger.nextIndex { new.begin(atSampleIndex: next) }
         recorder = new
@@ -341,6 +356,29 @@ private final class SessionRun {
     func annotate(_ kind: AnnotationKind) {
         guard let recorder else { return }
         report(recorder.annotate(kind), for: AnnotationCodec.text(for: kind))
+    }
+
+    /// Tells the recording and the person watching what the device reported.
+    func report(_ event: DeviceEvent) {
+        switch event {
+        case .state(let state) where state == .disconnected || state == .reconnecting:
+            if !interrupted { annotate(.disconnected) }
+            interrupted = true
+            status("device \(state.rawValue)")
+        case .state(.streaming) where interrupted:
+            interrupted = false
+            annotate(.reconnected)
+            status("device streaming again")
+        case .gap(let frames, let before):
+            status("lost \(frames) frame\(frames == 1 ? "" : "s") before sample \(before)")
+        case .skippedBytes(let bytes):
+            status("skipped \(bytes) bytes of garbage while resynchronising")
+        case .failed(let message):
+            annotate(.deviceFailed(message))
+            status("device failed: \(message)")
+        default:
+            break
+        }
     }
 
     func addMarkers(_ drained: (markers: [String], dropped: Int)) {
@@ -469,7 +507,7 @@ private final class SessionRun {
     func progress(achievedRate: Double) -> StreamProgress {
         let device = session.device
         return StreamProgress(
-            deviceSeconds: Double(lastIndex - (ledger.origin ?? 0) + 1) / device.sampleRate, frames: summary.frames,
+            deviceSeconds: Double(lastIndex - (ledger.origin ?? 0) + 1) / session.layout.sampleRate, frames: summary.frames,
             droppedFrames: Int(ledger.lost),
             recordedBytes: recorder?.sink.bytesWritten,
             deviceState: device.state, recordingPath: recorder?.sink.path, achievedRate: achievedRate)

@@ -20,62 +20,91 @@ struct Info: ParsableCommand {
 
     func run() throws {
         do {
-            let reader = try EDFReader(path: file)
-            let h = reader.header
-            // Streamed: a file of millions of annotations keeps only the first ones.
-            let list = try reader.annotations(keeping: Self.annotationLimit)
-            let annotations = list.kept
-            let gaps = reader.gaps
-            let kind = (h.flavor == .bdf ? "BDF" : "EDF") + (h.isPlus ? (h.isDiscontinuous ? "+D" : "+C") : "")
-            let start = String(format: "%04d-%02d-%02d %02d:%02d:%02d", h.start.year ?? 0, h.start.month ?? 0, h.start.day ?? 0, h.start.hour ?? 0, h.start.minute ?? 0, h.start.second ?? 0)
-            let channels = reader.channelSignals.map { h.signals[$0] }
-            if json {
-                let n = JSONText.number as (Double?) -> String
-                var out = "{\"file\": \(q(file)), \"format\": \(q(kind)), \"start\": \(q(start)), \"patient\": \(q(h.patient)), \"recording\": \(q(h.recording)), "
-                out += "\"records\": \(reader.recordCount), \"record_count_in_header\": \(h.recordCount), \"record_seconds\": \(n(h.recordDuration)), "
-                out += "\"duration_s\": \(n(reader.duration)), \"sample_rate\": \(n(reader.sampleRate)), \"channels\": ["
-                out += channels.map { "{\"label\": \(q($0.label)), \"unit\": \(q($0.physicalDimension)), \"physical_min\": \(n($0.physicalMinimum)), \"physical_max\": \(n($0.physicalMaximum)), \"digital_min\": \($0.digitalMinimum), \"digital_max\": \($0.digitalMaximum), \"resolution\": \(n($0.gain))}" }.joined(separator: ", ")
-                out += "], \"annotations\": ["
-                out += annotations.map { "{\"onset_s\": \(n($0.onset)), \"duration_s\": \(n($0.duration)), \"text\": \(q($0.text))}" }.joined(separator: ", ")
-                out += "], \"annotations_total\": \(list.total), \"gaps\": ["
-                out += gaps.prefix(Self.annotationLimit).map { "{\"before_record\": \($0.record), \"from_s\": \(n($0.from)), \"to_s\": \(n($0.to)), \"seconds\": \(n($0.seconds))}" }.joined(separator: ", ")
-                out += "], \"gaps_total\": \(gaps.count)"
-                out += ", \"problems\": [" + reader.problems.map(q).joined(separator: ", ") + "]}"
-                try say(out)
-                return
-            }
-            // Everything from the file is shown with its control characters escaped:
-            // an ESC sequence in a label or annotation must not reach the terminal.
-            let t = TerminalText.safe
-            try say("\(t(file)): \(kind), started \(start)")
-            try say("  patient:   \(t(h.patient))")
-            try say("  recording: \(t(h.recording))")
-            try say(String(format: "  %d records of %g s = %.1f s (%@), %g Hz", reader.recordCount, h.recordDuration, reader.duration, formatDuration(reader.duration), reader.sampleRate))
-            if h.isDiscontinuous {
-                try say(String(format: "  discontinuous: records span %.3f s to %.3f s with %d gap%@", reader.recordCount > 0 ? reader.recordStart(0) : 0, reader.endTime, gaps.count, gaps.count == 1 ? "" : "s"))
-                for g in gaps.prefix(50) {
-                    try say(String(format: "    gap before record %d: %.3f s → %.3f s (%.3f s)", g.record, g.from, g.to, g.seconds))
-                }
-                if gaps.count > 50 { try say("    … and \(gaps.count - 50) more gaps (--json lists up to \(Self.annotationLimit))") }
-            }
-            try say("  channels (\(channels.count)):")
-            for c in channels {
-                let unit = t(c.physicalDimension)
-                try say("    \(t(c.label).padding(toLength: 16, withPad: " ", startingAt: 0)) \(unit.isEmpty ? "-" : unit)  \(c.physicalMinimum) … \(c.physicalMaximum)  (resolution \(String(format: "%.6g", c.gain)) \(unit))")
-            }
-            try say("  annotations (\(list.total)):")
-            for a in annotations.prefix(50) {
-                try say(String(format: "    %9.3f s  ", a.onset) + (a.duration.map { String(format: "(%.3f s) ", $0) } ?? "") + t(a.text))
-            }
-            if list.total > 50 {
-                try say("    … and \(list.total - 50) more annotations" + (list.total > Self.annotationLimit ? " (--json lists the first \(Self.annotationLimit))" : " (--json lists all)"))
-            }
-            if reader.problems.isEmpty { try say("  problems: none") } else {
-                try say("  problems:")
-                for p in reader.problems { try say("    - \(t(p))") }
-            }
+            let file = try Description(path: file)
+            if json { try say(jsonText(file)) } else { try printText(file) }
         } catch {
             throw fail("info", error)
+        }
+    }
+
+    /// What `info` shows of one file, read once.
+    private struct Description {
+        let reader: EDFReader
+        /// Streamed: a file of millions of annotations keeps only the first ones.
+        let annotations: EDFReader.AnnotationList
+        let gaps: [EDFReader.RecordGap]
+        /// "EDF", "BDF+C", "EDF+D", …
+        let kind: String
+        /// The header's start date and time, "yyyy-mm-dd hh:mm:ss".
+        let start: String
+        let channels: [EDFSignal]
+        var header: EDFHeader { reader.header }
+
+        init(path: String) throws {
+            reader = try EDFReader(path: path)
+            let h = reader.header
+            annotations = try reader.annotations(keeping: Info.annotationLimit)
+            gaps = reader.gaps
+            kind = (h.flavor == .bdf ? "BDF" : "EDF") + (h.isPlus ? (h.isDiscontinuous ? "+D" : "+C") : "")
+            start = String(format: "%04d-%02d-%02d %02d:%02d:%02d", h.start.year ?? 0, h.start.month ?? 0, h.start.day ?? 0, h.start.hour ?? 0, h.start.minute ?? 0, h.start.second ?? 0)
+            channels = reader.channelSignals.map { h.signals[$0] }
+        }
+    }
+
+    private func jsonText(_ d: Description) -> String {
+        let n = JSONText.number as (Double?) -> String
+        let h = d.header, reader = d.reader
+        var out = "{\"file\": \(q(file)), \"format\": \(q(d.kind)), \"start\": \(q(d.start)), \"patient\": \(q(h.patient)), \"recording\": \(q(h.recording)), "
+        out += "\"records\": \(reader.recordCount), \"record_count_in_header\": \(h.recordCount), \"record_seconds\": \(n(h.recordDuration)), "
+        out += "\"duration_s\": \(n(reader.duration)), \"sample_rate\": \(n(reader.sampleRate)), \"channels\": ["
+        out += d.channels.map { "{\"label\": \(q($0.label)), \"unit\": \(q($0.physicalDimension)), \"physical_min\": \(n($0.physicalMinimum)), \"physical_max\": \(n($0.physicalMaximum)), \"digital_min\": \($0.digitalMinimum), \"digital_max\": \($0.digitalMaximum), \"resolution\": \(n($0.gain))}" }.joined(separator: ", ")
+        out += "], \"annotations\": ["
+        out += d.annotations.kept.map { "{\"onset_s\": \(n($0.onset)), \"duration_s\": \(n($0.duration)), \"text\": \(q($0.text))}" }.joined(separator: ", ")
+        out += "], \"annotations_total\": \(d.annotations.total), \"gaps\": ["
+        out += d.gaps.prefix(Self.annotationLimit).map { "{\"before_record\": \($0.record), \"from_s\": \(n($0.from)), \"to_s\": \(n($0.to)), \"seconds\": \(n($0.seconds))}" }.joined(separator: ", ")
+        out += "], \"gaps_total\": \(d.gaps.count)"
+        out += ", \"problems\": [" + reader.problems.map(q).joined(separator: ", ") + "]}"
+        return out
+    }
+
+    // Everything from the file is shown with its control characters escaped: an ESC
+    // sequence in a label or annotation must not reach the terminal.
+
+    private func printText(_ d: Description) throws {
+        let t = TerminalText.safe, h = d.header, reader = d.reader
+        try say("\(t(file)): \(d.kind), started \(d.start)")
+        try say("  patient:   \(t(h.patient))")
+        try say("  recording: \(t(h.recording))")
+        try say(String(format: "  %d records of %g s = %.1f s (%@), %g Hz", reader.recordCount, h.recordDuration, reader.duration, formatDuration(reader.duration), reader.sampleRate))
+        if h.isDiscontinuous { try printGaps(d) }
+        try say("  channels (\(d.channels.count)):")
+        for c in d.channels {
+            let unit = t(c.physicalDimension)
+            try say("    \(t(c.label).padding(toLength: 16, withPad: " ", startingAt: 0)) \(unit.isEmpty ? "-" : unit)  \(c.physicalMinimum) … \(c.physicalMaximum)  (resolution \(String(format: "%.6g", c.gain)) \(unit))")
+        }
+        try printAnnotations(d.annotations)
+        if reader.problems.isEmpty { try say("  problems: none") } else {
+            try say("  problems:")
+            for p in reader.problems { try say("    - \(t(p))") }
+        }
+    }
+
+    private func printGaps(_ d: Description) throws {
+        let reader = d.reader, gaps = d.gaps
+        try say(String(format: "  discontinuous: records span %.3f s to %.3f s with %d gap%@", reader.recordCount > 0 ? reader.recordStart(0) : 0, reader.endTime, gaps.count, gaps.count == 1 ? "" : "s"))
+        for g in gaps.prefix(50) {
+            try say(String(format: "    gap before record %d: %.3f s → %.3f s (%.3f s)", g.record, g.from, g.to, g.seconds))
+        }
+        if gaps.count > 50 { try say("    … and \(gaps.count - 50) more gaps (--json lists up to \(Self.annotationLimit))") }
+    }
+
+    private func printAnnotations(_ list: EDFReader.AnnotationList) throws {
+        try say("  annotations (\(list.total)):")
+        for a in list.kept.prefix(50) {
+            try say(String(format: "    %9.3f s  ", a.onset) + (a.duration.map { String(format: "(%.3f s) ", $0) } ?? "") + TerminalText.safe(a.text))
+        }
+        if list.total > 50 {
+            try say("    … and \(list.total - 50) more annotations" + (list.total > Self.annotationLimit ? " (--json lists the first \(Self.annotationLimit))" : " (--json lists all)"))
         }
     }
 

@@ -50,8 +50,9 @@ struct MetricTableTests {
             return Float(alpha + beta)
         }
         var lines: [(csv: String, json: String, values: MetricValues)] = []
-        let csv = StreamLineFormatter(labels: ["Cz"], bands: .standard, format: .csv)
-        let json = StreamLineFormatter(labels: ["Cz"], bands: .standard, format: .jsonl)
+        let layout = StreamLayout(labels: ["Cz"], sampleRate: 100, fullScale: 187_500, source: "test")
+        let csv = StreamLineFormatter(layout: layout, bands: .standard, format: .csv)
+        let json = StreamLineFormatter(layout: layout, bands: .standard, format: .jsonl)
         signal.withUnsafeBufferPointer { s in
             analyzer.process(s, firstSampleIndex: 0) { u in lines.append((csv.metricsLine(u), json.metricsLine(u), u.shownMetrics)) }
         }
@@ -71,7 +72,8 @@ struct MetricTableTests {
     @Test("analyze: CSV header, JSON epochs, summary means and medians, the table and the HTML report follow the table")
     func analyze() throws {
         let a = try Self.analysis()
-        let info = FileInfo(path: a.path, sampleRate: a.sampleRate, duration: a.duration, labels: a.labels, bands: a.bands, epochCount: a.epochs.count)
+        let layout = StreamLayout(labels: a.labels, sampleRate: a.sampleRate, fullScale: 187_500, source: a.path)
+        let info = FileInfo(path: a.path, layout: layout, duration: a.duration, bands: a.bands, epochCount: a.epochs.count)
         let keys = Metric.all.map(\.key)
         let csvHeader = AnalysisRenderer(format: .csv).begin(info, first: true, previousLabels: nil)
         #expect(csvHeader.split(separator: ",").map(String.init)[5..<(5 + keys.count)].elementsEqual(keys))

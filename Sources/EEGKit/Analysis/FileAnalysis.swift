@@ -104,10 +104,15 @@ public struct FileAnalysis: Sendable {
 /// What is known about a file before its epochs.
 public struct FileInfo: Sendable {
     public let path: String
-    public let sampleRate: Double
+    /// The analysed channels (the selection, in order), the file's rate and full scale.
+    public let layout: StreamLayout
+    /// Seconds of signal the file stores.
     public let duration: Double
-    public let labels: [String]
     public let bands: BandSet
     /// Whole epochs the file holds.
     public let epochCount: Int
+    /// Samples per second per channel, from ``layout``.
+    public var sampleRate: Double { layout.sampleRate }
+    /// The analysed channels' labels, from ``layout``.
+    public var labels: [String] { layout.labels }
 }

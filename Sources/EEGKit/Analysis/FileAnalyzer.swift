@@ -39,7 +39,9 @@ public final class FileAnalyzer {
         // The run lives only during this call, so `onEpoch` never outlives it.
         return try withoutActuallyEscaping(onEpoch) { onEpoch in
             let run = try FileRun(source: source, plan: plan, options: options, onEpoch: onEpoch)
-            onBegin(FileInfo(path: path, sampleRate: plan.rate, duration: Double(source.frameCount) / plan.rate, labels: plan.labels,
+            var layout = source.layout
+            layout.labels = plan.labels
+            onBegin(FileInfo(path: path, layout: layout, duration: Double(source.frameCount) / plan.rate,
                              bands: options.bands, epochCount: plan.epochCount))
             try run.readAll(progress: progress, cancelled: cancelled)
             return run.finish(path: path)

@@ -5,8 +5,10 @@ import Foundation
 /// rate and channel count given) with what analysis needs up front — its rate, labels,
 /// length, the first annotations, the spans of lost samples and the EDF+D gaps.
 final class FrameSourceFile {
-    let sampleRate: Double
-    let labels: [String]
+    /// The file's stream: its labels (stated, given, or `ch1…chN`), rate and full scale.
+    let layout: StreamLayout
+    var sampleRate: Double { layout.sampleRate }
+    var labels: [String] { layout.labels }
     let channelCount: Int
     let frameCount: Int
     /// The first ``FileAnalyzer/keptAnnotations`` annotations.
@@ -33,10 +35,9 @@ final class FrameSourceFile {
             throw AnalysisError(path: path, reason: "float32 input needs --rate and --channel-count")
         }
         source = try (isEDF ? FrameSourceFormat.edf : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false)
-        sampleRate = source.statedSampleRate ?? options.rawSampleRate ?? 0
         channelCount = source.channelCount
         if !isEDF, let given = options.rawLabels, given.count != channelCount { throw InputError.labelCount(labels: given.count, channels: channelCount) }
-        labels = source.labels ?? options.rawLabels ?? StreamLayout.numberedLabels(channelCount)
+        layout = source.layout(sampleRate: options.rawSampleRate, labels: source.labels ?? options.rawLabels, source: path)
         frameCount = source.storedFrameCount ?? 0
         var kept: [Annotation] = [], total = 0
         var lost: [(Double, Double)] = [], padding: [(Double, Double)] = []
