@@ -354,6 +354,11 @@ class Dongle:
             if self.check_fault(client):
                 return
         if client.pending and not self.fifo and now - self.last_status >= LATENCY:
+            if self.args.scenario == "stuck-cancel" and self.board is not None and self.board.finished:
+                # Quiet once the board has said everything: every transfer then stays in
+                # flight until the host cancels it, so the stop always meets stuck ones
+                # (with status-only packets a loaded host could find them all completed).
+                return
             urb = client.pending.popleft()
             urb.finish(0, self.fill(urb))
             client.completed.append(urb)
