@@ -10,4 +10,6 @@ extension EEGDevice {
     public var channelLabels: [String] { layout.labels }
     /// The ADC's full scale in µV (for railed-signal detection).
     public var fullScale: Double { layout.fullScale }
+    /// Live devices report failures as events; inputs override this.
+    public var failure: (any Error)? { nil }
 }

@@ -56,6 +56,12 @@ public protocol EEGDevice: AnyObject, Sendable {
     /// `fullScale` are read from it (Device+Layout.swift).
     var layout: StreamLayout { get }
     var state: DeviceState { get }
+    /// The error that ended the stream from the device's side when it was the input's
+    /// fault, not the hardware's (a recording that could not be read further): a session
+    /// finishes its output and then rethrows it, so the command exits with that error's
+    /// kind. `nil` while the stream is fine, and always for live hardware, whose failures
+    /// are events. Read after `stop`.
+    var failure: (any Error)? { get }
     func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError)
     func stop()
 }

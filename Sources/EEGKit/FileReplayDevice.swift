@@ -25,6 +25,9 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let stateCode = Atomic<Int>(0)
+    /// Set by the replay thread before it finishes the ring; read after `stop`.
+    private let failureLock = NSLock()
+    private var readFailure: (any Error)?
 
     public var name: String { layout.source }
 
@@ -98,7 +101,9 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
             do {
                 try play(producer)
             } catch {
-                events.post(.failed("\(error)"))
+                // The file's fault, not a device's: the session rethrows it once the
+                // frames before it are out, so the command exits with its kind.
+                failureLock.withLock { readFailure = error }
             }
             stateCode.store(0, ordering: .releasing)
             producer.finish()
@@ -109,6 +114,10 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
     }
 
     private var isRunning: Bool { running.load(ordering: .acquiring) }
+
+    /// Why the replay stopped before the end asked for: a record or line that could not
+    /// be read (``EDFError``, ``InputError``).
+    public var failure: (any Error)? { failureLock.withLock { readFailure } }
 
     /// Reads chunk after chunk from the first one holding `first` and pushes their
     /// playable runs.

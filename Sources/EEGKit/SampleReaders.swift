@@ -88,6 +88,9 @@ public struct CSVFrameReader: FrameSource {
     private let name: String
     private var skipFirstColumn = false
     private var pending: [Float]?
+    /// A bad line met after good ones in the same chunk: thrown by the next call, so the
+    /// frames before it are delivered first.
+    private var deferredError: InputError?
 
     /// Reads the header (if any) and the first row to learn the channel count.
     public init(input: InputFile, declaredChannels: Int?) throws(InputError) {
@@ -147,6 +150,10 @@ public struct CSVFrameReader: FrameSource {
     }
 
     public mutating func nextChunk(into buffer: inout [Float]) throws(InputError) -> Int {
+        if let error = deferredError {
+            deferredError = nil
+            throw error
+        }
         buffer.removeAll(keepingCapacity: true)
         var frames = 0
         if let row = pending {
@@ -154,20 +161,30 @@ public struct CSVFrameReader: FrameSource {
             frames = 1
             pending = nil
         }
-        let expected = channelCount + (skipFirstColumn ? 1 : 0)
-        while frames < 8192, let (number, line) = try lines.next() {
-            var fields = Self.fields(of: line, maxSplits: expected)
-            guard fields.count == expected else {
-                let found = fields.count > expected ? line.utf8.reduce(1) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) } : fields.count
-                throw .csvColumnCount(source: name, line: number, expected: expected, found: found)
-            }
-            if skipFirstColumn { fields.removeFirst() }
-            for (offset, field) in fields.enumerated() {
-                buffer.append(try Self.value(field.trimmingCharacters(in: .whitespaces), line: number, column: offset + 1 + (skipFirstColumn ? 1 : 0), name: name))
-            }
-            frames += 1
+        do {
+            while frames < 8192, try appendRow(to: &buffer) { frames += 1 }
+        } catch {
+            guard frames > 0 else { throw error }
+            buffer.removeLast(buffer.count - frames * channelCount)
+            deferredError = error
         }
         return frames
+    }
+
+    /// Appends the next line's values; false at the end of the input.
+    private mutating func appendRow(to buffer: inout [Float]) throws(InputError) -> Bool {
+        guard let (number, line) = try lines.next() else { return false }
+        let expected = channelCount + (skipFirstColumn ? 1 : 0)
+        var fields = Self.fields(of: line, maxSplits: expected)
+        guard fields.count == expected else {
+            let found = fields.count > expected ? line.utf8.reduce(1) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) } : fields.count
+            throw .csvColumnCount(source: name, line: number, expected: expected, found: found)
+        }
+        if skipFirstColumn { fields.removeFirst() }
+        for (offset, field) in fields.enumerated() {
+            buffer.append(try Self.value(field.trimmingCharacters(in: .whitespaces), line: number, column: offset + 1 + (skipFirstColumn ? 1 : 0), name: name))
+        }
+        return true
     }
 }
 

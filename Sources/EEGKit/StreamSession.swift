@@ -194,6 +194,9 @@ public final class StreamSession {
         // still reported.
         events.drain().forEach(run.report)
         try run.finish(flush: flush)
+        // An input that could not be read to its end fails the command, after every
+        // frame before the fault was delivered.
+        if let failure = device.failure { throw failure }
         return run.summary
     }
 
