@@ -85,4 +85,48 @@ struct WindowAnalyzerTests {
         #expect(abs(baseline.mean - mean) < 1e-12)
         #expect(abs(baseline.standardDeviation - (logs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 4).squareRoot()) < 1e-12)
     }
+    /// The same rule through the live analyzer itself: windows holding ±500 µV spikes
+    /// during calibration must not join the baseline. The expected μ, σ are computed here
+    /// from the engagement the analyzer reports for each artifact-free window, and checked
+    /// through the first score after calibration (smoothing off, so the score is exact).
+    @Test("live: only artifact-free calibration windows form the attention baseline")
+    func liveBaselineFromUsableWindows() throws {
+        let rate = 100.0, seconds = 30
+        var configuration = LiveAnalyzerConfiguration(sampleRate: rate, channelCount: 1)
+        configuration.calibrationSeconds = 20
+        configuration.smoothingSeconds = 0
+        let analyzer = try LiveAnalyzer(configuration)
+        let spikes = Set([600, 1300].flatMap { start in start..<(start + 8) })  // 8 of 400 samples: 2 % > 1 %
+        let signal: [Float] = (0..<(seconds * Int(rate))).map { i in
+            let t = Double(i) / rate
+            if spikes.contains(i) { return i % 2 == 0 ? 500 : -500 }
+            let beta = (3 + 2 * sin(2 * .pi * t / 7)) * sin(2 * .pi * 20 * t)
+            return Float(10 * sin(2 * .pi * 10 * t) + 6 * sin(2 * .pi * 6 * t + 1) + beta)
+        }
+        var updates: [(time: Double, engagement: Double, usable: Bool, attention: Double?)] = []
+        signal.withUnsafeBufferPointer { s in
+            analyzer.process(s, firstSampleIndex: 0) { u in
+                let last = Int(u.sampleIndex), first = last - analyzer.windowFrameCount + 1
+                let clean = !spikes.contains { (first...last).contains($0) }
+                updates.append((u.time, u.ratios.engagement ?? .nan, clean, u.scores.attention))
+            }
+        }
+        let calibrating = updates.filter { $0.time <= 20 }
+        let usable = calibrating.filter(\.usable)
+        try #require(calibrating.count - usable.count >= 8 && usable.count >= 20, "spikes made some calibration windows unusable")
+        func baseline(_ windows: [(time: Double, engagement: Double, usable: Bool, attention: Double?)]) -> (mean: Double, sd: Double) {
+            let logs = windows.map { log($0.engagement) }
+            let mean = logs.reduce(0, +) / Double(logs.count)
+            return (mean, (logs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(logs.count - 1)).squareRoot())
+        }
+        func score(_ engagement: Double, _ b: (mean: Double, sd: Double)) -> Double {
+            100 * 0.5 * erfc(-((log(engagement) - b.mean) / b.sd) / 2.0.squareRoot())
+        }
+        let scored = try #require(updates.first { $0.time > 20 })
+        let attention = try #require(scored.attention, "scored after calibration")
+        let expected = score(scored.engagement, baseline(usable)), everyWindow = score(scored.engagement, baseline(calibrating))
+        try #require(abs(expected - everyWindow) > 1e-3, "the spikes change the all-windows baseline")
+        #expect(abs(attention - expected) < 1e-9, "attention \(attention); from usable windows \(expected), from every window \(everyWindow)")
+        #expect(updates.filter { $0.time <= 20 }.allSatisfy { $0.attention == nil })
+    }
 }

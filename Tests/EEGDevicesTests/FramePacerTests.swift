@@ -37,4 +37,34 @@ struct FramePacerTests {
         pacer.waitForTurn(played: 0, frames: 4, producer: producer) { checks += 1; return true }
         #expect(checks == 0)
     }
+    /// A lower bound only: a loaded machine may take longer, never shorter. Frame n is due
+    /// n / (rate × speed) after the pacer starts, so having released 2500 frames of 250 Hz
+    /// at 1000× (the wait for frame 2500 returned) takes at least 10 ms of wall time.
+    @Test("at speed 1000 and 250 Hz, pacing 2500 frames takes at least 10 ms of wall time")
+    func finiteSpeedWaits() throws {
+        let (producer, _) = try FrameRing.create(channels: 1, capacity: 4096)
+        let clock = ContinuousClock()
+        let before = clock.now
+        let pacer = FramePacer(sampleRate: 250, speed: 1000)
+        var checks = 0
+        for played in stride(from: Int64(0), through: 2500, by: 25) {
+            pacer.waitForTurn(played: played, frames: 25, producer: producer) { checks += 1; return true }
+        }
+        let elapsed = clock.now - before
+        #expect(elapsed >= .milliseconds(10), "2500 frames at 250 Hz × 1000 released after only \(elapsed)")
+        #expect(checks == 0, "a paced wait does not ask whether the device runs")
+    }
+
+    @Test("at infinite speed it does not wait while the ring has room")
+    func infiniteSpeedWithRoomDoesNotWait() throws {
+        let (producer, _) = try FrameRing.create(channels: 1, capacity: 64)
+        let pacer = FramePacer(sampleRate: 250, speed: .infinity)
+        // The wait loop asks `isRunning` once per check; with room it must not check at all.
+        var checks = 0
+        for played in stride(from: Int64(0), to: 100_000, by: 32) {
+            pacer.waitForTurn(played: played, frames: 32, producer: producer) { checks += 1; return true }
+        }
+        #expect(producer.freeFrameCount == 64)
+        #expect(checks == 0, "waited \(checks) times with an empty ring")
+    }
 }

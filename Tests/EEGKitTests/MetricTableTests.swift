@@ -107,13 +107,51 @@ struct MetricTableTests {
         expectInOrder(BandpowerReport.metrics.map(\.name), in: report.table(), "bandpower table")
     }
 
+    /// The dashboard's output, not its source: a state as a live update leaves it, with a
+    /// distinct value per metric, shows every overview metric of the table by its symbol
+    /// and value — the score gauges (every score, in table order) above the ratio line
+    /// (the overview ratios, in table order). Expected text is written out by hand.
+    @Test("dashboard: every overview metric is shown with its symbol and value, in table order")
+    func dashboard() throws {
+        var s = DashboardState(deviceName: "sim", nominalRate: 250, labels: ["Cz"], bandNames: ["delta", "theta", "alpha", "beta", "gamma"])
+        let values: [String: Double] = ["engagement": 0.4321, "theta_beta": 1.875, "relaxation": 2.5, "workload": 0.0714, "asymmetry": -0.25,
+                                        "attention": 61, "relaxation_score": 37, "workload_score": 88]
+        #expect(Set(values.keys) == Set(Metric.all.map(\.key)), "a value for every row of the table")
+        for metric in Metric.all { s.metrics[metric] = values[metric.key] }
+        s.calibration = 1
+        let lines = DashboardRenderer(width: 100, height: 30, color: false).render(s)
+        // Gauges 40 cells wide: 61 % → 24.4 → 24 cells, 37 % → 14.8 → 15, 88 % → 35.2 → 35.
+        let gauges = [" attention   " + String(repeating: "█", count: 24) + String(repeating: "░", count: 16) + "  61 / 100",
+                      " relaxation  " + String(repeating: "█", count: 15) + String(repeating: "░", count: 25) + "  37 / 100",
+                      " workload    " + String(repeating: "█", count: 35) + String(repeating: "░", count: 5) + "  88 / 100"]
+        let ratios = " engagement 0.432   θ/β 1.875   α/β 2.500   θ/α 0.071"
+        let gaugeRows = gauges.map { g in lines.firstIndex { $0.hasPrefix(g) } }
+        let ratioRow = lines.firstIndex { $0.hasPrefix(ratios) }
+        #expect(gaugeRows.allSatisfy { $0 != nil } && ratioRow != nil, "missing from:\n\(lines.joined(separator: "\n"))")
+        let rows = gaugeRows.compactMap { $0 }
+        #expect(rows == rows.sorted() && rows.allSatisfy { $0 < (ratioRow ?? 0) }, "gauges in table order above the ratios")
+        // Every overview metric is among what was found, by symbol.
+        let shown = (gauges + [ratios]).joined()
+        for metric in Metric.all where metric.overview { #expect(shown.contains(" \(metric.symbol) "), "\(metric.key) shown") }
+    }
+
+    @Test("the number styles the outputs use write hand-known text")
+    func numberStyles() {
+        #expect(NumberStyle.live.csv(0.123456789) == "0.123457")
+        #expect(NumberStyle.live.json(1234.56789) == "1234.57")
+        #expect(NumberStyle.live.json(nil) == "null")
+        #expect(NumberStyle.exact.json(0.1) == "0.1")
+        #expect(NumberStyle.exact.json(1e-05) == "1e-05")
+        #expect(NumberStyle.exact.csv(2.5) == "2.5")
+    }
+
     /// A renderer with two or more metric keys spelled out as string literals holds a list
     /// of its own, which the table was made to replace.
     @Test("no renderer spells out a list of metric keys")
     func noHardCodedLists() throws {
         let sources = Fixtures.root.deletingLastPathComponent().appendingPathComponent("Sources/EEGKit")
         let renderers = ["StreamLines.swift", "Analysis/AnalysisRendering.swift", "BandpowerReport+Rendering.swift", "Report/HTMLReport.swift",
-                         "Analysis/SummaryAccumulator.swift", "Dashboard/DashboardRenderer.swift", "Dashboard/DashboardState.swift"]
+                         "Analysis/SummaryAccumulator.swift"]
         for file in renderers {
             let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
                 .split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
