@@ -62,10 +62,17 @@ struct DriverSupervisorTests {
             }
         }
 
-        func close(_ link: FakeLink) { link.ends.withLock { $0.append("close") } }
-        func abandon(_ link: FakeLink) { link.ends.withLock { $0.append("abandon") } }
-        func drop(_ link: FakeLink) { link.ends.withLock { $0.append("drop") } }
-        func release(_ link: FakeLink) { link.ends.withLock { $0.append("release") } }
+        func close(_ link: FakeLink) { end(link, "close") }
+        func abandon(_ link: FakeLink) { end(link, "abandon") }
+        func drop(_ link: FakeLink) { end(link, "drop") }
+        func release(_ link: FakeLink) { end(link, "release") }
+
+        /// A link that has ended reports nothing more, as a closed transport's receive
+        /// thread does: its end handler (which holds the supervisor) is let go.
+        private func end(_ link: FakeLink, _ how: String) {
+            link.ends.withLock { $0.append(how) }
+            link.onEnd.withLock { $0 = nil }
+        }
 
         func link(_ number: Int) -> FakeLink? { links.withLock { $0.count > number ? $0[number] : nil } }
     }
