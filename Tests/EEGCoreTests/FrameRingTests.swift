@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 @testable import EEGCore
 
@@ -155,5 +157,47 @@ struct FrameRingSemanticsTests {
         #expect(consumer.waitForFrames(1, timeout: .seconds(5)) == .ready)
         #expect(drain(consumer).map(\.0) == [1])
         #expect(consumer.waitForFrames(1, timeout: .seconds(5)) == .finished)
+    }
+
+    /// The live session sleeps until a batch is in: publishes before the batch is
+    /// complete must not wake it (each wake-up costs a live stream CPU), and the publish
+    /// that completes it must, once. The consumer waits on another thread; this thread
+    /// publishes only once it sees the consumer's wait target, so no timing is involved.
+    @Test("a consumer waiting for 10 frames sleeps through 9 publishes and is woken once, by the 10th")
+    func wakesOncePerBatch() throws {
+        let (producer, consumer) = try FrameRing.create(channels: 2, capacity: 64)
+        _ = push(producer, 0)
+        _ = drain(consumer)
+        let result = Mutex<FrameRing.WaitResult?>(nil)
+        let waiter = Thread { result.withLock { $0 = consumer.waitForFrames(10, timeout: .seconds(60)) } }
+        waiter.start()
+        while consumer.waitTarget == 0 { Thread.sleep(forTimeInterval: 0.001) }
+        #expect(consumer.waitTarget == 11, "head position of the 10th frame after the one read")
+        for index in Int64(1)...9 { #expect(push(producer, index)) }
+        #expect(producer.wakeUpsSignalled == 0, "woken before the batch was complete")
+        #expect(consumer.waitTarget == 11, "the consumer still waits for the same batch")
+        #expect(push(producer, 10))
+        while result.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.001) }
+        #expect(result.withLock { $0 } == .ready)
+        #expect(producer.wakeUpsSignalled == 1)
+        #expect(consumer.waitTarget == 0)
+        #expect(drain(consumer).map(\.0) == Array(1...10))
+    }
+
+    /// A full ring publishes nothing more; a consumer waiting for the whole ring must
+    /// still be woken by the write that fills it, and drops after it change nothing.
+    @Test("a consumer waiting for the whole ring is woken by the write that fills it")
+    func wakesWhenFull() throws {
+        let (producer, consumer) = try FrameRing.create(channels: 1, capacity: 8)
+        let result = Mutex<FrameRing.WaitResult?>(nil)
+        let waiter = Thread { result.withLock { $0 = consumer.waitForFrames(8, timeout: .seconds(60)) } }
+        waiter.start()
+        while consumer.waitTarget == 0 { Thread.sleep(forTimeInterval: 0.001) }
+        let batch = [Float](repeating: 1, count: 12)
+        #expect(batch.withUnsafeBufferPointer { producer.push($0, firstSampleIndex: 0) } == 8)
+        while result.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.001) }
+        #expect(result.withLock { $0 } == .ready)
+        #expect(producer.wakeUpsSignalled == 1)
+        #expect(consumer.droppedFrameCount == 4)
     }
 }
