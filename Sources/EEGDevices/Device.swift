@@ -12,7 +12,7 @@ public enum DeviceState: String, Sendable, Equatable, CaseIterable {
 public enum DeviceEvent: Sendable, Equatable {
     case state(DeviceState)
     /// Samples the device produced that never arrived (decoder-detected).
-    case gap(frames: Int, beforeSampleIndex: Int64)
+    case gap(FrameGap)
     /// Bytes thrown away while resynchronising.
     case skippedBytes(Int)
     /// A device-side failure: it ended the stream, or (the message ends "; reconnecting")

@@ -77,7 +77,7 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
                     case .frame(let index, let samples, _):
                         pacer.waitForTurn(played: index, frames: 1, producer: producer) { running.load(ordering: .acquiring) }
                         producer.push(frame: samples, sampleIndex: index)
-                    case .gap(let count, let before): events.post(.gap(frames: count, beforeSampleIndex: before))
+                    case .gap(let gap): events.post(.gap(gap))
                     case .skipped(let bytes): events.post(.skippedBytes(bytes))
                     }
                 }

@@ -37,7 +37,7 @@ struct RawCytonReplayTests {
         #expect(frames.map(\.0) == (0..<500).map(Int64.init) + (510..<610).map(Int64.init))
         // Garbage is reported as it is skipped (in pieces when a chunk ends inside it).
         #expect(events.reduce(0) { total, event in if case .skippedBytes(let n) = event { total + n } else { total } } == 3)
-        #expect(events.contains(.gap(frames: 10, beforeSampleIndex: 510)))
+        #expect(events.contains(.gap(FrameGap(frames: 10, beforeSampleIndex: 510))))
     }
 
     @Test("opening reports errno by kind: a missing file, a directory")
