@@ -282,10 +282,10 @@ struct AllocationBoundTests {
 
     @Test("bandpower's usual sizes stay inside the bound")
     func bandpowerUsualSizes() throws {
-        var options = BandpowerOptions(sampleRate: 16000, channelCount: 256)
+        var options = BandpowerOptions(layout: .test(rate: 16000, channels: 256))
         options.epochSeconds = 4
         _ = try BandpowerAnalyzer(options)
-        options.channelCount = 4096
+        options.layout.labels = StreamLayout.numberedLabels(4096)
         #expect(throws: DSPError.self) { try BandpowerAnalyzer(options) }
     }
 }
