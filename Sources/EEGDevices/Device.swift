@@ -75,7 +75,7 @@ public enum DeviceError: Error, Equatable, Sendable, CustomStringConvertible {
     case disconnected(String)
     case timeout(String)
     case usb(code: Int32, name: String, operation: String)
-    case serial(errno: Int32, operation: String, path: String)
+    case serial(errno: Errno, operation: String, path: String)
     case protocolError(String)
     case invalidConfiguration(String)
 
@@ -94,7 +94,7 @@ public enum DeviceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .usb(let code, let name, let operation):
             return "USB error while \(operation): \(name) (libusb \(code))"
         case .serial(let code, let operation, let path):
-            return "\(path): \(operation) failed: \(String(cString: strerror(code))) (errno \(code))"
+            return "\(path): \(operation) failed: \(code) (errno \(code.code))"
         case .protocolError(let what):
             return "unexpected reply from the board: \(what)"
         case .invalidConfiguration(let what):
