@@ -29,6 +29,17 @@ public struct StreamOptions: Sendable {
 }
 
 extension StreamOptions {
+    /// Refuses, before a session starts, analysis settings that do not suit a stream of
+    /// `layout` — a label it lacks, a band-pass above its Nyquist frequency — so a command
+    /// can say so before it announces that it is streaming. Builds (and drops) the
+    /// analyzer the session would build.
+    /// - Throws: what a ``StreamSession`` would throw for them when it starts:
+    ///   ``ArgumentError`` or `DSPError`.
+    public func validate(for layout: StreamLayout) throws {
+        let configuration = try analyzerConfiguration(layout: layout)
+        if emit == .metrics || analyze { _ = try LiveAnalyzer(configuration) }
+    }
+
     /// The live analyzer's settings for a stream of `layout`, channel labels resolved.
     ///
     /// - Throws: ``ArgumentError`` (``ArgumentError/Kind/unknownChannel``) naming
