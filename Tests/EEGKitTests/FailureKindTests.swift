@@ -37,6 +37,7 @@ struct FailureKindTests {
         (WriteError(path: "a", operation: "writing", errno: Errno(ENOSPC)), 74),
         (WriteError(path: "a", operation: "writing", errno: Errno(EFBIG)), 74),
         (WriteError(path: "a", operation: "writing", errno: Errno(EIO)), 74),
+        (ReadError(path: "a", operation: "reading the capture", errno: Errno(EIO)), 74),
         (AnalysisError(path: "a", reason: "no channel 'X'"), 64),
         (RingBufferError.invalidCapacity(0), 64),
         (ChannelSelection.MissingChannel(label: "Fz", available: ["C3"]), 64),
