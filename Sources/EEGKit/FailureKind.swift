@@ -40,7 +40,7 @@ public enum FailureKind: Int32, Sendable, CaseIterable {
     static func kind(of error: InputError) -> FailureKind {
         switch error {
         case .cannotOpen, .isDirectory: return .noInput
-        case .readFailed, .writeFailed: return .io
+        case .readFailed: return .io
         case .labelCount, .channelCountMismatch: return .usage
         case .notWholeFrames, .nonFinite, .csvColumnCount, .csvNumber, .noData, .csvNotFinite,
              .lineTooLong, .tooManyFields, .badChannelCount, .badCalibration:

@@ -12,7 +12,6 @@ struct FailureKindTests {
         (InputError.cannotOpen(path: "a", reason: "r"), 66),
         (InputError.isDirectory(path: "a"), 66),
         (InputError.readFailed(source: "a", reason: "Input/output error"), 74),
-        (InputError.writeFailed(destination: "a", reason: "r"), 74),
         (InputError.labelCount(labels: 2, channels: 3), 64),
         (InputError.channelCountMismatch(source: "a", declared: 2, found: 3), 64),
         (InputError.csvNumber(source: "a", line: 1, column: 1, text: "x"), 65),
