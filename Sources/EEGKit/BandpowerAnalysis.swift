@@ -127,8 +127,9 @@ public final class BandpowerAnalyzer {
         channels = options.channelCount
         bins = welch.binCount
         labels = options.labels ?? (1...options.channelCount).map { "ch\($0)" }
+        // bandpower reports no quality: its windows skip those passes.
         windowAnalyzer = try WindowAnalyzer(welch: welch, bands: options.bands, channelCount: options.channelCount,
-                                            frameCount: epochFrames ?? welch.segmentLength)
+                                            frameCount: epochFrames ?? welch.segmentLength, judgesQuality: false)
         sums = [Double](repeating: 0, count: options.channelCount * welch.binCount)
     }
 

@@ -53,24 +53,43 @@ public struct RawFloat32Reader: FrameSource {
     }
 
     /// Decodes the first `frames` frames of `bytes` into `buffer` and moves what is left
-    /// of a frame to the start.
+    /// of a frame to the start. One bulk copy (the file's little-endian float32 is the
+    /// host's own layout) and one branch-free scan for non-finite values: no per-sample
+    /// append, no allocation once `buffer` has grown to a chunk.
     private mutating func decode(_ frames: Int, into buffer: inout [Float]) throws(InputError) {
-        let used = frames * channelCount * 4
+        let count = frames * channelCount
+        let used = count * 4
         buffer.removeAll(keepingCapacity: true)
-        buffer.reserveCapacity(frames * channelCount)
         bytes.withUnsafeMutableBytes { raw in
-            for i in 0..<(frames * channelCount) {
+            #if _endian(little)
+            // Array storage is at least 8-byte aligned, so the bytes can be read as Floats.
+            UnsafeMutableRawBufferPointer(rebasing: raw[..<used]).withMemoryRebound(to: Float.self) { buffer.append(contentsOf: $0) }
+            #else
+            buffer.reserveCapacity(count)
+            for i in 0..<count {
                 buffer.append(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
             }
+            #endif
             if pending > used {
                 raw.baseAddress!.copyMemory(from: raw.baseAddress! + used, byteCount: pending - used)
             }
         }
         pending -= used
-        if let bad = buffer.firstIndex(where: { !$0.isFinite }) {
+        if let bad = Self.firstNonFinite(buffer) {
             throw .nonFinite(source: input.name, frame: framesRead + bad / channelCount, channel: bad % channelCount)
         }
         framesRead += frames
+    }
+
+    /// The index of the first NaN or ±∞ in `values`, if any. The common case (none) is one
+    /// vectorisable pass: an all-ones exponent plus one carries into the sign bit.
+    static func firstNonFinite(_ values: [Float]) -> Int? {
+        let any = values.withUnsafeBufferPointer { p in
+            var carry: UInt32 = 0
+            for v in p { carry |= ((v.bitPattern & 0x7F80_0000) &+ 0x0080_0000) & 0x8000_0000 }
+            return carry != 0
+        }
+        return any ? values.firstIndex { !$0.isFinite } : nil
     }
 }
 
