@@ -97,8 +97,21 @@ public struct SignalQuality: Sendable, Equatable {
     /// `psd`; artifacts from the samples minus their least-squares line, rounded to float
     /// (`detrended`, `count` floats of scratch). Equal, bit for bit, to ``assess(_:stride:count:psd:parameters:thresholds:)``
     /// of the raw samples with the artifacts of ``removeLinearTrend(_:stride:count:into:)``'s
-    /// output, in three passes over the raw samples instead of six. Does not allocate.
+    /// output, in two passes over the raw samples (and one over the detrended) instead of six.
+    /// Does not allocate.
     public static func assessAroundTrend(
+        _ start: UnsafePointer<Float>, stride: Int, count n: Int, psd: UnsafeBufferPointer<Double>,
+        parameters: WelchParameters, thresholds: SignalQualityThresholds, detrended: UnsafeMutablePointer<Float>
+    ) -> SignalQuality {
+        // Contiguous samples (analyze's planar epochs) get their own copy of the passes,
+        // with constant-stride loads.
+        stride == 1
+            ? aroundTrend(start, stride: 1, count: n, psd: psd, parameters: parameters, thresholds: thresholds, detrended: detrended)
+            : aroundTrend(start, stride: stride, count: n, psd: psd, parameters: parameters, thresholds: thresholds, detrended: detrended)
+    }
+
+    @inline(__always)
+    private static func aroundTrend(
         _ start: UnsafePointer<Float>, stride: Int, count n: Int, psd: UnsafeBufferPointer<Double>,
         parameters: WelchParameters, thresholds: SignalQualityThresholds, detrended: UnsafeMutablePointer<Float>
     ) -> SignalQuality {
@@ -110,27 +123,30 @@ public struct SignalQuality: Sendable, Equatable {
         var railed = 0
         let railLevel = thresholds.railedLevel * thresholds.fullScale
         let centre = Double(n - 1) / 2
+        var t = -centre  // i − centre, stepped exactly (halves and integers)
         for i in 0..<n {
             let x = Double(start[i &* stride])
             minimum = min(minimum, x)
             maximum = max(maximum, x)
             sum += x
             if abs(x) >= railLevel { railed &+= 1 }
-            let t = Double(i) - centre
             sxy += t * x
             sxx += t * t
+            t += 1
         }
         let mean = sum / Double(n)
         let slope = sxx > 0 ? sxy / sxx : 0
         // Pass 2: squares around the mean, and the detrended samples with their sum.
         var squares = 0.0, detrendedSum = 0.0
+        t = -centre
         for i in 0..<n {
             let x = Double(start[i &* stride])
             let d = x - mean
             squares += d * d
-            let r = Float(x - (mean + slope * (Double(i) - centre)))
+            let r = Float(x - (mean + slope * t))
             detrended[i] = r
             detrendedSum += Double(r)
+            t += 1
         }
         // Pass 3: artifacts, around the detrended samples' own mean (as `assess` of them).
         let detrendedMean = detrendedSum / Double(n)
@@ -153,8 +169,12 @@ public struct SignalQuality: Sendable, Equatable {
         guard mains + 2 <= nyquist else { return nil }
         let top = min(nyquist, 2 * mains)
         var line = 0.0, broad = 0.0
+        // f = k · spacing, as ``WelchParameters/frequency(ofBin:)`` computes it; ascending,
+        // so the scan can stop past both bands.
+        let spacing = parameters.frequency(ofBin: 1), last = max(top, mains + 2)
         for k in 0..<psd.count {
-            let f = parameters.frequency(ofBin: k)
+            let f = Double(k) * spacing
+            if f > last { break }
             if f >= 1 && f <= top { broad += psd[k] }
             if f >= mains - 2 && f <= mains + 2 { line += psd[k] }
         }
