@@ -144,6 +144,7 @@ class Agreement:
     ok: bool
     worst: float
     where: str
+    median: float = float("nan")
 
     def verdict(self, tolerance=TOLERANCE):
         return f"{'agrees' if self.ok else 'DISAGREES'} (worst {self.worst:.2e} {'≤' if self.ok else '>'} {tolerance:g}) at {self.where}"
@@ -166,7 +167,7 @@ def agreement(reference, peer, tolerance=TOLERANCE):
         return Agreement(False, float("inf"), "no values")
     index = np.unravel_index(np.argmax(error), error.shape)
     worst = float(error[index])
-    return Agreement(worst <= tolerance, worst, _place(index))
+    return Agreement(worst <= tolerance, worst, _place(index), float(np.median(error)))
 
 
 def _place(index):
