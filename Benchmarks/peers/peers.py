@@ -221,6 +221,8 @@ NOTES = [
     "whole command is that many times faster); CPU ÷ EEGKit process: the same with CPU time (user + system of the "
     "child process for process rows, this process's CPU time for in-process rows), steadier than wall time "
     "on a busy machine. M samples/s counts every channel's samples of the whole epochs, over the best wall time.",
+    "- `eeg bandpower` prints no timings of its own, so EEGKit has only the whole-process row here; "
+    "`make bench` times EEGKit's DSP core in process against C+FFTW.",
     "- Python peers run single-threaded (scipy/MNE n_jobs default); an EEGKit CPU time above its wall time would "
     "mean it used more than one core.",
 ]
