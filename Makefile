@@ -113,18 +113,20 @@ MAN_DATE := $(shell git log -1 --format=%cs 2>/dev/null | grep . || date -u +%F)
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB := eegkit_$(VERSION)_$(DEB_ARCH).deb
 DEB_MAINTAINER = EEGKit developers <dev@eegkit.invalid>
-# What `make test-install` needs beyond `make setup`'s: the package checker, a second
-# manual linter, and the three shells whose completion loaders it drives.
+# Installed by `make setup` when missing: `make deb` needs dpkg-dev (dpkg-shlibdeps), and
+# `make test-install` the package checker, a second manual linter and the three shells
+# whose completion loaders it drives.
 INSTALL_TEST_PACKAGES := lintian mandoc man-db bash-completion zsh fish
 
 .PHONY: dist install uninstall deb test-install
 
+# bash-completion sources its scripts, so the bash one loses its #! line (lintian:
+# bash-completion-with-hashbang).
 dist: build
 	$(SWIFT) build --product generate-manual
 	rm -rf $(DIST) && mkdir -p $(DIST)/man $(DIST)/completions
 	strip --remove-section=.comment --remove-section=.note -o $(DIST)/eeg .build/release/eeg
 	packaging/man-pages .build/release/eeg "$$($(SWIFT) build --show-bin-path)/generate-manual" $(DIST)/man $(MAN_DATE)
-	# bash-completion sources its scripts: no #! line (lintian: bash-completion-with-hashbang).
 	$(DIST)/eeg --generate-completion-script bash | sed '1{/^#!/d}' > $(DIST)/completions/eeg
 	$(DIST)/eeg --generate-completion-script zsh > $(DIST)/completions/_eeg
 	$(DIST)/eeg --generate-completion-script fish > $(DIST)/completions/eeg.fish
@@ -159,6 +161,7 @@ uninstall:
 	@echo "eeg: removed; run 'sudo udevadm control --reload-rules' so udev forgets $(UDEV_RULES_DIR)/60-eegkit.rules"
 
 deb: dist
+	@$(MAKE) --no-print-directory setup APT_PACKAGES="dpkg-dev"
 	rm -rf .build/deb
 	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/.build/deb/root PREFIX=/usr > /dev/null
 	packaging/deb/build .build/deb/root $(VERSION) $(DEB_ARCH) "$(DEB_MAINTAINER)" $(DEB)
@@ -166,12 +169,6 @@ deb: dist
 # The install layout, the manual pages, the package (lintian, Depends) and, as root, the
 # package installed into a scratch root (a real apt-get install and purge when CI=true).
 test-install: setup
-	@missing=""; \
-	for p in $(INSTALL_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "== installing system packages:$$missing"; \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	@$(MAKE) --no-print-directory setup APT_PACKAGES="$(INSTALL_TEST_PACKAGES)"
 	$(MAKE) --no-print-directory deb
 	packaging/test-install $(DEB)
