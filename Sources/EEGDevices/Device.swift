@@ -12,7 +12,7 @@ public enum DeviceState: String, Sendable, Equatable, CaseIterable {
 public enum DeviceEvent: Sendable, Equatable {
     case state(DeviceState)
     /// Samples the device produced that never arrived (decoder-detected).
-    case gap(frames: Int, beforeSampleIndex: Int64)
+    case gap(FrameGap)
     /// Bytes thrown away while resynchronising.
     case skippedBytes(Int)
     /// A device-side failure: it ended the stream, or (the message ends "; reconnecting")
@@ -23,16 +23,22 @@ public enum DeviceEvent: Sendable, Equatable {
 /// A thread-safe queue of ``DeviceEvent``s from the device thread to the session.
 public final class DeviceEvents: Sendable {
     private let queue = Mutex<[DeviceEvent]>([])
+    /// Set after every post, so a session's turns take the lock only when there is news.
+    private let pending = Atomic<Bool>(false)
 
     public init() {}
 
     public func post(_ event: DeviceEvent) {
         queue.withLock { $0.append(event) }
+        // After the append: a drain that misses this flag sees it on its next call.
+        pending.store(true, ordering: .releasing)
     }
 
-    /// Everything posted since the last call, oldest first.
+    /// Everything posted since the last call, oldest first. Takes no lock (and does not
+    /// allocate) when nothing was posted since the last call.
     public func drain() -> [DeviceEvent] {
-        queue.withLock { queue in
+        guard pending.exchange(false, ordering: .acquiringAndReleasing) else { return [] }
+        return queue.withLock { queue in
             let events = queue
             queue.removeAll()
             return events
@@ -75,7 +81,7 @@ public enum DeviceError: Error, Equatable, Sendable, CustomStringConvertible {
     case disconnected(String)
     case timeout(String)
     case usb(code: Int32, name: String, operation: String)
-    case serial(errno: Int32, operation: String, path: String)
+    case serial(errno: Errno, operation: String, path: String)
     case protocolError(String)
     case invalidConfiguration(String)
 
@@ -94,7 +100,7 @@ public enum DeviceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .usb(let code, let name, let operation):
             return "USB error while \(operation): \(name) (libusb \(code))"
         case .serial(let code, let operation, let path):
-            return "\(path): \(operation) failed: \(String(cString: strerror(code))) (errno \(code))"
+            return "\(path): \(operation) failed: \(code) (errno \(code.code))"
         case .protocolError(let what):
             return "unexpected reply from the board: \(what)"
         case .invalidConfiguration(let what):

@@ -2,14 +2,11 @@ import Foundation
 
 /// What `eeg bandpower` (and the library call behind it) computes.
 public struct BandpowerOptions: Sendable {
-    public var sampleRate: Double
-    public var channelCount: Int
-    /// One label per channel; defaults to ch1…chN.
-    public var labels: [String]?
+    /// The input's frames: their labels (and so their width) and sample rate.
+    public var layout: StreamLayout
     /// Channel labels to analyse, in this order (default: all), matched as
     /// ``AnalysisOptions/channels`` is (``ChannelSelection``). Applied by
-    /// ``BandpowerAnalyzer/analyze(_:options:)``; `channelCount` and `labels` describe
-    /// the input's frames.
+    /// ``BandpowerAnalyzer/analyze(_:options:)``; ``layout`` describes the input's frames.
     public var channels: [String]?
     /// Welch segment length in samples (default 2 s).
     public var segmentLength: Int?
@@ -20,10 +17,14 @@ public struct BandpowerOptions: Sendable {
     /// Seconds per epoch for per-epoch results; `nil` for the whole input only.
     public var epochSeconds: Double?
 
-    public init(sampleRate: Double, channelCount: Int) {
-        self.sampleRate = sampleRate
-        self.channelCount = channelCount
+    public init(layout: StreamLayout) {
+        self.layout = layout
     }
+
+    /// Samples per second per channel (the layout's).
+    public var sampleRate: Double { layout.sampleRate }
+    /// Samples per frame (the layout's).
+    public var channelCount: Int { layout.channelCount }
 }
 
 /// Band powers of every channel and the ratios of their channel means.
@@ -102,9 +103,6 @@ public final class BandpowerAnalyzer {
                                     overlap: options.overlap, window: options.window)
         _ = try BandIntegrator(bands: options.bands, parameters: welch)
         guard options.channelCount >= 1 else { throw .invalidConfiguration("need at least one channel") }
-        if let labels = options.labels, labels.count != options.channelCount {
-            throw .invalidConfiguration("\(labels.count) labels given for \(options.channelCount) channels")
-        }
         if let epoch = options.epochSeconds {
             // Seconds × a rate from a file or a flag: checked, never a trap.
             let frames = CheckedNumber.roundedInt(epoch * options.sampleRate, clampedTo: 0...Int(Int32.max))
@@ -126,7 +124,7 @@ public final class BandpowerAnalyzer {
         estimator = WelchEstimator(welch)
         channels = options.channelCount
         bins = welch.binCount
-        labels = options.labels ?? (1...options.channelCount).map { "ch\($0)" }
+        labels = options.layout.labels
         // bandpower reports no quality: its windows skip those passes.
         windowAnalyzer = try WindowAnalyzer(welch: welch, bands: options.bands, channelCount: options.channelCount,
                                             frameCount: epochFrames ?? welch.segmentLength, judgesQuality: false)
@@ -217,10 +215,9 @@ public final class BandpowerAnalyzer {
         let width = options.channelCount
         var selection: [Int]?
         if let wanted = options.channels {
-            let labels = options.labels ?? (1...max(width, 1)).map { "ch\($0)" }
+            let labels = options.layout.labels
             let indices = try ChannelSelection.indices(of: wanted, in: labels).get()
-            options.channelCount = indices.count
-            options.labels = indices.map { labels[$0] }
+            options.layout.labels = indices.map { labels[$0] }
             selection = indices
         }
         let analyzer = try BandpowerAnalyzer(options)

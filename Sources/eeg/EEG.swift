@@ -22,14 +22,22 @@ struct EEG: ParsableCommand {
               eeg bandpower --input s01.bdf --epoch 4s
               eeg devices
             """,
-        version: "0.1.0",
-        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Info.self, Repair.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
+        // EEGKit's release and the C libraries loaded at run time; `eeg version` adds the
+        // compiler and the system.
+        version: VersionReport.summary,
+        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Info.self, Repair.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self, Version.self]
     )
 
     /// Usage errors are one line on standard error — what is wrong, and where to look —
     /// with exit code 64; help, --version and the commands' own exit codes are handled as
     /// swift-argument-parser does.
     static func main() {
+        // A reader that goes away (`eeg stream | head`) must not kill us mid-write: the
+        // write fails with EPIPE and the command ends quietly (see `fail`). A file-size
+        // limit (RLIMIT_FSIZE) must fail the write with EFBIG, reported and mapped to
+        // exit 74, rather than kill the process with a core dump.
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot(arguments)
