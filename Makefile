@@ -75,6 +75,7 @@ fuzz-smoke: setup
 # Benchmarks: release builds, Swift measured against C references (and EDF reading
 # against MNE) in the same run.
 bench: setup bench-deps build
+	cd Benchmarks && $(SWIFT) build -c release --product cref-eeg
 	cd Benchmarks && $(SWIFT) run -c release compare --eeg $(CURDIR)/.build/release/eeg
 	cd Benchmarks && $(SWIFT) package benchmark thresholds check --no-progress
 
@@ -85,6 +86,28 @@ bench-deps:
 
 bench-build: setup
 	cd Benchmarks && $(SWIFT) build -c release
+
+# The peers table (issue 11 goal 5): the same band-power task (W1 8 ch × 1 h × 250 Hz,
+# W2 64 ch × 1 h × 512 Hz; 4 s epochs, Welch 2 s Hann 50 %, five bands) in scipy, MNE,
+# BrainFlow and EEGKit, each checked against scipy to 1e-4 and timed (best of PEERS_RUNS,
+# with the spread). The peers are pip-installed at pinned versions into a virtual
+# environment under .build-peers/, never into the system Python; data and output go there too.
+PEERS_DIR := .build-peers
+PEERS_VENV := $(PEERS_DIR)/venv
+PEERS_RUNS ?= 3
+.PHONY: bench-peers
+bench-peers: build $(PEERS_VENV)/.installed
+	$(PEERS_VENV)/bin/python Benchmarks/peers/peers.py --eeg $(CURDIR)/.build/release/eeg \
+		--work $(CURDIR)/$(PEERS_DIR) --runs $(PEERS_RUNS)
+
+$(PEERS_VENV)/.installed: Benchmarks/peers/requirements.txt
+	$(PYTHON) -m venv $(PEERS_VENV) || { \
+		echo "== installing python3-venv (apt) for the peers' virtual environment"; rm -rf $(PEERS_VENV); \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3-venv && \
+		$(PYTHON) -m venv $(PEERS_VENV); }
+	$(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+		-r Benchmarks/peers/requirements.txt
+	touch $@
 
 clean:
 	rm -rf .build .build-tsan .build-asan .build-fuzz Benchmarks/.build Fuzz/.build
