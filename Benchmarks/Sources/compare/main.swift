@@ -201,3 +201,7 @@ do {
     }
 }
 
+
+// EDF/BDF decoding rates beside memory bandwidth, and analyze's reading share (EDFReadRates.swift).
+printEDFDecodeRates(quick: quick, repeats: repeats)
+printAnalyzeReadSplit(quick: quick, repeats: repeats, eeg: eegArgument())

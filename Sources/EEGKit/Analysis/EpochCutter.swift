@@ -6,8 +6,8 @@ import Foundation
 /// Filter margins stop at an EDF+D gap: nothing is filtered across one.
 struct EpochCutter {
     let plan: EpochPlan
-    /// Per analysed channel: the frames from `bufferStart` on.
-    private var buffer: [[Float]]
+    /// The analysed channels' frames from `bufferStart` on; sources append to it directly.
+    let buffer: PlanarFrames
     private var bufferStart = 0
     /// The next epoch to cut.
     private(set) var next = 0
@@ -20,19 +20,18 @@ struct EpochCutter {
 
     init(plan: EpochPlan) {
         self.plan = plan
-        buffer = Array(repeating: [], count: plan.labels.count)
+        buffer = PlanarFrames(channelCount: plan.labels.count)
         raw = Array(repeating: 0, count: plan.labels.count * plan.epochFrames)
         filtered = plan.filter == nil ? [] : raw
     }
 
     /// Frames read so far.
-    var available: Int { bufferStart + buffer[0].count }
+    var available: Int { bufferStart + buffer.frameCount }
 
-    /// Keeps the analysed channels of `frames` interleaved frames of `chunk`.
-    mutating func append(_ chunk: [Float], frames: Int, channelCount: Int) {
-        for (c, index) in plan.selected.enumerated() {
-            for f in 0..<frames { buffer[c].append(chunk[f * channelCount + index]) }
-        }
+    /// Reads the next chunk of `source`, keeping its analysed channels; returns its
+    /// frames (0 at the end).
+    func read(_ source: FrameSourceFile) throws -> Int {
+        try source.next(channels: plan.selected, to: buffer)
     }
 
     /// Whether the next epoch and its trailing margin are in (or the input `ended` with
@@ -52,8 +51,8 @@ struct EpochCutter {
         if !source.isContiguous(from, start) { from = start }
         if !source.isContiguous(start + frames - 1, to - 1) { to = start + frames }
         isFiltered = false
-        for c in buffer.indices {
-            let held = buffer[c][(from - bufferStart)..<(to - bufferStart)]
+        for c in 0..<buffer.channelCount {
+            let held = buffer.channel(c)[(from - bufferStart)..<(to - bufferStart)]
             raw.replaceSubrange((c * frames)..<((c + 1) * frames), with: held.dropFirst(start - from).prefix(frames))
             if let filter = plan.filter, held.count > 3 * (2 * filter.sections.count + 1) {
                 let smooth = try zeroPhaseFilter(filter, Array(held))
@@ -68,7 +67,7 @@ struct EpochCutter {
     private mutating func release() {
         let keepFrom = max(0, next * plan.epochFrames - plan.margin)
         guard keepFrom > bufferStart else { return }
-        for c in buffer.indices { buffer[c].removeFirst(keepFrom - bufferStart) }
+        buffer.removeFirst(keepFrom - bufferStart)
         bufferStart = keepFrom
     }
 }
