@@ -14,23 +14,24 @@ struct SampleScale {
     }
 
     /// One sample, in the order the specification writes it: the subtraction is exact
-    /// (integers below 2^25), then one rounding for the product, one for the sum and one
-    /// to `Float`. The vector kernels below do the same operations in the same order, lane
-    /// by lane, so they round identically.
+    /// (integers below 2^53), then one rounding for the product, one for the sum and one
+    /// to `Float`.
     @inline(__always)
     func physical(_ digital: Int32) -> Float {
         Float((Double(digital) - digitalMinimum) * gain + physicalMinimum)
     }
 
-    /// Two samples at once: the same three operations per lane as ``physical(_:)``.
+    /// Two samples given as d − dmin (already exact): the same product, sum and rounding
+    /// to `Float` as ``physical(_:)``, lane by lane, so the floats are identical.
     @inline(__always)
-    func physical(_ digital: SIMD2<Int32>) -> SIMD2<Float> {
-        SIMD2<Float>((SIMD2<Double>(digital) - digitalMinimum) * gain + physicalMinimum)
+    func physical(offset: SIMD2<Double>) -> SIMD2<Float> {
+        SIMD2<Float>(offset * gain + physicalMinimum)
     }
 }
 
 /// Decoding a signal's run of little-endian samples (16-bit EDF, 24-bit BDF) from a data
-/// record into floats: a streaming pass over contiguous bytes, four samples at a time.
+/// record into floats: a streaming pass over contiguous bytes, four samples at a time in
+/// vector registers, every operation exact or rounding as the one-sample formula does.
 ///
 /// Allocation: none. Threading: pure functions of their arguments.
 enum SampleDecoding {
@@ -49,14 +50,27 @@ enum SampleDecoding {
         }
     }
 
+    /// 2^52 as a double's bits: the double whose bits are `exponent | u`, for an integer
+    /// u below 2^52, is exactly 2^52 + u. A sample in offset binary (two's complement
+    /// with its sign bit flipped: u = d + 2^(bits−1)) becomes the double 2^52 + d +
+    /// 2^(bits−1) with integer operations alone, and subtracting 2^52 + 2^(bits−1) + dmin
+    /// leaves d − dmin — exactly, as every value involved is an integer below 2^53. That is
+    /// the value `Double(d) − dmin` gives, without a scalar integer-to-double conversion
+    /// (x86-64's baseline vector set has none for 24-bit lanes).
+    private static let exponent: UInt64 = 0x4330_0000_0000_0000
+
     /// 16-bit two's complement, little-endian.
     @inline(__always)
     private static func decode16(_ bytes: UnsafeRawPointer, count: Int, scale: SampleScale,
                                  into destination: UnsafeMutablePointer<Float>, stride: Int) {
+        let bias = 0x1p52 + 0x1p15 + scale.digitalMinimum
+        let high = UInt32(truncatingIfNeeded: exponent >> 32)
         var i = 0
         while i &+ 4 <= count {
-            let digital = SIMD4<Int32>(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: i &* 2, as: SIMD4<Int16>.self))
-            store(scale.physical(digital.lowHalf), scale.physical(digital.highHalf), at: destination + i &* stride, stride: stride)
+            let u = SIMD4<UInt32>(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: i &* 2, as: SIMD4<UInt16>.self)) ^ 0x8000
+            let low = unsafeBitCast(SIMD4<UInt32>(u[0], high, u[1], high), to: SIMD2<Double>.self) - bias
+            let upper = unsafeBitCast(SIMD4<UInt32>(u[2], high, u[3], high), to: SIMD2<Double>.self) - bias
+            store(scale.physical(offset: low), scale.physical(offset: upper), at: destination + i &* stride, stride: stride)
             i &+= 4
         }
         while i < count {
@@ -65,21 +79,22 @@ enum SampleDecoding {
         }
     }
 
-    /// 24-bit two's complement, little-endian. Four samples are 12 bytes: two 8-byte loads
-    /// (bytes 0–7 and 6–13) each hold two samples, moved to the top of 32-bit lanes and
-    /// shifted back down arithmetically, which sign-extends them. The loads reach two bytes
-    /// past the four samples, so the vector loop stops while a fifth sample follows.
+    /// 24-bit two's complement, little-endian. Each sample is loaded as 8 bytes from its
+    /// first, of which the low 3 are kept; the loads reach 5 bytes past a sample, so the
+    /// vector loop stops while two more samples follow the four it converts.
     @inline(__always)
     private static func decode24(_ bytes: UnsafeRawPointer, count: Int, scale: SampleScale,
                                  into destination: UnsafeMutablePointer<Float>, stride: Int) {
+        let bias = 0x1p52 + 0x1p23 + scale.digitalMinimum
+        let sample = SIMD2<UInt64>(repeating: 0xFF_FFFF), offsetBinary = SIMD2<UInt64>(repeating: exponent | 0x80_0000)
         var i = 0
-        while i &+ 5 <= count {
+        while i &+ 6 <= count {
             let p = bytes + i &* 3
-            let pairs = SIMD2<UInt64>(p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 6, as: UInt64.self))
-            let even = unsafeBitCast(pairs &<< 8, to: SIMD4<Int32>.self)   // lanes 0, 2: samples 0, 2 at the top
-            let odd = unsafeBitCast(pairs &>> 16, to: SIMD4<Int32>.self)   // lanes 0, 2: samples 1, 3 at the top
-            let low = SIMD2<Int32>(even[0], odd[0]) &>> 8, high = SIMD2<Int32>(even[2], odd[2]) &>> 8
-            store(scale.physical(low), scale.physical(high), at: destination + i &* stride, stride: stride)
+            let first = SIMD2<UInt64>(p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 3, as: UInt64.self))
+            let second = SIMD2<UInt64>(p.loadUnaligned(fromByteOffset: 6, as: UInt64.self), p.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
+            let low = unsafeBitCast((first & sample) ^ offsetBinary, to: SIMD2<Double>.self) - bias
+            let upper = unsafeBitCast((second & sample) ^ offsetBinary, to: SIMD2<Double>.self) - bias
+            store(scale.physical(offset: low), scale.physical(offset: upper), at: destination + i &* stride, stride: stride)
             i &+= 4
         }
         while i < count {

@@ -17,6 +17,9 @@ struct SampleDecodingTests {
         EDFSignal(label: "d", physicalMinimum: 0.1, physicalMaximum: 7.3, digitalMinimum: -3, digitalMaximum: 11, samplesPerRecord: 1),
         EDFSignal(label: "e", physicalMinimum: -1e9, physicalMaximum: 1e9, digitalMinimum: 0, digitalMaximum: 1, samplesPerRecord: 1),
         EDFSignal(label: "f", physicalMinimum: 1e-7, physicalMaximum: 3e-7, digitalMinimum: -32768, digitalMaximum: 32767, samplesPerRecord: 1),
+        // A digital minimum far outside either flavor's range (the decoders' exact
+        // subtraction must not depend on the header's checks).
+        EDFSignal(label: "g", physicalMinimum: -1, physicalMaximum: 1, digitalMinimum: -99_999_999, digitalMaximum: 99_999_999, samplesPerRecord: 1),
     ]
 
     /// The formula, one sample at a time.

@@ -121,7 +121,7 @@ func printEDFDecodeRates(quick: Bool, repeats: Int) {
     to.deallocate()
     let copyRate = Double(size) / copy.best
     print("")
-    print("EDF/BDF decoding into floats, best of \(runs) (median, worst), files in the page cache")
+    print("EDF/BDF decoding into floats, per CPU second (user + system), best of \(runs) (median, worst), files in the page cache")
     print(String(format: "  memory bandwidth: memcpy of 256 MiB %.1f GB/s copied (%.1f GB/s of traffic; median %.1f)",
                  copyRate / 1e9, 2 * copyRate / 1e9, Double(size) / copy.median / 1e9))
     let minutes = quick ? 2 : 10
@@ -183,7 +183,7 @@ func printAnalyzeReadSplit(quick: Bool, repeats: Int, eeg: String?) {
     for _ in 0..<runs {
         read.append(cpuSeconds { _ = readPlanar(path) })
         analysis.append(cpuSeconds { _ = try! FileAnalyzer(options: options).analyze(path: path) })
-        if let eeg { process.append(timeProcess(eeg, ["analyze", path, "--format", "csv", "--out", "/dev/null", "-j", "1"])) }
+        if let eeg { process.append(processCPUSeconds(eeg, ["analyze", path, "--format", "csv", "--out", "/dev/null", "-j", "1"])) }
     }
     func span(_ t: [Double]) -> String {
         let s = t.sorted()
@@ -191,7 +191,7 @@ func printAnalyzeReadSplit(quick: Bool, repeats: Int, eeg: String?) {
     }
     let bestRead = read.min()!, bestAnalysis = analysis.min()!
     print("")
-    print("eeg analyze on a \(length / 60) min 8-ch 250 Hz BDF+: reading vs analysis, best of \(runs)")
+    print("eeg analyze on a \(length / 60) min 8-ch 250 Hz BDF+: reading vs analysis, CPU seconds, best of \(runs)")
     print("  reading (open, annotations, decode into the epoch buffers) \(span(read))  \(format(Double(length * 2000) / bestRead)) samples/s")
     print("  FileAnalyzer.analyze in-process (reading included)       \(span(analysis))  reading is \(String(format: "%.1f", 100 * bestRead / bestAnalysis)) %")
     if !process.isEmpty {
@@ -201,8 +201,8 @@ func printAnalyzeReadSplit(quick: Bool, repeats: Int, eeg: String?) {
                  halves[0] / Double(length / 2) * 1e6, halves[1] / Double(length - length / 2) * 1e6))
 }
 
-/// Wall-clock seconds of `executable arguments`, its output discarded.
-func timeProcess(_ executable: String, _ arguments: [String]) -> Double {
+/// CPU seconds (user and system) of `executable arguments`, its output discarded.
+func processCPUSeconds(_ executable: String, _ arguments: [String]) -> Double {
     var pid: pid_t = 0
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
@@ -211,11 +211,12 @@ func timeProcess(_ executable: String, _ arguments: [String]) -> Double {
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let start = DispatchTime.now().uptimeNanoseconds
     guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return .nan }
     var status: Int32 = 0
-    waitpid(pid, &status, 0)
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    var usage = rusage()
+    wait4(pid, &status, 0, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// The eeg executable given as `--eeg PATH`, if any.
