@@ -73,6 +73,7 @@ fuzz-smoke: setup
 # Benchmarks: release builds, Swift measured against C references (and EDF reading
 # against MNE) in the same run.
 bench: setup bench-deps build
+	cd Benchmarks && $(SWIFT) build -c release --product cref-eeg
 	cd Benchmarks && $(SWIFT) run -c release compare --eeg $(CURDIR)/.build/release/eeg
 	cd Benchmarks && $(SWIFT) package benchmark thresholds check --no-progress
 

@@ -16,6 +16,13 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-march=x86-64-v2"])],
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("fftw3f"), .linkedLibrary("m")]
         ),
+        // The C reference as a whole process (reads the file, plans, computes, writes CSV),
+        // timed beside `eeg bandpower` and `eeg analyze` by compare.
+        .executableTarget(
+            name: "cref-eeg",
+            dependencies: ["CReference"],
+            cSettings: [.unsafeFlags(["-O3", "-march=x86-64-v2"])]
+        ),
         // The Swift side of each comparison, shared by the two runners below.
         .target(
             name: "Workloads",

@@ -66,6 +66,9 @@ public enum SampleLossCause: Sendable, Equatable, Hashable {
     /// The device's sample counter jumped: the samples never arrived (radio loss, a
     /// disconnect, a decoder resynchronising).
     case notReceived
+    /// Nothing was recorded for a while: the recording paused (the records of an EDF+D
+    /// file jump in time).
+    case notRecorded
     /// Another reason, in words (a file written by a future version, a test).
     case other(String)
 }

@@ -13,14 +13,14 @@ public struct WriteError: Error, Equatable, Sendable, CustomStringConvertible {
         /// the process's `RLIMIT_FSIZE`).
         case fileTooLarge
         /// Any other failure, with its `errno`.
-        case io(errno: Int32)
+        case io(errno: Errno)
 
         /// The kind for a failed call's `errno`.
-        public init(errno code: Int32) {
-            switch code {
+        public init(errno error: Errno) {
+            switch error.code {
             case ENOSPC, EDQUOT: self = .noSpace
             case EFBIG: self = .fileTooLarge
-            default: self = .io(errno: code)
+            default: self = .io(errno: error)
             }
         }
     }
@@ -31,15 +31,15 @@ public struct WriteError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What was being done, e.g. "writing data record 12".
     public let operation: String
     /// The `errno` of the failed call.
-    public let errno: Int32
+    public let errno: Errno
     /// What the writer did about it, e.g. "the file is closed with the 12 s before it".
     public var outcome: String?
 
-    public init(path: String, operation: String, errno code: Int32, outcome: String? = nil) {
-        kind = Kind(errno: code)
+    public init(path: String, operation: String, errno error: Errno, outcome: String? = nil) {
+        kind = Kind(errno: error)
         self.path = path
         self.operation = operation
-        errno = code
+        errno = error
         self.outcome = outcome
     }
 
@@ -50,7 +50,7 @@ public struct WriteError: Error, Equatable, Sendable, CustomStringConvertible {
         case .fileTooLarge: reason = "the file is as large as this system allows"
         case .io: reason = "the system refused"
         }
-        let text = "\(path): \(operation) failed: \(reason) (\(String(cString: strerror(errno))), errno \(errno))"
+        let text = "\(path): \(operation) failed: \(reason) (\(errno), errno \(errno.code))"
         return outcome.map { "\(text); \($0)" } ?? text
     }
 }

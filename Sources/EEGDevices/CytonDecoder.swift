@@ -1,11 +1,12 @@
+import EEGCore
+
 /// What the decoder found in the byte stream, handed to the caller as it is decoded.
 /// Buffers inside are valid only during the callback.
 public enum CytonEvent {
     /// A complete frame: `samples` holds 8 (or 16 with Daisy) values in µV.
     case frame(sampleIndex: Int64, samples: UnsafeBufferPointer<Float>, accelerometer: Accelerometer?)
-    /// Samples the board sent that never arrived: `count` frames are missing just before
-    /// `beforeSampleIndex`.
-    case gap(count: Int, beforeSampleIndex: Int64)
+    /// Samples the board sent that never arrived (cause ``SampleLossCause/notReceived``).
+    case gap(FrameGap)
     /// Bytes thrown away while looking for the next packet (garbage or a torn packet).
     case skipped(bytes: Int)
 }
@@ -120,7 +121,7 @@ public struct CytonDecoder {
             z: Double(int16(30)) * Cyton.accelerometerScale) : nil
 
         if !daisy {
-            if missingPackets > 0 { handle(.gap(count: Int(missingPackets), beforeSampleIndex: packetIndex)) }
+            if missingPackets > 0 { handle(.gap(FrameGap(frames: Int(missingPackets), beforeSampleIndex: packetIndex))) }
             readChannels(into: 0)
             lastFrameIndex = packetIndex
             frame.withUnsafeBufferPointer { f in
@@ -139,7 +140,7 @@ public struct CytonDecoder {
             readChannels(into: 8)
             let frameIndex = (packetIndex - 1) / 2
             if frameIndex > lastFrameIndex + 1 {
-                handle(.gap(count: Int(frameIndex - lastFrameIndex - 1), beforeSampleIndex: frameIndex))
+                handle(.gap(FrameGap(frames: Int(frameIndex - lastFrameIndex - 1), beforeSampleIndex: frameIndex)))
             }
             lastFrameIndex = frameIndex
             boardHalfIndex = nil
@@ -159,7 +160,7 @@ public struct CytonDecoder {
         let frameIndex = (index - 1) / 2
         let next = index % 2 == 1 ? (index - 1) / 2 : frameIndex + 1
         if next > lastFrameIndex + 1 {
-            handle(.gap(count: Int(next - lastFrameIndex - 1), beforeSampleIndex: next))
+            handle(.gap(FrameGap(frames: Int(next - lastFrameIndex - 1), beforeSampleIndex: next)))
             lastFrameIndex = next - 1
         }
     }

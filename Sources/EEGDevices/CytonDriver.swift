@@ -159,8 +159,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
                 case .frame(let index, let samples, _):
                     output.producer.push(frame: samples, sampleIndex: offset + index)
                     lastIndex.store(offset + index, ordering: .releasing)
-                case .gap(let count, let before):
-                    output.events.post(.gap(frames: count, beforeSampleIndex: offset + before))
+                case .gap(var gap):
+                    gap.beforeSampleIndex += offset
+                    output.events.post(.gap(gap))
                 case .skipped(let bytes):
                     output.events.post(.skippedBytes(bytes))
                 }

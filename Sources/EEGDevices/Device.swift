@@ -12,7 +12,7 @@ public enum DeviceState: String, Sendable, Equatable, CaseIterable {
 public enum DeviceEvent: Sendable, Equatable {
     case state(DeviceState)
     /// Samples the device produced that never arrived (decoder-detected).
-    case gap(frames: Int, beforeSampleIndex: Int64)
+    case gap(FrameGap)
     /// Bytes thrown away while resynchronising.
     case skippedBytes(Int)
     /// A device-side failure: it ended the stream, or (the message ends "; reconnecting")
@@ -75,7 +75,7 @@ public enum DeviceError: Error, Equatable, Sendable, CustomStringConvertible {
     case disconnected(String)
     case timeout(String)
     case usb(code: Int32, name: String, operation: String)
-    case serial(errno: Int32, operation: String, path: String)
+    case serial(errno: Errno, operation: String, path: String)
     case protocolError(String)
     case invalidConfiguration(String)
 
@@ -94,7 +94,7 @@ public enum DeviceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .usb(let code, let name, let operation):
             return "USB error while \(operation): \(name) (libusb \(code))"
         case .serial(let code, let operation, let path):
-            return "\(path): \(operation) failed: \(String(cString: strerror(code))) (errno \(code))"
+            return "\(path): \(operation) failed: \(code) (errno \(code.code))"
         case .protocolError(let what):
             return "unexpected reply from the board: \(what)"
         case .invalidConfiguration(let what):

@@ -173,7 +173,7 @@ public final class DriverSupervisor<Hardware: SupervisedHardware>: @unchecked Se
             attempt.session.events.post(.failed("\(attempt.error?.description ?? "the stream ended"); reconnecting"))
             return .linkLost
         case .reportReconnectFailure: reportReconnectFailure(&attempt)
-        case .reportGap: attempt.session.events.post(.gap(frames: Int(attempt.missing), beforeSampleIndex: attempt.resumedAt))
+        case .reportGap: attempt.session.events.post(.gap(FrameGap(frames: Int(attempt.missing), beforeSampleIndex: attempt.resumedAt)))
         case .retryNow: return .retryDue
         case .awaitRetry:
             _ = wakeSupervisor.wait(timeout: .now() + reconnectWait)

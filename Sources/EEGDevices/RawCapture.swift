@@ -34,7 +34,7 @@ public final class RawCapture: @unchecked Sendable {
             file = try FileDescriptor(opening: path, [.writeOnly, .create, .noFollow, overwrite ? .truncate : .exclusive])
         } catch {
             if error == .exists { throw .invalidConfiguration("\(path) already exists; use --force to overwrite it") }
-            throw .serial(errno: error.code, operation: "creating the raw capture", path: path)
+            throw .serial(errno: error, operation: "creating the raw capture", path: path)
         }
         bytes = .allocate(capacity: capacity)
         let thread = Thread { [self] in drain() }
@@ -105,7 +105,7 @@ public final class RawCapture: @unchecked Sendable {
             do {
                 try file?.write(all: UnsafeRawBufferPointer(start: start, count: count), written: &done)
             } catch {
-                failureState.withLock { $0 = WriteError(path: path, operation: "writing the raw capture", errno: error.code) }
+                failureState.withLock { $0 = WriteError(path: path, operation: "writing the raw capture", errno: error) }
             }
             written.add(done, ordering: .releasing)
         }
@@ -119,7 +119,7 @@ public final class RawCapture: @unchecked Sendable {
         do {
             try file?.synchronize()
         } catch {
-            failureState.withLock { if $0 == nil { $0 = WriteError(path: path, operation: "flushing the raw capture to disk", errno: error.code) } }
+            failureState.withLock { if $0 == nil { $0 = WriteError(path: path, operation: "flushing the raw capture to disk", errno: error) } }
         }
         file.take()?.close()
     }

@@ -8,7 +8,8 @@ import Synchronization
 ///
 /// The capture is streamed from its open descriptor a chunk at a time: memory is one
 /// chunk (``chunkBytes``) whatever the capture's length. A read that fails part-way
-/// ends the replay with a ``DeviceEvent/failed(_:)`` naming the file and the reason.
+/// ends the replay; ``failure`` then holds the ``ReadError`` (the file's fault, not a
+/// device's), which the session rethrows once the frames before it are out.
 public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
     public let name: String
     public let daisy: Bool
@@ -22,6 +23,7 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let streaming = Atomic<Bool>(false)
+    private let readFailure = Mutex<ReadError?>(nil)
 
     /// Replays the capture open in `file` (read from its current position); `path` names
     /// it in messages. `chunkBytes` (at least 1) bounds the memory the replay holds.
@@ -43,14 +45,17 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
 
     public var state: DeviceState { streaming.load(ordering: .acquiring) ? .streaming : .closed }
 
+    /// The ``ReadError`` that ended the replay early, or nil.
+    public var failure: (any Error)? { readFailure.withLock { $0 } }
+
     public func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError) {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
         streaming.store(true, ordering: .releasing)
         let thread = Thread { [self] in
-            do {
+            do throws(Errno) {
                 try play(into: producer, events: events)
             } catch {
-                events.post(.failed("reading \(path) failed: \(error)"))
+                readFailure.withLock { $0 = ReadError(path: path, operation: "reading the capture", errno: error) }
             }
             streaming.store(false, ordering: .releasing)
             producer.finish()
@@ -77,7 +82,7 @@ public final class RawCytonReplay: EEGDevice, @unchecked Sendable {
                     case .frame(let index, let samples, _):
                         pacer.waitForTurn(played: index, frames: 1, producer: producer) { running.load(ordering: .acquiring) }
                         producer.push(frame: samples, sampleIndex: index)
-                    case .gap(let count, let before): events.post(.gap(frames: count, beforeSampleIndex: before))
+                    case .gap(let gap): events.post(.gap(gap))
                     case .skipped(let bytes): events.post(.skippedBytes(bytes))
                     }
                 }

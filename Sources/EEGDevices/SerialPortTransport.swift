@@ -28,7 +28,7 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
             case ENOENT, ENXIO, ENODEV: throw .notFound("serial port \(path)")
             case EACCES, EPERM: throw .permissionDenied(path)
             case EBUSY: throw .busy(path)
-            default: throw .serial(errno: error.code, operation: "open", path: path)
+            default: throw .serial(errno: error, operation: "open", path: path)
             }
         }
         // One owner at a time: a second EEGKit, or a GUI that locks too, gets "busy".
@@ -41,7 +41,7 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
     private static func configure(_ fd: Int32, baudRate: Int, path: String) throws(DeviceError) {
         var t = termios()
         guard tcgetattr(fd, &t) == 0 else {
-            throw .serial(errno: errno, operation: "tcgetattr (is it a serial port?)", path: path)
+            throw .serial(errno: Errno(errno), operation: "tcgetattr (is it a serial port?)", path: path)
         }
         cfmakeraw(&t)
         let speed: speed_t
@@ -61,7 +61,7 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
             cc[Int(VTIME)] = 0
         }
         guard tcsetattr(fd, TCSANOW, &t) == 0 else {
-            throw .serial(errno: errno, operation: "tcsetattr (115200 8N1 raw)", path: path)
+            throw .serial(errno: Errno(errno), operation: "tcsetattr (115200 8N1 raw)", path: path)
         }
     }
 
@@ -75,7 +75,7 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
                 Result { () throws(Errno) in try file?.writeSome(UnsafeRawBufferPointer(rebasing: all[offset...])) ?? 0 }
             }
             switch taken {
-            case .failure(let failure): throw error(failure.code, "write")
+            case .failure(let failure): throw error(failure, "write")
             case .success(let n) where n > 0: offset += n; continue
             case .success: break
             }
@@ -91,7 +91,7 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
         do {
             guard try file?.wait(for: .readable, milliseconds: milliseconds, hangUp: &hangUp) == true else { return 0 }
         } catch {
-            throw self.error(error.code, "poll")
+            throw self.error(error, "poll")
         }
         let n: Int
         do {
@@ -99,14 +99,14 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
         } catch {
             if hangUp { throw .disconnected(name) }
             if error == .wouldBlock { return 0 }
-            throw self.error(error.code, "read")
+            throw self.error(error, "read")
         }
         if n == 0 { throw .disconnected(name) }
         return n
     }
 
     public func purge() throws(DeviceError) {
-        guard let fd = file?.rawValue, tcflush(fd, TCIFLUSH) == 0 else { throw error(errno, "tcflush") }
+        guard let fd = file?.rawValue, tcflush(fd, TCIFLUSH) == 0 else { throw error(Errno(errno), "tcflush") }
     }
 
     public func startReceiving(onBytes: @escaping @Sendable (UnsafeRawBufferPointer) -> Void, onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
@@ -149,10 +149,10 @@ public final class SerialPortTransport: ByteTransport, @unchecked Sendable {
         file.take()?.close()  // releases the lock
     }
 
-    private func error(_ code: Int32, _ operation: String) -> DeviceError {
-        switch code {
+    private func error(_ failure: Errno, _ operation: String) -> DeviceError {
+        switch failure.code {
         case EIO, ENXIO, ENODEV: return .disconnected(name)
-        default: return .serial(errno: code, operation: operation, path: name)
+        default: return .serial(errno: failure, operation: operation, path: name)
         }
     }
 }

@@ -21,7 +21,7 @@ import Foundation
 /// | note(t) | `t` (any other text) |
 ///
 /// with cause `the ring buffer was full` (ringOverflow), `not received from the device`
-/// (notReceived) or other words (other). Decoding is as lenient as the readers were
+/// (notReceived), `the recording paused` (notRecorded) or other words (other). Decoding is as lenient as the readers were
 /// before kinds: any `EEGKit: ` text that mentions "samples lost" is a loss, any that
 /// mentions "padding" is padding.
 public enum AnnotationCodec {
@@ -57,6 +57,7 @@ public enum AnnotationCodec {
         switch cause {
         case .ringOverflow: return "the ring buffer was full"
         case .notReceived: return "not received from the device"
+        case .notRecorded: return "the recording paused"
         case .other(let words): return words
         }
     }
@@ -103,6 +104,7 @@ public enum AnnotationCodec {
         let words = String(tail[tail.index(tail.startIndex, offsetBy: 2)..<close.lowerBound])
         if words == text(for: .ringOverflow) { return .ringOverflow }
         if words == text(for: .notReceived) { return .notReceived }
+        if words == text(for: .notRecorded) { return .notRecorded }
         return .other(words)
     }
 

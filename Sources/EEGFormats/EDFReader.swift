@@ -52,7 +52,8 @@ public final class EDFReader {
         let firstSample: Int
     }
 
-    /// A jump in time between two records of an EDF+D file.
+    /// A jump in time between two records of an EDF+D file: where it is in the file, and
+    /// the frames it leaves out of the timeline.
     public struct RecordGap: Sendable, Equatable {
         /// The record after the gap.
         public let record: Int
@@ -60,8 +61,9 @@ public final class EDFReader {
         public let from: Double
         /// Where `record` starts.
         public let to: Double
-        /// Timeline samples missing in the gap.
-        public let samples: Int
+        /// The timeline frames missing (sample indices at ``EDFReader/sampleRate`` from the
+        /// file's start; cause ``SampleLossCause/notRecorded``).
+        public let missing: FrameGap
         public var seconds: Double { to - from }
     }
 
@@ -139,8 +141,9 @@ public final class EDFReader {
         zip(segments, segments.dropFirst()).map { previous, next in
             let records = next.firstRecord - previous.firstRecord
             let from = previous.start + Double(records) * header.recordDuration
-            return RecordGap(record: next.firstRecord, from: from, to: next.start,
-                             samples: next.firstSample - (previous.firstSample + records * framesPerRecord))
+            let missing = FrameGap(frames: next.firstSample - (previous.firstSample + records * framesPerRecord),
+                                   beforeSampleIndex: Int64(next.firstSample), cause: .notRecorded)
+            return RecordGap(record: next.firstRecord, from: from, to: next.start, missing: missing)
         }
     }
 

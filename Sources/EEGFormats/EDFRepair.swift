@@ -86,7 +86,13 @@ public enum EDFRepair {
     }
 
     static func opened(_ path: String) throws(EDFError) -> FileDescriptor {
-        do { return try FileDescriptor(opening: path, .readOnly) } catch { throw .cannotOpen(path: path, operation: "opening", errno: error) }
+        let file: FileDescriptor
+        do { file = try FileDescriptor(opening: path, .readOnly) } catch { throw .cannotOpen(path: path, operation: "opening", errno: error) }
+        // A directory opens read-only on Linux: refused here as the reader refuses it.
+        let status: FileDescriptor.Status
+        do { status = try file.status() } catch { throw .cannotOpen(path: path, operation: "opening", errno: error) }
+        if status.isDirectory { throw .isDirectory(path: path) }
+        return file
     }
 
     /// Whole writes: a short write is retried, so a full disk is reported by the write

@@ -351,7 +351,7 @@ public final class EDFWriter {
             let outcome = truncated && counted
                 ? "the file is closed, valid, with the \(recordsWritten) records (\(kept)) written before"
                 : "the \(recordsWritten) records (\(kept)) written before are safe; run 'eeg repair \(path)'"
-            let failed = WriteError(path: path, operation: operation, errno: error.code, outcome: outcome)
+            let failed = WriteError(path: path, operation: operation, errno: error, outcome: outcome)
             failure = failed
             throw failed
         }

@@ -2,14 +2,11 @@ import Foundation
 
 /// What `eeg bandpower` (and the library call behind it) computes.
 public struct BandpowerOptions: Sendable {
-    public var sampleRate: Double
-    public var channelCount: Int
-    /// One label per channel; defaults to ch1…chN.
-    public var labels: [String]?
+    /// The input's frames: their labels (and so their width) and sample rate.
+    public var layout: StreamLayout
     /// Channel labels to analyse, in this order (default: all), matched as
     /// ``AnalysisOptions/channels`` is (``ChannelSelection``). Applied by
-    /// ``BandpowerAnalyzer/analyze(_:options:)``; `channelCount` and `labels` describe
-    /// the input's frames.
+    /// ``BandpowerAnalyzer/analyze(_:options:)``; ``layout`` describes the input's frames.
     public var channels: [String]?
     /// Welch segment length in samples (default 2 s).
     public var segmentLength: Int?
@@ -20,10 +17,14 @@ public struct BandpowerOptions: Sendable {
     /// Seconds per epoch for per-epoch results; `nil` for the whole input only.
     public var epochSeconds: Double?
 
-    public init(sampleRate: Double, channelCount: Int) {
-        self.sampleRate = sampleRate
-        self.channelCount = channelCount
+    public init(layout: StreamLayout) {
+        self.layout = layout
     }
+
+    /// Samples per second per channel (the layout's).
+    public var sampleRate: Double { layout.sampleRate }
+    /// Samples per frame (the layout's).
+    public var channelCount: Int { layout.channelCount }
 }
 
 /// Band powers of every channel and the ratios of their channel means.
@@ -102,9 +103,6 @@ public final class BandpowerAnalyzer {
                                     overlap: options.overlap, window: options.window)
         _ = try BandIntegrator(bands: options.bands, parameters: welch)
         guard options.channelCount >= 1 else { throw .invalidConfiguration("need at least one channel") }
-        if let labels = options.labels, labels.count != options.channelCount {
-            throw .invalidConfiguration("\(labels.count) labels given for \(options.channelCount) channels")
-        }
         if let epoch = options.epochSeconds {
             // Seconds × a rate from a file or a flag: checked, never a trap.
             let frames = CheckedNumber.roundedInt(epoch * options.sampleRate, clampedTo: 0...Int(Int32.max))
@@ -126,58 +124,97 @@ public final class BandpowerAnalyzer {
         estimator = WelchEstimator(welch)
         channels = options.channelCount
         bins = welch.binCount
-        labels = options.labels ?? (1...options.channelCount).map { "ch\($0)" }
+        labels = options.layout.labels
+        // bandpower reports no quality: its windows skip those passes.
         windowAnalyzer = try WindowAnalyzer(welch: welch, bands: options.bands, channelCount: options.channelCount,
-                                            frameCount: epochFrames ?? welch.segmentLength)
+                                            frameCount: epochFrames ?? welch.segmentLength, judgesQuality: false)
         sums = [Double](repeating: 0, count: options.channelCount * welch.binCount)
     }
 
-    /// Adds whole interleaved frames.
+    /// Adds whole interleaved frames. Segments and epochs that lie inside `samples` are
+    /// analysed where they are; only the frames a later segment or epoch still needs
+    /// (less than one of each) are copied and carried to the next call.
     public func consume(_ samples: UnsafeBufferPointer<Float>) {
         let count = samples.count / channels
         precondition(count * channels == samples.count, "not a whole number of frames")
-        window.append(contentsOf: samples)
+        let chunkStart = frames
         frames += count
-        let segmentLength = welch.segmentLength
-        window.withUnsafeBufferPointer { w in
-            sums.withUnsafeMutableBufferPointer { s in
-                while nextSegment + segmentLength <= frames {
-                    let start = w.baseAddress! + (nextSegment - windowStart) * channels
-                    for c in 0..<channels {
-                        estimator.accumulateSegment(start + c, stride: channels, into: s.baseAddress! + c * bins)
-                    }
-                    segments += 1
-                    nextSegment += welch.step
-                }
-            }
-        }
-        // Keep only what later segments still need.
-        let keepFrom = min(nextSegment, frames)
-        if keepFrom > windowStart {
-            window.removeFirst((keepFrom - windowStart) * channels)
-            windowStart = keepFrom
-        }
+        consumeSegments(samples, chunkStart: chunkStart)
         if let epochFrames { consumeEpochs(samples, epochFrames: epochFrames) }
     }
 
+    /// The whole-input Welch: segments that began in the carried frames are completed
+    /// with the head of this chunk, the rest are read in place.
+    private func consumeSegments(_ samples: UnsafeBufferPointer<Float>, chunkStart: Int) {
+        let segmentLength = welch.segmentLength, count = samples.count / channels
+        if nextSegment < chunkStart {
+            // Every segment starting in the carried frames ends within the next
+            // segmentLength − 1 frames.
+            let head = min(count, segmentLength - 1)
+            window.append(contentsOf: UnsafeBufferPointer(rebasing: samples[0..<(head * channels)]))
+            window.withUnsafeBufferPointer { w in
+                accumulateSegments(from: w.baseAddress!, firstFrame: windowStart, end: min(chunkStart, chunkStart + head - segmentLength + 1))
+            }
+            if nextSegment < chunkStart {
+                // The chunk was too short to finish them: carry all of it.
+                window.append(contentsOf: UnsafeBufferPointer(rebasing: samples[(head * channels)...]))
+                dropCarried(before: nextSegment)
+                return
+            }
+        }
+        accumulateSegments(from: samples.baseAddress!, firstFrame: chunkStart, end: frames - segmentLength + 1)
+        // Carry the frames from the next segment's start on.
+        window.removeAll(keepingCapacity: true)
+        window.append(contentsOf: UnsafeBufferPointer(rebasing: samples[((nextSegment - chunkStart) * channels)...]))
+        windowStart = nextSegment
+    }
+
+    /// Adds every segment starting before frame `end` (and at `nextSegment` or later) from
+    /// frames held at `base`, whose first frame is `firstFrame`.
+    private func accumulateSegments(from base: UnsafePointer<Float>, firstFrame: Int, end: Int) {
+        sums.withUnsafeMutableBufferPointer { s in
+            while nextSegment < end {
+                let start = base + (nextSegment - firstFrame) * channels
+                for c in 0..<channels {
+                    estimator.accumulateSegment(start + c, stride: channels, into: s.baseAddress! + c * bins)
+                }
+                segments += 1
+                nextSegment += welch.step
+            }
+        }
+    }
+
+    private func dropCarried(before frame: Int) {
+        guard frame > windowStart else { return }
+        window.removeFirst((frame - windowStart) * channels)
+        windowStart = frame
+    }
+
+    /// Epochs inside `samples` are analysed in place; one that straddles chunks is
+    /// gathered in `epochBuffer` first.
     private func consumeEpochs(_ samples: UnsafeBufferPointer<Float>, epochFrames: Int) {
+        let epochSamples = epochFrames * channels
         var offset = 0
         while offset < samples.count {
-            let need = epochFrames * channels - epochBuffer.count
-            let take = min(need, samples.count - offset)
-            epochBuffer.append(contentsOf: samples[offset..<(offset + take)])
+            if epochBuffer.isEmpty, samples.count - offset >= epochSamples {
+                summarize(epoch: UnsafeBufferPointer(rebasing: samples[offset..<(offset + epochSamples)]), epochFrames: epochFrames)
+                offset += epochSamples
+                continue
+            }
+            let take = min(epochSamples - epochBuffer.count, samples.count - offset)
+            epochBuffer.append(contentsOf: UnsafeBufferPointer(rebasing: samples[offset..<(offset + take)]))
             offset += take
-            if epochBuffer.count == epochFrames * channels {
-                let start = Double(epochs.count * epochFrames) / options.sampleRate
-                epochs.append(EpochSummary(start: start, summary: summarize(epoch: epochBuffer)))
+            if epochBuffer.count == epochSamples {
+                epochBuffer.withUnsafeBufferPointer { summarize(epoch: $0, epochFrames: epochFrames) }
                 epochBuffer.removeAll(keepingCapacity: true)
             }
         }
     }
 
-    private func summarize(epoch: [Float]) -> SpectralSummary {
-        epoch.withUnsafeBufferPointer { windowAnalyzer.analyze(raw: .interleaved($0.baseAddress!, channelCount: channels), filtered: nil) }
-        return currentSummary()
+    private func summarize(epoch: UnsafeBufferPointer<Float>, epochFrames: Int) {
+        let start = Double(epochs.count * epochFrames) / options.sampleRate
+        windowAnalyzer.analyze(raw: .interleaved(epoch.baseAddress!, channelCount: channels), filtered: nil)
+        epochs.append(EpochSummary(start: start, summary: currentSummary()))
     }
 
     /// The whole input's spectra (per channel, `bins` each) through the window analysis's
@@ -226,10 +263,9 @@ public final class BandpowerAnalyzer {
         let width = options.channelCount
         var selection: [Int]?
         if let wanted = options.channels {
-            let labels = options.labels ?? (1...max(width, 1)).map { "ch\($0)" }
+            let labels = options.layout.labels
             let indices = try ChannelSelection.indices(of: wanted, in: labels).get()
-            options.channelCount = indices.count
-            options.labels = indices.map { labels[$0] }
+            options.layout.labels = indices.map { labels[$0] }
             selection = indices
         }
         let analyzer = try BandpowerAnalyzer(options)

@@ -29,7 +29,7 @@ public enum FailureKind: Int32, Sendable, CaseIterable {
         case let e as EDFError: self = Self.kind(of: e)
         case let e as DeviceError: self = Self.kind(of: e)
         case let e as DSPError: self = Self.kind(of: e)
-        case is WriteError: self = .io  // every kind: disk full, file too large, another errno
+        case is WriteError, is ReadError: self = .io  // every kind: disk full, file too large, another errno
         case is AnalysisError, is ArgumentError, is RingBufferError, is ChannelSelection.MissingChannel: self = .usage
         case is NumberFieldError: self = .badData  // a number taken from input that cannot be used
         case is Errno: self = .io
@@ -40,7 +40,7 @@ public enum FailureKind: Int32, Sendable, CaseIterable {
     static func kind(of error: InputError) -> FailureKind {
         switch error {
         case .cannotOpen, .isDirectory: return .noInput
-        case .readFailed, .writeFailed: return .io
+        case .readFailed: return .io
         case .labelCount, .channelCountMismatch: return .usage
         case .notWholeFrames, .nonFinite, .csvColumnCount, .csvNumber, .noData, .csvNotFinite,
              .lineTooLong, .tooManyFields, .badChannelCount, .badCalibration:

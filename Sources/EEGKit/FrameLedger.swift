@@ -8,14 +8,6 @@
 /// the end of device time falling inside a gap, and from ring drops after the last frame
 /// read, which the ring reports only as a count.
 struct FrameLedger {
-    /// Frames missing immediately before `beforeSampleIndex`.
-    struct Gap: Equatable {
-        var frames: Int
-        var beforeSampleIndex: Int64
-        /// Whether the ring dropped them (rather than the device never sending them).
-        var ringFull: Bool
-    }
-
     /// Frames of device time asked for, or nil for no limit.
     let limit: Int64?
     private(set) var origin: Int64?
@@ -39,26 +31,27 @@ struct FrameLedger {
 
     /// Takes one frame read from the ring: whether it belongs to the stream, and the gap
     /// before it (clipped at the end of device time).
-    mutating func admit(index: Int64, droppedBefore: UInt32) -> (deliver: Bool, gap: Gap?) {
+    mutating func admit(index: Int64, droppedBefore: UInt32) -> (deliver: Bool, gap: FrameGap?) {
         ringDropsSeen += Int(droppedBefore)
         guard !reachedEnd else { return (false, nil) }
         let expected = nextIndex ?? (index - Int64(droppedBefore))
         if origin == nil { origin = expected }
-        let ringFull = droppedBefore > 0
+        // The ring dropped them, or the device never sent them.
+        let cause: SampleLossCause = droppedBefore > 0 ? .ringOverflow : .notReceived
         if let end, index >= end {
             reachedEnd = true
             let clipped = end - expected
             guard clipped > 0 else { return (false, nil) }
             lost += clipped
             nextIndex = end
-            return (false, Gap(frames: Int(clipped), beforeSampleIndex: end, ringFull: ringFull))
+            return (false, FrameGap(frames: Int(clipped), beforeSampleIndex: end, cause: cause))
         }
         // A jump backwards (a device that restarted its counter) loses nothing we can count.
         let jump = index - expected
-        var gap: Gap?
+        var gap: FrameGap?
         if jump > 0 {
             lost += jump
-            gap = Gap(frames: Int(jump), beforeSampleIndex: index, ringFull: ringFull)
+            gap = FrameGap(frames: Int(jump), beforeSampleIndex: index, cause: cause)
         }
         nextIndex = index + 1
         delivered += 1
@@ -68,7 +61,7 @@ struct FrameLedger {
 
     /// Once the device has stopped and the ring is drained: the frames the ring dropped
     /// after the last frame read (within device time), as a gap at the end.
-    mutating func trailingGap(totalRingDrops: Int) -> Gap? {
+    mutating func trailingGap(totalRingDrops: Int) -> FrameGap? {
         let trailing = totalRingDrops - ringDropsSeen
         ringDropsSeen = totalRingDrops
         guard trailing > 0, !reachedEnd else { return nil }
@@ -79,6 +72,6 @@ struct FrameLedger {
         guard frames > 0 else { return nil }
         lost += frames
         nextIndex = next + frames
-        return Gap(frames: Int(frames), beforeSampleIndex: next + frames, ringFull: true)
+        return FrameGap(frames: Int(frames), beforeSampleIndex: next + frames, cause: .ringOverflow)
     }
 }

@@ -19,9 +19,6 @@ public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooManyFields(source: String, line: Int, found: Int, limit: Int)
     /// A raw reader asked for a channel count outside 1…`limit`.
     case badChannelCount(source: String, count: Int, limit: Int)
-    /// Output could not be written (a full disk, a closed or unwritable descriptor):
-    /// the command stops instead of reporting success with output missing.
-    case writeFailed(destination: String, reason: String)
     /// A `--calibration` file that is not a valid saved calibration.
     case badCalibration(path: String, reason: String)
 
@@ -56,8 +53,6 @@ public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(source) line \(line): \(found) fields; at most \(limit) channels are supported"
         case .badChannelCount(let source, let count, let limit):
             return "\(source): \(count) channels per frame; must be 1…\(limit)"
-        case .writeFailed(let destination, let reason):
-            return "writing \(destination) failed: \(reason)"
         case .badCalibration(let path, let reason):
             return "calibration \(path): \(reason)"
         }

@@ -33,7 +33,12 @@ public final class PlanarFrames {
 
     deinit { storage?.deallocate() }
 
-    /// Channel `c`'s held frames, oldest first. Valid until the next append or removal.
+    /// Floats from one channel's row to the next: channel `c`'s frames start
+    /// `c × channelStride` floats after channel 0's.
+    public var channelStride: Int { capacity }
+
+    /// Channel `c`'s held frames, oldest first. Valid until the next append (a removal
+    /// moves no frame).
     public func channel(_ c: Int) -> UnsafeBufferPointer<Float> {
         precondition(c >= 0 && c < channelCount, "channel \(c) out of 0..<\(channelCount)")
         guard let storage else { return UnsafeBufferPointer(start: nil, count: 0) }
@@ -64,15 +69,25 @@ public final class PlanarFrames {
         if frameCount == 0 { head = 0 }
     }
 
+    /// Frames deinterleaved per block: a block of every channel stays in the first-level cache.
+    private static let blockFrames = 128
+
     /// Appends channels `channels` (positions in frames `width` samples wide) of
-    /// `frames` interleaved frames.
+    /// `frames` interleaved frames, a cache-sized block of frames at a time.
     func appendInterleaved(_ chunk: UnsafeBufferPointer<Float>, frames: Int, width: Int, channels: [Int]) {
         precondition(channels.count == channelCount && frames * width <= chunk.count, "chunk does not match the channels")
         guard frames > 0, let source = chunk.baseAddress else { return }
         let (start, stride) = reserve(appending: frames)
-        for (k, c) in channels.enumerated() {
-            let row = start + k * stride
-            for f in 0..<frames { row[f] = source[f * width + c] }
+        channels.withUnsafeBufferPointer { channels in
+            var f0 = 0
+            while f0 < frames {
+                let f1 = min(f0 + Self.blockFrames, frames)
+                for (k, c) in channels.enumerated() {
+                    let row = start + k * stride
+                    for f in f0..<f1 { row[f] = source[f &* width &+ c] }
+                }
+                f0 = f1
+            }
         }
         didAppend(frames)
     }

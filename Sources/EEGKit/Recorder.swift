@@ -51,11 +51,11 @@ public final class Recorder {
     /// Writes `frames` lost frames at the current end (an annotated filler span): frames
     /// the stream knows are gone but that no later frame stored here reveals, such as
     /// ring drops at the very end or a gap cut by the end of the requested duration.
-    public func lost(frames: Int, ringFull: Bool) throws {
-        guard frames > 0 else { return }
-        gapFrames += frames
-        try sink.gap(frames: frames, cause: Self.lossCause(ringFull: ringFull))
-        if let expected = expectedIndex { expectedIndex = expected + Int64(frames) }
+    public func lost(_ gap: FrameGap) throws {
+        guard gap.frames > 0 else { return }
+        gapFrames += gap.frames
+        try sink.gap(frames: gap.frames, cause: gap.cause)
+        if let expected = expectedIndex { expectedIndex = expected + Int64(gap.frames) }
     }
 
     static func lossCause(ringFull: Bool) -> SampleLossCause {

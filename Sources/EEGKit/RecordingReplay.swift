@@ -39,14 +39,22 @@ public struct RecordingReplay: Sendable, Equatable {
         return lower.hasSuffix(".csv") ? .csv : lower.hasSuffix(".f32") ? .f32 : .edf
     }
 
+    /// The error for a CSV or float32 replay given no rate (these files do not state one).
+    public static func rateRequired(for format: FrameSourceFormat) -> ArgumentError {
+        ArgumentError(.missing, flag: "--rate", value: "",
+                      expected: "for \(format == .csv ? "CSV" : "raw float32") input: the sample rate in Hz, e.g. --rate 250")
+    }
+
     /// Opens the file as a device paced by its own clock.
     ///
-    /// - Throws: ``InputError`` for a missing or unreadable file or `labels` that do not
-    ///   match its channels; ``EDFError`` for a malformed file or nothing between `from`
-    ///   and `to`.
+    /// - Throws: ``ArgumentError`` (``ArgumentError/Kind/missing``) for CSV or float32
+    ///   without a `sampleRate`; ``InputError`` for a missing or unreadable file or
+    ///   `labels` that do not match its channels; ``EDFError`` for a malformed file or
+    ///   nothing between `from` and `to`.
     public func open() throws -> FileReplayDevice {
         let format = resolvedFormat
         guard format != .edf else { return try FileReplayDevice(path: path, speed: speed, from: from, to: to) }
+        guard sampleRate != nil else { throw Self.rateRequired(for: format) }
         let frames = try format.open(path, channels: channelCount)
         if let labels, labels.count != frames.channelCount { throw InputError.labelCount(labels: labels.count, channels: frames.channelCount) }
         return try FileReplayDevice(source: frames, name: "replay of \(path)", sampleRate: sampleRate, labels: labels,

@@ -29,6 +29,17 @@ public struct StreamOptions: Sendable {
 }
 
 extension StreamOptions {
+    /// Refuses, before a session starts, analysis settings that do not suit a stream of
+    /// `layout` — a label it lacks, a band-pass above its Nyquist frequency — so a command
+    /// can say so before it announces that it is streaming. Builds (and drops) the
+    /// analyzer the session would build.
+    /// - Throws: what a ``StreamSession`` would throw for them when it starts:
+    ///   ``ArgumentError`` or `DSPError`.
+    public func validate(for layout: StreamLayout) throws {
+        let configuration = try analyzerConfiguration(layout: layout)
+        if emit == .metrics || analyze { _ = try LiveAnalyzer(configuration) }
+    }
+
     /// The live analyzer's settings for a stream of `layout`, channel labels resolved.
     ///
     /// - Throws: ``ArgumentError`` (``ArgumentError/Kind/unknownChannel``) naming
@@ -309,7 +320,7 @@ private final class SessionRun {
     let indices: UnsafeMutableBufferPointer<Int64>
     let drops: UnsafeMutableBufferPointer<UInt32>
     /// Gaps found in the current batch, each with the batch position it comes before.
-    var gaps: [(position: Int, gap: FrameLedger.Gap)] = []
+    var gaps: [(position: Int, gap: FrameGap)] = []
 
     init(session: StreamSession, consumer: FrameRing.Consumer, write: @escaping (String) throws -> Void,
          status: @escaping (String) -> Void, onAnalysis: @escaping (LiveAnalysis) -> Void) throws {
@@ -372,8 +383,8 @@ private final class SessionRun {
             interrupted = false
             annotate(.reconnected)
             status("device streaming again")
-        case .gap(let frames, let before):
-            status("lost \(frames) frame\(frames == 1 ? "" : "s") before sample \(before)")
+        case .gap(let gap):
+            status("lost \(gap.frames) frame\(gap.frames == 1 ? "" : "s") before sample \(gap.beforeSampleIndex)")
         case .skippedBytes(let bytes):
             status("skipped \(bytes) bytes of garbage while resynchronising")
         case .failed(let message):
@@ -411,7 +422,7 @@ private final class SessionRun {
         gaps.removeAll(keepingCapacity: true)
         var count = 0
         var ringDrops = 0
-        var trailingGap: FrameLedger.Gap?
+        var trailingGap: FrameGap?
         consumer.read(upTo: consumer.capacity) { frames in
             for span in [frames.first, frames.second] {
                 for i in 0..<span.frameCount {
@@ -465,9 +476,9 @@ private final class SessionRun {
 
     /// A gap after the last frame delivered: cut by the end of device time, or ring
     /// drops reported only by count.
-    private func endGap(_ gap: FrameLedger.Gap) throws {
-        status("lost \(gap.frames) frame\(gap.frames == 1 ? "" : "s") before sample \(gap.beforeSampleIndex)\(gap.ringFull ? " (the ring buffer was full)" : "")")
-        try recorder?.lost(frames: gap.frames, ringFull: gap.ringFull)
+    private func endGap(_ gap: FrameGap) throws {
+        status("lost \(gap.frames) frame\(gap.frames == 1 ? "" : "s") before sample \(gap.beforeSampleIndex)\(gap.cause == .ringOverflow ? " (the ring buffer was full)" : "")")
+        try recorder?.lost(gap)
         if session.options.emit == .samples, let line = session.formatter.gapLine(frames: gap.frames, beforeSampleIndex: gap.beforeSampleIndex) {
             try writeLines([line])
         }

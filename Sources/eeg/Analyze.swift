@@ -118,7 +118,7 @@ struct Analyze: ParsableCommand {
                 let text = Self.render(event, renderer, &s)
                 // A failed write stops the batch: results must not go missing unreported.
                 if let text, !text.isEmpty, s.writeFailure == nil {
-                    do throws(InputError) { try sink.write(text) } catch { s.writeFailure = error }
+                    do throws(WriteError) { try sink.write(text) } catch { s.writeFailure = error }
                 }
             }
         }, progress: { p in
@@ -231,7 +231,7 @@ struct Analyze: ParsableCommand {
         var firstEpoch = true
         var analyses: [FileAnalysis] = []
         var failures: [BatchAnalysis.FailureKind] = []
-        var writeFailure: InputError?
+        var writeFailure: WriteError?
     }
 }
 

@@ -182,10 +182,9 @@ struct Bandpower: ParsableCommand {
 
     /// The analysis settings for `reader` (at `rate` Hz), --channels included.
     func analysisOptions(reader: any FrameReader, rate: Double) throws -> BandpowerOptions {
-        let labels = self.labels.map(labelList) ?? reader.labels ?? (1...reader.channelCount).map { "ch\($0)" }
-        if labels.count != reader.channelCount { throw InputError.labelCount(labels: labels.count, channels: reader.channelCount) }
-        var options = BandpowerOptions(sampleRate: rate, channelCount: reader.channelCount)
-        options.labels = labels
+        let layout = reader.layout(sampleRate: rate, labels: self.labels.map(labelList), source: input ?? "standard input")
+        if layout.channelCount != reader.channelCount { throw InputError.labelCount(labels: layout.channelCount, channels: reader.channelCount) }
+        var options = BandpowerOptions(layout: layout)
         options.channels = selectedLabels
         let length = try segmentLength(rate: rate)
         options.segmentLength = length

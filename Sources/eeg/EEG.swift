@@ -27,6 +27,12 @@ struct EEG: ParsableCommand {
     /// with exit code 64; help, --version and the commands' own exit codes are handled as
     /// swift-argument-parser does.
     static func main() {
+        // A reader that goes away (`eeg stream | head`) must not kill us mid-write: the
+        // write fails with EPIPE and the command ends quietly (see `fail`). A file-size
+        // limit (RLIMIT_FSIZE) must fail the write with EFBIG, reported and mapped to
+        // exit 74, rather than kill the process with a core dump.
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot(arguments)

@@ -5,6 +5,9 @@ import Foundation
 /// Prints one line for `error` on standard error and returns the exit code to end with:
 /// the code comes from the error's kind (``FailureKind/init(of:)``), never its text.
 func fail(_ command: String, _ error: any Error) -> ExitCode {
+    // The reader of our output went away (`eeg analyze … | head`): what it read is all it
+    // wanted, so the command ends quietly and successfully, as `eeg stream` does.
+    if let write = error as? WriteError, write.errno == .brokenPipe { return .success }
     // Messages quote file contents (labels, fields, CSV text): escaped so the error stays
     // one line and no control sequence from a file reaches the terminal.
     writeStandardError("eeg \(command): error: \(TerminalText.safe("\(error)"))\n")

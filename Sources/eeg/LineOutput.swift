@@ -23,7 +23,7 @@ final class LineOutput {
         } catch where error == .brokenPipe {
             throw OutputClosed()
         } catch {
-            throw WriteError(path: "standard output", operation: "writing", errno: error.code)
+            throw WriteError(path: "standard output", operation: "writing", errno: error)
         }
     }
 

@@ -112,6 +112,7 @@ struct Record: ParsableCommand {
             options.recording = recordingOptions
             if let samples { options.frameLimit = samples }
             if let duration { options.frameLimit = ArgumentValues.frames(seconds: try duration.seconds("--duration"), rate: device.sampleRate) }
+            try options.validate(for: device.layout)
             let session = StreamSession(device: device, options: options)
             if markersFromStdin {
                 let markers = session.markers

@@ -82,7 +82,7 @@ struct Replay: ParsableCommand {
             if rate != nil || channelCount != nil || labels != nil { throw ValidationError("an EDF/BDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
             return
         }
-        guard let rate else { throw ValidationError("--rate is required for \(resolvedInputFormat == .csv ? "CSV" : "raw float32") input: the sample rate in Hz, e.g. --rate 250") }
+        guard let rate else { throw ValidationError(RecordingReplay.rateRequired(for: resolvedInputFormat).description) }
         try checked(rate, flag: "--rate", in: ArgumentValues.rateRange, unit: "Hz")
         if resolvedInputFormat == .f32 && channelCount == nil {
             throw ValidationError("--channel-count is required for raw float32 input (how many samples make one frame)")

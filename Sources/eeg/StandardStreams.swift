@@ -5,8 +5,9 @@ import Foundation
 /// Where a command's text goes: standard output or a file named by a flag. Text is
 /// shown for its ``OutputDestination`` (escaped on a terminal, faithful in a file or
 /// pipe) and written with write(2): a failed write — a full disk, a closed descriptor —
-/// throws ``InputError/writeFailed(destination:reason:)`` (exit 74) instead of trapping
-/// the way `FileHandle.write(_:)` does, or being lost silently the way `print` is.
+/// throws a ``WriteError`` (exit 74; a reader that went away ends the command quietly,
+/// see ``fail(_:_:)``) instead of trapping the way `FileHandle.write(_:)` does, or being
+/// lost silently the way `print` is.
 final class TextOutput: Sendable {
     let destination: OutputDestination
     let name: String
@@ -44,7 +45,7 @@ final class TextOutput: Sendable {
     }
 
     /// Writes `text` as shown for the destination.
-    func write(_ text: String) throws(InputError) {
+    func write(_ text: String) throws(WriteError) {
         var shown = destination.shown(text)
         do {
             try shown.withUTF8 { bytes in
@@ -56,12 +57,12 @@ final class TextOutput: Sendable {
                 }
             }.get()
         } catch {
-            throw .writeFailed(destination: name, reason: error.description)
+            throw WriteError(path: name, operation: "writing", errno: error)
         }
     }
 
     /// Writes `line` and a line feed.
-    func line(_ line: String) throws(InputError) { try write(line + "\n") }
+    func line(_ line: String) throws(WriteError) { try write(line + "\n") }
 }
 
 /// Writes a message to standard error. A failure is ignored: standard error is where

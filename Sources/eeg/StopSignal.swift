@@ -25,11 +25,6 @@ final class StopSignal {
     private static let installed = Atomic<Bool>(false)
 
     init() {
-        // A reader that goes away (`eeg stream | head`) must not kill us mid-write.
-        signal(SIGPIPE, SIG_IGN)
-        // A file-size limit (RLIMIT_FSIZE) must fail the write with EFBIG, reported and
-        // mapped to exit 74, rather than kill the process with a core dump.
-        signal(SIGXFSZ, SIG_IGN)
         guard !Self.installed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         // Touch the globals now: their lazy initialisation is not async-signal-safe.
         _ = lastStopSignal.load(ordering: .relaxed)

@@ -61,11 +61,13 @@ struct Stream: ParsableCommand {
             if output.wantsDashboard {
                 options.emit = .none
                 options.analyze = true
+                try options.validate(for: device.layout)
                 let session = StreamSession(device: device, options: options)
                 let summary = try runWithDashboard(session: session, device: device, stop: stop, recordingName: timestampedRecordingName)
                 printStatus("stopped (\(summary.endedBy.rawValue)): \(summary.frames) frames" + (summary.recordedSeconds > 0 ? String(format: ", %.1f s recorded", summary.recordedSeconds) : ""))
                 return
             }
+            try options.validate(for: device.layout)
             printStatus("streaming from \(device.name); Ctrl-C to stop")
             let session = StreamSession(device: device, options: options)
             let summary = try session.run(

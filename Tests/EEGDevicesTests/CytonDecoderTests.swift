@@ -32,7 +32,7 @@ func decode(_ chunks: [[UInt8]], daisy: Bool = false) -> Decoded {
             case .frame(let index, let samples, let accel):
                 out.frames.append((index, Array(samples)))
                 out.accelerometer.append(accel)
-            case .gap(let count, let before): out.gaps.append((count, before))
+            case .gap(let gap): out.gaps.append((gap.frames, gap.beforeSampleIndex))
             case .skipped(let bytes): out.skipped += bytes
             }
         }

@@ -122,7 +122,7 @@ struct CytonDriverTests {
         let states = events.drain()
         #expect(states.contains(.state(.disconnected)))
         #expect(states.contains(.state(.reconnecting)))
-        let gaps = states.compactMap { if case .gap(let frames, let before) = $0 { return (frames, before) } else { return nil } }
+        let gaps = states.compactMap { if case .gap(let gap) = $0 { return (gap.frames, gap.beforeSampleIndex) } else { return nil } }
         try #require(gaps.count == 1)
         // Indices continue after the gap the driver reported; samples after it are exact.
         #expect(after[0].0 == gaps[0].1)
@@ -230,7 +230,7 @@ struct CytonDriverLinkTests {
         #expect(posted.contains(.failed("\(Self.stall.description); reconnecting")))
         let states = posted.compactMap { if case .state(let s) = $0 { return s } else { return nil } }
         #expect(states == [.opening, .configuring, .streaming, .disconnected, .reconnecting, .streaming, .stopping, .closed])
-        let gaps = posted.compactMap { if case .gap(let n, let before) = $0 { return (n, before) } else { return nil } }
+        let gaps = posted.compactMap { if case .gap(let gap) = $0 { return (gap.frames, gap.beforeSampleIndex) } else { return nil } }
         try #require(gaps.count == 1)
         #expect(frames.prefix(300).map(\.0) == (0..<300).map(Int64.init))
         #expect(frames[300].0 == gaps[0].1 && gaps[0].1 == 300 + Int64(gaps[0].0))
@@ -312,7 +312,7 @@ struct CytonDriverLinkTests {
         try #require(frames.count >= rounds * 60, "\(links.links.count) links")
         // Every link's 60 frames are exact and consecutive; each new link starts after
         // the gap the driver reported.
-        let gaps = events.drain().compactMap { if case .gap(let n, let before) = $0 { return (n, before) } else { return nil } }
+        let gaps = events.drain().compactMap { if case .gap(let gap) = $0 { return (gap.frames, gap.beforeSampleIndex) } else { return nil } }
         #expect(gaps.count >= rounds - 1)
         var wrong = 0
         for (i, frame) in frames.prefix(rounds * 60).enumerated() {

@@ -113,7 +113,7 @@ struct DriverSupervisorTests {
         let states: [DeviceState] = posted.compactMap { if case .state(let s) = $0 { return s } else { return nil } }
         #expect(states == [.opening, .configuring, .streaming, .disconnected, .reconnecting, .streaming, .stopping, .closed])
         #expect(posted.filter { if case .failed = $0 { return true } else { return false } } == [.failed("\(denied.description); still reconnecting")])
-        let gaps: [(Int, Int64)] = posted.compactMap { if case .gap(let frames, let before) = $0 { return (frames, before) } else { return nil } }
+        let gaps: [(Int, Int64)] = posted.compactMap { if case .gap(let gap) = $0 { return (gap.frames, gap.beforeSampleIndex) } else { return nil } }
         try #require(gaps.count == 1)
         let (missing, resumedAt) = gaps[0]
         // At least one frame, at most the time away at 250 Hz; the indices resume after it.

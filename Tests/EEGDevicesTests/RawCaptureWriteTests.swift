@@ -42,7 +42,7 @@ struct RawCaptureWriteTests {
         capture.close()
         let failure = try #require(capture.failure)
         #expect(failure.kind == .noSpace)
-        #expect(failure.errno == ENOSPC)
+        #expect(failure.errno == Errno(ENOSPC))
         #expect(capture.writtenBytes == 0)
         #expect(capture.unwrittenBytes == 50_000)
         #expect(failure.description == "/dev/full: writing the raw capture failed: the disk is full (No space left on device, errno 28); 50000 bytes not saved; /dev/full holds the first 0 bytes")

@@ -37,7 +37,7 @@ struct RawCytonReplayTests {
         #expect(frames.map(\.0) == (0..<500).map(Int64.init) + (510..<610).map(Int64.init))
         // Garbage is reported as it is skipped (in pieces when a chunk ends inside it).
         #expect(events.reduce(0) { total, event in if case .skippedBytes(let n) = event { total + n } else { total } } == 3)
-        #expect(events.contains(.gap(frames: 10, beforeSampleIndex: 510)))
+        #expect(events.contains(.gap(FrameGap(frames: 10, beforeSampleIndex: 510))))
     }
 
     @Test("opening reports errno by kind: a missing file, a directory")
@@ -46,7 +46,7 @@ struct RawCytonReplayTests {
         #expect(throws: Errno.isDirectory) { _ = try RawCytonReplay(path: FileManager.default.temporaryDirectory.path) }
     }
 
-    @Test("a read that fails part-way ends the replay with a failure naming the file and reason")
+    @Test("a read that fails part-way ends the replay with a read error naming the file and reason, not a device event")
     func readFailure() throws {
         let path = try capture(scriptedStream(10))
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -58,6 +58,9 @@ struct RawCytonReplayTests {
         while !consumer.producerFinished && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
         replay.stop()
         #expect(consumer.producerFinished)
-        #expect(events.drain() == [.failed("reading \(path) failed: Bad file descriptor")])
+        #expect(events.drain().isEmpty)
+        let failure = try #require(replay.failure as? ReadError)
+        #expect(failure == ReadError(path: path, operation: "reading the capture", errno: Errno(EBADF)))
+        #expect(failure.description == "\(path): reading the capture failed: Bad file descriptor (errno 9)")
     }
 }

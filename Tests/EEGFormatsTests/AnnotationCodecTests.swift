@@ -10,7 +10,7 @@ struct AnnotationCodecTests {
     static let everyKind: [AnnotationKind] = [
         .marker("eyes closed"), .marker(""), .marker("EEGKit: 3 samples lost (x); zeros here are not data"),
         .samplesLost(count: 30, cause: .ringOverflow), .samplesLost(count: 1, cause: .notReceived),
-        .samplesLost(count: 7, cause: .other("cable pulled")), .padding, .disconnected, .reconnected,
+        .samplesLost(count: 300, cause: .notRecorded), .samplesLost(count: 7, cause: .other("cable pulled")), .padding, .disconnected, .reconnected,
         .deviceFailed("USB error while reading: LIBUSB_ERROR_IO (libusb -1)"),
         .recordingStarted(source: "simulated headset (8 ch, 250.0 Hz, seed 1)"), .recordingStarted(source: nil),
         .recordingEnded, .annotationsNotStored(count: 1), .annotationsNotStored(count: 9717), .markersDropped(count: 12),
@@ -39,6 +39,12 @@ struct AnnotationCodecTests {
 
     /// The exact texts earlier versions wrote (EDFWriter, Recorder, StreamSession,
     /// AnnotationQueue), typed out here rather than produced by the codec.
+    @Test("a paused recording's loss is written in words a person reads")
+    func notRecordedText() {
+        #expect(AnnotationCodec.text(for: .samplesLost(count: 300, cause: .notRecorded))
+                == "EEGKit: 300 samples lost (the recording paused); zeros here are not data")
+    }
+
     @Test("texts written before kinds existed are recognised")
     func earlierProse() {
         let earlier: [(String, AnnotationKind)] = [

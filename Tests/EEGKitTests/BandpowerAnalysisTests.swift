@@ -21,8 +21,7 @@ struct BandpowerAnalysisTests {
 
     func analyzeRecording(epoch: Double?, chunkFrames: Int) throws -> BandpowerReport {
         var reader = RawFloat32Reader(input: try InputFile(path: Fixtures.url("eeg/libgdf_mi128.f32").path), channelCount: 3, chunkFrames: chunkFrames)
-        var options = BandpowerOptions(sampleRate: 128, channelCount: 3)
-        options.labels = ["C3", "Cz", "C4"]
+        var options = BandpowerOptions(layout: .test(rate: 128, labels: ["C3", "Cz", "C4"]))
         options.epochSeconds = epoch
         return try BandpowerAnalyzer.analyze(&reader, options: options)
     }
@@ -89,7 +88,7 @@ struct BandpowerAnalysisTests {
 
     @Test("a band without its partner band makes the ratio null, not a number")
     func missingBands() throws {
-        var options = BandpowerOptions(sampleRate: 100, channelCount: 1)
+        var options = BandpowerOptions(layout: .test(rate: 100, channels: 1))
         options.bands = try BandSet(parsing: "alpha:8-13,beta:13-30")
         let analyzer = try BandpowerAnalyzer(options)
         let x = (0..<1000).map { Float(sin(Double($0) * 0.7) * 10) }
@@ -102,7 +101,7 @@ struct BandpowerAnalysisTests {
 
     @Test("input shorter than one window is refused")
     func tooShort() throws {
-        let analyzer = try BandpowerAnalyzer(BandpowerOptions(sampleRate: 250, channelCount: 2))
+        let analyzer = try BandpowerAnalyzer(BandpowerOptions(layout: .test(rate: 250, channels: 2)))
         [Float](repeating: 1, count: 2 * 499).withUnsafeBufferPointer { analyzer.consume($0) }
         #expect(throws: DSPError.tooFewSamples(have: 499, need: 500)) { try analyzer.finish() }
     }

@@ -44,7 +44,7 @@ struct CrossPathTests {
     }
 
     static func bandpower(_ samples: [Float]) throws -> [Window] {
-        var options = BandpowerOptions(sampleRate: rate, channelCount: channels)
+        var options = BandpowerOptions(layout: .test(rate: rate, channels: channels))
         options.epochSeconds = 4
         let analyzer = try BandpowerAnalyzer(options)
         samples.withUnsafeBufferPointer { analyzer.consume($0) }

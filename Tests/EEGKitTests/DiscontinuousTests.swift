@@ -24,7 +24,9 @@ struct DiscontinuousTests {
         #expect(reader.header.isDiscontinuous)
         let gaps = reader.gaps
         #expect(gaps.count == 1)
-        #expect(gaps.first.map { [$0.record, $0.samples] } == [2, 300])
+        #expect(gaps.first?.record == 2)
+        // Records 0–1 cover samples 0–199 at 100 Hz; record 2 starts at 5 s = sample 500.
+        #expect(gaps.first?.missing == FrameGap(frames: 300, beforeSampleIndex: 500, cause: .notRecorded))
         #expect(gaps.first.map { [$0.from, $0.to, $0.seconds] } == [2, 5, 3])
         #expect((0..<4).map(reader.recordStart) == [0, 1, 5, 6])
         #expect((0..<4).map(reader.recordFirstSample) == [0, 100, 500, 600])

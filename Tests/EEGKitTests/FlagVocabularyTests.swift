@@ -83,8 +83,7 @@ struct FlagVocabularyTests {
     func libraryOptions() throws {
         func run(_ channels: [String]?) throws -> BandpowerReport {
             var reader = RawFloat32Reader(input: try InputFile(path: Self.raw, name: "raw"), channelCount: 3)
-            var options = BandpowerOptions(sampleRate: 128, channelCount: 3)
-            options.labels = ["C3", "Cz", "C4"]
+            var options = BandpowerOptions(layout: .test(rate: 128, labels: ["C3", "Cz", "C4"]))
             options.channels = channels
             return try BandpowerAnalyzer.analyze(&reader, options: options)
         }

@@ -127,7 +127,7 @@ struct HostileFileCommandTests {
         options.epochSeconds = 1e300
         #expect(throws: AnalysisError.self) { try FileAnalyzer(options: options).analyze(path: edf) }
         var reader: any FrameReader = try EDFFrameReader(path: edf)
-        var bandpower = BandpowerOptions(sampleRate: 128, channelCount: 3)
+        var bandpower = BandpowerOptions(layout: .test(rate: 128, channels: 3))
         bandpower.epochSeconds = 1e300
         #expect(throws: DSPError.self) { _ = try BandpowerAnalyzer.analyze(&reader, options: bandpower) }
         // An epoch longer than the whole file but within the bound: no epochs, no trap.

@@ -67,9 +67,23 @@ struct LiveFlagTests {
         // Found before the device starts or a file is made: record leaves nothing behind.
         let path = scratchPath("bdf")
         let record = try EEGProcess(["record", "--out", path, "--duration", "1s", "--speed", "max", "--channels", "Oz"], killAfter: 60)
-        #expect(record.status == 64 && record.stderr.hasSuffix("--channels: no channel 'Oz' (the stream has Fp1, Fp2, C3, C4, P7, P8, O1, O2)\n"), "\(record.stderr)")
+        // Refused before the command announces it is streaming or recording: the error is
+        // all it says.
+        #expect(record.status == 64 && record.stderr == "eeg record: error: --channels: no channel 'Oz' (the stream has Fp1, Fp2, C3, C4, P7, P8, O1, O2)\n", "\(record.stderr)")
         #expect(!FileManager.default.fileExists(atPath: path))
-        #expect(pair.stderr.hasSuffix("\neeg stream: error: --pair: no channel 'F3' (the stream has Fp1, Fp2)\n"), "\(pair.stderr)")
+        #expect(pair.stderr == "eeg stream: error: --pair: no channel 'F3' (the stream has Fp1, Fp2)\n", "\(pair.stderr)")
+    }
+
+    @Test("a band-pass above the stream's Nyquist frequency is refused before streaming starts")
+    func filterAboveNyquist() throws {
+        let expected = "invalid filter: cutoff 200.0 Hz must lie strictly between 0 and the Nyquist frequency 125.0 Hz\n"
+        let stream = try EEGProcess(["stream", "--duration", "1s", "--filter", "1-200"], killAfter: 60)
+        #expect(stream.status == 64 && stream.stdout.isEmpty)
+        #expect(stream.stderr == "eeg stream: error: " + expected, "\(stream.stderr)")
+        let path = scratchPath("bdf")
+        let record = try EEGProcess(["record", "--out", path, "--duration", "1s", "--speed", "max", "--emit", "metrics", "--filter", "1-200"], killAfter: 60)
+        #expect(record.status == 64 && record.stderr == "eeg record: error: " + expected, "\(record.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path))
     }
 
     @Test("--channels picks the channels the ratios come from, matched as in analyze; every channel's powers are still shown")

@@ -94,7 +94,7 @@ struct MetricTableTests {
 
     @Test("bandpower: JSON metrics and CSV header are the table's band-only metrics in order")
     func bandpower() throws {
-        var options = BandpowerOptions(sampleRate: 128, channelCount: 3)
+        var options = BandpowerOptions(layout: .test(rate: 128, channels: 3))
         options.epochSeconds = 4
         let analyzer = try BandpowerAnalyzer(options)
         let samples = try Fixtures.float32("eeg/libgdf_mi128.f32")

@@ -137,8 +137,24 @@ struct OutputDestinationTests {
         let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
         let run = try Self.run(arguments.map { $0 == "FILE" ? path : $0 }, stdout: full)
         #expect(run.reason == .exit && run.status == 74, "\(arguments): \(run.reason.rawValue)/\(run.status) \(run.stderr)")
-        #expect(run.stderr.hasSuffix("writing standard output failed: No space left on device\n"), "\(run.stderr)")
+        // The same words as a session's output on a full disk (FailureKindTests).
+        #expect(run.stderr.hasSuffix(": error: standard output: writing failed: the disk is full (No space left on device, errno 28)\n"), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+    }
+
+    @Test("a reader that went away (`| head`) ends a command quietly with exit 0, as it ends a stream", arguments: [
+        ["info", "FILE"], ["analyze", "FILE", "--format", "json"], ["bandpower", "--input", "FILE", "--epoch", "4", "--format", "csv"],
+        ["replay", "FILE", "--speed", "max"],
+    ])
+    func readerWentAway(arguments: [String]) throws {
+        let recording = Fixtures.url("eeg/libgdf_mi128.edf").path
+        // A pipe whose read end is closed: the first write fails with EPIPE (SIGPIPE if
+        // it were not ignored).
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        let run = try Self.run(arguments.map { $0 == "FILE" ? recording : $0 }, stdout: pipe.fileHandleForWriting)
+        #expect(run.reason == .exit && run.status == 0, "\(arguments): \(run.reason.rawValue)/\(run.status) \(run.stderr)")
+        #expect(!run.stderr.contains("error"), "\(arguments): \(run.stderr)")
     }
 
     @Test("an unwritable standard error keeps the exit code and never traps", arguments: [
@@ -282,10 +298,10 @@ struct AllocationBoundTests {
 
     @Test("bandpower's usual sizes stay inside the bound")
     func bandpowerUsualSizes() throws {
-        var options = BandpowerOptions(sampleRate: 16000, channelCount: 256)
+        var options = BandpowerOptions(layout: .test(rate: 16000, channels: 256))
         options.epochSeconds = 4
         _ = try BandpowerAnalyzer(options)
-        options.channelCount = 4096
+        options.layout.labels = StreamLayout.numberedLabels(4096)
         #expect(throws: DSPError.self) { try BandpowerAnalyzer(options) }
     }
 }

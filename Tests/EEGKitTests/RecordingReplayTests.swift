@@ -29,4 +29,20 @@ struct RecordingReplayTests {
             try RecordingReplay(path: Self.raw, sampleRate: 128, channelCount: 3, labels: ["a", "b"]).open()
         }
     }
+
+    @Test("CSV or float32 without a rate is refused naming --rate, not played at 0 Hz")
+    func rateRequired() throws {
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-norate-\(UUID().uuidString).csv").path
+        try "1,2\n3,4\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        do {
+            _ = try RecordingReplay(path: csv).open()
+            Issue.record("a CSV replay without a rate opened")
+        } catch let error as ArgumentError {
+            #expect(error.kind == .missing && error.flag == "--rate")
+            #expect(error.description == "--rate is required for CSV input: the sample rate in Hz, e.g. --rate 250")
+            #expect(FailureKind(of: error) == .usage)
+        }
+        #expect(throws: ArgumentError.self) { try RecordingReplay(path: Self.raw, channelCount: 3).open() }
+    }
 }

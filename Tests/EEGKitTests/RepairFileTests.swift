@@ -129,6 +129,9 @@ struct RepairFileTests {
         let dangling = folder.appendingPathComponent("dangling.edf").path
         #expect(Glibc.symlink(folder.appendingPathComponent("gone.edf").path, dangling) == 0)
         #expect(try EEGProcess(["repair", dangling]).status == 66)
+        // A directory is "no input" (66), as `eeg info` says, not a damaged file (65).
+        let directory = try EEGProcess(["repair", folder.path])
+        #expect(directory.status == 66 && directory.stderr == "eeg repair: error: \(folder.path): is a directory, not an EDF/BDF file\n", "\(directory.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["bad.edf", "dangling.edf"])
     }
 

@@ -11,6 +11,8 @@ public struct ArgumentError: Error, Equatable, Sendable, CustomStringConvertible
         case outOfRange
         /// A channel label the stream or file does not have.
         case unknownChannel
+        /// A value the input needs and does not state was not given (`--rate` for CSV).
+        case missing
     }
 
     public let kind: Kind
@@ -36,6 +38,7 @@ public struct ArgumentError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String {
         if kind == .unknownChannel { return TerminalText.safe("\(flag): \(expected)") }
+        if kind == .missing { return TerminalText.safe("\(flag) is required \(expected)") }
         return TerminalText.safe("\(flag) must be \(expected), got '\(value)'")
     }
 }
