@@ -183,7 +183,7 @@ func printAnalyzeReadSplit(quick: Bool, repeats: Int, eeg: String?) {
     for _ in 0..<runs {
         read.append(cpuSeconds { _ = readPlanar(path) })
         analysis.append(cpuSeconds { _ = try! FileAnalyzer(options: options).analyze(path: path) })
-        if let eeg { process.append(processCPUSeconds(eeg, ["analyze", path, "--format", "csv", "--out", "/dev/null", "-j", "1"])) }
+        if let eeg { process.append(spawnTimed(eeg, ["analyze", path, "--format", "csv", "--out", "/dev/null", "-j", "1"]).cpu) }
     }
     func span(_ t: [Double]) -> String {
         let s = t.sorted()
@@ -199,24 +199,6 @@ func printAnalyzeReadSplit(quick: Bool, repeats: Int, eeg: String?) {
     }
     print(String(format: "  EDFWriter: %.1f µs per 1 s record in the first half of the file, %.1f µs in the second (flushed to disk each)",
                  halves[0] / Double(length / 2) * 1e6, halves[1] / Double(length - length / 2) * 1e6))
-}
-
-/// CPU seconds (user and system) of `executable arguments`, its output discarded.
-func processCPUSeconds(_ executable: String, _ arguments: [String]) -> Double {
-    var pid: pid_t = 0
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return .nan }
-    var status: Int32 = 0
-    var usage = rusage()
-    wait4(pid, &status, 0, &usage)
-    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// The eeg executable given as `--eeg PATH`, if any.
