@@ -43,6 +43,8 @@ func format(_ rate: Double) -> String {
 let quick = CommandLine.arguments.contains("--quick")
 let frames = quick ? 2_000_000 : 20_000_000
 let channels = 8
+// `compare --live-only [--quick] [--eeg PATH [--eeg-reference PATH]]`: only the live rows (LiveRows.swift).
+if CommandLine.arguments.contains("--live-only") { liveRows(arguments: CommandLine.arguments, quick: quick); exit(0) }
 
 // eeg analyze: peak memory as the file doubles, and the speedup of two files on two cores.
 // Needs the eeg executable (make bench builds it): compare --eeg PATH. Runs first: the
@@ -202,6 +204,8 @@ do {
     }
 }
 
+// The live pipeline: CPU of `eeg stream` at real time, decode → metric line latency (LiveRows.swift).
+liveRows(arguments: CommandLine.arguments, quick: quick)
 
 // EDF/BDF decoding rates beside memory bandwidth, and analyze's reading share (EDFReadRates.swift).
 printEDFDecodeRates(quick: quick, repeats: repeats)
