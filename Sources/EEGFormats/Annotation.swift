@@ -132,16 +132,15 @@ enum TAL {
                 continue
             } else { valid = false }
         }
-        let expected = signed ? "an onset '+seconds' from +0 to +\(Int(EDFLimits.maxSeconds))" : "a duration in seconds from 0 to \(Int(EDFLimits.maxSeconds))"
-        let found = "\(what) '\(CheckedNumber.printable(text))'"
-        guard valid, digits > 0, dots <= 1, let value = Double(String(decoding: text, as: UTF8.self)) else {
-            throw Malformed(position: range.lowerBound, found: found, expected: expected)
+        // Built only for a bad time: every record's time-keeping TAL passes through here.
+        func malformed() -> Malformed {
+            let expected = signed ? "an onset '+seconds' from +0 to +\(Int(EDFLimits.maxSeconds))" : "a duration in seconds from 0 to \(Int(EDFLimits.maxSeconds))"
+            return Malformed(position: range.lowerBound, found: "\(what) '\(CheckedNumber.printable(text))'", expected: expected)
         }
+        guard valid, digits > 0, dots <= 1, let value = Double(String(decoding: text, as: UTF8.self)) else { throw malformed() }
         // Negative onsets (before the file's start) and absurd times are refused: every
         // time here becomes a sample position downstream.
-        guard value.isFinite, value >= 0, value <= EDFLimits.maxSeconds else {
-            throw Malformed(position: range.lowerBound, found: found, expected: expected)
-        }
+        guard value.isFinite, value >= 0, value <= EDFLimits.maxSeconds else { throw malformed() }
         return value
     }
 

@@ -77,7 +77,9 @@ public final class BandpowerAnalyzer {
     private var sums: [Double]            // per channel periodogram sums
     private var segments = 0
     /// The frames later segments and epochs still need, one row per channel.
-    private var held: PlanarFrames
+    private let held: PlanarFrames
+    /// Every input channel, in order: all of them are held.
+    private let allChannels: [Int]
     private var nextSegment = 0           // absolute frame where the next segment starts
     private var frames = 0
 
@@ -129,7 +131,8 @@ public final class BandpowerAnalyzer {
         windowAnalyzer = try WindowAnalyzer(welch: welch, bands: options.bands, channelCount: options.channelCount,
                                             frameCount: epochFrames ?? welch.segmentLength, judgesQuality: false)
         sums = [Double](repeating: 0, count: options.channelCount * welch.binCount)
-        self.held = PlanarFrames(channels: Array(0..<options.channelCount))
+        self.held = PlanarFrames(channelCount: options.channelCount)
+        allChannels = Array(0..<options.channelCount)
     }
 
     /// Adds whole interleaved frames. They are transposed once into per-channel rows
@@ -139,23 +142,22 @@ public final class BandpowerAnalyzer {
         let count = samples.count / channels
         precondition(count * channels == samples.count, "not a whole number of frames")
         guard count > 0 else { return }
-        held.append(samples, frames: count, width: channels)
+        held.appendInterleaved(samples, frames: count, width: channels, channels: allChannels)
         frames += count
-        let segmentLength = welch.segmentLength, rowStride = held.rowCapacity
-        held.withRows { rows in
-            sums.withUnsafeMutableBufferPointer { s in
-                while nextSegment + segmentLength <= frames {
-                    let start = rows + held.offset(ofFrame: nextSegment)
-                    for c in 0..<channels {
-                        estimator.accumulateSegment(start + c * rowStride, stride: 1, into: s.baseAddress! + c * bins)
-                    }
-                    segments += 1
-                    nextSegment += welch.step
+        let segmentLength = welch.segmentLength, rowStride = held.channelStride
+        sums.withUnsafeMutableBufferPointer { s in
+            while nextSegment + segmentLength <= frames {
+                let start = held.start(ofFrame: nextSegment)
+                for c in 0..<channels {
+                    estimator.accumulateSegment(start + c * rowStride, stride: 1, into: s.baseAddress! + c * bins)
                 }
+                segments += 1
+                nextSegment += welch.step
             }
-            guard let epochFrames else { return }
+        }
+        if let epochFrames {
             while nextEpoch + epochFrames <= frames {
-                let epoch = WindowSamples(base: rows + held.offset(ofFrame: nextEpoch), channelStride: rowStride, frameStride: 1)
+                let epoch = WindowSamples(base: held.start(ofFrame: nextEpoch), channelStride: rowStride, frameStride: 1)
                 summarize(epoch: epoch, epochFrames: epochFrames)
                 nextEpoch += epochFrames
             }

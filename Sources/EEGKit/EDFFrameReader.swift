@@ -12,13 +12,16 @@ public struct EDFFrameReader: FrameSource {
     /// - Parameter checkingLiveRate: refuse more samples per second than the live
     ///   pipeline takes (``maxFileSamplesPerSecond``); offline analysis sizes its buffers
     ///   by epoch and does not need this.
+    /// - Parameter checkingAnnotations: read every annotation now, so that a malformed one
+    ///   is refused before any output. A caller that reads them all itself before its
+    ///   first output (as `eeg analyze` does) passes false and saves a pass over the file.
     /// - Throws: ``EDFError`` for a malformed file, one with more samples per second than
     ///   the pipeline takes, or gaps not allowed.
-    public init(path: String, allowingGaps: Bool = false, checkingLiveRate: Bool = true) throws {
+    public init(path: String, allowingGaps: Bool = false, checkingLiveRate: Bool = true, checkingAnnotations: Bool = true) throws {
         reader = try EDFReader(path: path)
         if checkingLiveRate { try checkSamplesPerSecond(reader) }
         // A malformed annotation is refused by every command, before any output.
-        try reader.forEachAnnotation { _ in }
+        if checkingAnnotations { try reader.forEachAnnotation { _ in } }
         let gaps = reader.gaps
         if !allowingGaps, let gap = gaps.first {
             throw EDFError.unsupported(path: path, reason: "is discontinuous (EDF+D) with \(gaps.count) gap\(gaps.count == 1 ? "" : "s"), the first of \(gap.seconds) s before data record \(gap.record); band powers over the whole input would stitch across them — use 'eeg analyze', which treats them as gaps")
@@ -41,6 +44,19 @@ public struct EDFFrameReader: FrameSource {
         _ = try buffer.withUnsafeMutableBufferPointer { try reader.readRecord(next, into: $0) }
         next += 1
         return reader.framesPerRecord
+    }
+
+    /// Decodes the next record's channels straight into `frames`, one contiguous run per
+    /// channel: no interleaved copy in between.
+    public mutating func appendNextChunk(channels: [Int], to frames: PlanarFrames) throws -> Int {
+        precondition(channels.count == frames.channelCount, "\(channels.count) channels into \(frames.channelCount)")
+        guard next < reader.recordCount else { return 0 }
+        let perRecord = reader.framesPerRecord
+        let (start, stride) = frames.reserve(appending: perRecord)
+        try reader.readRecord(next, channels: channels, into: start, channelStride: stride)
+        frames.didAppend(perRecord)
+        next += 1
+        return perRecord
     }
 
     /// The record holding stored frame `f` (the last one for frames past the end).

@@ -30,6 +30,12 @@ public protocol FrameSource {
     /// frames (0 at the end of the input). The frames of one chunk follow each other in
     /// time (a gap in time only ever falls between chunks).
     mutating func nextChunk(into buffer: inout [Float]) throws -> Int
+    /// Reads the next chunk (the same frames ``nextChunk(into:)`` would give) and appends
+    /// its channels `channels` (positions in a frame, one per channel of `frames`) to
+    /// `frames`; returns the number of frames (0 at the end of the input). A source whose
+    /// file stores each channel's samples together (EDF/BDF) decodes them straight into
+    /// `frames`; the default reads an interleaved chunk and copies the channels out.
+    mutating func appendNextChunk(channels: [Int], to frames: PlanarFrames) throws -> Int
     /// Where stored frame `f` sits on the recording's timeline, in samples per channel
     /// from its start: `f` itself unless the input has gaps in time (EDF+D).
     func timelineIndex(ofStoredFrame f: Int) -> Int
@@ -60,6 +66,11 @@ extension FrameSource {
     public func endSeconds(sampleRate: Double) -> Double? { storedFrameCount.map { Double($0) / sampleRate } }
     public func forEachAnnotation(_ body: (Annotation) throws -> Void) throws {}
     public var recordGaps: [EDFReader.RecordGap] { [] }
+    public mutating func appendNextChunk(channels: [Int], to frames: PlanarFrames) throws -> Int {
+        let n = try nextChunk(into: &frames.interleaved)
+        frames.interleaved.withUnsafeBufferPointer { frames.appendInterleaved($0, frames: n, width: channelCount, channels: channels) }
+        return n
+    }
     /// Skips nothing: the reader of the chunks drops frames before `index` itself.
     public mutating func skip(toTimelineIndex index: Int) throws -> Int { 0 }
 
@@ -95,12 +106,15 @@ public enum FrameSourceFormat: String, Sendable, CaseIterable {
     ///   - allowingGaps: accept an EDF+D file with gaps in time (replay and analyze place
     ///     frames on the timeline; band powers over the whole input would stitch them).
     ///   - checkingLiveRate: refuse an EDF/BDF file with more samples per second than the
-    ///     live pipeline takes (see ``EDFFrameReader/init(path:allowingGaps:checkingLiveRate:)``).
-    public func open(_ path: String?, channels: Int? = nil, allowingGaps: Bool = true, checkingLiveRate: Bool = true) throws -> any FrameSource {
+    ///     live pipeline takes (see ``EDFFrameReader/init(path:allowingGaps:checkingLiveRate:checkingAnnotations:)``).
+    ///   - checkingAnnotations: read an EDF/BDF file's annotations on opening, to refuse a
+    ///     malformed one before any output; false for a caller that reads them all itself first.
+    public func open(_ path: String?, channels: Int? = nil, allowingGaps: Bool = true, checkingLiveRate: Bool = true,
+                     checkingAnnotations: Bool = true) throws -> any FrameSource {
         switch self {
         case .edf:
             guard let path, path != "-" else { throw InputError.cannotOpen(path: "standard input", reason: "EDF/BDF input must be a file") }
-            return try EDFFrameReader(path: path, allowingGaps: allowingGaps, checkingLiveRate: checkingLiveRate)
+            return try EDFFrameReader(path: path, allowingGaps: allowingGaps, checkingLiveRate: checkingLiveRate, checkingAnnotations: checkingAnnotations)
         case .csv:
             return try CSVFrameReader(input: InputFile(path: path), declaredChannels: channels)
         case .f32:

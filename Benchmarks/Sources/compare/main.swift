@@ -207,3 +207,7 @@ do {
 
 // The live pipeline: CPU of `eeg stream` at real time, decode → metric line latency (LiveRows.swift).
 liveRows(arguments: CommandLine.arguments, quick: quick)
+
+// EDF/BDF decoding rates beside memory bandwidth, and analyze's reading share (EDFReadRates.swift).
+printEDFDecodeRates(quick: quick, repeats: repeats)
+printAnalyzeReadSplit(quick: quick, repeats: repeats, eeg: eegArgument())

@@ -79,11 +79,9 @@ private final class FileRun {
     }
 
     func readAll(progress: (Double) -> Void, cancelled: () -> Bool) throws {
-        var chunk: [Float] = []
         var ended = false
         while !ended, !cancelled() {
-            let n = try source.next(into: &chunk)
-            if n == 0 { ended = true } else { cutter.append(chunk, frames: n, channelCount: source.channelCount) }
+            ended = try cutter.read(source) == 0
             while cutter.nextEpochReady(frameCount: source.frameCount, ended: ended) {
                 let k = cutter.next
                 try cutter.cut(source)

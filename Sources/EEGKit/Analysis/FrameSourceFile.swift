@@ -34,7 +34,9 @@ final class FrameSourceFile {
         if !isEDF, options.rawChannelCount == nil || options.rawSampleRate == nil {
             throw AnalysisError(path: path, reason: "float32 input needs --rate and --channel-count")
         }
-        source = try (isEDF ? FrameSourceFormat.edf : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false)
+        // The annotations are read below, before any output: one pass over the file, not two.
+        source = try (isEDF ? FrameSourceFormat.edf : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false,
+                                                                 checkingAnnotations: false)
         channelCount = source.channelCount
         if !isEDF, let given = options.rawLabels, given.count != channelCount { throw InputError.labelCount(labels: given.count, channels: channelCount) }
         layout = source.layout(sampleRate: options.rawSampleRate, labels: source.labels ?? options.rawLabels, source: path)
@@ -65,5 +67,7 @@ final class FrameSourceFile {
         return source.timelineIndex(ofStoredFrame: b) - source.timelineIndex(ofStoredFrame: a) == b - a
     }
 
-    func next(into chunk: inout [Float]) throws -> Int { try source.nextChunk(into: &chunk) }
+    /// Appends the next chunk's channels `channels` to `frames` (EDF/BDF decode straight
+    /// into it); returns its frames, 0 at the end.
+    func next(channels: [Int], to frames: PlanarFrames) throws -> Int { try source.appendNextChunk(channels: channels, to: frames) }
 }
