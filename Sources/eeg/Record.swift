@@ -59,34 +59,11 @@ struct Record: ParsableCommand {
     @OptionGroup var analysis: AnalysisFlags
 
     func validate() throws {
-        let lower = out.lowercased()
-        guard lower.hasSuffix(".bdf") || lower.hasSuffix(".edf") else {
-            throw ValidationError("--out must end in .bdf (24-bit, lossless for the Cyton) or .edf (16-bit), got '\(out)'")
-        }
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
         if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
         if rawCapture != nil, !(try deviceOptions.deviceDescription().sendsRawBytes) { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
-        if !force && FileManager.default.fileExists(atPath: out) {
-            throw ValidationError("\(out) already exists; use --force to overwrite it")
-        }
-        var isDirectory: ObjCBool = false
-        let parent = URL(fileURLWithPath: out).deletingLastPathComponent().path
-        if !FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) || !isDirectory.boolValue {
-            throw ValidationError("the folder \(parent) does not exist")
-        }
-    }
-
-    /// --force replaces the path itself: an existing file or symlink there is removed
-    /// (a symlink's target is left alone), so the new file is created fresh and nothing is
-    /// ever written through a link to another file. A folder is not removed.
-    func removeForOverwrite(_ path: String) throws {
-        var status = stat()
-        guard lstat(path, &status) == 0 else { return }
-        if status.st_mode & S_IFMT == S_IFDIR { throw EDFError.invalidSpec("\(path) is a folder; --force replaces files only") }
-        guard unlink(path) == 0 else {
-            throw EDFError.io(path: path, operation: "removing the old file for --force", errno: Errno(errno))
-        }
+        try validateRecordingOutput(out, force: force)
     }
 
     func run() throws {
