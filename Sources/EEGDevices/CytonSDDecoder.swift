@@ -62,16 +62,26 @@ public struct CytonSDDecoder {
     /// Decodes `bytes`, calling `handle` for every event in file order.
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, _ handle: (CytonSDEvent) throws -> Void) throws {
         var splitter = self.splitter
-        defer { self.splitter = splitter }
-        try splitter.feed(bytes) { try self.take($0, handle) }
+        var failure: (any Error)?
+        splitter.feed(bytes) { piece in
+            do { try self.take(piece, handle) } catch { failure = error }
+            return failure == nil
+        }
+        self.splitter = splitter
+        if let failure { throw failure }
     }
 
     /// The end of the file: a last line without its end is torn; a torn sample line after
     /// the last frame is one lost sample.
     public mutating func finish(_ handle: (CytonSDEvent) throws -> Void) throws {
         var splitter = self.splitter
-        defer { self.splitter = splitter }
-        try splitter.finish { try self.take($0, handle) }
+        var failure: (any Error)?
+        splitter.finish { piece in
+            do { try self.take(piece, handle) } catch { failure = error }
+            return failure == nil
+        }
+        self.splitter = splitter
+        if let failure { throw failure }
         if tornSampleAtEnd && index >= 0 {
             try handle(.gap(FrameGap(frames: 1, beforeSampleIndex: index + 2, cause: .notReceived)))
             tornSampleAtEnd = false

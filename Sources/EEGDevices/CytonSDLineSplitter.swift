@@ -19,13 +19,17 @@ struct CytonSDLineSplitter {
     private var overlong = false
     private(set) var lineNumber = 0
 
-    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ body: (Piece) throws -> Void) rethrows {
+    /// Feeds `bytes`, calling `body` with each line; stops early, returning false, when
+    /// `body` returns false (the caller keeps its own error: nothing is thrown through
+    /// here).
+    @discardableResult
+    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ body: (Piece) -> Bool) -> Bool {
         for byte in bytes {
             switch byte {
             case 0x0A:
-                try endLine(body)
+                guard endLine(body) else { return false }
             case 0x00, 0xFF:
-                if filled > 0 || overlong { try endTorn(body) }
+                if filled > 0 || overlong { guard endTorn(body) else { return false } }
             default:
                 if overlong { continue }
                 guard filled < buffer.count else { overlong = true; continue }
@@ -33,31 +37,34 @@ struct CytonSDLineSplitter {
                 filled += 1
             }
         }
+        return true
     }
 
     /// The end of the input: a line without its end is torn.
-    mutating func finish(_ body: (Piece) throws -> Void) rethrows {
-        if filled > 0 || overlong { try endTorn(body) }
+    @discardableResult
+    mutating func finish(_ body: (Piece) -> Bool) -> Bool {
+        guard filled > 0 || overlong else { return true }
+        return endTorn(body)
     }
 
-    private mutating func endLine(_ body: (Piece) throws -> Void) rethrows {
+    private mutating func endLine(_ body: (Piece) -> Bool) -> Bool {
         lineNumber += 1
         defer { filled = 0; overlong = false }
         if overlong {
-            try body(.broken(CytonSDProblem(line: lineNumber, column: CytonSD.maximumLineBytes + 1, reason: .tooLong), looksLikeSample: false))
-            return
+            return body(.broken(CytonSDProblem(line: lineNumber, column: CytonSD.maximumLineBytes + 1, reason: .tooLong), looksLikeSample: false))
         }
         let count = filled > 0 && buffer[filled - 1] == 0x0D ? filled - 1 : filled
-        try buffer.withUnsafeBufferPointer { try body(.line(UnsafeBufferPointer(rebasing: $0[0..<count]), number: lineNumber)) }
+        let number = lineNumber
+        return buffer.withUnsafeBufferPointer { body(.line(UnsafeBufferPointer(rebasing: $0[0..<count]), number: number)) }
     }
 
-    private mutating func endTorn(_ body: (Piece) throws -> Void) rethrows {
+    private mutating func endTorn(_ body: (Piece) -> Bool) -> Bool {
         lineNumber += 1
         defer { filled = 0; overlong = false }
         let reason: CytonSDProblem.Reason = overlong ? .tooLong : .torn
         let sampleStart = filled >= 3 && CytonSDLine.hexValue(buffer[0]) != nil && CytonSDLine.hexValue(buffer[1]) != nil
             && buffer[2] == UInt8(ascii: ",")
-        try body(.broken(CytonSDProblem(line: lineNumber, column: overlong ? CytonSD.maximumLineBytes + 1 : filled + 1, reason: reason),
+        return body(.broken(CytonSDProblem(line: lineNumber, column: overlong ? CytonSD.maximumLineBytes + 1 : filled + 1, reason: reason),
                          looksLikeSample: sampleStart && !overlong))
     }
 }

@@ -22,10 +22,13 @@ public struct CytonSDSurvey {
     ///   file's name: see ``CytonSDError/naming(_:)``).
     public mutating func scan(_ bytes: UnsafeRawBufferPointer) throws(CytonSDError) {
         var splitter = self.splitter
-        defer { self.splitter = splitter }
-        do {
-            try splitter.feed(bytes) { try self.take($0) }
-        } catch let error as CytonSDError { throw error } catch { preconditionFailure("the survey throws only CytonSDError") }
+        var failure: CytonSDError?
+        splitter.feed(bytes) { piece in
+            failure = self.take(piece)
+            return failure == nil
+        }
+        self.splitter = splitter
+        if let failure { throw failure }
     }
 
     /// The channel count of most sample lines (8 on a tie).
@@ -33,13 +36,17 @@ public struct CytonSDSurvey {
     /// - Throws: ``CytonSDError/noSamples(source:firstProblem:)`` when there is none.
     public mutating func finish() throws(CytonSDError) -> Int {
         var splitter = self.splitter
-        splitter.finish { if case .broken(let problem, _) = $0, firstProblem == nil { firstProblem = problem } }
+        splitter.finish { piece in
+            if case .broken(let problem, _) = piece, firstProblem == nil { firstProblem = problem }
+            return true
+        }
         self.splitter = splitter
         guard eightChannelLines + sixteenChannelLines > 0 else { throw .noSamples(source: "", firstProblem: firstProblem) }
         return sixteenChannelLines > eightChannelLines ? 16 : 8
     }
 
-    private mutating func take(_ piece: CytonSDLineSplitter.Piece) throws(CytonSDError) {
+    /// Takes one line; the error that ends the survey, if any.
+    private mutating func take(_ piece: CytonSDLineSplitter.Piece) -> CytonSDError? {
         let label = pendingLabel
         pendingLabel = nil
         switch piece {
@@ -52,19 +59,21 @@ public struct CytonSDSurvey {
             case .label(let next):
                 pendingLabel = next
             case .value(let value) where label == .samplingRate:
-                try stated(rate: value, line: number)
+                return stated(rate: value, line: number)
             case .problem(let column, let reason):
                 if firstProblem == nil { firstProblem = CytonSDProblem(line: number, column: column, reason: reason) }
             case .blank, .overrunPair, .value:
                 break
             }
         }
+        return nil
     }
 
-    private mutating func stated(rate value: UInt32, line: Int) throws(CytonSDError) {
+    private mutating func stated(rate value: UInt32, line: Int) -> CytonSDError? {
         let rate = Int(value)
-        guard CytonSD.recordableRates.contains(rate) else { throw .unsupportedRate(source: "", line: line, rate: rate) }
-        if let first = statedRate, first != rate { throw .conflictingRates(source: "", line: line, first: first, second: rate) }
+        guard CytonSD.recordableRates.contains(rate) else { return .unsupportedRate(source: "", line: line, rate: rate) }
+        if let first = statedRate, first != rate { return .conflictingRates(source: "", line: line, first: first, second: rate) }
         statedRate = rate
+        return nil
     }
 }
