@@ -19,8 +19,7 @@ struct EEG: ParsableCommand {
               eeg bandpower --input s01.bdf --epoch 4s
               eeg devices
             """,
-        version: "0.1.0",
-        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Info.self, Repair.self, ImportSD.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
+        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Info.self, Repair.self, ImportSD.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self, Version.self]
     )
 
     /// Usage errors are one line on standard error — what is wrong, and where to look —
