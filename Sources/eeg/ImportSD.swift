@@ -37,11 +37,7 @@ struct ImportSD: ParsableCommand {
     @Option(help: ArgumentHelp("The rate (Hz) when the file's footer does not state one: 250, 500, 1000, 2000, 4000, 8000 or 16000.", valueName: "hz"))
     var rate: Int?
 
-    @Option(help: "Patient field of the file (a code or name; stored without spaces).")
-    var patient: String?
-
-    @Option(help: "Recording description (the equipment subfield of the file's recording field).")
-    var recording: String?
+    @OptionGroup var fields: RecordingFields
 
     func validate() throws {
         if file == "-" { throw ValidationError("import-sd reads a file (twice), not standard input") }
@@ -56,8 +52,7 @@ struct ImportSD: ParsableCommand {
             if force { try removeForOverwrite(out) }
             var output = RecordingOptions(path: out)
             output.overwrite = force
-            output.patient = patient
-            output.recording = recording
+            fields.apply(to: &output)
             var options = CytonSDImportOptions(input: file, recording: output)
             options.strict = strict
             if let rate { options.fallbackRate = rate }

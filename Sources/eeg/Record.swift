@@ -38,11 +38,7 @@ struct Record: ParsableCommand {
     @Option(help: "Stop after this many frames.")
     var samples: Int64?
 
-    @Option(help: "Patient field of the file (a code or name; stored without spaces).")
-    var patient: String?
-
-    @Option(help: "Recording description (the equipment subfield of the file's recording field).")
-    var recording: String?
+    @OptionGroup var fields: RecordingFields
 
     @Flag(name: .customLong("markers-from-stdin"), help: "Each line on standard input becomes a marker annotation at the time it arrives.")
     var markersFromStdin = false
@@ -84,8 +80,7 @@ struct Record: ParsableCommand {
             try analysis.apply(to: &options)
             var recordingOptions = RecordingOptions(path: out)
             recordingOptions.overwrite = force
-            recordingOptions.patient = patient
-            recordingOptions.recording = recording
+            fields.apply(to: &recordingOptions)
             options.recording = recordingOptions
             if let samples { options.frameLimit = samples }
             if let duration { options.frameLimit = ArgumentValues.frames(seconds: try duration.seconds("--duration"), rate: device.sampleRate) }

@@ -31,3 +31,17 @@ func removeForOverwrite(_ path: String) throws {
         throw EDFError.io(path: path, operation: "removing the old file for --force", errno: Errno(errno))
     }
 }
+
+/// The EDF+/BDF+ header fields a user may fill, for every command that writes a recording.
+struct RecordingFields: ParsableArguments {
+    @Option(help: "Patient field of the file (a code or name; stored without spaces).")
+    var patient: String?
+
+    @Option(help: "Recording description (the equipment subfield of the file's recording field).")
+    var recording: String?
+
+    func apply(to options: inout RecordingOptions) {
+        options.patient = patient
+        options.recording = recording
+    }
+}
