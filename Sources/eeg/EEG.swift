@@ -19,6 +19,9 @@ struct EEG: ParsableCommand {
               eeg bandpower --input s01.bdf --epoch 4s
               eeg devices
             """,
+        // EEGKit's release and the C libraries loaded at run time; `eeg version` adds the
+        // compiler and the system.
+        version: VersionReport.summary,
         subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Info.self, Repair.self, ImportSD.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self, Version.self]
     )
 
