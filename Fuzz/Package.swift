@@ -10,6 +10,7 @@ let package = Package(
     targets: [
         .target(name: "FuzzSupport"),
         .executableTarget(name: "FuzzCyton", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+        .executableTarget(name: "FuzzCytonSD", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzFTDI", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzEDF", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzTAL", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),

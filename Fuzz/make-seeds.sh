@@ -22,6 +22,14 @@ plain = b"".join(packet(i, [i * 1000 - 4000 + k for k in range(8)]) for i in ran
 open(f"{c}/FuzzCyton/plain.bin", "wb").write(b"\x10" + plain)
 open(f"{c}/FuzzCyton/daisy.bin", "wb").write(b"\x11" + plain)
 open(f"{c}/FuzzCyton/gap-garbage.bin", "wb").write(b"\x20" + packet(0, [1] * 8) + b"\xA0\x05junk" + packet(7, [-8388608] * 8, 0xC3))
+def sd_line(n, counts, aux=None):
+    fields = ["%02X" % (n & 0xFF)] + ["%06X" % (v & 0xFFFFFF) for v in counts] + ["%04X" % (a & 0xFFFF) for a in (aux or [])]
+    return ",".join(fields) + "\n"
+sd = "%STOP AT\n000003E8\n" + "".join(sd_line(i, [i * 100 - 400 + k for k in range(8)], [16, -32, 8000] if i % 10 == 0 else None) for i in range(12) if i != 5)
+footer = "\n%SamplingFreq:\n000FA\n%Total time mS:\n00000960\n%Over:\n00000001\n%block, uS\n0000000A,00000BB8\n"
+open(f"{c}/FuzzCytonSD/plain.bin", "wb").write(b"\x00" + (sd + footer).encode() + bytes(64))
+open(f"{c}/FuzzCytonSD/daisy-pause.bin", "wb").write(b"\x01" + (sd_line(0, [-1] * 16) + "%START AT\n000007D0\n%STOP AT\n00000FA0\n" + sd_line(0, [8388607] * 16, [1, 2, 3])).encode())
+open(f"{c}/FuzzCytonSD/torn-garbage.bin", "wb").write(b"\x24" + (sd_line(0, [1] * 8) + "OpenBCI\n" + sd_line(2, [2] * 8) + "03,0000").encode() + b"\xff\xff")
 open(f"{c}/FuzzFTDI/packets.bin", "wb").write(bytes([63]) + bytes(range(200)))
 open(f"{c}/FuzzTAL/record.bin", "wb").write(b"+0\x14\x14\x00+1.5\x150.25\x14eyes closed\x14\x00\x00\x00")
 open(f"{c}/FuzzTAL/two.bin", "wb").write(b"+12\x14\x14\x00-0.5\x14a\x14b\x14\x00")

@@ -171,8 +171,7 @@ public struct CytonDecoder {
             let i = 2 + 3 * c
             // 24-bit big-endian two's complement, sign-extended through Int32.
             let raw = Int32(bitPattern: UInt32(packet[i]) << 24 | UInt32(packet[i + 1]) << 16 | UInt32(packet[i + 2]) << 8) >> 8
-            // Computed in double and rounded once, so µV values are the nearest floats.
-            frame[offset + c] = Float(Double(raw) * scale[offset + c])
+            frame[offset + c] = Cyton.microvolts(counts: raw, perCount: scale[offset + c])
         }
     }
 

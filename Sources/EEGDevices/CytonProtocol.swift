@@ -22,6 +22,14 @@ public enum Cyton {
         referenceVolts / gain / Double((1 << 23) - 1) * 1_000_000
     }
 
+    /// `counts` (a sign-extended 24-bit ADC value) in µV at `perCount` µV per count
+    /// (``microvoltsPerCount(gain:)``): computed in double and rounded once, so the µV
+    /// values are the nearest floats. Every Cyton decoder (stream, SD card) scales here.
+    @inline(__always)
+    public static func microvolts(counts: Int32, perCount: Double) -> Float {
+        Float(Double(counts) * perCount)
+    }
+
     /// Full scale in µV at `gain` (±187,500 µV at gain 24).
     public static func fullScale(gain: Double) -> Double { referenceVolts / gain * 1_000_000 }
 }

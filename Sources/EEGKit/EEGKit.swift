@@ -17,3 +17,5 @@
 @_exported import enum EEGDevices.DeviceError
 @_exported import class EEGDevices.RawCapture
 @_exported import enum EEGDevices.DeviceTable
+@_exported import enum EEGDevices.CytonSDError
+@_exported import struct EEGDevices.CytonSDProblem

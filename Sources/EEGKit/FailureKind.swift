@@ -32,6 +32,7 @@ public enum FailureKind: Int32, Sendable, CaseIterable {
         case is WriteError, is ReadError: self = .io  // every kind: disk full, file too large, another errno
         case is AnalysisError, is ArgumentError, is RingBufferError, is ChannelSelection.MissingChannel: self = .usage
         case is NumberFieldError: self = .badData  // a number taken from input that cannot be used
+        case is CytonSDError: self = .badData  // every kind names a line of the SD-card file
         case is Errno: self = .io
         default: self = .software
         }

@@ -39,11 +39,7 @@ struct Record: ParsableCommand {
     @Option(help: "Stop after this many frames.")
     var samples: Int64?
 
-    @Option(help: "Patient field of the file (a code or name; stored without spaces).")
-    var patient: String?
-
-    @Option(help: "Recording description (the equipment subfield of the file's recording field).")
-    var recording: String?
+    @OptionGroup var fields: RecordingFields
 
     @Flag(name: .customLong("markers-from-stdin"), help: "Each line on standard input becomes a marker annotation at the time it arrives.")
     var markersFromStdin = false
@@ -60,34 +56,11 @@ struct Record: ParsableCommand {
     @OptionGroup var analysis: AnalysisFlags
 
     func validate() throws {
-        let lower = out.lowercased()
-        guard lower.hasSuffix(".bdf") || lower.hasSuffix(".edf") else {
-            throw ValidationError("--out must end in .bdf (24-bit, lossless for the Cyton) or .edf (16-bit), got '\(out)'")
-        }
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
         if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
         if rawCapture != nil, !(try deviceOptions.deviceDescription().sendsRawBytes) { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
-        if !force && FileManager.default.fileExists(atPath: out) {
-            throw ValidationError("\(out) already exists; use --force to overwrite it")
-        }
-        var isDirectory: ObjCBool = false
-        let parent = URL(fileURLWithPath: out).deletingLastPathComponent().path
-        if !FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) || !isDirectory.boolValue {
-            throw ValidationError("the folder \(parent) does not exist")
-        }
-    }
-
-    /// --force replaces the path itself: an existing file or symlink there is removed
-    /// (a symlink's target is left alone), so the new file is created fresh and nothing is
-    /// ever written through a link to another file. A folder is not removed.
-    func removeForOverwrite(_ path: String) throws {
-        var status = stat()
-        guard lstat(path, &status) == 0 else { return }
-        if status.st_mode & S_IFMT == S_IFDIR { throw EDFError.invalidSpec("\(path) is a folder; --force replaces files only") }
-        guard unlink(path) == 0 else {
-            throw EDFError.io(path: path, operation: "removing the old file for --force", errno: Errno(errno))
-        }
+        try validateRecordingOutput(out, force: force)
     }
 
     func run() throws {
@@ -108,8 +81,7 @@ struct Record: ParsableCommand {
             try analysis.apply(to: &options)
             var recordingOptions = RecordingOptions(path: out)
             recordingOptions.overwrite = force
-            recordingOptions.patient = patient
-            recordingOptions.recording = recording
+            fields.apply(to: &recordingOptions)
             options.recording = recordingOptions
             if let samples { options.frameLimit = samples }
             if let duration { options.frameLimit = ArgumentValues.frames(seconds: try duration.seconds("--duration"), rate: device.sampleRate) }

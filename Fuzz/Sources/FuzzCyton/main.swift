@@ -18,8 +18,8 @@ runFuzzer { data, size in
             switch event {
             case .frame(_, let samples, _):
                 for value in samples { invariant(value.isFinite && abs(value) <= fullScale, "sample \(value) out of range") }
-            case .gap(let count, _):
-                invariant(count > 0, "gap of \(count) frames")
+            case .gap(let gap):
+                invariant(gap.frames > 0, "gap of \(gap.frames) frames")
             case .skipped(let count):
                 invariant(count > 0, "skipped \(count) bytes")
             }
