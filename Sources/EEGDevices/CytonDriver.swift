@@ -117,6 +117,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
         var lastSampleIndex: Int64 { lastIndex.load(ordering: .acquiring) }
 
+        /// The gains the board confirmed at the last configure (nil: its defaults, 24).
+        var confirmed: [Double]? { confirmedGains.withLock { $0 } }
+
         func openLink() throws(DeviceError) -> any ByteTransport { try opener() }
 
         func configure(_ transport: any ByteTransport) throws(DeviceError) {
@@ -194,7 +197,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         func startStreaming(_ transport: any ByteTransport, firstIndex: Int64, session: DriverSession,
                             onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
             let connection = Connection(session: session, indexOffset: firstIndex,
-                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmedGains.withLock { $0 }))
+                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmed))
             try transport.startReceiving(onBytes: { [self, connection] bytes in decode(bytes, on: connection) }, onEnd: onEnd)
             try transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
         }

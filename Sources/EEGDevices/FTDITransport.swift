@@ -118,19 +118,28 @@ public enum CytonUSB {
     /// Each (re)connection looks the dongle up again, since replugging changes its bus
     /// address.
     public static func driver(serial: String?, configuration: CytonDriver.Configuration) throws(DeviceError) -> CytonDriver {
-        let chosen = try find(serial: serial)
-        let wanted = serial ?? chosen.serialNumber
-        let label = "OpenBCI Cyton\(configuration.daisy ? " + Daisy" : "") dongle \(wanted.map { "\($0) " } ?? "")(USB \(chosen.location))"
-        let driver = CytonDriver(name: label, configuration: configuration) { () throws(DeviceError) in
-            let device = try find(serial: wanted)
-            return try FTDITransport(device: device, name: "Cyton dongle \(wanted ?? "") on USB \(device.location)")
-        }
+        let link = try opener(serial: serial)
+        let label = "OpenBCI Cyton\(configuration.daisy ? " + Daisy" : "") dongle \(link.name)"
+        let driver = CytonDriver(name: label, configuration: configuration, opener: link.open)
         // A replugged dongle wakes the reconnecting driver at once (polling remains the
         // fallback where libusb has no hotplug support).
         driver.hotplugWatcher = USBHotplugWatcher.start(vendorID: table.vendorID, productID: table.productID) { [weak driver] in
             driver?.deviceMayHaveArrived()
         }
         return driver
+    }
+
+    /// Opens the dongle with serial number `serial`, or the only dongle present, looked
+    /// up now (so a missing or inaccessible one is reported at once) and again at each
+    /// opening, since replugging changes its bus address. `name`: "SERIAL (USB 1-2)".
+    public static func opener(serial: String?) throws(DeviceError) -> (name: String, open: CytonDriver.Opener) {
+        let chosen = try find(serial: serial)
+        let wanted = serial ?? chosen.serialNumber
+        let open: CytonDriver.Opener = { () throws(DeviceError) in
+            let device = try find(serial: wanted)
+            return try FTDITransport(device: device, name: "Cyton dongle \(wanted ?? "") on USB \(device.location)")
+        }
+        return ("\(wanted.map { "\($0) " } ?? "")(USB \(chosen.location))", open)
     }
 
     /// Opens `dongle` and claims its interface, then lets it go: proves it can be used
