@@ -104,11 +104,9 @@ public enum DeviceDescription: Sendable, Equatable {
 
     private static func cytonDriver(_ settings: CytonSettings) throws(DeviceError) -> CytonDriver {
         let configuration = try settings.driverConfiguration()
-        guard let port = settings.port else { return try CytonUSB.driver(serial: settings.serial, configuration: configuration) }
-        if settings.serial != nil { throw .invalidConfiguration("give --device cyton:SERIAL or --port, not both") }
-        return CytonDriver(name: "OpenBCI Cyton\(settings.daisy ? " + Daisy" : "") on \(port)", configuration: configuration) { () throws(DeviceError) in
-            try SerialPortTransport(path: port)
-        }
+        guard settings.port != nil else { return try CytonUSB.driver(serial: settings.serial, configuration: configuration) }
+        let link = try settings.link()
+        return CytonDriver(name: "OpenBCI Cyton\(settings.daisy ? " + Daisy" : "") \(link.name)", configuration: configuration, opener: link.open)
     }
 }
 
@@ -123,6 +121,17 @@ extension DeviceDescription.CytonSettings {
         configuration.channels = channels
         try configuration.validate()
         return configuration
+    }
+
+    /// How to open the board: its serial port, or the dongle (looked up now, so a missing
+    /// one is reported at once). `name` says which ("on /dev/ttyUSB0", "dongle SERIAL (USB 1-2)").
+    public func link() throws(DeviceError) -> (name: String, open: CytonDriver.Opener) {
+        guard let port else {
+            let dongle = try CytonUSB.opener(serial: serial)
+            return ("dongle \(dongle.name)", dongle.open)
+        }
+        if serial != nil { throw .invalidConfiguration("give --device cyton:SERIAL or --port, not both") }
+        return ("on \(port)", { () throws(DeviceError) in try SerialPortTransport(path: port) })
     }
 }
 
