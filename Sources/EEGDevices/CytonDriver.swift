@@ -130,14 +130,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         /// Stops any stream, purges, soft-resets and attaches or detaches the Daisy as
         /// configured. Returns what the board said about itself.
         func reset(_ transport: any ByteTransport) throws(DeviceError) -> CytonBanner {
-            try transport.write(CytonCommand.stopStreaming.bytes, timeout: .seconds(1))
-            // Let packets already on their way arrive, then drop them with the rest of a
-            // stream an earlier session may have left running.
-            Thread.sleep(forTimeInterval: 0.05)
-            try transport.purge()
-            try transport.write(CytonCommand.softReset.bytes, timeout: .seconds(1))
-            let text = try awaitReply(transport, what: "the board's reply to a soft reset (v)", timeout: configuration.resetTimeout)
-            let banner = CytonBanner(text)
+            let banner = try identify(transport)
             if configuration.daisy {
                 try transport.write(CytonCommand.useDaisy(true).bytes, timeout: .seconds(1))
                 _ = try awaitReply(transport, what: "the board's reply to attaching the Daisy (C)", timeout: configuration.replyTimeout)
@@ -148,6 +141,17 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
                 _ = try awaitReply(transport, what: "the board's reply to detaching the Daisy (c)", timeout: configuration.replyTimeout)
             }
             return banner
+        }
+
+        /// Stops any stream, purges and soft-resets the board: what it says about itself.
+        func identify(_ transport: any ByteTransport) throws(DeviceError) -> CytonBanner {
+            try transport.write(CytonCommand.stopStreaming.bytes, timeout: .seconds(1))
+            // Let packets already on their way arrive, then drop them with the rest of a
+            // stream an earlier session may have left running.
+            Thread.sleep(forTimeInterval: 0.05)
+            try transport.purge()
+            try transport.write(CytonCommand.softReset.bytes, timeout: .seconds(1))
+            return CytonBanner(try awaitReply(transport, what: "the board's reply to a soft reset (v)", timeout: configuration.resetTimeout))
         }
 
         /// Sends each configured channel's `x…X` and waits for the board to confirm it;
@@ -265,6 +269,17 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     }
 
     public var state: DeviceState { supervisor.state }
+
+    /// Asks the board on `transport` what it is: stops any stream, soft-resets it (`v`)
+    /// and reads its banner (firmware, Daisy), waiting up to `timeout`. The transport
+    /// stays open (the caller's).
+    ///
+    /// - Throws: `.timeout` when the board does not answer; the transport's errors.
+    public static func identifyBoard(on transport: any ByteTransport, timeout: Duration) throws(DeviceError) -> CytonBanner {
+        var configuration = Configuration()
+        configuration.resetTimeout = timeout
+        return try Hardware(configuration: configuration) { () throws(DeviceError) -> any ByteTransport in throw .invalidConfiguration("identifying opens no link") }.identify(transport)
+    }
 
     public func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError) {
         guard producer.channelCount == channelCount else {

@@ -139,3 +139,25 @@ struct CytonSettingsDriverTests {
         }
     }
 }
+
+@Suite("Asking a Cyton what it is (pseudo-terminal board)", .serialized)
+struct CytonIdentifyTests {
+    @Test("s, then v: the banner's firmware and Daisy; a silent board times out")
+    func identify() throws {
+        let daisyBanner = "OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\nOn Daisy ADS1299 Device ID: 0x3E\nLIS3DH Device ID: 0x33\nFirmware: v3.0.1\n$$$"
+        let board = try FakeCytonBoard(packets: [], banner: daisyBanner)
+        let transport = try SerialPortTransport(path: board.slavePath)
+        defer { transport.close() }
+        #expect(try CytonDriver.identifyBoard(on: transport, timeout: .seconds(2)) == CytonBanner(firmware: "v3.0.1", daisy: true))
+        let deadline = ContinuousClock.now + .seconds(5)
+        while board.commands.count < 2 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(board.commands == Array("sv".utf8))
+
+        let silent = try FakeCytonBoard(packets: [], silent: true)
+        let quiet = try SerialPortTransport(path: silent.slavePath)
+        defer { quiet.close() }
+        #expect(throws: DeviceError.timeout("waiting for the board's reply to a soft reset (v)")) {
+            try CytonDriver.identifyBoard(on: quiet, timeout: .milliseconds(200))
+        }
+    }
+}

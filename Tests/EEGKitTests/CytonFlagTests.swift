@@ -62,3 +62,14 @@ struct CytonFlagTests {
         #expect(header.signals[0].physicalMaximum == 375_000)
     }
 }
+
+@Suite("eeg devices: the board behind a dongle")
+struct BoardSummaryTests {
+    @Test("firmware and Daisy as the board states them, or why it did not answer")
+    func summary() {
+        #expect(DeviceInventory.boardSummary(CytonBanner(firmware: "v3.1.2", daisy: true), error: nil) == "; board: firmware v3.1.2, Daisy attached (16 channels)")
+        #expect(DeviceInventory.boardSummary(CytonBanner(firmware: nil, daisy: false), error: nil) == "; board: firmware before v2 (not stated), no Daisy")
+        #expect(DeviceInventory.boardSummary(nil, error: .timeout("waiting for the board's reply to a soft reset (v)"))
+                == "; board did not answer: timed out waiting for the board's reply to a soft reset (v); is the board switched on (PC mode) and the dongle's switch on GPIO6?")
+    }
+}
