@@ -38,8 +38,8 @@ struct DeviceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Cyton: amplifier gain for every channel (1, 2, 4, 6, 8, 12 or 24; default 24), or per channel as LABEL=GAIN,… (e.g. ch1=12,ch2=4; labels ch1…ch16 or numbers). Sent to the board, which must confirm it; samples are scaled by it.", valueName: "gain"))
     var gain: String?
 
-    @Option(help: ArgumentHelp("Cyton: what every channel's input is connected to: normal (the electrodes), shorted (the amplifier's own noise) or test (the board's internal test signal, to check a setup).", valueName: "input"))
-    var input: String?
+    @Option(name: .customLong("channel-input"), help: ArgumentHelp("Cyton: what every channel's input is connected to: normal (the electrodes), shorted (the amplifier's own noise) or test (the board's internal test signal, to check a setup).", valueName: "input"))
+    var channelInput: String?
 
     @Option(name: .customLong("channels-off"), help: ArgumentHelp("Cyton: power these channels down (they read 0), e.g. ch7,ch8.", valueName: "labels"))
     var channelsOff: String?
@@ -82,15 +82,15 @@ struct DeviceOptions: ParsableArguments {
             throw ValidationError("give --device cyton:SERIAL or --port, not both")
         }
         if device.isSimulated && !channelRequest.isEmpty {
-            throw ValidationError("--gain, --input and --channels-off are for --device cyton, not the simulated headset")
+            throw ValidationError("--gain, --channel-input and --channels-off are for --device cyton, not the simulated headset")
         }
         _ = try usage { try channelRequest.settings(daisy: daisy) }
         try checked(simChannels, flag: "--sim-channels", in: 1...256)
         try checked(simRate, flag: "--sim-rate", in: 100...16_000, unit: "Hz")
     }
 
-    /// `--gain`, `--input`, `--channels-off` as typed.
-    var channelRequest: CytonChannelRequest { CytonChannelRequest(gain: gain, input: input, channelsOff: channelsOff) }
+    /// `--gain`, `--channel-input`, `--channels-off` as typed.
+    var channelRequest: CytonChannelRequest { CytonChannelRequest(gain: gain, input: channelInput, channelsOff: channelsOff) }
 
     /// What the flags describe.
     func deviceDescription() throws -> DeviceDescription {

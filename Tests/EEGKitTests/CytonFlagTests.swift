@@ -5,7 +5,7 @@ import Foundation
 import Testing
 @testable import EEGKit
 
-/// `--gain`, `--input`, `--channels-off`: read into the settings the driver sends, refused
+/// `--gain`, `--channel-input`, `--channels-off`: read into the settings the driver sends, refused
 /// with a usage error naming the flag, and recorded in the BDF header.
 @Suite("Cyton channel flags")
 struct CytonFlagTests {
@@ -26,7 +26,7 @@ struct CytonFlagTests {
         #expect(throws: ArgumentError(.outOfRange, flag: "--gain", value: "3", expected: "one of 1, 2, 4, 6, 8, 12, 24, or LABEL=GAIN,… (e.g. ch1=12,ch2=24)")) {
             try CytonChannelRequest(gain: "3").settings(daisy: false)
         }
-        #expect(throws: ArgumentError(.malformed, flag: "--input", value: "open", expected: "one of normal, shorted, test")) {
+        #expect(throws: ArgumentError(.malformed, flag: "--channel-input", value: "open", expected: "one of normal, shorted, test")) {
             try CytonChannelRequest(input: "open").settings(daisy: false)
         }
         #expect(throws: ArgumentError(.unknownChannel, flag: "--channels-off", value: "ch9", expected: "no channel 'ch9' (the Cyton has ch1…ch8, or 1…8)")) {
@@ -38,7 +38,7 @@ struct CytonFlagTests {
     func commandLine() throws {
         let sim = try EEGProcess(["stream", "--gain", "8", "--samples", "1"], killAfter: 20)
         #expect(sim.status == 64)
-        #expect(sim.stderr == "eeg stream: error: --gain, --input and --channels-off are for --device cyton, not the simulated headset (see 'eeg stream --help')\n")
+        #expect(sim.stderr == "eeg stream: error: --gain, --channel-input and --channels-off are for --device cyton, not the simulated headset (see 'eeg stream --help')\n")
         let bad = try EEGProcess(["record", "--device", "cyton", "--out", "/nonexistent/x.bdf", "--gain", "ch1=5"], killAfter: 20)
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("--gain must be one of 1, 2, 4, 6, 8, 12, 24"))

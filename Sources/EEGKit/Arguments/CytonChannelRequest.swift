@@ -1,7 +1,7 @@
 import Foundation
 import EEGDevices
 
-/// The Cyton channel flags as typed — `--gain 12` or `--gain ch1=12,ch3=8`, `--input
+/// The Cyton channel flags as typed — `--gain 12` or `--gain ch1=12,ch3=8`, `--channel-input
 /// normal|shorted|test`, `--channels-off ch7,ch8` — turned into the settings the driver
 /// sends (``CytonDriver/Configuration/channels``). Channels are named by the Cyton's
 /// labels (`ch1`…`ch8`, `ch9`…`ch16` with Daisy) or their numbers.
@@ -22,7 +22,7 @@ public struct CytonChannelRequest: Sendable, Equatable {
 
     /// The gains `--gain` takes.
     public static let gainNames = CytonCommand.Gain.allCases.map { String(Int($0.rawValue)) }
-    /// The inputs `--input` takes, with what each selects.
+    /// The inputs `--channel-input` takes, with what each selects.
     public static let inputs: [(name: String, input: CytonCommand.Input)] = [("normal", .normal), ("shorted", .shorted), ("test", .testSignal)]
 
     /// One setting per channel (8, or 16 with `daisy`), or nil when no flag was given.
@@ -35,7 +35,7 @@ public struct CytonChannelRequest: Sendable, Equatable {
         var settings = (1...count).map { CytonCommand.ChannelSettings(channel: $0) }
         if let input {
             guard let chosen = Self.inputs.first(where: { $0.name == input.lowercased() })?.input else {
-                throw ArgumentError(.malformed, flag: "--input", value: input, expected: "one of " + Self.inputs.map(\.name).joined(separator: ", "))
+                throw ArgumentError(.malformed, flag: "--channel-input", value: input, expected: "one of " + Self.inputs.map(\.name).joined(separator: ", "))
             }
             for i in settings.indices { settings[i].input = chosen }
         }
