@@ -118,11 +118,16 @@ struct CytonSettingsDriverTests {
     func missingAcknowledgement() throws {
         let board = try FakeCytonBoard(packets: [], ackMode: .silentToSettings)
         let driver = driver(board, channels: Self.settings(gains: Array(repeating: .x24, count: 8)), timeout: .milliseconds(300))
-        let (producer, _) = try FrameRing.create(channels: 8, capacity: 64)
+        let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 64)
+        let events = DeviceEvents()
         #expect(throws: DeviceError.timeout("waiting for the board to confirm channel 1's settings (x1060110X)")) {
-            try driver.start(into: producer, events: DeviceEvents())
+            try driver.start(into: producer, events: events)
         }
         #expect(driver.state == .closed)
+        // The lifecycle's configureFailed row: the link abandoned, the start failed, no stream.
+        let states = events.drain().compactMap { if case .state(let s) = $0 { return s } else { return nil } }
+        #expect(states == [.opening, .configuring, .closed])
+        #expect(consumer.availableFrameCount == 0)
         _ = try SerialPortTransport(path: board.slavePath)
     }
 
