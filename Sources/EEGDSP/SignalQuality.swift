@@ -119,7 +119,7 @@ public struct SignalQuality: Sendable, Equatable {
         guard n > 0 else { return q }
         // Pass 1: extremes, sum, railed count and the line's Σt·x, Σt² (the same sums, in
         // the same order, as `assess` and `Trend`).
-        var minimum = Double.infinity, maximum = -Double.infinity, sum = 0.0, sxy = 0.0, sxx = 0.0
+        var minimum = Double.infinity, maximum = -Double.infinity, sum = 0.0, sxy = 0.0
         var railed = 0
         let railLevel = thresholds.railedLevel * thresholds.fullScale
         let centre = Double(n - 1) / 2
@@ -131,9 +131,9 @@ public struct SignalQuality: Sendable, Equatable {
             sum += x
             if abs(x) >= railLevel { railed &+= 1 }
             sxy += t * x
-            sxx += t * t
             t += 1
         }
+        let sxx = trendSquares(count: n, centre: centre)
         let mean = sum / Double(n)
         let slope = sxx > 0 ? sxy / sxx : 0
         // Pass 2: squares around the mean, and the detrended samples with their sum.
@@ -162,6 +162,16 @@ public struct SignalQuality: Sendable, Equatable {
         q.lineNoiseRatio = lineNoiseRatio(psd, parameters: parameters, mains: thresholds.lineFrequency)
         q.hasLineNoise = (q.lineNoiseRatio ?? 0) > thresholds.lineNoiseLimit
         return q
+    }
+
+    /// Σ(i − centre)² over `n` samples, as a running sum computes it. Up to 100,000
+    /// samples every term and partial sum is a multiple of ¼ below 2^47, so the running
+    /// sum is exact and equals n(n² − 1)/12, itself exact; beyond, the running sum.
+    static func trendSquares(count n: Int, centre: Double) -> Double {
+        if n <= 100_000 { return Double(n) * (Double(n) * Double(n) - 1) / 12 }
+        var sxx = 0.0, t = -centre
+        for _ in 0..<n { sxx += t * t; t += 1 }
+        return sxx
     }
 
     static func lineNoiseRatio(_ psd: UnsafeBufferPointer<Double>, parameters: WelchParameters, mains: Double) -> Double? {

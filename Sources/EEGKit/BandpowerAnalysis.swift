@@ -61,8 +61,8 @@ public struct BandpowerReport: Sendable, Equatable {
 
 /// Streams frames into whole-input and per-epoch Welch band powers.
 ///
-/// Memory is bounded by one Welch segment plus one epoch of frames, whatever the
-/// input's length; the whole-input PSD equals `scipy.signal.welch` over all samples.
+/// Memory is bounded by one Welch segment plus one epoch of frames, plus twice the
+/// largest chunk consumed at once, whatever the input's length; the whole-input PSD equals `scipy.signal.welch` over all samples.
 public final class BandpowerAnalyzer {
     public let options: BandpowerOptions
     public let welch: WelchParameters
@@ -76,13 +76,13 @@ public final class BandpowerAnalyzer {
 
     private var sums: [Double]            // per channel periodogram sums
     private var segments = 0
-    private var window: [Float] = []      // frames from `windowStart` on, interleaved
-    private var windowStart = 0           // absolute frame of window[0]
+    /// The frames later segments and epochs still need, one row per channel.
+    private var held: PlanarFrames
     private var nextSegment = 0           // absolute frame where the next segment starts
     private var frames = 0
 
     private let epochFrames: Int?
-    private var epochBuffer: [Float] = []
+    private var nextEpoch = 0             // absolute frame where the next epoch starts
     private var epochs: [EpochSummary] = []
 
     /// The longest Welch segment, in samples (16 M: 64 MiB of window and buffers per
@@ -129,91 +129,43 @@ public final class BandpowerAnalyzer {
         windowAnalyzer = try WindowAnalyzer(welch: welch, bands: options.bands, channelCount: options.channelCount,
                                             frameCount: epochFrames ?? welch.segmentLength, judgesQuality: false)
         sums = [Double](repeating: 0, count: options.channelCount * welch.binCount)
+        self.held = PlanarFrames(channels: Array(0..<options.channelCount))
     }
 
-    /// Adds whole interleaved frames. Segments and epochs that lie inside `samples` are
-    /// analysed where they are; only the frames a later segment or epoch still needs
-    /// (less than one of each) are copied and carried to the next call.
+    /// Adds whole interleaved frames. They are transposed once into per-channel rows
+    /// (``PlanarFrames``), where every segment and epoch is read contiguously; only the
+    /// frames a later segment or epoch still needs are kept.
     public func consume(_ samples: UnsafeBufferPointer<Float>) {
         let count = samples.count / channels
         precondition(count * channels == samples.count, "not a whole number of frames")
-        let chunkStart = frames
+        guard count > 0 else { return }
+        held.append(samples, frames: count, width: channels)
         frames += count
-        consumeSegments(samples, chunkStart: chunkStart)
-        if let epochFrames { consumeEpochs(samples, epochFrames: epochFrames) }
-    }
-
-    /// The whole-input Welch: segments that began in the carried frames are completed
-    /// with the head of this chunk, the rest are read in place.
-    private func consumeSegments(_ samples: UnsafeBufferPointer<Float>, chunkStart: Int) {
-        let segmentLength = welch.segmentLength, count = samples.count / channels
-        if nextSegment < chunkStart {
-            // Every segment starting in the carried frames ends within the next
-            // segmentLength − 1 frames.
-            let head = min(count, segmentLength - 1)
-            window.append(contentsOf: UnsafeBufferPointer(rebasing: samples[0..<(head * channels)]))
-            window.withUnsafeBufferPointer { w in
-                accumulateSegments(from: w.baseAddress!, firstFrame: windowStart, end: min(chunkStart, chunkStart + head - segmentLength + 1))
-            }
-            if nextSegment < chunkStart {
-                // The chunk was too short to finish them: carry all of it.
-                window.append(contentsOf: UnsafeBufferPointer(rebasing: samples[(head * channels)...]))
-                dropCarried(before: nextSegment)
-                return
-            }
-        }
-        accumulateSegments(from: samples.baseAddress!, firstFrame: chunkStart, end: frames - segmentLength + 1)
-        // Carry the frames from the next segment's start on.
-        window.removeAll(keepingCapacity: true)
-        window.append(contentsOf: UnsafeBufferPointer(rebasing: samples[((nextSegment - chunkStart) * channels)...]))
-        windowStart = nextSegment
-    }
-
-    /// Adds every segment starting before frame `end` (and at `nextSegment` or later) from
-    /// frames held at `base`, whose first frame is `firstFrame`.
-    private func accumulateSegments(from base: UnsafePointer<Float>, firstFrame: Int, end: Int) {
-        sums.withUnsafeMutableBufferPointer { s in
-            while nextSegment < end {
-                let start = base + (nextSegment - firstFrame) * channels
-                for c in 0..<channels {
-                    estimator.accumulateSegment(start + c, stride: channels, into: s.baseAddress! + c * bins)
+        let segmentLength = welch.segmentLength, rowStride = held.rowCapacity
+        held.withRows { rows in
+            sums.withUnsafeMutableBufferPointer { s in
+                while nextSegment + segmentLength <= frames {
+                    let start = rows + held.offset(ofFrame: nextSegment)
+                    for c in 0..<channels {
+                        estimator.accumulateSegment(start + c * rowStride, stride: 1, into: s.baseAddress! + c * bins)
+                    }
+                    segments += 1
+                    nextSegment += welch.step
                 }
-                segments += 1
-                nextSegment += welch.step
+            }
+            guard let epochFrames else { return }
+            while nextEpoch + epochFrames <= frames {
+                let epoch = WindowSamples(base: rows + held.offset(ofFrame: nextEpoch), channelStride: rowStride, frameStride: 1)
+                summarize(epoch: epoch, epochFrames: epochFrames)
+                nextEpoch += epochFrames
             }
         }
+        held.drop(before: min(nextSegment, epochFrames == nil ? frames : nextEpoch))
     }
 
-    private func dropCarried(before frame: Int) {
-        guard frame > windowStart else { return }
-        window.removeFirst((frame - windowStart) * channels)
-        windowStart = frame
-    }
-
-    /// Epochs inside `samples` are analysed in place; one that straddles chunks is
-    /// gathered in `epochBuffer` first.
-    private func consumeEpochs(_ samples: UnsafeBufferPointer<Float>, epochFrames: Int) {
-        let epochSamples = epochFrames * channels
-        var offset = 0
-        while offset < samples.count {
-            if epochBuffer.isEmpty, samples.count - offset >= epochSamples {
-                summarize(epoch: UnsafeBufferPointer(rebasing: samples[offset..<(offset + epochSamples)]), epochFrames: epochFrames)
-                offset += epochSamples
-                continue
-            }
-            let take = min(epochSamples - epochBuffer.count, samples.count - offset)
-            epochBuffer.append(contentsOf: UnsafeBufferPointer(rebasing: samples[offset..<(offset + take)]))
-            offset += take
-            if epochBuffer.count == epochSamples {
-                epochBuffer.withUnsafeBufferPointer { summarize(epoch: $0, epochFrames: epochFrames) }
-                epochBuffer.removeAll(keepingCapacity: true)
-            }
-        }
-    }
-
-    private func summarize(epoch: UnsafeBufferPointer<Float>, epochFrames: Int) {
+    private func summarize(epoch: WindowSamples, epochFrames: Int) {
         let start = Double(epochs.count * epochFrames) / options.sampleRate
-        windowAnalyzer.analyze(raw: .interleaved(epoch.baseAddress!, channelCount: channels), filtered: nil)
+        windowAnalyzer.analyze(raw: epoch, filtered: nil)
         epochs.append(EpochSummary(start: start, summary: currentSummary()))
     }
 

@@ -69,7 +69,7 @@ public struct RawFloat32Reader: FrameSource {
     }
 
     /// The index of the first NaN or ±∞ in `values`, if any. The common case (none) is one
-    /// vectorisable pass: an all-ones exponent plus one carries into the sign bit.
+    /// branch-free pass: an all-ones exponent plus one carries into the sign bit.
     static func firstNonFinite(_ values: [Float]) -> Int? {
         let any = values.withUnsafeBufferPointer { p in
             var carry: UInt32 = 0

@@ -5,6 +5,7 @@ import Synchronization
 
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "analyze",
         abstract: "Analyze recordings epoch by epoch: band powers, ratios, scores, quality, summaries.",
         discussion: """
             For each file (EDF, EDF+, BDF, BDF+; float32 with --rate/--channel-count, and \

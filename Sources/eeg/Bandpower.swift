@@ -4,6 +4,7 @@ import Foundation
 
 struct Bandpower: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bandpower",
         abstract: "Band powers and ratios of raw samples (Welch PSD, equal to scipy.signal.welch).",
         discussion: """
             Reads interleaved little-endian float32 frames in µV (or CSV rows) from a file \

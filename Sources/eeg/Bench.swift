@@ -4,6 +4,7 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Measure the DSP core on this machine: samples per second and real-time factor.",
         discussion: """
             Runs the band-power task on synthetic EEG-like data: for each channel, \

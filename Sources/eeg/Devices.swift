@@ -4,6 +4,7 @@ import Foundation
 
 struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "devices",
         abstract: "List what can be streamed: the simulated headset, Cyton dongles on USB, serial ports.",
         discussion: """
             For each device: how to select it with --device/--port, and whether you may \

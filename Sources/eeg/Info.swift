@@ -4,6 +4,7 @@ import Foundation
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Describe an EDF/EDF+/BDF/BDF+ file: header, channels, duration, annotations, problems.",
         discussion: """
             Examples:
@@ -124,6 +125,7 @@ struct Info: ParsableCommand {
 
 struct Repair: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "repair",
         abstract: "Make a recording left by a crash whole: write its record count, drop a torn last record.",
         discussion: """
             Never changes a sample of a whole record. Atomic: the repaired file is \

@@ -4,6 +4,7 @@ import Foundation
 
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "record",
         abstract: "Record a headset to BDF+ (24-bit) or EDF+ (16-bit), crash-safe.",
         discussion: """
             The format follows the extension: .bdf keeps a Cyton's 24-bit samples \

@@ -4,6 +4,7 @@ import Foundation
 
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "replay",
         abstract: "Play a recording through the live pipeline, as samples or metrics.",
         discussion: """
             The file's frames go through the same ring buffer and live analyzer as \

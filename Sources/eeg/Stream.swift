@@ -4,6 +4,7 @@ import Foundation
 
 struct Stream: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stream",
         abstract: "Stream from a headset: raw samples or live metrics, as JSON lines or CSV.",
         discussion: """
             Frames go from the device through the lock-free ring buffer; with --emit \

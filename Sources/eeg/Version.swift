@@ -3,6 +3,7 @@ import EEGKit
 
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "version",
         abstract: "Print the versions of eeg, the libraries it runs with and the system, for bug reports.",
         discussion: """
             eeg's release, the FFTW and libusb libraries loaded at run time, the Swift \

@@ -198,3 +198,15 @@ struct QualityAroundTrendTests {
         #expect(!flags[1].hasArtifacts, "drift alone is not an artifact")
     }
 }
+
+@Suite("Trend sum of squares")
+struct TrendSquaresTests {
+    @Test("the closed form equals the running sum bit for bit, and the running sum is used beyond its exact range",
+          arguments: [1, 2, 3, 500, 1000, 1024, 2048, 99_999, 100_000, 100_001, 250_000])
+    func closedFormIsTheRunningSum(n: Int) {
+        let centre = Double(n - 1) / 2
+        var running = 0.0
+        for i in 0..<n { let t = Double(i) - centre; running += t * t }
+        #expect(SignalQuality.trendSquares(count: n, centre: centre) == running)
+    }
+}
