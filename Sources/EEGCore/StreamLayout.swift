@@ -19,6 +19,11 @@ public struct StreamLayout: Sendable, Equatable {
     /// Where the frames come from, for messages and recordings ("simulated headset
     /// (8 ch, 250.0 Hz, seed 1)", "replay of session.bdf").
     public var source: String
+    /// How the device acquired each channel, in frame order, when it says (a Cyton: gain,
+    /// input, bias and SRB2 per channel, e.g. "Cyton gain 24, normal input, bias, SRB2");
+    /// recordings write it to each signal's transducer field so a file says how it was
+    /// made. nil when the source does not say.
+    public var acquisition: [String]?
 
     public init(labels: [String], sampleRate: Double, fullScale: Double, source: String, unit: String = "µV") {
         self.labels = labels

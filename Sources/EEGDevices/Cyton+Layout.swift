@@ -8,4 +8,44 @@ extension Cyton {
         StreamLayout(labels: StreamLayout.numberedLabels(daisy ? 16 : 8), sampleRate: daisy ? daisySampleRate : sampleRate,
                      fullScale: fullScale(gain: gains?.min() ?? defaultGain), source: source)
     }
+
+    /// As ``layout(daisy:gains:source:)`` for channels sent these settings, with each
+    /// channel's settings described in ``StreamLayout/acquisition`` (for a recording's
+    /// header). nil: the board's defaults, described as such.
+    public static func layout(daisy: Bool, channels: [CytonCommand.ChannelSettings]?, source: String) -> StreamLayout {
+        var layout = layout(daisy: daisy, gains: channels?.map(\.gain.rawValue), source: source)
+        let settings = channels ?? (1...(daisy ? 16 : 8)).map { CytonCommand.ChannelSettings(channel: $0) }
+        layout.acquisition = settings.map(\.summary)
+        return layout
+    }
+}
+
+extension CytonCommand.ChannelSettings {
+    /// The settings in words, ASCII, at most 80 characters: "Cyton gain 24, normal
+    /// input, bias, SRB2", "Cyton internal test signal, gain 24, …", "Cyton channel
+    /// powered down (reads 0)".
+    public var summary: String {
+        guard !poweredDown else { return "Cyton channel powered down (reads 0)" }
+        var parts = ["Cyton gain \(Int(gain.rawValue))", input.summary]
+        if includeInBias { parts.append("bias") }
+        if connectToSRB2 { parts.append("SRB2") }
+        if connectToSRB1 { parts.append("SRB1") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+extension CytonCommand.Input {
+    /// The input in words, for headers and messages.
+    public var summary: String {
+        switch self {
+        case .normal: return "normal input"
+        case .shorted: return "inputs shorted"
+        case .biasMeasure: return "bias measurement input"
+        case .supply: return "supply measurement input"
+        case .temperature: return "temperature sensor input"
+        case .testSignal: return "internal test signal"
+        case .biasDrivePositive: return "bias drive P input"
+        case .biasDriveNegative: return "bias drive N input"
+        }
+    }
 }

@@ -9,7 +9,9 @@ import Synchronization
 ///
 /// - configuring: stop any stream left running (`s`), purge, soft reset (`v`) and wait
 ///   for the `$$$` that ends the board's banner (timeout), attach the Daisy (`C`) if
-///   asked, then start streaming (`b`). If starting fails, the transport is stopped
+///   asked, send each channel's settings (`x…X`) and wait for the board to confirm each
+///   (`Success: Channel set for N`; a missing or different reply fails the start), then
+///   start streaming (`b`); samples are scaled by the confirmed gains. If starting fails, the transport is stopped
 ///   and closed (the device released) before the error is thrown.
 /// - streaming: the transport delivers bytes on its thread; the pure ``CytonDecoder``
 ///   turns them into frames pushed into the ring's producer (no allocation or lock per
@@ -37,11 +39,42 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
     public struct Configuration: Sendable {
         public var daisy = false
-        /// Gain per channel (8, or 16 with Daisy); default 24.
-        public var gains: [Double]?
+        /// The settings to send, one per channel in order (8, or 16 with Daisy), each
+        /// confirmed by the board before streaming starts; samples are scaled by the
+        /// gains the board confirmed. nil: nothing is sent and the board keeps what its
+        /// soft reset set (gain 24, normal input, in bias, SRB2 connected).
+        public var channels: [CytonCommand.ChannelSettings]?
+        /// How long the soft reset (`v`) may take to answer.
         public var resetTimeout: Duration = .seconds(3)
+        /// How long any other command may take to be acknowledged (`x…X`, `z…Z`, `C`).
+        public var replyTimeout: Duration = .seconds(2)
         public var reconnectInterval: Duration = .milliseconds(500)
         public init() {}
+
+        /// Channels per frame: 8, or 16 with Daisy.
+        public var channelCount: Int { daisy ? 16 : 8 }
+
+        /// Gain per channel as configured (nil: the default, 24, for all).
+        public var gains: [Double]? { channels?.map(\.gain.rawValue) }
+
+        /// Settings for every channel as they will be after configuring: the ones given,
+        /// or the board's defaults.
+        public var effectiveChannels: [CytonCommand.ChannelSettings] {
+            channels ?? (1...channelCount).map { CytonCommand.ChannelSettings(channel: $0) }
+        }
+
+        /// Checks that ``channels`` holds one setting per channel, numbered 1…N in order.
+        ///
+        /// - Throws: ``DeviceError/invalidConfiguration(_:)`` saying what is wrong.
+        public func validate() throws(DeviceError) {
+            guard let channels else { return }
+            guard channels.count == channelCount else {
+                throw .invalidConfiguration("channel settings for \(channels.count) channels, the Cyton\(daisy ? " + Daisy" : "") has \(channelCount)")
+            }
+            for (i, setting) in channels.enumerated() where setting.channel != i + 1 {
+                throw .invalidConfiguration("channel settings out of order: entry \(i + 1) is for channel \(setting.channel)")
+            }
+        }
     }
 
     /// Opens (or re-opens, after an unplug) the transport to the board.
@@ -49,7 +82,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
     public let name: String
     public let configuration: Configuration
-    public var layout: StreamLayout { Cyton.layout(daisy: configuration.daisy, gains: configuration.gains, source: name) }
+    public var layout: StreamLayout { Cyton.layout(daisy: configuration.daisy, channels: configuration.channels, source: name) }
 
     /// One connection to the board. `decoder` is touched only by `onBytes` on the
     /// transport's receive thread, which calls it one buffer at a time.
@@ -74,6 +107,8 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         var sampleRate: Double { configuration.daisy ? Cyton.daisySampleRate : Cyton.sampleRate }
         private let opener: Opener
         private let lastIndex = Atomic<Int64>(-1)
+        /// The gains the board confirmed at the last configure (nil: its defaults).
+        private let confirmedGains = Mutex<[Double]?>(nil)
 
         init(configuration: Configuration, opener: @escaping Opener) {
             self.configuration = configuration
@@ -82,39 +117,82 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
         var lastSampleIndex: Int64 { lastIndex.load(ordering: .acquiring) }
 
+        /// The gains the board confirmed at the last configure (nil: its defaults, 24).
+        var confirmed: [Double]? { confirmedGains.withLock { $0 } }
+
         func openLink() throws(DeviceError) -> any ByteTransport { try opener() }
 
         func configure(_ transport: any ByteTransport) throws(DeviceError) {
+            _ = try reset(transport)
+            try sendChannelSettings(transport)
+        }
+
+        /// Stops any stream, purges, soft-resets and attaches or detaches the Daisy as
+        /// configured. Returns what the board said about itself.
+        func reset(_ transport: any ByteTransport) throws(DeviceError) -> CytonBanner {
+            let banner = try identify(transport)
+            if configuration.daisy {
+                try transport.write(CytonCommand.useDaisy(true).bytes, timeout: .seconds(1))
+                _ = try awaitReply(transport, what: "the board's reply to attaching the Daisy (C)", timeout: configuration.replyTimeout)
+            } else if banner.daisy {
+                // The board has a Daisy but 8 channels were asked for: detach it so packets
+                // are not interleaved.
+                try transport.write(CytonCommand.useDaisy(false).bytes, timeout: .seconds(1))
+                _ = try awaitReply(transport, what: "the board's reply to detaching the Daisy (c)", timeout: configuration.replyTimeout)
+            }
+            return banner
+        }
+
+        /// Stops any stream, purges and soft-resets the board: what it says about itself.
+        func identify(_ transport: any ByteTransport) throws(DeviceError) -> CytonBanner {
             try transport.write(CytonCommand.stopStreaming.bytes, timeout: .seconds(1))
             // Let packets already on their way arrive, then drop them with the rest of a
             // stream an earlier session may have left running.
             Thread.sleep(forTimeInterval: 0.05)
             try transport.purge()
             try transport.write(CytonCommand.softReset.bytes, timeout: .seconds(1))
-            let banner = try awaitReply(transport, what: "the board's reply to a soft reset (v)")
-            if configuration.daisy {
-                try transport.write(CytonCommand.useDaisy(true).bytes, timeout: .seconds(1))
-                _ = try awaitReply(transport, what: "the board's reply to attaching the Daisy (C)")
-            } else if banner.contains("Daisy") {
-                // The board has a Daisy but 8 channels were asked for: detach it so packets
-                // are not interleaved.
-                try transport.write(CytonCommand.useDaisy(false).bytes, timeout: .seconds(1))
-                _ = try awaitReply(transport, what: "the board's reply to detaching the Daisy (c)")
+            return CytonBanner(try awaitReply(transport, what: "the board's reply to a soft reset (v)", timeout: configuration.resetTimeout))
+        }
+
+        /// Sends each configured channel's `x…X` and waits for the board to confirm it;
+        /// the decoder then scales by the confirmed gains. Nothing is sent without
+        /// settings (the soft reset set the defaults).
+        func sendChannelSettings(_ transport: any ByteTransport) throws(DeviceError) {
+            guard let channels = configuration.channels else { return }
+            confirmedGains.withLock { $0 = nil }
+            var confirmed: [Double] = []
+            for setting in channels {
+                try send(.channelSettings(setting), transport, what: "channel \(setting.channel)'s settings")
+                confirmed.append(setting.gain.rawValue)
             }
+            confirmedGains.withLock { $0 = confirmed }
+        }
+
+        /// Writes `command` and waits for its acknowledgement (``CytonCommand/acknowledgement``).
+        ///
+        /// - Throws: `.timeout` when no reply ending in `$$$` comes within the reply
+        ///   timeout; `.protocolError` for a reply that is not the acknowledgement.
+        func send(_ command: CytonCommand, _ transport: any ByteTransport, what: String) throws(DeviceError) {
+            try transport.write(command.bytes, timeout: .seconds(1))
+            let sent = String(decoding: command.bytes, as: UTF8.self)
+            let reply = try awaitReply(transport, what: "the board to confirm \(what) (\(sent))", timeout: configuration.replyTimeout)
+            try Cyton.checkAcknowledgement(reply, to: command)
         }
 
         /// Reads until `$$$`, returning the text before it.
-        private func awaitReply(_ transport: any ByteTransport, what: String) throws(DeviceError) -> String {
+        func awaitReply(_ transport: any ByteTransport, what: String, timeout: Duration) throws(DeviceError) -> String {
             var reply: [UInt8] = []
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 1)
             defer { buffer.deallocate() }
-            let deadline = ContinuousClock.now + configuration.resetTimeout
+            let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
                 let n = try transport.read(into: buffer, timeout: .milliseconds(50))
                 reply += buffer[0..<n]
                 if reply.count >= 3, reply.suffix(3) == [0x24, 0x24, 0x24] {
                     return String(decoding: reply.dropLast(3), as: UTF8.self)
                 }
+                // A board that keeps talking without ever ending its reply is not answering.
+                if reply.count > 4096 { throw .protocolError("no end ($$$) to a reply of more than 4096 bytes while waiting for \(what)") }
             }
             throw .timeout("waiting for \(what)")
         }
@@ -123,7 +201,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         func startStreaming(_ transport: any ByteTransport, firstIndex: Int64, session: DriverSession,
                             onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
             let connection = Connection(session: session, indexOffset: firstIndex,
-                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: configuration.gains))
+                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmed))
             try transport.startReceiving(onBytes: { [self, connection] bytes in decode(bytes, on: connection) }, onEnd: onEnd)
             try transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
         }
@@ -192,10 +270,22 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
     public var state: DeviceState { supervisor.state }
 
+    /// Asks the board on `transport` what it is: stops any stream, soft-resets it (`v`)
+    /// and reads its banner (firmware, Daisy), waiting up to `timeout`. The transport
+    /// stays open (the caller's).
+    ///
+    /// - Throws: `.timeout` when the board does not answer; the transport's errors.
+    public static func identifyBoard(on transport: any ByteTransport, timeout: Duration) throws(DeviceError) -> CytonBanner {
+        var configuration = Configuration()
+        configuration.resetTimeout = timeout
+        return try Hardware(configuration: configuration) { () throws(DeviceError) -> any ByteTransport in throw .invalidConfiguration("identifying opens no link") }.identify(transport)
+    }
+
     public func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError) {
         guard producer.channelCount == channelCount else {
             throw .invalidConfiguration("ring has \(producer.channelCount) channels, the Cyton\(configuration.daisy ? " + Daisy" : "") \(channelCount)")
         }
+        try configuration.validate()
         try supervisor.start(DriverSession(producer: producer, events: events, rawCapture: rawCapture))
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Facts of the OpenBCI Cyton serial protocol (firmware v3), as bytes and numbers.
 public enum Cyton {
     /// Every data packet is 33 bytes: header, sample number, 8 × 24-bit samples, 6 aux
@@ -46,8 +48,13 @@ public enum CytonCommand: Equatable, Sendable {
     case defaultChannelSettings
     /// Attach (`C`) or detach (`c`) the Daisy board: 16 or 8 channels.
     case useDaisy(Bool)
-    /// Per-channel settings: `x CHANNEL POWER_DOWN GAIN INPUT BIAS SRB2 SRB1 X`.
+    /// Per-channel settings: `x CHANNEL POWER_DOWN GAIN INPUT BIAS SRB2 SRB1 X`. When not
+    /// streaming, firmware v2+ answers `Success: Channel set for N$$$`.
     case channelSettings(ChannelSettings)
+    /// Lead-off impedance drive (6 nA at 31.2 Hz, the ADS1299's LOFF setting the firmware
+    /// uses) on a channel's P and/or N input: `z CHANNEL P N Z`. When not streaming the
+    /// board answers `Success: Lead off set for N$$$`.
+    case leadOff(channel: Int, positive: Bool, negative: Bool)
 
     /// The ADS1299 programmable gain, with the firmware's code for each.
     public enum Gain: Double, Sendable, CaseIterable {
@@ -65,22 +72,39 @@ public enum CytonCommand: Equatable, Sendable {
         }
     }
 
+    /// What a channel's ADC input is connected to (the SDK's INPUT_TYPE_SET codes 0…7).
+    public enum Input: UInt8, Sendable, CaseIterable {
+        /// The electrode (default).
+        case normal = 0
+        /// Inputs shorted together: the amplifier's own noise.
+        case shorted = 1
+        case biasMeasure = 2
+        case supply = 3
+        case temperature = 4
+        /// The ADS1299's internal test signal (a square wave): checks the chain end to end.
+        case testSignal = 5
+        case biasDrivePositive = 6
+        case biasDriveNegative = 7
+    }
+
     public struct ChannelSettings: Equatable, Sendable {
         /// 1…16 (9…16 are on the Daisy).
         public var channel: Int
         public var poweredDown = false
         public var gain: Gain = .x24
-        /// ADS1299 input type 0…7 (0: normal electrode input).
-        public var inputType: UInt8 = 0
+        public var input: Input = .normal
         public var includeInBias = true
         public var connectToSRB2 = true
         public var connectToSRB1 = false
 
+        /// The board's settings after a soft reset, for `channel`.
         public init(channel: Int) { self.channel = channel }
     }
 
-    /// The bytes to write.
+    /// The bytes to write. Channels outside 1…16 are a programming error (settings are
+    /// built from a checked ``CytonDriver/Configuration``).
     public var bytes: [UInt8] {
+        func flag(_ on: Bool) -> UInt8 { on ? 0x31 : 0x30 }
         switch self {
         case .startStreaming: return Array("b".utf8)
         case .stopStreaming: return Array("s".utf8)
@@ -88,12 +112,73 @@ public enum CytonCommand: Equatable, Sendable {
         case .defaultChannelSettings: return Array("d".utf8)
         case .useDaisy(let on): return Array((on ? "C" : "c").utf8)
         case .channelSettings(let s):
-            precondition((1...16).contains(s.channel), "Cyton channels are 1...16")
-            precondition(s.inputType <= 7, "input type is 0...7")
-            let channelCodes = Array("12345678QWERTYUI".utf8)
-            func flag(_ on: Bool) -> UInt8 { on ? 0x31 : 0x30 }
-            return [UInt8(ascii: "x"), channelCodes[s.channel - 1], flag(s.poweredDown), s.gain.code,
-                    0x30 + s.inputType, flag(s.includeInBias), flag(s.connectToSRB2), flag(s.connectToSRB1), UInt8(ascii: "X")]
+            return [UInt8(ascii: "x"), Cyton.channelCode(s.channel), flag(s.poweredDown), s.gain.code,
+                    0x30 + s.input.rawValue, flag(s.includeInBias), flag(s.connectToSRB2), flag(s.connectToSRB1), UInt8(ascii: "X")]
+        case .leadOff(let channel, let positive, let negative):
+            return [UInt8(ascii: "z"), Cyton.channelCode(channel), flag(positive), flag(negative), UInt8(ascii: "Z")]
         }
+    }
+
+    /// The text the board starts its reply with when it accepted the command (firmware
+    /// v2+, not streaming), or nil for a command it does not acknowledge that way.
+    public var acknowledgement: String? {
+        switch self {
+        case .channelSettings(let s): return "Success: Channel set for \(s.channel)"
+        case .leadOff(let channel, _, _): return "Success: Lead off set for \(channel)"
+        default: return nil
+        }
+    }
+}
+
+extension Cyton {
+    /// The character that names channel `channel` (1…16) in `x…X` and `z…Z` commands:
+    /// `1`…`8` on the board, `Q W E R T Y U I` on the Daisy.
+    static func channelCode(_ channel: Int) -> UInt8 {
+        precondition((1...16).contains(channel), "Cyton channels are 1...16")
+        return Array("12345678QWERTYUI".utf8)[channel - 1]
+    }
+
+    /// Checks the board's reply (the text before `$$$`) to `command`: it must hold the
+    /// command's acknowledgement (after any stream bytes still in flight when it was
+    /// sent).
+    ///
+    /// - Throws: ``DeviceError/protocolError(_:)`` naming the command's bytes and quoting
+    ///   the reply (a `Failure: …` the board sent, or anything else).
+    public static func checkAcknowledgement(_ reply: String, to command: CytonCommand) throws(DeviceError) {
+        guard let expected = command.acknowledgement else { return }
+        // The board may print the channel with no separator after it: "…for 3" must not
+        // accept "…for 31".
+        if let found = reply.range(of: expected, options: .backwards), !(reply[found.upperBound...].first?.isNumber ?? false) { return }
+        let sent = String(decoding: command.bytes, as: UTF8.self)
+        let text = reply.trimmingCharacters(in: .whitespacesAndNewlines)
+        let shown = text.count > 80 ? "…" + String(text.suffix(80)) : text
+        throw .protocolError("the board answered \(sent) with '\(shown)', not '\(expected)'")
+    }
+}
+
+/// What the board says about itself in its reply to a soft reset (`v`), e.g.
+/// `OpenBCI V3 8-16 channel / On Board ADS1299 Device ID: 0x3E / On Daisy ADS1299 Device
+/// ID: 0x3E / LIS3DH Device ID: 0x33 / Firmware: v3.1.2`.
+public struct CytonBanner: Equatable, Sendable {
+    /// The firmware version as the board states it (`v3.1.2`); nil before firmware v2,
+    /// which does not say.
+    public var firmware: String?
+    /// A Daisy board answered the reset (the banner has a Daisy device-ID line).
+    public var daisy: Bool
+
+    public init(firmware: String?, daisy: Bool) {
+        self.firmware = firmware
+        self.daisy = daisy
+    }
+
+    /// Reads the banner text (without the `$$$`).
+    public init(_ text: String) {
+        daisy = text.range(of: "Daisy", options: .caseInsensitive) != nil
+        firmware = text.split(whereSeparator: \.isNewline).lazy.compactMap { line -> String? in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("Firmware:") else { return nil }
+            let version = trimmed.dropFirst("Firmware:".count).trimmingCharacters(in: .whitespaces)
+            return version.isEmpty ? nil : version
+        }.first
     }
 }

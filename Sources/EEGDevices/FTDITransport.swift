@@ -33,10 +33,18 @@ final class FTDITransport: ByteTransport, @unchecked Sendable {
     private var stream: USBBulkInStream?
     private var pending: [UInt8] = []
 
-    init(device: USBDeviceInfo, name: String) throws(DeviceError) {
+    convenience init(device: USBDeviceInfo, name: String) throws(DeviceError) {
+        let context = try USBContext()
+        let handle = try context.open(bus: device.bus, address: device.address, interface: Self.interface, name: name)
+        try self.init(context: context, handle: handle, name: name)
+    }
+
+    /// Sets up the FTDI chip on an opened, claimed `handle`, which the transport then
+    /// owns (closed here if the setup fails).
+    init(context: USBContext, handle: USBHandle, name: String) throws(DeviceError) {
         self.name = name
-        context = try USBContext()
-        handle = try context.open(bus: device.bus, address: device.address, interface: Self.interface, name: name)
+        self.context = context
+        self.handle = handle
         do {
             for step in Self.setup {
                 try handle.control(request: step.request, value: step.value, index: step.index, timeout: .seconds(1), what: step.what)
@@ -118,13 +126,9 @@ public enum CytonUSB {
     /// Each (re)connection looks the dongle up again, since replugging changes its bus
     /// address.
     public static func driver(serial: String?, configuration: CytonDriver.Configuration) throws(DeviceError) -> CytonDriver {
-        let chosen = try find(serial: serial)
-        let wanted = serial ?? chosen.serialNumber
-        let label = "OpenBCI Cyton\(configuration.daisy ? " + Daisy" : "") dongle \(wanted.map { "\($0) " } ?? "")(USB \(chosen.location))"
-        let driver = CytonDriver(name: label, configuration: configuration) { () throws(DeviceError) in
-            let device = try find(serial: wanted)
-            return try FTDITransport(device: device, name: "Cyton dongle \(wanted ?? "") on USB \(device.location)")
-        }
+        let link = try opener(serial: serial)
+        let label = "OpenBCI Cyton\(configuration.daisy ? " + Daisy" : "") dongle \(link.name)"
+        let driver = CytonDriver(name: label, configuration: configuration, opener: link.open)
         // A replugged dongle wakes the reconnecting driver at once (polling remains the
         // fallback where libusb has no hotplug support).
         driver.hotplugWatcher = USBHotplugWatcher.start(vendorID: table.vendorID, productID: table.productID) { [weak driver] in
@@ -133,16 +137,47 @@ public enum CytonUSB {
         return driver
     }
 
+    /// Opens the dongle with serial number `serial`, or the only dongle present, looked
+    /// up now (so a missing or inaccessible one is reported at once) and again at each
+    /// opening, since replugging changes its bus address. `name`: "SERIAL (USB 1-2)".
+    public static func opener(serial: String?) throws(DeviceError) -> (name: String, open: CytonDriver.Opener) {
+        let chosen = try find(serial: serial)
+        let wanted = serial ?? chosen.serialNumber
+        let open: CytonDriver.Opener = { () throws(DeviceError) in
+            let device = try find(serial: wanted)
+            return try FTDITransport(device: device, name: "Cyton dongle \(wanted ?? "") on USB \(device.location)")
+        }
+        return ("\(wanted.map { "\($0) " } ?? "")(USB \(chosen.location))", open)
+    }
+
+    /// What ``check(_:askBoard:)`` found.
+    public struct DongleCheck: Sendable {
+        /// A kernel driver (ftdi_sio) had to be detached to claim the dongle; it was given back.
+        public var detachedKernelDriver: Bool
+        /// The board's reply to a soft reset, when asked and it answered.
+        public var board: CytonBanner?
+        /// Why the board could not be asked (switched off, not paired), when asked.
+        public var boardError: DeviceError?
+    }
+
     /// Opens `dongle` and claims its interface, then lets it go: proves it can be used
-    /// now (permission, not busy). Returns whether a kernel driver (ftdi_sio) had to be
-    /// detached — it is reattached before returning.
-    public static func check(_ dongle: USBDeviceInfo) throws(DeviceError) -> (detachedKernelDriver: Bool, Void) {
+    /// now (permission, not busy). With `askBoard`, the board behind it is also
+    /// soft-reset (`v`) for its banner — firmware and Daisy — waiting up to `timeout`;
+    /// a board that does not answer leaves the dongle usable and says why.
+    public static func check(_ dongle: USBDeviceInfo, askBoard: Bool = false, timeout: Duration = .milliseconds(1500)) throws(DeviceError) -> DongleCheck {
         let context = try USBContext()
-        let handle = try context.open(bus: dongle.bus, address: dongle.address, interface: FTDITransport.interface,
-                                      name: "Cyton dongle on USB \(dongle.location)")
-        let detached = handle.detachedKernelDriver
-        handle.close()
-        return (detached, ())
+        let name = "Cyton dongle on USB \(dongle.location)"
+        let handle = try context.open(bus: dongle.bus, address: dongle.address, interface: FTDITransport.interface, name: name)
+        defer { handle.close() }
+        var result = DongleCheck(detachedKernelDriver: handle.detachedKernelDriver)
+        guard askBoard else { return result }
+        do {
+            let transport = try FTDITransport(context: context, handle: handle, name: name)
+            result.board = try CytonDriver.identifyBoard(on: transport, timeout: timeout)
+        } catch {
+            result.boardError = error
+        }
+        return result
     }
 
     static func find(serial: String?) throws(DeviceError) -> USBDeviceInfo {

@@ -37,10 +37,14 @@ public enum DeviceDescription: Sendable, Equatable {
         public var port: String?
         /// A Daisy board is attached: 16 channels at 125 Hz.
         public var daisy = false
-        public init(serial: String? = nil, port: String? = nil, daisy: Bool = false) {
+        /// Settings sent to each channel and confirmed by the board (`--gain`, `--input`,
+        /// `--channels-off`, read by ``CytonChannelRequest``); nil: the board's defaults.
+        public var channels: [CytonCommand.ChannelSettings]?
+        public init(serial: String? = nil, port: String? = nil, daisy: Bool = false, channels: [CytonCommand.ChannelSettings]? = nil) {
             self.serial = serial
             self.port = port
             self.daisy = daisy
+            self.channels = channels
         }
     }
 
@@ -99,13 +103,35 @@ public enum DeviceDescription: Sendable, Equatable {
     }
 
     private static func cytonDriver(_ settings: CytonSettings) throws(DeviceError) -> CytonDriver {
+        let configuration = try settings.driverConfiguration()
+        guard settings.port != nil else { return try CytonUSB.driver(serial: settings.serial, configuration: configuration) }
+        let link = try settings.link()
+        return CytonDriver(name: "OpenBCI Cyton\(settings.daisy ? " + Daisy" : "") \(link.name)", configuration: configuration, opener: link.open)
+    }
+}
+
+extension DeviceDescription.CytonSettings {
+    /// The driver's configuration for these settings, checked.
+    ///
+    /// - Throws: ``DeviceError/invalidConfiguration(_:)`` for channel settings that do not
+    ///   fit the board (a count other than 8, or 16 with Daisy).
+    public func driverConfiguration() throws(DeviceError) -> CytonDriver.Configuration {
         var configuration = CytonDriver.Configuration()
-        configuration.daisy = settings.daisy
-        guard let port = settings.port else { return try CytonUSB.driver(serial: settings.serial, configuration: configuration) }
-        if settings.serial != nil { throw .invalidConfiguration("give --device cyton:SERIAL or --port, not both") }
-        return CytonDriver(name: "OpenBCI Cyton\(settings.daisy ? " + Daisy" : "") on \(port)", configuration: configuration) { () throws(DeviceError) in
-            try SerialPortTransport(path: port)
+        configuration.daisy = daisy
+        configuration.channels = channels
+        try configuration.validate()
+        return configuration
+    }
+
+    /// How to open the board: its serial port, or the dongle (looked up now, so a missing
+    /// one is reported at once). `name` says which ("on /dev/ttyUSB0", "dongle SERIAL (USB 1-2)").
+    public func link() throws(DeviceError) -> (name: String, open: CytonDriver.Opener) {
+        guard let port else {
+            let dongle = try CytonUSB.opener(serial: serial)
+            return ("dongle \(dongle.name)", dongle.open)
         }
+        if serial != nil { throw .invalidConfiguration("give --device cyton:SERIAL or --port, not both") }
+        return ("on \(port)", { () throws(DeviceError) in try SerialPortTransport(path: port) })
     }
 }
 

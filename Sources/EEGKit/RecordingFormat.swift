@@ -18,7 +18,7 @@ public enum RecordingFormat {
         guard rate == rate.rounded(), rate >= 1, rate <= Double(Int32.max) else {
             throw EDFError.invalidSpec("EDF/BDF with 1 s records needs a whole number of samples per second, not \(rate) Hz")
         }
-        let channels: [EDFSignal] = layout.labels.map { label in
+        let channels: [EDFSignal] = layout.labels.enumerated().map { index, label in
             var signal: EDFSignal
             switch flavor {
             case .bdf:
@@ -29,7 +29,10 @@ public enum RecordingFormat {
                 signal = EDFSignal(label: label, physicalMinimum: -options.edfRange - 0.1, physicalMaximum: options.edfRange,
                                    digitalMinimum: -32768, digitalMaximum: 32767, samplesPerRecord: Int(rate))
             }
-            signal.transducer = "EEG electrode"
+            // Header fields are 80 ASCII characters: what the device says about the
+            // channel (its gain and input) after the electrode.
+            let acquisition = layout.acquisition.flatMap { index < $0.count ? $0[index] : nil }
+            signal.transducer = acquisition.map { "EEG electrode; \($0)" } ?? "EEG electrode"
             signal.prefiltering = "None"
             return signal
         }

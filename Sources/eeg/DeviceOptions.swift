@@ -35,6 +35,15 @@ struct DeviceOptions: ParsableArguments {
     @Flag(help: "The Cyton has a Daisy board (16 channels at 125 Hz).")
     var daisy = false
 
+    @Option(help: ArgumentHelp("Cyton: amplifier gain for every channel (1, 2, 4, 6, 8, 12 or 24; default 24), or per channel as LABEL=GAIN,… (e.g. ch1=12,ch2=4; labels ch1…ch16 or numbers). Sent to the board, which must confirm it; samples are scaled by it.", valueName: "gain"))
+    var gain: String?
+
+    @Option(name: .customLong("channel-input"), help: ArgumentHelp("Cyton: what every channel's input is connected to: normal (the electrodes), shorted (the amplifier's own noise) or test (the board's internal test signal, to check a setup).", valueName: "input"))
+    var channelInput: String?
+
+    @Option(name: .customLong("channels-off"), help: ArgumentHelp("Cyton: power these channels down (they read 0), e.g. ch7,ch8.", valueName: "labels"))
+    var channelsOff: String?
+
     @Option(help: "Simulated headset: random seed (the same seed gives the same signal).")
     var seed: UInt64 = 1
 
@@ -72,9 +81,16 @@ struct DeviceOptions: ParsableArguments {
         if case .cyton(let cyton) = device.description, cyton.serial != nil, port != nil {
             throw ValidationError("give --device cyton:SERIAL or --port, not both")
         }
+        if device.isSimulated && !channelRequest.isEmpty {
+            throw ValidationError("--gain, --channel-input and --channels-off are for --device cyton, not the simulated headset")
+        }
+        _ = try usage { try channelRequest.settings(daisy: daisy) }
         try checked(simChannels, flag: "--sim-channels", in: 1...256)
         try checked(simRate, flag: "--sim-rate", in: 100...16_000, unit: "Hz")
     }
+
+    /// `--gain`, `--channel-input`, `--channels-off` as typed.
+    var channelRequest: CytonChannelRequest { CytonChannelRequest(gain: gain, input: channelInput, channelsOff: channelsOff) }
 
     /// What the flags describe.
     func deviceDescription() throws -> DeviceDescription {
@@ -88,6 +104,7 @@ struct DeviceOptions: ParsableArguments {
         case .cyton(var cyton):
             cyton.port = port
             cyton.daisy = daisy
+            cyton.channels = try usage { try channelRequest.settings(daisy: daisy) }
             return .cyton(cyton)
         case .rawCytonCapture:
             return device.description

@@ -12,13 +12,18 @@ struct DeviceLayoutTests {
     func cytonDaisy() {
         var configuration = CytonDriver.Configuration()
         configuration.daisy = true
-        configuration.gains = [24, 24, 8, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 12]
+        configuration.channels = (1...16).map { channel in
+            var s = CytonCommand.ChannelSettings(channel: channel)
+            s.gain = channel == 3 ? .x8 : channel == 16 ? .x12 : .x24
+            return s
+        }
         let driver = CytonDriver(name: "Cyton on /dev/ttyUSB0", configuration: configuration) { () throws(DeviceError) -> any ByteTransport in
             throw .notFound("no board in this test")
         }
         let device: any EEGDevice = driver
-        #expect(device.layout == StreamLayout(labels: (1...16).map { "ch\($0)" }, sampleRate: 125, fullScale: 562_500,
-                                              source: "Cyton on /dev/ttyUSB0"))
+        var expected = StreamLayout(labels: (1...16).map { "ch\($0)" }, sampleRate: 125, fullScale: 562_500, source: "Cyton on /dev/ttyUSB0")
+        expected.acquisition = (1...16).map { "Cyton gain \($0 == 3 ? 8 : $0 == 16 ? 12 : 24), normal input, bias, SRB2" }
+        #expect(device.layout == expected)
         #expect(device.channelCount == 16 && device.sampleRate == 125 && device.fullScale == 562_500)
         #expect(device.channelLabels.first == "ch1" && device.channelLabels.last == "ch16")
         #expect(device.layout.unit == "µV")
@@ -29,7 +34,10 @@ struct DeviceLayoutTests {
         let device: any EEGDevice = CytonDriver(name: "Cyton") { () throws(DeviceError) -> any ByteTransport in
             throw .notFound("no board in this test")
         }
-        #expect(device.layout == StreamLayout(labels: (1...8).map { "ch\($0)" }, sampleRate: 250, fullScale: 187_500, source: "Cyton"))
+        var expected = StreamLayout(labels: (1...8).map { "ch\($0)" }, sampleRate: 250, fullScale: 187_500, source: "Cyton")
+        // Nothing sent: the board's reset defaults, said in the recording header.
+        expected.acquisition = Array(repeating: "Cyton gain 24, normal input, bias, SRB2", count: 8)
+        #expect(device.layout == expected)
     }
 
     @Test("simulated headset: its own labels, rate and name in one layout")

@@ -8,25 +8,62 @@ import Synchronization
 /// and `CytonDriver` without hardware: answers `v` with a firmware banner ending `$$$`,
 /// streams its scripted packets on `b` (written in uneven chunks, as a radio link
 /// delivers them), stops on `s`, and records every command byte it received.
+///
+/// Multi-byte commands are answered as firmware v3 does when not streaming: `x…X` with
+/// `Success: Channel set for N$$$` (or as ``AckMode`` says), `z…Z` with `Success: Lead
+/// off set for N$$$`. With `leadOffOhms`, the board makes its own stream after `b`: every
+/// channel reads 0 except the one whose N-input lead-off drive is on, which reads the
+/// 6 nA, 31.25 Hz drive across `leadOffOhms[channel] + 2.2 kΩ` (a sine of peak
+/// √2·Vrms = 6 nA × (Z + 2.2 kΩ)), plus an electrode offset and a 10 Hz signal the
+/// band-pass must remove, in counts at the channel's confirmed gain.
 final class FakeCytonBoard: @unchecked Sendable {
     let slavePath: String
     private let master: Int32
     private let packets: [UInt8]
     private let silent: Bool
+    private let ackMode: AckMode
+    private let leadOffOhms: [Double]?
+    private let banner: String
     private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
     private let alive = Atomic<Bool>(true)
+
+    /// How the board answers `x…X`.
+    enum AckMode: Sendable {
+        case normal
+        /// Never answers channel settings (everything else is answered).
+        case silentToSettings
+        /// Answers with something other than the acknowledgement.
+        case garbage
+        /// Refuses, as firmware does for a malformed command.
+        case failure
+    }
 
     struct State {
         var commands: [UInt8] = []
         var streaming = false
         var sent = 0
+        /// A multi-byte command being received (`x…X`, `z…Z`).
+        var pending: [UInt8] = []
+        /// Gain code per channel (as last set by `x…X`; `6`, ×24, after a reset).
+        var gains = [Double](repeating: 24, count: 16)
+        var leadOffChannel: Int?
+        var generated = 0
     }
+
+    static let standardBanner = "OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\nLIS3DH Device ID: 0x33\nFirmware: v3.1.2\n$$$"
 
     /// - Parameters:
     ///   - packets: the bytes to stream after `b` (consecutive Cyton packets).
     ///   - silent: never answer (to test timeouts).
-    init(packets: [UInt8], silent: Bool = false) throws {
+    ///   - ackMode: how `x…X` is answered.
+    ///   - leadOffOhms: per channel (1…8), the electrode impedance the lead-off stream implies.
+    ///   - banner: the reply to `v`, `$$$` included.
+    init(packets: [UInt8], silent: Bool = false, ackMode: AckMode = .normal, leadOffOhms: [Double]? = nil,
+         banner: String = FakeCytonBoard.standardBanner) throws {
+        self.ackMode = ackMode
+        self.leadOffOhms = leadOffOhms
+        self.banner = banner
         master = PTY.openMaster(O_RDWR | O_NOCTTY)
         guard master >= 0, PTY.grant(master) == 0, PTY.unlock(master) == 0, let name = PTY.slaveName(master) else {
             throw POSIXError(.EIO)
@@ -55,6 +92,10 @@ final class FakeCytonBoard: @unchecked Sendable {
             }
             // Up to ~600 bytes per turn, in uneven chunks (1…37 bytes) so packets are
             // split at every kind of offset.
+            if leadOffOhms != nil {
+                generate()
+                continue
+            }
             var budget = 600
             while budget > 0 {
                 let (streaming, sent) = state.withLock { ($0.streaming, $0.sent) }
@@ -72,14 +113,81 @@ final class FakeCytonBoard: @unchecked Sendable {
     private func handle(_ byte: UInt8) {
         state.withLock { $0.commands.append(byte) }
         guard !silent else { return }
+        if let command = collect(byte) {
+            answer(command)
+            return
+        }
         switch byte {
         case UInt8(ascii: "v"):
-            state.withLock { $0.streaming = false }
-            reply("OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\nLIS3DH Device ID: 0x33\nFirmware: v3.1.2\n$$$")
+            state.withLock {
+                $0.streaming = false
+                $0.gains = [Double](repeating: 24, count: 16)
+                $0.leadOffChannel = nil
+            }
+            reply(banner)
         case UInt8(ascii: "b"): state.withLock { $0.streaming = true }
         case UInt8(ascii: "s"): state.withLock { $0.streaming = false }
         default: break
         }
+    }
+
+    /// Gathers the bytes of `x…X` (9) and `z…Z` (5); returns a command when complete.
+    private func collect(_ byte: UInt8) -> [UInt8]? {
+        state.withLock { s -> [UInt8]? in
+            if s.pending.isEmpty {
+                guard byte == UInt8(ascii: "x") || byte == UInt8(ascii: "z") else { return nil }
+                s.pending = [byte]
+                return []
+            }
+            s.pending.append(byte)
+            let length = s.pending[0] == UInt8(ascii: "x") ? 9 : 5
+            guard s.pending.count == length else { return [] }
+            defer { s.pending = [] }
+            return s.pending
+        }
+    }
+
+    private func answer(_ command: [UInt8]) {
+        guard !command.isEmpty else { return }
+        let channel = (Array("12345678QWERTYUI".utf8).firstIndex(of: command[1]) ?? -1) + 1
+        if command[0] == UInt8(ascii: "x") {
+            let gains: [Double] = [1, 2, 4, 6, 8, 12, 24]
+            if channel > 0, let code = Int(String(UnicodeScalar(command[3]))), gains.indices.contains(code) {
+                state.withLock { $0.gains[channel - 1] = gains[code] }
+            }
+            switch ackMode {
+            case .normal: reply("Success: Channel set for \(channel)$$$")
+            case .silentToSettings: break
+            case .garbage: reply("\u{7}OpenBCI says hello$$$")
+            case .failure: reply("Failure: 9th char not X$$$")
+            }
+        } else {
+            let on = command[3] == UInt8(ascii: "1")
+            state.withLock { $0.leadOffChannel = on ? channel : ($0.leadOffChannel == channel ? nil : $0.leadOffChannel) }
+            reply("Success: Lead off set for \(channel)$$$")
+        }
+    }
+
+    /// Lead-off mode: while streaming, writes the next few packets of the board's own
+    /// signal (as fast as the pty takes them: faster than real time).
+    private func generate() {
+        let (streaming, channel, gains, first) = state.withLock { ($0.streaming, $0.leadOffChannel, $0.gains, $0.generated) }
+        guard streaming, let ohms = leadOffOhms else { return }
+        var bytes: [UInt8] = []
+        for n in first..<(first + 16) {
+            let counts: [Int32] = (1...8).map { c in
+                guard c == channel else { return 0 }
+                let t = Double(n) / 250
+                let peak = 6e-9 * (ohms[c - 1] + 2200) * 1e6  // µV
+                let microvolts = 2_000 + peak * sin(2 * .pi * 31.25 * t) + 30 * sin(2 * .pi * 10 * t)
+                return Int32((microvolts / Cyton.microvoltsPerCount(gain: gains[c - 1])).rounded())
+            }
+            bytes += cytonPacket(UInt8(n % 256), counts: counts)
+        }
+        let written = bytes.withUnsafeBytes { write(master, $0.baseAddress, bytes.count) }
+        // The pty takes whole writes of this size; a short one would tear a packet,
+        // which the decoder would report as a gap.
+        if written == bytes.count { state.withLock { $0.generated += 16 } }
     }
 
     private func reply(_ text: String) {

@@ -123,7 +123,7 @@ struct BandpowerCommandTests {
 
 @Suite("Help and completions")
 struct HelpTests {
-    static let commands = ["stream", "record", "replay", "analyze", "info", "repair", "import-sd", "devices", "bandpower", "bench", "udev-rules", "version"]
+    static let commands = ["stream", "record", "replay", "analyze", "info", "repair", "import-sd", "devices", "impedance", "bandpower", "bench", "udev-rules", "version"]
 
     @Test("every command's help has examples and says what it does", arguments: commands)
     func help(command: String) throws {

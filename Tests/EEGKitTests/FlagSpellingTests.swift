@@ -85,7 +85,7 @@ struct FlagVocabularyWalkTests {
             for (flag, value) in try Self.options(of: command) { seen[flag, default: []].append((command, value)) }
         }
         // The walk found the commands' flags (a broken parse would find none).
-        #expect(seen["--channels"]?.count == 5 && seen["--filter"]?.count == 4 && seen["--duration"]?.count == 3, "\(seen.keys.sorted())")
+        #expect(seen["--channels"]?.count == 6 && seen["--filter"]?.count == 4 && seen["--duration"]?.count == 3, "\(seen.keys.sorted())")
         for (flag, uses) in seen {
             let kinds = Set(uses.map(\.value))
             #expect(kinds.count == 1, "\(flag) takes different values: \(uses.map { "\($0.command) <\($0.value)>" })")

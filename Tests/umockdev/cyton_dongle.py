@@ -29,7 +29,16 @@ Faults the script can inject (all recorded in the ground truth written to --out)
   start failure    the bulk OUT carrying `b` fails with -EPIPE
   claim busy       CLAIMINTERFACE fails with EBUSY (another program has the dongle)
 
-Scenario record-raw runs `eeg record --raw-capture` instead of `eeg stream`. Each board
+Scenario record-raw runs `eeg record --raw-capture` instead of `eeg stream`.
+
+The board answers channel settings (`x CH POWER GAIN INPUT BIAS SRB2 SRB1 X`) with
+`Success: Channel set for N$$$` and lead-off settings (`z CH P N Z`) with `Success: Lead
+off set for N$$$`, as firmware v3 does when not streaming. Scenario impedance runs `eeg
+impedance`: after `b` the board streams zeros except on the channel whose N-input drive
+is on, which carries the 6 nA, 31.25 Hz drive across --ohms[channel] + 2.2 kOhm (a sine
+of peak 6 nA x (Z + 2.2 kOhm)) over an electrode offset and 10 Hz EEG, in counts at the
+channel's gain. Scenario devices runs `eeg devices --check --json` (--daisy-banner: the
+banner has the Daisy's device-ID line). Each board
 session's bytes are written beside --out (OUT.session0.bin, ...).
 
 Usage (under umockdev-wrapper, with Debian's /usr/bin/python3, python3-gi and
@@ -44,6 +53,7 @@ and µV (float32), its byte range in the board's stream, the garbage and torn by
 how many bytes of the stream reached the host in transfers that completed normally."""
 import argparse
 import json
+import math
 import os
 import random
 import signal
@@ -79,6 +89,8 @@ URB_CONTROL, URB_BULK = 2, 3
 
 STATUS = bytes([0x01, 0x60])  # FT231X modem status: the first 2 bytes of every USB packet
 BANNER = b"OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\nLIS3DH Device ID: 0x33\nFirmware: v3.1.2\n$$$"
+DAISY_BANNER = (b"OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\nOn Daisy ADS1299 Device ID: 0x3E\n"
+                b"LIS3DH Device ID: 0x33\nFirmware: v3.1.2\n$$$")
 LATENCY = 0.001               # a waiting transfer gets a status-only packet after this long
 
 
@@ -199,6 +211,31 @@ class BoardSession:
         return self.position == len(self.items)
 
 
+class LeadOffSession(BoardSession):
+    """The board streaming with one channel's lead-off drive on (or none): packets of
+    zeros but for that channel, numbered on from the previous session."""
+
+    def __init__(self, args, channel, gains, first):
+        self.rate = args.rate
+        self.items = []
+        self.truth = {"first_number": first % 256, "rate": args.rate, "packets": [], "garbage": [], "torn": [],
+                      "radio_gaps": [], "delivered_bytes": 0, "stream_bytes": 0, "lead_off": channel}
+        self.stream = bytearray()
+        self.started = None
+        self.position = 0
+        self.sent = 0
+        for n in range(first, first + args.packets):
+            counts = [0] * 8
+            if channel is not None and channel <= 8:
+                t = n / 250
+                peak = 6e-9 * (args.ohms[channel - 1] + 2200) * 1e6
+                uv = 2000 + peak * math.sin(2 * math.pi * 31.25 * t) + 30 * math.sin(2 * math.pi * 10 * t)
+                counts[channel - 1] = round(uv / (4.5 / gains[channel - 1] / (2 ** 23 - 1) * 1e6))
+            self.emit(n - first, cyton_packet(n, counts, bytes(6), 0xC0))
+            self.truth["packets"].append({"number": n & 0xFF, "counts": counts, "microvolts": [], "start": 0, "end": 0})
+        self.truth["stream_bytes"] = len(self.stream)
+
+
 class Fifo:
     """The FT231X's receive buffer: bytes in arrival order, each chunk tagged with the
     board session that produced it (None: a reply such as the banner), so the ground
@@ -281,6 +318,11 @@ class Dongle:
         self.events = deque()        # work for the controller thread: "unplug"
         self.fault_at = None
         self.idle_since = None
+        self.pending = []            # a multi-byte command being received
+        self.commands = []           # the x...X and z...Z commands, in order
+        self.gains = [24] * 16
+        self.lead_off = None         # the channel whose N-input drive is on
+        self.generated = 0           # packets the lead-off sessions produced
         # How hard the host was pushed: transfers filled, those whose own buffer was
         # written while SUBMITURB ran, the distinct transfer lengths seen.
         self.stats = {"in_transfers": 0, "filled_at_submit": 0, "payload_bytes_in_transfers": 0,
@@ -297,9 +339,20 @@ class Dongle:
 
     def command(self, byte, now):
         c = chr(byte)
+        if self.pending or c in "xz":
+            self.multibyte(byte)
+            return
         if c == "v":
             self.board = None
-            self.fifo.put(None, BANNER)
+            self.gains = [24] * 16
+            self.lead_off = None
+            self.fifo.put(None, DAISY_BANNER if self.args.daisy_banner else BANNER)
+        elif c == "b" and self.args.scenario == "impedance":
+            session = LeadOffSession(self.args, self.lead_off, self.gains, self.generated)
+            self.generated += len(session.truth["packets"])
+            session.start(now)
+            self.sessions.append(session)
+            self.board = session
         elif c == "b":
             session = board_session(self.args, len(self.sessions))
             session.start(now)
@@ -309,6 +362,25 @@ class Dongle:
                 self.fault_at = self.fault_point()
         elif c == "s":
             self.board = None
+
+    def multibyte(self, byte):
+        """Collects `x...X` (9 bytes) and `z...Z` (5 bytes), then applies and answers it."""
+        self.pending.append(byte)
+        length = 9 if self.pending[0] == ord("x") else 5
+        if len(self.pending) < length:
+            return
+        command, self.pending = bytes(self.pending), []
+        self.commands.append(command.decode("latin-1"))
+        channel = "12345678QWERTYUI".index(chr(command[1])) + 1
+        if command[0] == ord("x"):
+            self.gains[channel - 1] = [1, 2, 4, 6, 8, 12, 24][command[3] - ord("0")]
+            self.fifo.put(None, b"Success: Channel set for %d$$$" % channel)
+        else:
+            if command[3] == ord("1"):
+                self.lead_off = channel
+            elif self.lead_off == channel:
+                self.lead_off = None
+            self.fifo.put(None, b"Success: Lead off set for %d$$$" % channel)
 
     def produce(self, now):
         if self.board is not None:
@@ -553,6 +625,10 @@ def run(args):
     if args.scenario == "record-raw":
         eeg_args = ["record", "--device", "cyton", "--out", args.out + ".bdf", "--raw-capture", args.out + ".raw",
                     "--emit", "samples", "--format", "csv"]
+    if args.scenario == "impedance":
+        eeg_args = ["impedance", "--device", "cyton", "--format", "jsonl", "--seconds", "1s"] + args.eeg_arg
+    if args.scenario == "devices":
+        eeg_args = ["devices", "--check", "--json"]
     if args.scenario in ("stream", "stuck-cancel", "start-fails", "claim-busy", "record-raw"):
         # Generated now only to know the frame count: the board session the device
         # streams is generated again, identically, on `b`.
@@ -612,6 +688,7 @@ def run(args):
             "ioctls": dongle.counts,
             "sessions": [s.truth for s in dongle.sessions],
             "stuck": sum(len(c.stuck) for c in dongle.clients.values()),
+            "commands": dongle.commands,
             "stats": dict(dongle.stats, transfer_lengths=len(dongle.stats["transfer_lengths"])),
             "streams": [],
         }
@@ -683,12 +760,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--eeg", required=True)
     parser.add_argument("--scenario", required=True,
-                        choices=["stream", "unplug", "replug", "error", "stuck-cancel", "start-fails", "claim-busy", "record-raw"])
+                        choices=["stream", "unplug", "replug", "error", "stuck-cancel", "start-fails", "claim-busy", "record-raw",
+                                 "impedance", "devices"])
     parser.add_argument("--rate", type=float, default=1000, help="board packets per second")
     parser.add_argument("--packets", type=int, default=2000, help="packets in the first board session")
     parser.add_argument("--after", type=int, default=300, help="packets after a replug or reconnect")
     parser.add_argument("--error", choices=["stall", "proto"], default="stall")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--ohms", type=lambda text: [float(v) for v in text.split(",")],
+                        default=[1000, 5000, 12000, 30000, 75000, 150000, 470000, 2000],
+                        help="impedance: per channel, the impedance the lead-off stream implies")
+    parser.add_argument("--eeg-arg", action="append", default=[], help="impedance: one more argument for eeg")
+    parser.add_argument("--daisy-banner", action="store_true", help="the reply to v says a Daisy is attached")
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for eeg's environment")
     parser.add_argument("--out", required=True)
