@@ -20,7 +20,7 @@ struct EEG: ParsableCommand {
               eeg devices
             """,
         version: "0.1.0",
-        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Info.self, Repair.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
+        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Merge.self, Slurm.self, Info.self, Repair.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
     )
 
     /// Usage errors are one line on standard error — what is wrong, and where to look —

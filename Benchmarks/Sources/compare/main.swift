@@ -101,6 +101,7 @@ if let eegIndex = CommandLine.arguments.firstIndex(of: "--eeg"), eegIndex + 1 < 
         two = min(two, run(["analyze", files[1], second, "--format", "csv", "--out", "/dev/null", "-j", "2"]).0)
     }
     print(String(format: "  two %.2f h files, best of 3: -j 1 %.2f s, -j 2 %.2f s: speedup %.2fx", hours[1], one, two, one / two))
+    shardArrayRow(eeg: eeg, quick: quick)
 }
 
 var rows: [Row] = []
