@@ -191,12 +191,17 @@ struct Analyze: ParsableCommand {
             announce(a)
             return renderer.end(a)
         case .failed(let path, let message, let kind):
-            writeStandardError("eeg \(command): error: \(TerminalText.safe(message))\n")
+            announceFailure(message, command: command)
             let text = renderer.renderFailure(path: path, message: message, first: !s.any)
             if text != nil { s.any = true }
             s.failures.append(kind)
             return text
         }
+    }
+
+    /// The line on standard error for a file that could not be analysed.
+    static func announceFailure(_ message: String, command: String) {
+        writeStandardError("eeg \(command): error: \(TerminalText.safe(message))\n")
     }
 
     /// The status lines about a file that was analysed with something left out.

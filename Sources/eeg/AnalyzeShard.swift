@@ -105,7 +105,7 @@ extension Analyze {
         switch event {
         case .end(let a): announce(a)
         case .failed(_, let message, let kind):
-            writeStandardError("eeg analyze: error: \(TerminalText.safe(message))\n")
+            announceFailure(message, command: "analyze")
             s.failures.append(kind)
         case .begin, .epoch: break
         }
