@@ -8,6 +8,8 @@ let package = Package(
     dependencies: [
         .package(name: "EEGKit", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
+        // Latency percentiles for the live rows (compare only; never the product).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", exact: "0.2.0"),
     ],
     targets: [
         // Hand-written C the Swift code is measured against, in the same process.
@@ -15,6 +17,13 @@ let package = Package(
             name: "CReference",
             cSettings: [.unsafeFlags(["-O3", "-march=x86-64-v2"])],
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("fftw3f"), .linkedLibrary("m")]
+        ),
+        // The C reference as a whole process (reads the file, plans, computes, writes CSV),
+        // timed beside `eeg bandpower` and `eeg analyze` by compare.
+        .executableTarget(
+            name: "cref-eeg",
+            dependencies: ["CReference"],
+            cSettings: [.unsafeFlags(["-O3", "-march=x86-64-v2"])]
         ),
         // The Swift side of each comparison, shared by the two runners below.
         .target(
@@ -24,7 +33,10 @@ let package = Package(
         // Side-by-side Swift/C ratios (`make bench` prints its table).
         .executableTarget(
             name: "compare",
-            dependencies: ["Workloads", "CReference", .product(name: "EEGKit", package: "EEGKit")]
+            dependencies: [
+                "Workloads", "CReference", .product(name: "EEGKit", package: "EEGKit"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         // package-benchmark suites: throughput and allocation counts, with committed
         // thresholds in Thresholds/ (zero mallocs on the hot paths).

@@ -98,41 +98,48 @@ extension FrameRing {
         }
 
         /// Sleeps until at least `count` frames can be read, the producer finishes, or
-        /// `timeout` passes — without spinning a core.
+        /// `timeout` passes — without spinning a core, and without waking before then.
         ///
-        /// The producer wakes a sleeping consumer when it publishes frames; if that
-        /// wake-up races with falling asleep it can be missed, so the consumer also wakes
-        /// every millisecond to look. Latency after a publish is therefore microseconds
-        /// normally and at most about 1 ms.
+        /// The consumer tells the producer which position it waits for; the producer
+        /// signals once, when a publish reaches that position (or when it finishes), so a
+        /// consumer waiting for a batch sleeps through the publishes before it. Waking per
+        /// batch instead of per frame is what keeps a live stream's cost near zero.
+        ///
+        /// The producer's check is a plain load after its release store of `head`, which
+        /// the CPU may order first: a wake-up can be missed when the consumer starts to
+        /// sleep at that very moment. The next publish (or `finish`) checks again and
+        /// wakes it, so a missed wake-up costs at most one publish interval, and never
+        /// more than `timeout`; nothing is lost. (A fence on every publish would close the
+        /// race at a cost to every frame.)
+        /// - Precondition: `1 ≤ count ≤ capacity`.
         public func waitForFrames(_ count: Int = 1, timeout: Duration) -> WaitResult {
             precondition(count >= 1 && count <= storage.capacity, "can wait for 1...\(storage.capacity) frames, not \(count)")
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: timeout)
             // A short spin catches data that is about to arrive without a syscall.
             for _ in 0..<64 where availableFrameCount >= count { return .ready }
+            let nanoseconds = timeout.whole(unitsPerSecond: 1_000_000_000, clampedTo: 0...(1 << 52))
+            let deadline = DispatchTime.now() + .nanoseconds(Int(nanoseconds))
+            // The head position that makes `count` frames readable (≥ 1, so 0 can mean
+            // "not waiting").
+            let target = storage.consumerTail.pointee + count
             while true {
-                if availableFrameCount >= count { return .ready }
-                // Sequentially consistent: the flag must be visible before we look at
+                // Sequentially consistent: the target must be visible before we look at
                 // `head` again, or a publish between the two could go unnoticed.
-                storage.consumerSleeping.pointee.store(1, ordering: .sequentiallyConsistent)
-                if availableFrameCount >= count {
-                    storage.consumerSleeping.pointee.store(0, ordering: .relaxed)
-                    return .ready
-                }
-                if producerFinished {
-                    storage.consumerSleeping.pointee.store(0, ordering: .relaxed)
-                    return availableFrameCount >= count ? .ready : .finished
-                }
-                let remaining = clock.now.duration(to: deadline)
-                if remaining <= .zero {
-                    storage.consumerSleeping.pointee.store(0, ordering: .relaxed)
-                    return .timedOut
-                }
-                let slice = Swift.min(remaining, .milliseconds(1))
-                let nanoseconds = slice.whole(unitsPerSecond: 1_000_000_000, clampedTo: 0...1_000_000)
-                _ = ring.wakeUp.wait(timeout: .now() + .nanoseconds(Int(nanoseconds)))
-                storage.consumerSleeping.pointee.store(0, ordering: .relaxed)
+                storage.consumerWaitsFor.pointee.store(target, ordering: .sequentiallyConsistent)
+                if availableFrameCount >= count { return stopWaiting(.ready) }
+                if producerFinished { return stopWaiting(availableFrameCount >= count ? .ready : .finished) }
+                if DispatchTime.now() >= deadline { return stopWaiting(.timedOut) }
+                _ = ring.wakeUp.wait(timeout: deadline)
             }
+        }
+
+        /// The head position a sleeping consumer waits for; 0 while it is not waiting.
+        var waitTarget: Int { storage.consumerWaitsFor.pointee.load(ordering: .acquiring) }
+
+        /// Withdraws the wait target (a wake-up already on its way only makes a later
+        /// wait look once more) and returns `result`.
+        private func stopWaiting(_ result: WaitResult) -> WaitResult {
+            storage.consumerWaitsFor.pointee.store(0, ordering: .relaxed)
+            return result
         }
 
         @inlinable @inline(__always)

@@ -49,7 +49,12 @@ extension FrameRing {
                 attachPendingDrops(at: head, count: accepted)
                 publish(head + accepted)
             }
-            if accepted < frames { recordDrops(frames - accepted) }
+            if accepted < frames {
+                recordDrops(frames - accepted)
+                // A full ring publishes nothing more: a consumer whose wake-up was missed
+                // (see publish) must not sleep through the drops.
+                wakeConsumerIfWaitingFor(head + accepted)
+            }
             return accepted
         }
 
@@ -116,21 +121,31 @@ extension FrameRing {
             // Release: the slots filled above become visible to the consumer's acquire
             // load of `head`.
             storage.head.pointee.store(newHead, ordering: .releasing)
-            // Relaxed peek first so the common case (consumer awake) costs one load of a
-            // line that rarely changes. A wake-up missed by this race costs the sleeping
-            // consumer at most one wait slice (see Consumer.waitForFrames).
-            if storage.consumerSleeping.pointee.load(ordering: .relaxed) != 0 {
-                wakeSleepingConsumer()
-            }
+            wakeConsumerIfWaitingFor(newHead)
+        }
+
+        /// Wakes the consumer when it sleeps waiting for a position `head` has reached.
+        /// Costs one relaxed load of a line that rarely changes when it does not: a
+        /// consumer waiting for a batch is signalled once, at the publish that completes
+        /// it. A wake-up missed by the race described in ``Consumer/waitForFrames(_:timeout:)``
+        /// is caught by the next publish.
+        @inlinable @inline(__always)
+        func wakeConsumerIfWaitingFor(_ head: Int) {
+            let target = storage.consumerWaitsFor.pointee.load(ordering: .relaxed)
+            if target != 0 && head >= target { wakeWaitingConsumer() }
         }
 
         @usableFromInline
-        func wakeSleepingConsumer() {
-            // The exchange makes sure only one publish signals per sleep.
-            if storage.consumerSleeping.pointee.exchange(0, ordering: .acquiringAndReleasing) != 0 {
+        func wakeWaitingConsumer() {
+            // The exchange makes sure only one publish signals per wait.
+            if storage.consumerWaitsFor.pointee.exchange(0, ordering: .acquiringAndReleasing) != 0 {
+                storage.producerWakeUps.pointee += 1
                 ring.wakeUp.signal()
             }
         }
+
+        /// Times this producer has woken a waiting consumer (not counting `finish`).
+        var wakeUpsSignalled: Int { storage.producerWakeUps.pointee }
 
         @usableFromInline
         func recordDrops(_ count: Int) {

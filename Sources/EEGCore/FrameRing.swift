@@ -37,7 +37,8 @@ import Synchronization
 /// 1. the producer's private state (its own `head`, cached `tail`, pending drops);
 /// 2. `tail` — written by the consumer, read by the producer;
 /// 3. the consumer's private state (its own `tail`, cached `head`);
-/// 4. the wake-up flags (`consumerSleeping`, `finished`).
+/// 4. the wake-up protocol (`consumerWaitsFor`: the head position a sleeping consumer
+///    waits for, 0 when it is awake; `finished`).
 ///
 /// The private state lives in raw memory rather than in stored properties so hot loops
 /// pay no exclusivity checks.
@@ -124,13 +125,14 @@ public final class FrameRing: @unchecked Sendable {
             head: atomic(0), droppedTotal: atomic(8),
             producerHead: plain(line), producerCachedTail: plain(line + 8),
             producerPendingDrops: plain(line + 16), producerDroppedTotal: plain(line + 24),
+            producerWakeUps: plain(line + 32),
             tail: atomic(2 * line),
             consumerTail: plain(3 * line), consumerCachedHead: plain(3 * line + 8),
-            consumerSleeping: atomic(4 * line), finished: atomic(4 * line + 8))
+            consumerWaitsFor: atomic(4 * line), finished: atomic(4 * line + 8))
     }
 
     deinit {
-        for atomic in [storage.head, storage.droppedTotal, storage.tail, storage.consumerSleeping, storage.finished] {
+        for atomic in [storage.head, storage.droppedTotal, storage.tail, storage.consumerWaitsFor, storage.finished] {
             atomic.deinitialize(count: 1)
         }
         control.deallocate()
@@ -158,12 +160,14 @@ struct RingStorage {
     @usableFromInline let producerCachedTail: UnsafeMutablePointer<Int>
     @usableFromInline let producerPendingDrops: UnsafeMutablePointer<Int>
     @usableFromInline let producerDroppedTotal: UnsafeMutablePointer<Int>
+    /// Times the producer signalled a waiting consumer (for tests of the wake protocol).
+    @usableFromInline let producerWakeUps: UnsafeMutablePointer<Int>
     // Line 2: consumer-written, producer-read.
     @usableFromInline let tail: UnsafeMutablePointer<Atomic<Int>>
     // Line 3: consumer-private.
     @usableFromInline let consumerTail: UnsafeMutablePointer<Int>
     @usableFromInline let consumerCachedHead: UnsafeMutablePointer<Int>
     // Line 4: wake-up protocol.
-    @usableFromInline let consumerSleeping: UnsafeMutablePointer<Atomic<Int>>
+    @usableFromInline let consumerWaitsFor: UnsafeMutablePointer<Atomic<Int>>
     @usableFromInline let finished: UnsafeMutablePointer<Atomic<Int>>
 }

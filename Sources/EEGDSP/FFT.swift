@@ -146,3 +146,19 @@ public final class FFTPlanner: Sendable {
         guard accepted == 1 else { throw .wisdomRejected }
     }
 }
+
+/// The FFTW library this process runs with (for `eeg --version` and bug reports).
+public enum FFTWLibrary {
+    /// FFTW's own name for the loaded library, e.g. `fftw-3.3.10-sse2-avx`: its release and
+    /// the SIMD code it was built with (`fftwf_version`). Read at run time, so it names
+    /// the library actually loaded, which may be newer than the headers built against.
+    public static var identification: String { String(cString: eegkit_fftwf_version()) }
+
+    /// The release alone, e.g. `3.3.10`: ``identification`` without the `fftw-` prefix
+    /// and the SIMD suffixes.
+    public static var version: String {
+        let name = identification
+        let release = name.hasPrefix("fftw-") ? name.dropFirst(5) : Substring(name)
+        return String(release.prefix { $0 != "-" })
+    }
+}

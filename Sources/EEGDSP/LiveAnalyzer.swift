@@ -169,6 +169,11 @@ public final class LiveAnalyzer {
     /// Frames of signal one update analyses.
     public var windowFrameCount: Int { windowFrames }
 
+    /// Frames still to come before the next update is emitted (at least 1), counting
+    /// from the last frame analysed: a live consumer can sleep until that many have
+    /// arrived. A gap only makes the update later (the window restarts).
+    public var framesUntilNextUpdate: Int { max(1, nextUpdateAt() - framesSinceStart) }
+
     /// Reads everything the consumer has and analyses it, calling `onUpdate` for every
     /// completed hop. Returns the number of frames read.
     @discardableResult

@@ -92,13 +92,89 @@ public struct SignalQuality: Sendable, Equatable {
         return q
     }
 
+    /// The quality of a window analysed without a filter, under ``WindowAnalyzer``'s
+    /// rules: flat, railed, RMS (around the mean) and line noise from the raw samples and
+    /// `psd`; artifacts from the samples minus their least-squares line, rounded to float
+    /// (`detrended`, `count` floats of scratch). Equal, bit for bit, to ``assess(_:stride:count:psd:parameters:thresholds:)``
+    /// of the raw samples with the artifacts of ``removeLinearTrend(_:stride:count:into:)``'s
+    /// output, in two passes over the raw samples (and one over the detrended) instead of six.
+    /// Does not allocate.
+    public static func assessAroundTrend(
+        _ start: UnsafePointer<Float>, stride: Int, count n: Int, psd: UnsafeBufferPointer<Double>,
+        parameters: WelchParameters, thresholds: SignalQualityThresholds, detrended: UnsafeMutablePointer<Float>
+    ) -> SignalQuality {
+        // Contiguous samples (analyze's planar epochs) get their own copy of the passes,
+        // with constant-stride loads.
+        stride == 1
+            ? aroundTrend(start, stride: 1, count: n, psd: psd, parameters: parameters, thresholds: thresholds, detrended: detrended)
+            : aroundTrend(start, stride: stride, count: n, psd: psd, parameters: parameters, thresholds: thresholds, detrended: detrended)
+    }
+
+    @inline(__always)
+    private static func aroundTrend(
+        _ start: UnsafePointer<Float>, stride: Int, count n: Int, psd: UnsafeBufferPointer<Double>,
+        parameters: WelchParameters, thresholds: SignalQualityThresholds, detrended: UnsafeMutablePointer<Float>
+    ) -> SignalQuality {
+        var q = SignalQuality()
+        guard n > 0 else { return q }
+        // Pass 1: extremes, sum, railed count and the line's Σt·x, Σt² (the same sums, in
+        // the same order, as `assess` and `Trend`).
+        var minimum = Double.infinity, maximum = -Double.infinity, sum = 0.0, sxy = 0.0, sxx = 0.0
+        var railed = 0
+        let railLevel = thresholds.railedLevel * thresholds.fullScale
+        let centre = Double(n - 1) / 2
+        var t = -centre  // i − centre, stepped exactly (halves and integers)
+        for i in 0..<n {
+            let x = Double(start[i &* stride])
+            minimum = min(minimum, x)
+            maximum = max(maximum, x)
+            sum += x
+            if abs(x) >= railLevel { railed &+= 1 }
+            sxy += t * x
+            sxx += t * t
+            t += 1
+        }
+        let mean = sum / Double(n)
+        let slope = sxx > 0 ? sxy / sxx : 0
+        // Pass 2: squares around the mean, and the detrended samples with their sum.
+        var squares = 0.0, detrendedSum = 0.0
+        t = -centre
+        for i in 0..<n {
+            let x = Double(start[i &* stride])
+            let d = x - mean
+            squares += d * d
+            let r = Float(x - (mean + slope * t))
+            detrended[i] = r
+            detrendedSum += Double(r)
+            t += 1
+        }
+        // Pass 3: artifacts, around the detrended samples' own mean (as `assess` of them).
+        let detrendedMean = detrendedSum / Double(n)
+        var artifacts = 0
+        for i in 0..<n where abs(Double(detrended[i]) - detrendedMean) > thresholds.artifactAmplitude { artifacts &+= 1 }
+        q.peakToPeak = maximum - minimum
+        q.rms = (squares / Double(n)).squareRoot()
+        q.railedFraction = Double(railed) / Double(n)
+        q.artifactFraction = Double(artifacts) / Double(n)
+        q.isFlat = q.peakToPeak < thresholds.flatPeakToPeak
+        q.isRailed = q.railedFraction > thresholds.railedFractionLimit
+        q.hasArtifacts = q.artifactFraction > thresholds.artifactFractionLimit
+        q.lineNoiseRatio = lineNoiseRatio(psd, parameters: parameters, mains: thresholds.lineFrequency)
+        q.hasLineNoise = (q.lineNoiseRatio ?? 0) > thresholds.lineNoiseLimit
+        return q
+    }
+
     static func lineNoiseRatio(_ psd: UnsafeBufferPointer<Double>, parameters: WelchParameters, mains: Double) -> Double? {
         let nyquist = parameters.sampleRate / 2
         guard mains + 2 <= nyquist else { return nil }
         let top = min(nyquist, 2 * mains)
         var line = 0.0, broad = 0.0
+        // f = k · spacing, as ``WelchParameters/frequency(ofBin:)`` computes it; ascending,
+        // so the scan can stop past both bands.
+        let spacing = parameters.frequency(ofBin: 1), last = max(top, mains + 2)
         for k in 0..<psd.count {
-            let f = parameters.frequency(ofBin: k)
+            let f = Double(k) * spacing
+            if f > last { break }
             if f >= 1 && f <= top { broad += psd[k] }
             if f >= mains - 2 && f <= mains + 2 { line += psd[k] }
         }

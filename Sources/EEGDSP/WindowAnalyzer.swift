@@ -69,6 +69,9 @@ public final class WindowAnalyzer {
     public let bandCount: Int
     public let quality: SignalQualityThresholds
     public let asymmetryPair: ChannelPair?
+    /// Whether ``analyze(raw:filtered:)`` judges signal quality (false: ``qualityPerChannel``
+    /// stays at its defaults and ``isUsable`` is true, for callers that show no quality).
+    public let judgesQuality: Bool
     private let estimator: WelchEstimator
     private let integrator: BandIntegrator
     private let ratioBands: RatioBands
@@ -89,11 +92,13 @@ public final class WindowAnalyzer {
     ///   - frameCount: samples per channel in a window (at least one Welch segment).
     ///   - metricChannels: channels whose band powers are averaged for the ratios, and
     ///     whose quality decides ``isUsable`` (default: all).
+    ///   - judgesQuality: false skips the quality passes over each window (bandpower
+    ///     reports none); band powers, spectra and ratios are the same either way.
     /// - Throws: ``DSPError`` for a window shorter than a segment, bands the spectrum
     ///   cannot resolve, or a channel that does not exist.
     public init(welch: WelchParameters, bands: BandSet, channelCount: Int, frameCount: Int,
                 metricChannels: [Int]? = nil, asymmetryPair: ChannelPair? = nil,
-                quality: SignalQualityThresholds = SignalQualityThresholds()) throws(DSPError) {
+                quality: SignalQualityThresholds = SignalQualityThresholds(), judgesQuality: Bool = true) throws(DSPError) {
         // Every check comes before the first allocation: a throwing init leaks what it allocated.
         guard channelCount >= 1 else { throw .invalidConfiguration("the analyzer needs at least one channel") }
         let stream = 0..<channelCount
@@ -114,6 +119,7 @@ public final class WindowAnalyzer {
         self.channelCount = channelCount
         self.frameCount = frameCount
         self.quality = quality
+        self.judgesQuality = judgesQuality
         self.asymmetryPair = asymmetryPair
         metricChannelCount = selected.count
         self.metricChannels = .allocate(capacity: max(selected.count, 1))
@@ -149,6 +155,7 @@ public final class WindowAnalyzer {
         for c in 0..<channelCount {
             let psd = spectra + c * welch.binCount
             estimator.psd(analysed.channel(c), stride: analysed.frameStride, frames: frameCount, into: psd)
+            guard judgesQuality else { continue }
             qualities[c] = judge(raw: raw, filtered: filtered, channel: c, psd: UnsafeBufferPointer(start: psd, count: welch.binCount))
         }
         integrate()
@@ -173,17 +180,15 @@ public final class WindowAnalyzer {
 
     /// One channel's quality under the rules in the type's documentation.
     private func judge(raw: WindowSamples, filtered: WindowSamples?, channel c: Int, psd: UnsafeBufferPointer<Double>) -> SignalQuality {
+        guard let filtered else {
+            return SignalQuality.assessAroundTrend(raw.channel(c), stride: raw.frameStride, count: frameCount, psd: psd,
+                                                   parameters: welch, thresholds: quality, detrended: detrended)
+        }
         var q = SignalQuality.assess(raw.channel(c), stride: raw.frameStride, count: frameCount, psd: psd,
                                      parameters: welch, thresholds: quality)
-        let artifacts: SignalQuality
-        if let filtered {
-            artifacts = SignalQuality.assess(filtered.channel(c), stride: filtered.frameStride, count: frameCount, psd: nil,
+        let artifacts = SignalQuality.assess(filtered.channel(c), stride: filtered.frameStride, count: frameCount, psd: nil,
                                              parameters: welch, thresholds: quality)
-            q.rms = artifacts.rms
-        } else {
-            removeLinearTrend(raw.channel(c), stride: raw.frameStride, count: frameCount, into: detrended)
-            artifacts = SignalQuality.assess(detrended, stride: 1, count: frameCount, psd: nil, parameters: welch, thresholds: quality)
-        }
+        q.rms = artifacts.rms
         q.artifactFraction = artifacts.artifactFraction
         q.hasArtifacts = artifacts.hasArtifacts
         return q

@@ -23,16 +23,22 @@ public enum DeviceEvent: Sendable, Equatable {
 /// A thread-safe queue of ``DeviceEvent``s from the device thread to the session.
 public final class DeviceEvents: Sendable {
     private let queue = Mutex<[DeviceEvent]>([])
+    /// Set after every post, so a session's turns take the lock only when there is news.
+    private let pending = Atomic<Bool>(false)
 
     public init() {}
 
     public func post(_ event: DeviceEvent) {
         queue.withLock { $0.append(event) }
+        // After the append: a drain that misses this flag sees it on its next call.
+        pending.store(true, ordering: .releasing)
     }
 
-    /// Everything posted since the last call, oldest first.
+    /// Everything posted since the last call, oldest first. Takes no lock (and does not
+    /// allocate) when nothing was posted since the last call.
     public func drain() -> [DeviceEvent] {
-        queue.withLock { queue in
+        guard pending.exchange(false, ordering: .acquiringAndReleasing) else { return [] }
+        return queue.withLock { queue in
             let events = queue
             queue.removeAll()
             return events

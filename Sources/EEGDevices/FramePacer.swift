@@ -14,6 +14,8 @@ public struct FramePacer: Sendable {
     public let speed: Double
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
+    /// The longest a paced wait sleeps before asking whether the device still runs.
+    public static let longestSleep: Duration = .milliseconds(100)
 
     /// Starts the clock now: frame 0 is due at once.
     /// - Precondition: `sampleRate` and `speed` are positive (the devices check).
@@ -25,12 +27,18 @@ public struct FramePacer: Sendable {
 
     /// Waits until frame `played` (counted from the first frame) is due; at infinite
     /// speed, until the ring has room for `frames` frames. Returns early when
-    /// `isRunning()` turns false (only checked while waiting for room: a paced wait is
-    /// at most one block long).
+    /// `isRunning()` turns false: checked while waiting for room, and between slices of
+    /// at most ``longestSleep`` of a paced wait (a slow `--speed` or a jump in the sample
+    /// index must not hold a stop up), never during a short paced wait.
     public func waitForTurn(played: Int64, frames: Int, producer: FrameRing.Producer, while isRunning: () -> Bool) {
         if speed.isFinite {
             let due = start.advanced(by: .seconds(Double(played) / sampleRate / speed))
-            let wait = due - clock.now
+            var wait = due - clock.now
+            while wait > Self.longestSleep {
+                Thread.sleep(forTimeInterval: Self.longestSleep.inSeconds)
+                guard isRunning() else { return }
+                wait = due - clock.now
+            }
             if wait > .zero { Thread.sleep(forTimeInterval: wait.inSeconds) }
         } else {
             while producer.freeFrameCount < frames && isRunning() { Thread.sleep(forTimeInterval: 0.0002) }

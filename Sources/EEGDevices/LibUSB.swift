@@ -434,3 +434,14 @@ private func usbDeviceArrived(_ context: OpaquePointer?, _ device: OpaquePointer
     Unmanaged<USBHotplugWatcher>.fromOpaque(userData).takeUnretainedValue().arrived()
     return 0  // stay registered
 }
+
+/// The libusb this process runs with (for `eeg --version` and bug reports).
+public enum LibUSBLibrary {
+    /// The loaded library's version as major.minor.micro.nano plus any release-candidate
+    /// suffix, e.g. `1.0.26.11724` (`libusb_get_version()`, read at run time).
+    public static var version: String {
+        let v = libusb_get_version().pointee
+        let candidate = v.rc.map { String(cString: $0) } ?? ""
+        return "\(v.major).\(v.minor).\(v.micro).\(v.nano)\(candidate)"
+    }
+}

@@ -3,9 +3,10 @@ import Foundation
 import Synchronization
 
 /// The built-in simulated headset: ``SimulatedSignal`` paced at real time by its own
-/// sample clock (frame n is released at start + n / rate), pushed into the ring in small
-/// blocks as a USB dongle would deliver them. Runs on its own thread; `speed` > 1 runs
-/// faster than real time, `.infinity` as fast as the consumer allows (for tests).
+/// sample clock, pushed into the ring in blocks of ``blockFrames(sampleRate:)`` frames,
+/// each released when its last frame is due (frame n is due at start + n / rate), as a
+/// device delivers what it has sampled. Runs on its own thread; `speed` > 1 runs faster
+/// than real time, `.infinity` as fast as the consumer allows (for tests).
 public final class SimulatedHeadset: EEGDevice, @unchecked Sendable {
     // @unchecked Sendable: configuration is immutable; the running state is in Atomics
     // and the signal generator is only touched by the device thread.
@@ -55,16 +56,25 @@ public final class SimulatedHeadset: EEGDevice, @unchecked Sendable {
         thread.start()
     }
 
+    /// Frames per block at `sampleRate`: a whole number of frames lasting at most
+    /// 1/20 s (12 at 250 Hz), at least one. Each block costs the device thread one
+    /// wake-up, so the block length sets most of what the simulator costs at real time;
+    /// 1/20 s is well inside the live analysis's 0.25 s hop.
+    public static func blockFrames(sampleRate: Double) -> Int { max(1, Int(sampleRate / 20)) }
+
     private func run(_ producer: FrameRing.Producer) {
-        // Blocks of 1/50 s, as a dongle delivers (5 frames at 250 Hz).
-        let blockFrames = max(1, Int(sampleRate / 50))
+        let blockFrames = Self.blockFrames(sampleRate: sampleRate)
         let block = UnsafeMutableBufferPointer<Float>.allocate(capacity: blockFrames * channelCount)
         block.initialize(repeating: 0)
         defer { block.deallocate() }
         let pacer = FramePacer(sampleRate: sampleRate, speed: speed)
         while running.load(ordering: .acquiring) {
             let index = signal.nextSampleIndex
-            pacer.waitForTurn(played: index, frames: blockFrames, producer: producer) { running.load(ordering: .acquiring) }
+            // Released when its last frame is due: whole frame periods from the start,
+            // so the pace never drifts, however the blocks are cut.
+            pacer.waitForTurn(played: index + Int64(blockFrames - 1), frames: blockFrames, producer: producer) {
+                running.load(ordering: .acquiring)
+            }
             signal.generate(into: block)
             producer.push(UnsafeBufferPointer(block), firstSampleIndex: index)
         }

@@ -125,57 +125,96 @@ public final class BandpowerAnalyzer {
         channels = options.channelCount
         bins = welch.binCount
         labels = options.layout.labels
+        // bandpower reports no quality: its windows skip those passes.
         windowAnalyzer = try WindowAnalyzer(welch: welch, bands: options.bands, channelCount: options.channelCount,
-                                            frameCount: epochFrames ?? welch.segmentLength)
+                                            frameCount: epochFrames ?? welch.segmentLength, judgesQuality: false)
         sums = [Double](repeating: 0, count: options.channelCount * welch.binCount)
     }
 
-    /// Adds whole interleaved frames.
+    /// Adds whole interleaved frames. Segments and epochs that lie inside `samples` are
+    /// analysed where they are; only the frames a later segment or epoch still needs
+    /// (less than one of each) are copied and carried to the next call.
     public func consume(_ samples: UnsafeBufferPointer<Float>) {
         let count = samples.count / channels
         precondition(count * channels == samples.count, "not a whole number of frames")
-        window.append(contentsOf: samples)
+        let chunkStart = frames
         frames += count
-        let segmentLength = welch.segmentLength
-        window.withUnsafeBufferPointer { w in
-            sums.withUnsafeMutableBufferPointer { s in
-                while nextSegment + segmentLength <= frames {
-                    let start = w.baseAddress! + (nextSegment - windowStart) * channels
-                    for c in 0..<channels {
-                        estimator.accumulateSegment(start + c, stride: channels, into: s.baseAddress! + c * bins)
-                    }
-                    segments += 1
-                    nextSegment += welch.step
-                }
-            }
-        }
-        // Keep only what later segments still need.
-        let keepFrom = min(nextSegment, frames)
-        if keepFrom > windowStart {
-            window.removeFirst((keepFrom - windowStart) * channels)
-            windowStart = keepFrom
-        }
+        consumeSegments(samples, chunkStart: chunkStart)
         if let epochFrames { consumeEpochs(samples, epochFrames: epochFrames) }
     }
 
+    /// The whole-input Welch: segments that began in the carried frames are completed
+    /// with the head of this chunk, the rest are read in place.
+    private func consumeSegments(_ samples: UnsafeBufferPointer<Float>, chunkStart: Int) {
+        let segmentLength = welch.segmentLength, count = samples.count / channels
+        if nextSegment < chunkStart {
+            // Every segment starting in the carried frames ends within the next
+            // segmentLength − 1 frames.
+            let head = min(count, segmentLength - 1)
+            window.append(contentsOf: UnsafeBufferPointer(rebasing: samples[0..<(head * channels)]))
+            window.withUnsafeBufferPointer { w in
+                accumulateSegments(from: w.baseAddress!, firstFrame: windowStart, end: min(chunkStart, chunkStart + head - segmentLength + 1))
+            }
+            if nextSegment < chunkStart {
+                // The chunk was too short to finish them: carry all of it.
+                window.append(contentsOf: UnsafeBufferPointer(rebasing: samples[(head * channels)...]))
+                dropCarried(before: nextSegment)
+                return
+            }
+        }
+        accumulateSegments(from: samples.baseAddress!, firstFrame: chunkStart, end: frames - segmentLength + 1)
+        // Carry the frames from the next segment's start on.
+        window.removeAll(keepingCapacity: true)
+        window.append(contentsOf: UnsafeBufferPointer(rebasing: samples[((nextSegment - chunkStart) * channels)...]))
+        windowStart = nextSegment
+    }
+
+    /// Adds every segment starting before frame `end` (and at `nextSegment` or later) from
+    /// frames held at `base`, whose first frame is `firstFrame`.
+    private func accumulateSegments(from base: UnsafePointer<Float>, firstFrame: Int, end: Int) {
+        sums.withUnsafeMutableBufferPointer { s in
+            while nextSegment < end {
+                let start = base + (nextSegment - firstFrame) * channels
+                for c in 0..<channels {
+                    estimator.accumulateSegment(start + c, stride: channels, into: s.baseAddress! + c * bins)
+                }
+                segments += 1
+                nextSegment += welch.step
+            }
+        }
+    }
+
+    private func dropCarried(before frame: Int) {
+        guard frame > windowStart else { return }
+        window.removeFirst((frame - windowStart) * channels)
+        windowStart = frame
+    }
+
+    /// Epochs inside `samples` are analysed in place; one that straddles chunks is
+    /// gathered in `epochBuffer` first.
     private func consumeEpochs(_ samples: UnsafeBufferPointer<Float>, epochFrames: Int) {
+        let epochSamples = epochFrames * channels
         var offset = 0
         while offset < samples.count {
-            let need = epochFrames * channels - epochBuffer.count
-            let take = min(need, samples.count - offset)
-            epochBuffer.append(contentsOf: samples[offset..<(offset + take)])
+            if epochBuffer.isEmpty, samples.count - offset >= epochSamples {
+                summarize(epoch: UnsafeBufferPointer(rebasing: samples[offset..<(offset + epochSamples)]), epochFrames: epochFrames)
+                offset += epochSamples
+                continue
+            }
+            let take = min(epochSamples - epochBuffer.count, samples.count - offset)
+            epochBuffer.append(contentsOf: UnsafeBufferPointer(rebasing: samples[offset..<(offset + take)]))
             offset += take
-            if epochBuffer.count == epochFrames * channels {
-                let start = Double(epochs.count * epochFrames) / options.sampleRate
-                epochs.append(EpochSummary(start: start, summary: summarize(epoch: epochBuffer)))
+            if epochBuffer.count == epochSamples {
+                epochBuffer.withUnsafeBufferPointer { summarize(epoch: $0, epochFrames: epochFrames) }
                 epochBuffer.removeAll(keepingCapacity: true)
             }
         }
     }
 
-    private func summarize(epoch: [Float]) -> SpectralSummary {
-        epoch.withUnsafeBufferPointer { windowAnalyzer.analyze(raw: .interleaved($0.baseAddress!, channelCount: channels), filtered: nil) }
-        return currentSummary()
+    private func summarize(epoch: UnsafeBufferPointer<Float>, epochFrames: Int) {
+        let start = Double(epochs.count * epochFrames) / options.sampleRate
+        windowAnalyzer.analyze(raw: .interleaved(epoch.baseAddress!, channelCount: channels), filtered: nil)
+        epochs.append(EpochSummary(start: start, summary: currentSummary()))
     }
 
     /// The whole input's spectra (per channel, `bins` each) through the window analysis's

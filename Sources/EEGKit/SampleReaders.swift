@@ -7,10 +7,9 @@ public struct RawFloat32Reader: FrameSource {
     /// Frames in the file, when its size is known (set by ``FrameSourceFormat/open(_:channels:allowingGaps:checkingLiveRate:)``).
     public var storedFrameCount: Int?
     private let input: InputFile
-    /// Bytes read and not yet decoded sit at the start of `bytes` (`pending` of them):
-    /// one buffer of `chunkBytes`, allocated on the first read and reused.
-    private var bytes: [UInt8] = []
-    private var pending = 0
+    /// The bytes of a frame the last read ended inside (fewer than one frame's): they
+    /// start the next chunk.
+    private var carry: [UInt8] = []
     private var framesRead = 0
     private var bytesRead = 0
     private let chunkBytes: Int
@@ -28,49 +27,56 @@ public struct RawFloat32Reader: FrameSource {
         chunkBytes = frameBytes * min(max(chunkFrames, 1), max(1, (4 << 20) / frameBytes))
     }
 
+    /// Reads straight into `buffer`'s storage (the file's little-endian float32 is the
+    /// host's own layout; no intermediate byte buffer, no per-sample decoding), then scans
+    /// the chunk once for non-finite values. `buffer` keeps its storage from call to call:
+    /// no allocation once it has grown to a chunk.
     public mutating func nextChunk(into buffer: inout [Float]) throws(InputError) -> Int {
         guard (1...Self.maximumChannels).contains(channelCount) else {
             throw .badChannelCount(source: input.name, count: channelCount, limit: Self.maximumChannels)
         }
-        if bytes.isEmpty { bytes = [UInt8](repeating: 0, count: chunkBytes) }
-        let frameBytes = channelCount * 4
-        while true {
-            let start = pending, input = input
-            let count = try bytes.withUnsafeMutableBytes { raw in
-                Result { () throws(InputError) in try input.readSome(into: UnsafeMutableRawBufferPointer(rebasing: raw[start...])) }
+        let frameBytes = channelCount * 4, capacity = chunkBytes / 4
+        if buffer.count > capacity { buffer.removeLast(buffer.count - capacity) }
+        if buffer.count < capacity { buffer.append(contentsOf: repeatElement(0, count: capacity - buffer.count)) }
+        var filled = carry.count
+        if filled > 0 { buffer.withUnsafeMutableBytes { $0.copyBytes(from: carry) } }
+        let (input, chunkBytes) = (input, chunkBytes)
+        while filled < frameBytes {
+            let start = filled
+            let count = try buffer.withUnsafeMutableBytes { raw in
+                Result { () throws(InputError) in try input.readSome(into: UnsafeMutableRawBufferPointer(rebasing: raw[start..<chunkBytes])) }
             }.get()
             bytesRead += count
             if count == 0 {
-                guard pending == 0 else { throw .notWholeFrames(source: input.name, bytes: bytesRead, channels: channelCount) }
+                guard filled == 0 else { throw .notWholeFrames(source: input.name, bytes: bytesRead, channels: channelCount) }
+                buffer.removeAll(keepingCapacity: true)
                 return 0
             }
-            pending += count
-            let frames = pending / frameBytes
-            guard frames > 0 else { continue }
-            try decode(frames, into: &buffer)
-            return frames
+            filled += count
         }
-    }
-
-    /// Decodes the first `frames` frames of `bytes` into `buffer` and moves what is left
-    /// of a frame to the start.
-    private mutating func decode(_ frames: Int, into buffer: inout [Float]) throws(InputError) {
-        let used = frames * channelCount * 4
-        buffer.removeAll(keepingCapacity: true)
-        buffer.reserveCapacity(frames * channelCount)
-        bytes.withUnsafeMutableBytes { raw in
-            for i in 0..<(frames * channelCount) {
-                buffer.append(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
-            }
-            if pending > used {
-                raw.baseAddress!.copyMemory(from: raw.baseAddress! + used, byteCount: pending - used)
-            }
-        }
-        pending -= used
-        if let bad = buffer.firstIndex(where: { !$0.isFinite }) {
+        let frames = filled / frameBytes, used = frames * frameBytes
+        carry.removeAll(keepingCapacity: true)
+        buffer.withUnsafeBytes { carry.append(contentsOf: $0[used..<filled]) }
+        buffer.removeLast(capacity - frames * channelCount)
+        #if _endian(big)
+        for i in buffer.indices { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
+        #endif
+        if let bad = Self.firstNonFinite(buffer) {
             throw .nonFinite(source: input.name, frame: framesRead + bad / channelCount, channel: bad % channelCount)
         }
         framesRead += frames
+        return frames
+    }
+
+    /// The index of the first NaN or ±∞ in `values`, if any. The common case (none) is one
+    /// vectorisable pass: an all-ones exponent plus one carries into the sign bit.
+    static func firstNonFinite(_ values: [Float]) -> Int? {
+        let any = values.withUnsafeBufferPointer { p in
+            var carry: UInt32 = 0
+            for v in p { carry |= ((v.bitPattern & 0x7F80_0000) &+ 0x0080_0000) & 0x8000_0000 }
+            return carry != 0
+        }
+        return any ? values.firstIndex { !$0.isFinite } : nil
     }
 }
 

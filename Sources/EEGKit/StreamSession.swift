@@ -99,15 +99,21 @@ public final class MarkerQueue: Sendable {
     /// Markers that may wait at once.
     public static let capacity = 1024
     private let queue = Mutex<(markers: [String], dropped: Int)>(([], 0))
+    /// Set after every add, so the session's turns take the lock only when there is news.
+    private let pending = Atomic<Bool>(false)
     public init() {}
     public func add(_ text: String) {
         queue.withLock { q in
             if q.markers.count < Self.capacity { q.markers.append(text) } else { q.dropped += 1 }
         }
+        // After the append: a drain that misses this flag sees it on its next turn.
+        pending.store(true, ordering: .releasing)
     }
     /// The markers waiting, oldest first, and how many were dropped since the last call.
+    /// Takes no lock when nothing was added since the last call.
     func drain() -> (markers: [String], dropped: Int) {
-        queue.withLock { q in
+        guard pending.exchange(false, ordering: .acquiringAndReleasing) else { return ([], 0) }
+        return queue.withLock { q in
             let all = q
             q = ([], 0)
             return all
@@ -131,11 +137,27 @@ public final class StreamSession {
     public var layout: StreamLayout { formatter.layout }
     public let markers = MarkerQueue()
     private let recordingRequests = Mutex<[RecordingOptions?]>([])
+    /// Set after every request, so the session's turns take the lock only when there is one.
+    private let recordingRequested = Atomic<Bool>(false)
+
+    /// The longest one turn of the session waits for frames: it bounds how late a stop
+    /// request, a dashboard key, a device event or a partial batch is seen. Between
+    /// turns the session sleeps until a batch worth waking for has arrived (see
+    /// `framesWorthWaking`), so a stream of metrics costs about 14 wake-ups a second
+    /// (4 updates, 10 timeouts).
+    public static let turnTimeout: Duration = .milliseconds(100)
+    /// Sample lines (`--emit samples`) wait at most about this long for a batch.
+    static let sampleLineBatch = 0.004
 
     /// Starts recording to a new file from the next frames on (from any thread).
-    public func startRecording(_ options: RecordingOptions) { recordingRequests.withLock { $0.append(options) } }
+    public func startRecording(_ options: RecordingOptions) { request(options) }
     /// Stops the recording in progress and closes its file (from any thread).
-    public func stopRecording() { recordingRequests.withLock { $0.append(nil) } }
+    public func stopRecording() { request(nil) }
+
+    private func request(_ recording: RecordingOptions?) {
+        recordingRequests.withLock { $0.append(recording) }
+        recordingRequested.store(true, ordering: .releasing)
+    }
 
     public init(device: any EEGDevice, options: StreamOptions) {
         self.device = device
@@ -228,9 +250,9 @@ public final class StreamSession {
         }
     }
 
-    /// One turn per ring wait (at most 0.1 s): device events, recording requests and
-    /// markers, then the frames that arrived; returns when the stream ends, with
-    /// ``StreamSummary/endedBy`` set.
+    /// One turn per ring wait (a batch worth waking for, or at most ``turnTimeout``):
+    /// device events, recording requests and markers, then the frames that arrived;
+    /// returns when the stream ends, with ``StreamSummary/endedBy`` set.
     private func loop(
         _ run: SessionRun, events: DeviceEvents, flush: () throws -> Void, progress: (StreamProgress) -> Void,
         tick: () -> Void, stopRequested: () -> Bool
@@ -241,7 +263,7 @@ public final class StreamSession {
                 run.summary.endedBy = .stopRequested
                 return
             }
-            let wait = run.consumer.waitForFrames(1, timeout: .milliseconds(100))
+            let wait = run.consumer.waitForFrames(run.framesWorthWaking(), timeout: Self.turnTimeout)
             events.drain().forEach(run.report)
             try applyRecordingRequests(run)
             run.addMarkers(markers.drain())
@@ -262,6 +284,7 @@ public final class StreamSession {
 
     /// Starts and stops recordings asked for (from any thread) since the last turn, in order.
     private func applyRecordingRequests(_ run: SessionRun) throws {
+        guard recordingRequested.exchange(false, ordering: .acquiringAndReleasing) else { return }
         let requests = recordingRequests.withLock { r -> [RecordingOptions?] in
             let all = r
             r.removeAll()
@@ -350,6 +373,26 @@ private final class SessionRun {
         drops.deallocate()
     }
 
+    /// How many frames the next turn waits for: the frames that complete the analyzer's
+    /// next update (its metric line then comes out as soon as they are decoded), a few
+    /// milliseconds of frames for sample lines, and never past the end of the device
+    /// time asked for. At most a quarter of the ring, so a producer waiting for room
+    /// (a replay at full speed pushes up to a quarter at once) always finds it; frames
+    /// below the threshold are still taken at the next ``StreamSession/turnTimeout``.
+    func framesWorthWaking() -> Int {
+        var frames = consumer.capacity / 4
+        if session.options.emit == .samples {
+            frames = min(frames, Int(session.layout.sampleRate * StreamSession.sampleLineBatch))
+        }
+        if let analyzer { frames = min(frames, analyzer.framesUntilNextUpdate) }
+        if let end = ledger.end, let next = ledger.nextIndex {
+            frames = Int(min(Int64(frames), end - next))
+        } else if let limit = ledger.limit {
+            frames = Int(min(Int64(frames), limit))
+        }
+        return max(frames, 1)
+    }
+
     func openRecorder(_ options: RecordingOptions) throws {
         let new = try Recorder(options: options, layout: session.layout)
         // A recording started mid-stream covers device time from the next frame on.
@@ -424,7 +467,8 @@ private final class SessionRun {
         var ringDrops = 0
         var trailingGap: FrameGap?
         consumer.read(upTo: consumer.capacity) { frames in
-            for span in [frames.first, frames.second] {
+            // Two calls rather than a loop over [first, second], which allocates per batch.
+            func take(_ span: FrameRing.ReadableSpan) {
                 for i in 0..<span.frameCount {
                     let verdict = ledger.admit(index: span.sampleIndices[i], droppedBefore: span.droppedBefore[i])
                     // Drops past the end of the requested time are not the stream's.
@@ -439,6 +483,8 @@ private final class SessionRun {
                     count += 1
                 }
             }
+            take(frames.first)
+            take(frames.second)
         }
         if ringDrops > 0 { status("the ring buffer was full: \(ringDrops) frames dropped (output or disk too slow?)") }
         if count > 0 { try deliver(count) }

@@ -19,8 +19,10 @@ struct EEG: ParsableCommand {
               eeg bandpower --input s01.bdf --epoch 4s
               eeg devices
             """,
-        version: "0.1.0",
-        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Merge.self, Slurm.self, Info.self, Repair.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self]
+        // EEGKit's release and the C libraries loaded at run time; `eeg version` adds the
+        // compiler and the system.
+        version: VersionReport.summary,
+        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Merge.self, Slurm.self, Info.self, Repair.self, Devices.self, Bandpower.self, Bench.self, UdevRules.self, Version.self]
     )
 
     /// Usage errors are one line on standard error — what is wrong, and where to look —

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import EEGCore
 
@@ -155,5 +156,63 @@ struct FrameRingSemanticsTests {
         #expect(consumer.waitForFrames(1, timeout: .seconds(5)) == .ready)
         #expect(drain(consumer).map(\.0) == [1])
         #expect(consumer.waitForFrames(1, timeout: .seconds(5)) == .finished)
+    }
+
+    /// The live session sleeps until a batch is in: publishes before the batch is
+    /// complete must not wake it (each wake-up costs a live stream CPU), and the publish
+    /// that completes it must, once. The consumer waits on another thread; this thread
+    /// publishes only once it sees the consumer's wait target, so no timing is involved.
+    @Test("a consumer waiting for 10 frames sleeps through 9 publishes and is woken once, by the 10th")
+    func wakesOncePerBatch() throws {
+        let (producer, consumer) = try FrameRing.create(channels: 2, capacity: 64)
+        _ = push(producer, 0)
+        _ = drain(consumer)
+        let waiter = Waiter(consumer, frames: 10)
+        #expect(consumer.waitTarget == 11, "head position of the 10th frame after the one read")
+        for index in Int64(1)...9 { #expect(push(producer, index)) }
+        #expect(producer.wakeUpsSignalled == 0, "woken before the batch was complete")
+        #expect(consumer.waitTarget == 11, "the consumer still waits for the same batch")
+        #expect(push(producer, 10))
+        #expect(waiter.result() == .ready)
+        #expect(producer.wakeUpsSignalled == 1)
+        #expect(consumer.waitTarget == 0)
+        #expect(drain(consumer).map(\.0) == Array(1...10))
+    }
+
+    /// A full ring publishes nothing more; a consumer waiting for the whole ring must be
+    /// woken by the write that fills it, and the drops after it change nothing.
+    @Test("a consumer waiting for the whole ring is woken by the write that fills it")
+    func wakesWhenFull() throws {
+        let (producer, consumer) = try FrameRing.create(channels: 1, capacity: 8)
+        let waiter = Waiter(consumer, frames: 8)
+        let batch = [Float](repeating: 1, count: 12)
+        #expect(batch.withUnsafeBufferPointer { producer.push($0, firstSampleIndex: 0) } == 8)
+        #expect(waiter.result() == .ready)
+        #expect(producer.wakeUpsSignalled == 1)
+        #expect(consumer.droppedFrameCount == 4)
+    }
+}
+
+/// A consumer waiting for `frames` frames on its own thread. `init` returns once the
+/// wait has begun (its target is set); ``result()`` joins the thread (a semaphore, which
+/// ThreadSanitizer sees, hands the consumer back).
+private final class Waiter: @unchecked Sendable {
+    // @unchecked Sendable: `value` is written by the waiting thread before `done` is
+    // signalled and read only after `done` is waited for.
+    private var value: FrameRing.WaitResult?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ consumer: FrameRing.Consumer, frames: Int) {
+        let thread = Thread { [self] in
+            value = consumer.waitForFrames(frames, timeout: .seconds(60))
+            done.signal()
+        }
+        thread.start()
+        while consumer.waitTarget == 0 { Thread.sleep(forTimeInterval: 0.001) }
+    }
+
+    func result() -> FrameRing.WaitResult? {
+        done.wait()
+        return value
     }
 }

@@ -45,6 +45,43 @@ struct LiveAnalyzerTests {
         }
     }
 
+    /// A live session sleeps until `framesUntilNextUpdate` frames are in, so the count must
+    /// be exact: one frame at a time, an update comes exactly when the count was 1, and
+    /// never earlier; a gap restarts it at a whole window. 62.5-frame hops at 250 Hz
+    /// alternate 63 and 62 frames (rounded per update, no drift).
+    @Test("framesUntilNextUpdate counts down to each update exactly, across uneven hops and a gap")
+    func framesUntilNextUpdate() throws {
+        var config = LiveAnalyzerConfiguration(sampleRate: 250, channelCount: 2)
+        config.bandPass = nil
+        let analyzer = try LiveAnalyzer(config)
+        #expect(analyzer.framesUntilNextUpdate == 1000)
+        var updatesAt: [Int64] = []
+        var countsAfterUpdates: [Int] = []
+        var index: Int64 = 0
+        for frame in 0..<3000 {
+            if frame == 1600 { index += 40 }  // a gap: 40 frames the device never sent
+            let before = analyzer.framesUntilNextUpdate
+            var updated = false
+            let samples: [Float] = [Float(sin(Double(frame) * 0.3)), Float(cos(Double(frame) * 0.7))]
+            samples.withUnsafeBufferPointer { s in
+                analyzer.process(s, firstSampleIndex: index) { _ in updated = true }
+            }
+            if updated {
+                updatesAt.append(index)
+                countsAfterUpdates.append(analyzer.framesUntilNextUpdate)
+            }
+            // A gap restarts the count, so only a contiguous frame is held to it.
+            if frame != 1600 { #expect(updated == (before == 1), "frame \(frame): count was \(before), update \(updated)") }
+            index += 1
+        }
+        // First window full at index 999; hops of 63, 62, ...; restart after the gap at
+        // frame 1600 (index 1640): the next window is full at index 2639.
+        #expect(updatesAt.prefix(4) == [999, 1062, 1124, 1187])
+        #expect(countsAfterUpdates.prefix(3) == [63, 62, 63])
+        #expect(!updatesAt.contains { $0 > 1599 + 40 && $0 < 2639 })
+        #expect(updatesAt.contains(2639))
+    }
+
     @Test("a gap restarts the window and is counted; scores stay unavailable while calibrating")
     func gapsAndCalibration() throws {
         var config = LiveAnalyzerConfiguration(sampleRate: 100, channelCount: 2)

@@ -130,3 +130,71 @@ struct WindowAnalyzerTests {
         #expect(updates.filter { $0.time <= 20 }.allSatisfy { $0.attention == nil })
     }
 }
+
+/// The one-pass-fewer quality of an unfiltered window against its definition: the raw
+/// window's `assess` with the artifacts of `assess` over `removeLinearTrend`'s output.
+@Suite("Quality around the trend")
+struct QualityAroundTrendTests {
+    static let rate = 250.0, frames = 1000, stride = 3
+
+    static func signals() -> [[Float]] {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func noise() -> Double {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Double(state % 10_000) / 5_000 - 1
+        }
+        let base = (0..<frames).map { 20 * sin(2 * .pi * 10 * Double($0) / rate) + 5 * noise() }
+        return [
+            base.map { Float($0 + 3000) },                                          // DC offset
+            base.indices.map { Float(base[$0] + 0.4 * Double($0)) },                // drift
+            base.indices.map { Float(base[$0] + ((400..<460).contains($0) ? 250 : 0)) },  // a blink
+            base.indices.map { Float($0 % 10 == 0 ? 180_000 : base[$0]) },          // railed
+            [Float](repeating: -12.5, count: frames),                               // flat
+            base.indices.map { Float(base[$0] + 50 * sin(2 * .pi * 50 * Double($0) / rate)) },  // mains hum
+        ]
+    }
+
+    @Test("equal, field by field and bit for bit, to the definition (strided samples)")
+    func equalsDefinition() throws {
+        let welch = try WelchParameters(sampleRate: Self.rate)
+        let thresholds = SignalQualityThresholds()
+        let estimator = WelchEstimator(welch)
+        for signal in Self.signals() {
+            var strided = [Float](repeating: .nan, count: Self.frames * Self.stride)
+            for i in 0..<Self.frames { strided[i * Self.stride] = signal[i] }
+            var psd = [Double](repeating: 0, count: welch.binCount)
+            var detrended = [Float](repeating: 0, count: Self.frames), scratch = detrended
+            let (fast, definition) = strided.withUnsafeBufferPointer { s in
+                psd.withUnsafeMutableBufferPointer { p in
+                    estimator.psd(s.baseAddress!, stride: Self.stride, frames: Self.frames, into: p.baseAddress!)
+                    let fast = detrended.withUnsafeMutableBufferPointer { d in
+                        SignalQuality.assessAroundTrend(s.baseAddress!, stride: Self.stride, count: Self.frames, psd: UnsafeBufferPointer(p),
+                                                        parameters: welch, thresholds: thresholds, detrended: d.baseAddress!)
+                    }
+                    var q = SignalQuality.assess(s.baseAddress!, stride: Self.stride, count: Self.frames, psd: UnsafeBufferPointer(p),
+                                                 parameters: welch, thresholds: thresholds)
+                    let artifacts = scratch.withUnsafeMutableBufferPointer { d in
+                        removeLinearTrend(s.baseAddress!, stride: Self.stride, count: Self.frames, into: d.baseAddress!)
+                        return SignalQuality.assess(d.baseAddress!, stride: 1, count: Self.frames, psd: nil, parameters: welch, thresholds: thresholds)
+                    }
+                    q.artifactFraction = artifacts.artifactFraction
+                    q.hasArtifacts = artifacts.hasArtifacts
+                    return (fast, q)
+                }
+            }
+            #expect(fast == definition)
+        }
+        // The cases above do raise every flag the fast path decides.
+        let flags = Self.signals().map { signal in
+            signal.withUnsafeBufferPointer { s in
+                var d = [Float](repeating: 0, count: Self.frames)
+                return d.withUnsafeMutableBufferPointer {
+                    SignalQuality.assessAroundTrend(s.baseAddress!, stride: 1, count: Self.frames, psd: UnsafeBufferPointer(start: nil, count: 0),
+                                                    parameters: try! WelchParameters(sampleRate: Self.rate), thresholds: SignalQualityThresholds(), detrended: $0.baseAddress!)
+                }
+            }
+        }
+        #expect(flags.contains(where: \.hasArtifacts) && flags.contains(where: \.isRailed) && flags.contains(where: \.isFlat))
+        #expect(!flags[1].hasArtifacts, "drift alone is not an artifact")
+    }
+}

@@ -55,6 +55,16 @@ struct FramePacerTests {
         #expect(checks == 0, "a paced wait does not ask whether the device runs")
     }
 
+    @Test("a long paced wait (frame due in hours) ends at the first check once the device stops")
+    func longWaitStops() throws {
+        let (producer, _) = try FrameRing.create(channels: 1, capacity: 16)
+        // 250 Hz at 0.001 × real time: frame 1000 is due 4000 s from now.
+        let pacer = FramePacer(sampleRate: 250, speed: 0.001)
+        var checks = 0
+        pacer.waitForTurn(played: 1000, frames: 1, producer: producer) { checks += 1; return checks < 3 }
+        #expect(checks == 3, "asked \(checks) times before returning")
+    }
+
     @Test("at infinite speed it does not wait while the ring has room")
     func infiniteSpeedWithRoomDoesNotWait() throws {
         let (producer, _) = try FrameRing.create(channels: 1, capacity: 64)

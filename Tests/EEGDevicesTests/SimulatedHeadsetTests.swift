@@ -93,6 +93,14 @@ struct SimulatedHeadsetTests {
         #expect(consumer.producerFinished)
     }
 
+    /// Each block costs the device thread a wake-up; a block is a whole number of frame
+    /// periods, at most 1/20 s, never empty.
+    @Test("blocks are whole frames lasting at most 1/20 s", arguments: [(100.0, 5), (250.0, 12), (256.0, 12), (500.0, 25), (16_000.0, 800)])
+    func blockFrames(rate: Double, frames: Int) {
+        #expect(SimulatedHeadset.blockFrames(sampleRate: rate) == frames)
+        #expect(Double(frames) / rate <= 0.05)
+    }
+
     @Test("impossible configurations are refused")
     func badConfiguration() {
         #expect(throws: DeviceError.invalidConfiguration("the simulated headset has 1 to 256 channels, not 0")) {

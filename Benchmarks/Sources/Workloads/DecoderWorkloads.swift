@@ -12,12 +12,8 @@ public final class CytonDecodeWorkload {
         var stream: [UInt8] = []
         stream.reserveCapacity(packets * 33)
         for i in 0..<packets {
-            stream += [0xA0, UInt8(i & 0xFF)]
-            for c in 0..<8 {
-                let v = UInt32(bitPattern: Int32((i * 7919 + c * 104_729) % 8_000_000) - 4_000_000)
-                stream += [UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)]
-            }
-            stream += [0, 0, 0, 0, 0, 0, 0xC0]
+            let counts = (0..<8).map { c in Int32((i * 7919 + c * 104_729) % 8_000_000) - 4_000_000 }
+            CytonPacketStream.append(sampleNumber: i, counts: counts, to: &stream)
         }
         bytes = stream
     }

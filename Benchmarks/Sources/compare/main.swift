@@ -43,6 +43,8 @@ func format(_ rate: Double) -> String {
 let quick = CommandLine.arguments.contains("--quick")
 let frames = quick ? 2_000_000 : 20_000_000
 let channels = 8
+// `compare --live-only [--quick] [--eeg PATH [--eeg-reference PATH]]`: only the live rows (LiveRows.swift).
+if CommandLine.arguments.contains("--live-only") { liveRows(arguments: CommandLine.arguments, quick: quick); exit(0) }
 
 // eeg analyze: peak memory as the file doubles, and the speedup of two files on two cores.
 // Needs the eeg executable (make bench builds it): compare --eeg PATH. Runs first: the
@@ -101,6 +103,7 @@ if let eegIndex = CommandLine.arguments.firstIndex(of: "--eeg"), eegIndex + 1 < 
         two = min(two, run(["analyze", files[1], second, "--format", "csv", "--out", "/dev/null", "-j", "2"]).0)
     }
     print(String(format: "  two %.2f h files, best of 3: -j 1 %.2f s, -j 2 %.2f s: speedup %.2fx", hours[1], one, two, one / two))
+    wholeCommandRows(eeg: eeg, quick: quick, repeats: quick ? 2 : 5)
     shardArrayRow(eeg: eeg, quick: quick)
 }
 
@@ -202,3 +205,5 @@ do {
     }
 }
 
+// The live pipeline: CPU of `eeg stream` at real time, decode → metric line latency (LiveRows.swift).
+liveRows(arguments: CommandLine.arguments, quick: quick)

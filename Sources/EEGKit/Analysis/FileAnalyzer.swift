@@ -95,12 +95,7 @@ private final class FileRun {
 
     private func analyseEpoch(_ k: Int) {
         let frames = plan.epochFrames
-        cutter.raw.withUnsafeBufferPointer { raw in
-            cutter.filtered.withUnsafeBufferPointer { filtered in
-                window.analyze(raw: .planar(raw.baseAddress!, frameCount: frames),
-                               filtered: cutter.isFiltered ? .planar(filtered.baseAddress!, frameCount: frames) : nil)
-            }
-        }
+        cutter.withEpoch { raw, filtered in window.analyze(raw: raw, filtered: filtered) }
         let start = source.time(ofFrame: k * frames), end = start + Double(frames) / plan.rate
         let channels = channelResults()
         let epoch = EpochResult(index: k, start: start, channels: channels, ratios: window.ratios, asymmetry: window.asymmetry,

@@ -34,4 +34,16 @@ double cref_ring_run_two_threads(int channels, size_t capacity, size_t batch, si
 // lo <= f < hi). The FFTW plan is made once. Returns the sum of all band powers.
 double cref_bandpower_run(const float *samples, int channels, size_t frames, double fs);
 
+// Whole-process mode (wholeprocess.c, run by the cref-eeg executable): the work of
+// `eeg bandpower --input-format f32 --epoch E --format csv` and of `eeg analyze
+// --format csv` (no filter, its default) on a file of little-endian float32 frames,
+// read with read(2) in large chunks into one reused buffer, FFTW planned once
+// (FFTW_ESTIMATE), numbers written with "%.17g". analyze computes per 4 s epoch: Welch
+// band powers, the ratios of the channel means, quality (flat, railed, artifacts around
+// the least-squares line, line-noise ratio), rejection, and the attention, relaxation
+// and workload scores against a baseline of the usable epochs of the first 60 s.
+// Return 0, or a sysexits-style code (65 bad data, 66 no input, 73/74 output).
+int cref_bandpower_file(const char *input, int channels, double fs, double epoch_seconds, const char *output);
+int cref_analyze_file(const char *input, int channels, double fs, const char *output);
+
 #endif
