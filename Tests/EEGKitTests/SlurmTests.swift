@@ -287,16 +287,16 @@ struct SlurmClusterTests {
         defer { cluster.stop() }
         try cluster.start()
         let folder = ShardDataset.made.folder
-        let partial = folder + "/real/shards/shard-2-of-4.jsonl.partial", hold = folder + "/real/hold-shard-2"
-        // The jobs run eeg through this wrapper: while the hold file exists, shard 2's task
-        // stops its eeg as soon as the shard's .partial file appears — mid-run — so the
-        // test can kill the task there, every time.
+        let partial = folder + "/real/shards/shard-1-of-4.jsonl.partial", hold = folder + "/real/hold-shard-1"
+        // The jobs run eeg through this wrapper: while the hold file exists, shard 1's task
+        // (the largest file, 5 minutes, goes there) stops its eeg as soon as the shard's
+        // .partial file appears — mid-run — so the test can kill the task there.
         let wrapper = """
             #!/bin/sh
-            if [ "$1" = analyze ] && [ -e '\(hold)' ] && echo "$*" | grep -q -- '--shard 2/4'; then
+            if [ "$1" = analyze ] && [ -e '\(hold)' ] && echo "$*" | grep -q -- '--shard 1/4'; then
               '\(EEGProcess.executable.path)' "$@" & pid=$!
               while [ ! -e '\(partial)' ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
-              kill -STOP $pid; touch '\(hold).stopped'; wait $pid; exit $?
+              kill -STOP $pid; echo $pid > '\(hold).stopped'; wait $pid; exit $?
             fi
             exec '\(EEGProcess.executable.path)' "$@"
 
@@ -310,20 +310,23 @@ struct SlurmClusterTests {
         #expect(generate.status == 0, "\(generate.stderr)")
         let single = try singleRun(report: "real-single.html")
 
-        // Submitted; shard 2's task is killed mid-run: no shard file, the merge is cancelled.
+        // Submitted; shard 1's eeg is killed mid-run: no shard file, the merge is cancelled.
         let first = try submit(cluster, "sh real/run.sh")
-        try cluster.wait("shard 2 to stop mid-run") { FileManager.default.fileExists(atPath: hold + ".stopped") }
-        #expect(FileManager.default.fileExists(atPath: partial))
-        try shell("scancel --signal=KILL \(first.array)_1", in: folder, environment: cluster.environment)
+        try cluster.wait("shard 1 to stop mid-run") { FileManager.default.fileExists(atPath: hold + ".stopped") }
+        #expect(FileManager.default.fileExists(atPath: partial), "stopped after the shard was complete: not mid-run")
+        // Killed as a lost node kills it: SIGKILL, no chance to tidy up. The task fails.
+        let pid = try #require(Int32(try String(contentsOfFile: hold + ".stopped", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGKILL)
+        #expect(try cluster.finished(first.array + "_0").state == "FAILED")
         #expect(try cluster.finished(first.merge).state == "CANCELLED", "\(cluster.logs())")
-        #expect(!FileManager.default.fileExists(atPath: folder + "/real/shards/shard-2-of-4.jsonl"))
-        let named = try ShardDataset.eeg(["merge", "real/shards/shard-1-of-4.jsonl", "real/shards/shard-3-of-4.jsonl", "real/shards/shard-4-of-4.jsonl"])
+        #expect(!FileManager.default.fileExists(atPath: folder + "/real/shards/shard-1-of-4.jsonl"))
+        let named = try ShardDataset.eeg(["merge", "real/shards/shard-2-of-4.jsonl", "real/shards/shard-3-of-4.jsonl", "real/shards/shard-4-of-4.jsonl"])
         #expect(named.status == 66)
-        #expect(named.stderr.contains("shard 2/4 is missing"))
+        #expect(named.stderr.contains("shard 1/4 is missing"))
 
-        // Task 1 (shard 2) submitted again, and the merge after it: one run's bytes.
+        // Task 0 (shard 1) submitted again, and the merge after it: one run's bytes.
         try FileManager.default.removeItem(atPath: hold)
-        let again = try submit(cluster, "sh real/run.sh 1")
+        let again = try submit(cluster, "sh real/run.sh 0")
         let merged = try cluster.finished(again.merge)
         #expect(merged.state == "FAILED" && merged.exit == "\(single.csv.status):0", "\(merged)")  // the corrupt file's 65, as one run
         #expect(try ShardMergeTests.read("real/results.csv") == single.csv.stdout)

@@ -69,7 +69,7 @@ public struct ShardChecksum: Sendable, Equatable {
     }
 
     /// "fnv1a64:" and 16 lowercase hex digits.
-    public var text: String {
+    public var digest: String {
         let hex = String(value, radix: 16)
         return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
     }

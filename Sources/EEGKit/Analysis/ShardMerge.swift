@@ -133,8 +133,8 @@ extension ShardMerge {
         guard trailer.shard == header.shard, trailer.shards == header.shards, trailer.files == done, done == header.assigned.count else {
             throw ShardError(path: path, .malformed("its completion line counts \(trailer.files) files of shard \(trailer.shard)/\(trailer.shards); the file holds \(done) of shard \(header.name)"))
         }
-        guard trailer.checksum == sum.text else {
-            throw ShardError(path: path, .malformed("its checksum does not match its contents (\(sum.text), the completion line says \(trailer.checksum)): it was changed or damaged after it was written"))
+        guard trailer.checksum == sum.digest else {
+            throw ShardError(path: path, .malformed("its checksum does not match its contents (\(sum.digest), the completion line says \(trailer.checksum)): it was changed or damaged after it was written"))
         }
         return CheckedShard(path: path, header: header, trailer: trailer, starts: starts)
     }

@@ -46,7 +46,7 @@ public struct ShardPlan: Sendable, Equatable {
         var sum = ShardChecksum()
         sum.add("\(shards)\n")
         for (path, size) in zip(paths, sizes) { sum.add("\(size) \(path)\n") }
-        return sum.text
+        return sum.digest
     }
 
     /// A file's size in bytes, 0 when it cannot be read.

@@ -28,7 +28,7 @@ public struct ShardWriter: Sendable {
         options.keepSpectra = true
         var sum = ShardChecksum()
         sum.add(String(reflecting: options))
-        return sum.text
+        return sum.digest
     }
 
     /// The shard's paths, in the list's order.
@@ -58,7 +58,7 @@ public struct ShardWriter: Sendable {
 
     /// The completion line; call it only when every file was reported.
     public func trailerLine() throws -> String {
-        let trailer = ShardTrailer(shard: header.shard, shards: header.shards, files: filesDone, checksum: checksum.text)
+        let trailer = ShardTrailer(shard: header.shard, shards: header.shards, files: filesDone, checksum: checksum.digest)
         return String(decoding: try encoder.encode(ShardLine(complete: trailer)), as: UTF8.self) + "\n"
     }
 
