@@ -30,6 +30,7 @@ public enum FailureKind: Int32, Sendable, CaseIterable {
         case let e as DeviceError: self = Self.kind(of: e)
         case let e as DSPError: self = Self.kind(of: e)
         case is WriteError, is ReadError: self = .io  // every kind: disk full, file too large, another errno
+        case let e as ShardError: self = e.failureKind
         case is AnalysisError, is ArgumentError, is RingBufferError, is ChannelSelection.MissingChannel: self = .usage
         case is NumberFieldError: self = .badData  // a number taken from input that cannot be used
         case is CytonSDError: self = .badData  // every kind names a line of the SD-card file

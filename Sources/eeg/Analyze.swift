@@ -19,21 +19,27 @@ struct Analyze: ParsableCommand {
             does not grow with their length) and analysed in parallel, output in the \
             order given.
 
-            Cluster array jobs: give every job the same file list and --shard I/N \
-            (e.g. in Slurm: --shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT); \
-            job I takes files I, I+N, I+2N, … with no coordination.
+            Cluster array jobs: give every job the same file list and --shard I/N; \
+            the shares are balanced by file size, the same in every job with no \
+            coordination. With --format shard each job writes a shard file (renamed \
+            into place only when complete; --skip-done leaves a complete one) and \
+            'eeg merge' turns the shard files into exactly what one run over the whole \
+            list writes. 'eeg slurm' writes the Slurm script that does all of it.
 
             Examples:
               eeg analyze session.bdf
               eeg analyze data/*.edf -j 2 --format csv --out results.csv
               eeg analyze s01.bdf --channels Fp1,Fp2 --filter 1-45 --notch 50 --pair Fp1:Fp2
-              eeg analyze data/*.bdf --shard 3/16 --format jsonl --out shard3.jsonl
+              eeg analyze --files-from list.txt --shard 3/16 --format shard --out shard-3.jsonl
               eeg analyze s01.bdf s02.bdf --report lab-meeting.html --format csv --out s.csv
             """
     )
 
     @Argument(help: ArgumentHelp("Recordings to analyze.", valueName: "file"))
     var files: [String] = []
+
+    @Option(name: .customLong("files-from"), help: ArgumentHelp("Also analyze the recordings this file lists, one path a line (after those given as arguments).", valueName: "list"))
+    var filesFrom: String?
 
     @Option(help: ArgumentHelp("Epoch length, e.g. 4s.", valueName: "duration"))
     var epoch = DurationArgument(argument: "4")
@@ -47,8 +53,8 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("save-calibration"), help: ArgumentHelp("Save the first file's score baselines to reuse with --calibration.", valueName: "file"))
     var saveCalibration: String?
 
-    @Option(help: "table, csv, jsonl or json (default: table on a terminal, jsonl otherwise).")
-    var format: AnalysisFormat?
+    @Option(help: "table, csv, jsonl or json (default: table on a terminal, jsonl otherwise), or shard: the complete results for 'eeg merge'.")
+    var format: AnalyzeOutputFormat?
 
     @Option(help: .resultsFile)
     var out: String?
@@ -59,8 +65,11 @@ struct Analyze: ParsableCommand {
     @Option(name: .shortAndLong, help: "Files analysed at once (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: ArgumentHelp("Take every N-th file starting with the I-th: I/N (1 ≤ I ≤ N).", valueName: "I/N"))
+    @Option(help: ArgumentHelp("Take the I-th of N shares of the files, balanced by size: I/N (1 ≤ I ≤ N).", valueName: "I/N"))
     var shard: String?
+
+    @Flag(name: .customLong("skip-done"), help: "With --format shard and --out: leave a complete shard file of the same shard and settings as it is.")
+    var skipDone = false
 
     /// --input-format, --rate, --channel-count, --labels: as in replay and bandpower.
     @OptionGroup var source: FileSourceOptions
@@ -73,7 +82,8 @@ struct Analyze: ParsableCommand {
     }
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("give at least one recording, e.g. eeg analyze session.bdf") }
+        if files.isEmpty && filesFrom == nil { throw ValidationError("give at least one recording, e.g. eeg analyze session.bdf") }
+        try validateShardOutput()
         try checked(jobs, flag: "--jobs", in: ArgumentValues.jobsRange)
         _ = try epoch.seconds("--epoch", in: ArgumentValues.epochRange)
         _ = try parsedShard()
@@ -100,8 +110,10 @@ struct Analyze: ParsableCommand {
         DeprecatedSpelling.warn(source.deprecations(command: "analyze"))
         let stop = StopSignal()
         let options = try analysisOptions()
-        let selected = try parsedShard()?.select(files) ?? files
-        let format = self.format ?? (standardOutputIsTerminal && out == nil ? .table : .jsonl)
+        let all = try allFiles()
+        if format == .shard { return try runShard(all, options: options, stop: stop) }
+        let selected = try parsedShard()?.select(all) ?? all
+        let format = self.format?.rendered ?? (standardOutputIsTerminal && out == nil ? .table : .jsonl)
         let renderer = AnalysisRenderer(format: format)
         let sink: TextOutput
         do {
@@ -109,14 +121,28 @@ struct Analyze: ParsableCommand {
         } catch {
             throw fail("analyze", error)
         }
+        let state = analyse(selected, options: options, into: sink, stop: stop, initial: EmitState()) { event, s in Self.render(event, renderer, &s) }
+        if let failure = state.writeFailure { throw fail("analyze", failure) }
+        do { try sink.write(renderer.finish(state.analyses, anyFile: state.any)) } catch { throw fail("analyze", error) }
+        try Self.writeReport(state.analyses, to: report, command: "analyze")
+        try Self.saveCalibration(state.analyses, to: saveCalibration, command: "analyze")
+        if stop.isRequested { printStatus("stopped: results for \(state.analyses.count) of \(selected.count) files written") }
+        try Self.exitForFailures(state.failures)
+    }
+
+    /// Analyses `files` on `jobs` threads, writing each event's text (from `text`, called
+    /// in file order) to `sink`, with the progress line on a terminal; a stop or a failed
+    /// write ends it with what was written so far.
+    func analyse(_ files: [String], options: AnalysisOptions, into sink: TextOutput, stop: StopSignal, initial: sending EmitState,
+                 text: @escaping @Sendable (BatchAnalysis.Event, inout EmitState) -> String?) -> EmitState {
         let showProgress = isatty(STDERR_FILENO) == 1
         let started = Date()
-        let shared = Mutex(EmitState())
-        BatchAnalysis(options: options, jobs: jobs).run(files: selected, emit: { event in
+        let shared = Mutex(initial)
+        BatchAnalysis(options: options, jobs: jobs).run(files: files, emit: { event in
             // Called in file order under the batch's lock: the formatting state is safe.
             shared.withLock { s in
                 if showProgress { writeStandardError("\r\u{1B}[2K") }
-                let text = Self.render(event, renderer, &s)
+                let text = text(event, &s)
                 // A failed write stops the batch: results must not go missing unreported.
                 if let text, !text.isEmpty, s.writeFailure == nil {
                     do throws(WriteError) { try sink.write(text) } catch { s.writeFailure = error }
@@ -125,14 +151,8 @@ struct Analyze: ParsableCommand {
         }, progress: { p in
             if showProgress { writeStandardError(Self.progressLine(p, started: started)) }
         }, cancelled: { [flag = stop.flag] in flag.isRequested || shared.withLock { $0.writeFailure != nil } })
-        let state = shared.withLock { $0 }
         if showProgress { writeStandardError("\r\u{1B}[2K") }
-        if let failure = state.writeFailure { throw fail("analyze", failure) }
-        do { try sink.write(renderer.finish(state.analyses, anyFile: state.any)) } catch { throw fail("analyze", error) }
-        try writeReport(state.analyses)
-        try saveCalibration(state.analyses)
-        if stop.isRequested { printStatus("stopped: results for \(state.analyses.count) of \(selected.count) files written") }
-        try Self.exitForFailures(state.failures)
+        return shared.withLock { $0 }
     }
 
     /// The analysis settings the flags ask for (the calibration file read here).
@@ -157,8 +177,9 @@ struct Analyze: ParsableCommand {
         return options
     }
 
-    /// The text for one batch event (nil: nothing on standard output), updating `s`.
-    static func render(_ event: BatchAnalysis.Event, _ renderer: AnalysisRenderer, _ s: inout EmitState) -> String? {
+    /// The text for one batch event (nil: nothing on standard output), updating `s`;
+    /// `eeg merge` renders the events it reads back with it too.
+    static func render(_ event: BatchAnalysis.Event, _ renderer: AnalysisRenderer, _ s: inout EmitState, command: String = "analyze") -> String? {
         switch event {
         case .begin(let info):
             defer { s.any = true; s.labels = info.labels; s.firstEpoch = true }
@@ -168,19 +189,29 @@ struct Analyze: ParsableCommand {
             return renderer.epoch(info, e, firstInFile: s.firstEpoch)
         case .end(let a):
             s.analyses.append(a)
-            if a.omittedAnnotations > 0 {
-                printStatus("\(a.path): the first \(a.annotations.count) annotations are used; \(a.omittedAnnotations) more are counted, not read")
-            }
-            if !a.gaps.isEmpty {
-                printStatus("\(a.path): discontinuous (EDF+D), \(a.gaps.count) gap\(a.gaps.count == 1 ? "" : "s"): epochs across a gap are rejected, never stitched")
-            }
+            announce(a)
             return renderer.end(a)
         case .failed(let path, let message, let kind):
-            writeStandardError("eeg analyze: error: \(TerminalText.safe(message))\n")
+            announceFailure(message, command: command)
             let text = renderer.renderFailure(path: path, message: message, first: !s.any)
             if text != nil { s.any = true }
             s.failures.append(kind)
             return text
+        }
+    }
+
+    /// The line on standard error for a file that could not be analysed.
+    static func announceFailure(_ message: String, command: String) {
+        writeStandardError("eeg \(command): error: \(TerminalText.safe(message))\n")
+    }
+
+    /// The status lines about a file that was analysed with something left out.
+    static func announce(_ a: FileAnalysis) {
+        if a.omittedAnnotations > 0 {
+            printStatus("\(a.path): the first \(a.annotations.count) annotations are used; \(a.omittedAnnotations) more are counted, not read")
+        }
+        if !a.gaps.isEmpty {
+            printStatus("\(a.path): discontinuous (EDF+D), \(a.gaps.count) gap\(a.gaps.count == 1 ? "" : "s"): epochs across a gap are rejected, never stitched")
         }
     }
 
@@ -197,17 +228,17 @@ struct Analyze: ParsableCommand {
 
     /// Written like the shell's `>` (TextOutput): a link or a device named here is
     /// written through, never replaced; a failed write is exit 74, never ignored.
-    func writeReport(_ analyses: [FileAnalysis]) throws {
+    static func writeReport(_ analyses: [FileAnalysis], to report: String?, command: String) throws {
         guard let report else { return }
         do {
             try TextOutput(path: report).write(HTMLReport.render(analyses))
             printStatus("report: \(report)")
         } catch {
-            throw fail("analyze", error)
+            throw fail(command, error)
         }
     }
 
-    func saveCalibration(_ analyses: [FileAnalysis]) throws {
+    static func saveCalibration(_ analyses: [FileAnalysis], to saveCalibration: String?, command: String) throws {
         guard let saveCalibration, let calibration = analyses.first?.calibration else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -215,7 +246,7 @@ struct Analyze: ParsableCommand {
             let text = String(decoding: try encoder.encode(calibration), as: UTF8.self)
             try TextOutput(path: saveCalibration).write(text)
         } catch {
-            throw fail("analyze", error)
+            throw fail(command, error)
         }
     }
 
@@ -233,7 +264,28 @@ struct Analyze: ParsableCommand {
         var analyses: [FileAnalysis] = []
         var failures: [BatchAnalysis.FailureKind] = []
         var writeFailure: WriteError?
+        /// With --format shard: the shard file's lines.
+        var shardWriter: ShardWriter?
+        var shardFailure: String?
     }
 }
 
 extension AnalysisFormat: ExpressibleByArgument {}
+
+/// analyze's `--format`: a rendered format, or `shard` — the complete results of the
+/// files, read back by `eeg merge` (``ShardWriter``).
+enum AnalyzeOutputFormat: ExpressibleByArgument, Equatable {
+    case rendered(AnalysisFormat)
+    case shard
+
+    init?(argument: String) {
+        if argument == "shard" { self = .shard } else if let format = AnalysisFormat(rawValue: argument) { self = .rendered(format) } else { return nil }
+    }
+
+    var rendered: AnalysisFormat? {
+        if case .rendered(let format) = self { return format }
+        return nil
+    }
+
+    static var allValueStrings: [String] { AnalysisFormat.allCases.map(\.rawValue) + ["shard"] }
+}

@@ -25,7 +25,7 @@ struct EEG: ParsableCommand {
         // EEGKit's release and the C libraries loaded at run time; `eeg version` adds the
         // compiler and the system.
         version: VersionReport.summary,
-        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Info.self, Repair.self, ImportSD.self, Devices.self, Impedance.self, Bandpower.self, Bench.self, UdevRules.self, Version.self]
+        subcommands: [Stream.self, Record.self, Replay.self, Analyze.self, Merge.self, Slurm.self, Info.self, Repair.self, ImportSD.self, Devices.self, Impedance.self, Bandpower.self, Bench.self, UdevRules.self, Version.self]
     )
 
     /// Usage errors are one line on standard error — what is wrong, and where to look —

@@ -109,17 +109,17 @@ struct AnalyzeTests {
         #expect((object["combined"] as? [Any])?.count == 3)
     }
 
-    @Test("--shard I/N takes every N-th file from the I-th")
+    @Test("--shard I/N: files of equal size go round-robin; the larger file goes first")
     func shards() throws {
-        let files = ["a", "b", "c", "d", "e"]
+        let files = ["a", "b", "c", "d", "e"]  // none exists: all of size 0
         #expect(try Shard(index: 1, count: 2).select(files) == ["a", "c", "e"])
         #expect(try Shard(index: 2, count: 2).select(files) == ["b", "d"])
         #expect(try Shard(index: 3, count: 3).select(files) == ["c"])
         let bad = try EEGProcess(["analyze", Self.recording, "--shard", "3/2"])
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("--shard must be I/N with 1 ≤ I ≤ N ≤ 1000000, e.g. 1/4, got '3/2'"))
-        let run = try EEGProcess(["analyze", "/no/such.edf", Self.recording, "--shard", "2/2", "--format", "csv"])
-        #expect(run.status == 0)  // shard 2/2 holds only the recording
+        let run = try EEGProcess(["analyze", "/no/such.edf", Self.recording, "--shard", "1/2", "--format", "csv"])
+        #expect(run.status == 0)  // shard 1/2 holds only the recording, the larger file
         #expect(run.stdout.hasPrefix("file,epoch,start_s,status"))
     }
 

@@ -105,6 +105,7 @@ if let eegIndex = CommandLine.arguments.firstIndex(of: "--eeg"), eegIndex + 1 < 
     print(String(format: "  two %.2f h files, best of 3: -j 1 %.2f s, -j 2 %.2f s: speedup %.2fx", hours[1], one, two, one / two))
     wholeCommandRows(eeg: eeg, quick: quick, repeats: quick ? 2 : 5)
     twoCoreRows(eeg: eeg, quick: quick)
+    shardArrayRow(eeg: eeg, quick: quick)
 }
 
 var rows: [Row] = []

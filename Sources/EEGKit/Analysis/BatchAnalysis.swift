@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// `--shard I/N`: this process takes every N-th file, starting with the I-th (1-based),
-/// so N array jobs cover a dataset with no coordination.
+/// `--shard I/N`: this process takes the I-th (1-based) of N shares of a file list,
+/// balanced by file size (``ShardPlan``), so N array jobs cover a dataset with no
+/// coordination.
 public struct Shard: Sendable, Equatable {
     public let index: Int
     public let count: Int
@@ -15,8 +16,9 @@ public struct Shard: Sendable, Equatable {
         self.count = count
     }
 
-    public func select<T>(_ items: [T]) -> [T] {
-        items.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+    /// This shard's files of `paths`, in their order (sizes read from the files).
+    public func select(_ paths: [String]) -> [String] {
+        ShardPlan(paths: paths, shards: count).files(of: index).map { paths[$0] }
     }
 }
 

@@ -54,8 +54,13 @@ struct EpochPlan {
                 + "at most \(FileAnalyzer.maxEpochSamples) are analysed at once — use a shorter --epoch or fewer --channels")
         }
         if options.keepEpochs, epochCount > FileAnalyzer.maxKeptEpochs {
-            throw AnalysisError(path: path, reason: "\(epochCount) epochs of \(CSVText.number(options.epochSeconds)) s are more than the \(FileAnalyzer.maxKeptEpochs) a report keeps per file — use a longer --epoch, or leave out --report")
+            throw Self.tooManyForReport(path: path, epochCount: epochCount, epochSeconds: options.epochSeconds)
         }
+    }
+
+    /// A file with more epochs than a report keeps (also what `eeg merge --report` says).
+    static func tooManyForReport(path: String, epochCount: Int, epochSeconds: Double) -> AnalysisError {
+        AnalysisError(path: path, reason: "\(epochCount) epochs of \(CSVText.number(epochSeconds)) s are more than the \(FileAnalyzer.maxKeptEpochs) a report keeps per file — use a longer --epoch, or leave out --report")
     }
 
     private static func channels(_ wanted: [String]?, in all: [String], path: String) throws -> [Int] {

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Reads a shard file line by line from a byte offset, in 256 KiB chunks: memory holds a
+/// chunk and the current line, whatever the file's length. A line longer than
+/// ``maxLineBytes`` is refused (a damaged file must not make the merge allocate without
+/// bound).
+struct ShardFileLines {
+    static let maxLineBytes = 1 << 26
+    private static let chunkBytes = 1 << 18
+
+    let path: String
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+    /// The byte offset of the next line.
+    private(set) var offset: Int64
+
+    init(path: String, from offset: Int64 = 0) throws(ShardError) {
+        self.path = path
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be opened for reading" : "no such file"
+            throw ShardError(path: path, .unreadable(reason))
+        }
+        self.handle = handle
+        self.offset = offset
+        do { try handle.seek(toOffset: UInt64(offset)) } catch { throw ShardError(path: path, .unreadable("cannot be read: \(error.localizedDescription)")) }
+    }
+
+    /// The next line's bytes without its line feed, and whether it ended with one (false:
+    /// the file stops mid-line); nil at the end of the file.
+    mutating func next() throws(ShardError) -> (bytes: ArraySlice<UInt8>, terminated: Bool)? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                let line = buffer[start..<newline]
+                offset += Int64(newline - start + 1)
+                start = newline + 1
+                return (line, true)
+            }
+            guard buffer.count - start <= Self.maxLineBytes else {
+                throw ShardError(path: path, .malformed("a line at byte \(offset) is longer than \(Self.maxLineBytes >> 20) MiB"))
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                let line = buffer[start...]
+                offset += Int64(line.count)
+                start = buffer.count
+                return (line, false)
+            }
+            try fill()
+        }
+    }
+
+    private mutating func fill() throws(ShardError) {
+        if start > 0 {
+            buffer.removeFirst(start)
+            start = 0
+        }
+        let data: Data?
+        do { data = try handle.read(upToCount: Self.chunkBytes) } catch {
+            throw ShardError(path: path, .unreadable("reading failed at byte \(offset): \(error.localizedDescription)"))
+        }
+        if let data, !data.isEmpty { buffer.append(contentsOf: data) } else { atEnd = true }
+    }
+
+    func close() { try? handle.close() }
+}

@@ -1,0 +1,215 @@
+import Foundation
+
+/// `eeg merge`: shard files (``ShardWriter``) read back as the batch events one
+/// `eeg analyze` over the whole list would have reported, in the list's order — so the
+/// same renderers write the same bytes.
+///
+/// Opening checks every shard before anything is written: each must be complete (its
+/// completion line present, its checksum right) and all must come from the same plan and
+/// settings, with every shard of the plan present; otherwise a ``ShardError`` names the
+/// shard and what to do. ``replay(keepEpochs:emit:)`` then reads each file's lines from
+/// its shard: memory holds one file's epochs when a report wants them, one line otherwise.
+public struct ShardMerge: Sendable {
+    /// A shard file that was checked complete: its header and where each file starts.
+    struct CheckedShard: Sendable {
+        let path: String
+        let header: ShardHeader
+        let trailer: ShardTrailer
+        /// Byte offset of each assigned file's first line.
+        let starts: [Int64]
+    }
+
+    let shards: [CheckedShard]
+    /// For each file of the whole list: its shard (index into `shards`) and offset.
+    private let owners: [(shard: Int, offset: Int64)]
+
+    /// Files in the whole list.
+    public var fileCount: Int { owners.count }
+    /// Shards in the plan.
+    public var shardCount: Int { shards.first?.header.shards ?? 0 }
+
+    /// Reads and checks `paths` (at least one).
+    public init(paths: [String]) throws(ShardError) {
+        var checked: [CheckedShard] = []
+        for path in paths { checked.append(try Self.check(path)) }
+        shards = try Self.distinct(checked)
+        owners = try Self.owners(shards)
+    }
+
+    /// Hands every file's events to `emit` in the list's order. `keepEpochs`: a file's end
+    /// carries its epochs, as a run with `--report` keeps them (a file with more than a
+    /// report keeps fails as it fails there).
+    public func replay(keepEpochs: Bool, emit: (BatchAnalysis.Event) -> Void) throws(ShardError) {
+        let decoder = ShardLine.decoder()
+        for (index, owner) in owners.enumerated() {
+            let shard = shards[owner.shard]
+            var lines = try ShardFileLines(path: shard.path, from: owner.offset)
+            defer { lines.close() }
+            var info: FileInfo?
+            var epochs: [EpochResult] = []
+            while true {
+                let at = lines.offset
+                guard let line = try lines.next() else { throw ShardError(path: shard.path, .malformed("it ends inside file \(index + 1) of the list")) }
+                let record: ShardLine
+                do { record = try decoder.decode(ShardLine.self, from: Data(line.bytes)) } catch {
+                    throw ShardError(path: shard.path, .malformed("the line at byte \(at) is not a shard record"))
+                }
+                guard record.file == index else { throw ShardError(path: shard.path, .malformed("the line at byte \(at) belongs to another file")) }
+                do throws(ShardError.Problem) {
+                    if let begin = record.begin {
+                        let begun = try begin.value()
+                        if keepEpochs, begun.epochCount > FileAnalyzer.maxKeptEpochs {
+                            let error = EpochPlan.tooManyForReport(path: begun.path, epochCount: begun.epochCount, epochSeconds: shard.header.epochSeconds)
+                            emit(.failed(path: begun.path, message: "\(error)", kind: FailureKind(of: error)))
+                            break
+                        }
+                        info = begun
+                        emit(.begin(begun))
+                    } else if let epoch = record.epoch, let info {
+                        let e = try epoch.value(of: info)
+                        if keepEpochs { epochs.append(e) }
+                        emit(.epoch(info, e))
+                    } else if let end = record.end {
+                        emit(.end(try end.value(epochs: epochs)))
+                        break
+                    } else if let failed = record.failed {
+                        emit(.failed(path: failed.path, message: failed.message, kind: FailureKind(rawValue: failed.kind) ?? .software))
+                        break
+                    } else {
+                        throw .malformed("the line at byte \(at) is out of place")
+                    }
+                } catch {
+                    throw ShardError(path: shard.path, error)
+                }
+            }
+        }
+    }
+}
+
+extension ShardMerge {
+    /// The header of the shard file at `path` when it is complete (checked as the merge
+    /// checks it): what `--skip-done` compares with the shard it would write.
+    public static func completeHeader(path: String) throws(ShardError) -> ShardHeader { try check(path).header }
+
+    /// Reads `path` through: header first, completion line last, checksum right, every
+    /// assigned file reported.
+    static func check(_ path: String) throws(ShardError) -> CheckedShard {
+        var lines = try ShardFileLines(path: path)
+        defer { lines.close() }
+        var sum = ShardChecksum()
+        let header = try readHeader(&lines, path: path, into: &sum)
+        var starts: [Int64] = []
+        var inFile = false
+        var trailer: ShardTrailer?
+        while true {
+            let at = lines.offset
+            guard let line = try lines.next() else { break }
+            guard trailer == nil else { throw ShardError(path: path, .malformed("there is more after its completion line")) }
+            guard line.terminated else { break }  // a last line cut mid-way: no completion line
+            switch ShardLineKind(line.bytes) {
+            case .complete:
+                trailer = try? ShardLine.decoder().decode(ShardLine.self, from: Data(line.bytes)).complete
+                if trailer == nil { throw ShardError(path: path, .malformed("its completion line cannot be read")) }
+                continue
+            case .begin, .epoch: break
+            case .terminal:
+                if !inFile { starts.append(at) }
+                inFile = false
+                line.bytes.withUnsafeBytes { sum.add($0) }
+                sum.add("\n")
+                continue
+            case .other: throw ShardError(path: path, .malformed("the line at byte \(at) is not a shard record"))
+            }
+            if !inFile { starts.append(at); inFile = true }
+            line.bytes.withUnsafeBytes { sum.add($0) }
+            sum.add("\n")
+        }
+        let done = starts.count - (inFile ? 1 : 0)
+        guard let trailer else {
+            let left = header.assigned[min(done, header.assigned.count)...].map(\.path)
+            throw ShardError(path: path, .incomplete("shard \(header.name) was cut short: \(done) of its \(header.assigned.count) files were written and the completion line is missing (a task stopped, a node lost); not yet written: "
+                + left.prefix(3).joined(separator: ", ") + (left.count > 3 ? ", …" : "") + " — run the shard again, then merge"))
+        }
+        guard trailer.shard == header.shard, trailer.shards == header.shards, trailer.files == done, done == header.assigned.count else {
+            throw ShardError(path: path, .malformed("its completion line counts \(trailer.files) files of shard \(trailer.shard)/\(trailer.shards); the file holds \(done) of shard \(header.name)"))
+        }
+        guard trailer.checksum == sum.digest else {
+            throw ShardError(path: path, .malformed("its checksum does not match its contents (\(sum.digest), the completion line says \(trailer.checksum)): it was changed or damaged after it was written"))
+        }
+        return CheckedShard(path: path, header: header, trailer: trailer, starts: starts)
+    }
+
+    /// The header (its bytes added to `sum`), checked for a plausible shard.
+    private static func readHeader(_ lines: inout ShardFileLines, path: String, into sum: inout ShardChecksum) throws(ShardError) -> ShardHeader {
+        guard let first = try lines.next(), first.terminated,
+              let header = try? ShardLine.decoder().decode(ShardLine.self, from: Data(first.bytes)).header else {
+            throw ShardError(path: path, .malformed("its first line is not a shard header ('eeg analyze --format shard' writes shard files)"))
+        }
+        first.bytes.withUnsafeBytes { sum.add($0) }
+        sum.add("\n")
+        guard header.format == ShardHeader.currentFormat else {
+            throw ShardError(path: path, .mismatch("it is a shard file of another version ('\(header.format)'; this eeg reads '\(ShardHeader.currentFormat)'): analyse it again"))
+        }
+        let indices = header.assigned.map(\.index)
+        guard header.shards >= 1, (1...header.shards).contains(header.shard), header.files >= 0,
+              zip(indices, indices.dropFirst()).allSatisfy({ $0 < $1 }), indices.allSatisfy({ (0..<header.files).contains($0) }) else {
+            throw ShardError(path: path, .malformed("its header does not describe a shard"))
+        }
+        return header
+    }
+
+    /// One file per shard of the plan, all from the same plan and settings: a shard given
+    /// twice is used once when both copies are the same.
+    static func distinct(_ checked: [CheckedShard]) throws(ShardError) -> [CheckedShard] {
+        guard let first = checked.first else { throw ShardError(path: "eeg merge", .unreadable("no shard file given")) }
+        var byShard: [Int: CheckedShard] = [:]
+        for s in checked {
+            let h = s.header, f = first.header
+            guard h.shards == f.shards, h.files == f.files, h.plan == f.plan else {
+                throw ShardError(path: s.path, .mismatch("shard \(h.name) of \(h.files) files comes from another file list than \(first.path) (shard \(f.name) of \(f.files) files): merge shards of one run"))
+            }
+            guard h.settings == f.settings else {
+                throw ShardError(path: s.path, .mismatch("shard \(h.name) was analysed with other settings than \(first.path): run every shard with the same flags"))
+            }
+            if let seen = byShard[h.shard] {
+                guard seen.trailer.checksum == s.trailer.checksum else {
+                    throw ShardError(path: s.path, .mismatch("shard \(h.name) is given twice with different contents (also \(seen.path)): keep one"))
+                }
+                continue
+            }
+            byShard[h.shard] = s
+        }
+        let missing = (1...first.header.shards).filter { byShard[$0] == nil }
+        guard missing.isEmpty else { throw ShardError(path: "", .missingShards(missing, of: first.header.shards)) }
+        return (1...first.header.shards).compactMap { byShard[$0] }
+    }
+
+    /// Which shard holds each file of the list, and where: each file exactly once.
+    static func owners(_ shards: [CheckedShard]) throws(ShardError) -> [(shard: Int, offset: Int64)] {
+        guard let files = shards.first?.header.files else { return [] }
+        var owners: [(shard: Int, offset: Int64)?] = Array(repeating: nil, count: files)
+        for (s, shard) in shards.enumerated() {
+            for (k, file) in shard.header.assigned.enumerated() {
+                guard owners[file.index] == nil else {
+                    throw ShardError(path: shard.path, .mismatch("file \(file.index + 1) of the list (\(file.path)) is also in another shard: the shards did not make the same plan"))
+                }
+                owners[file.index] = (s, shard.starts[k])
+            }
+        }
+        if let gap = owners.firstIndex(where: { $0 == nil }) {
+            throw ShardError(path: shards[0].path, .mismatch("file \(gap + 1) of the list is in no shard: the shards did not make the same plan"))
+        }
+        return owners.compactMap { $0 }
+    }
+}
+
+/// What a shard line is, from its first key (the encoder sorts keys, and "file" sorts
+/// after every record's name), without decoding it.
+enum ShardLineKind {
+    case begin, epoch, terminal, complete, other
+
+    init(_ bytes: ArraySlice<UInt8>) {
+        func starts(_ prefix: String) -> Bool { bytes.starts(with: prefix.utf8) }
+        if starts("{\"begin\":") { self = .begin } else if starts("{\"epoch\":") { self = .epoch } else if starts("{\"end\":") || starts("{\"failed\":") { self = .terminal } else if starts("{\"complete\":") { self = .complete } else { self = .other }
+    }
+}
