@@ -133,7 +133,12 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             let banner = try identify(transport)
             if configuration.daisy {
                 try transport.write(CytonCommand.useDaisy(true).bytes, timeout: .seconds(1))
-                _ = try awaitReply(transport, what: "the board's reply to attaching the Daisy (C)", timeout: configuration.replyTimeout)
+                let reply = try awaitReply(transport, what: "the board's reply to attaching the Daisy (C)", timeout: configuration.replyTimeout)
+                // Without a Daisy the firmware says so and keeps sending 8-channel packets,
+                // which paired as Daisy frames would be wrong data, never an error.
+                if reply.range(of: "no daisy", options: .caseInsensitive) != nil {
+                    throw .invalidConfiguration("--daisy: the board has no Daisy module attached (it answered 'C' with '\(reply.trimmingCharacters(in: .whitespacesAndNewlines))')")
+                }
             } else if banner.daisy {
                 // The board has a Daisy but 8 channels were asked for: detach it so packets
                 // are not interleaved.

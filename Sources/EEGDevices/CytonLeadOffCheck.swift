@@ -77,16 +77,21 @@ public final class CytonLeadOffCheck {
         defer { buffer.deallocate() }
         try transport.purge()
         try transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
-        var lastData = ContinuousClock.now
+        // Reset by frames, not bytes: a wrong device or a board printing text sends bytes
+        // that never decode, and must time out like silence.
+        var lastFrame = ContinuousClock.now
         while samples.count < frames {
             if stopRequested() { return nil }
             let n = try transport.read(into: buffer, timeout: .milliseconds(50))
+            let before = samples.count
             if n > 0 {
                 decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) { event in
                     if case .frame(_, let values, _) = event, samples.count < frames { samples.append(values[channel - 1]) }
                 }
-                lastData = .now
-            } else if ContinuousClock.now - lastData > configuration.resetTimeout {
+            }
+            if samples.count > before {
+                lastFrame = .now
+            } else if ContinuousClock.now - lastFrame > configuration.resetTimeout {
                 throw .timeout("waiting for samples from channel \(channel) with its lead-off drive on")
             }
         }

@@ -131,6 +131,20 @@ struct CytonSettingsDriverTests {
         _ = try SerialPortTransport(path: board.slavePath)
     }
 
+    @Test("--daisy on a board without a Daisy: the firmware's 'no daisy to attach!' fails the start, never 8-channel packets paired as 16")
+    func daisyMissing() throws {
+        let board = try FakeCytonBoard(packets: scriptedStream(10))
+        var configuration = CytonDriver.Configuration()
+        configuration.daisy = true
+        let path = board.slavePath
+        let driver = CytonDriver(name: "test Cyton", configuration: configuration) { () throws(DeviceError) in try SerialPortTransport(path: path) }
+        let (producer, consumer) = try FrameRing.create(channels: 16, capacity: 64)
+        #expect(throws: DeviceError.invalidConfiguration("--daisy: the board has no Daisy module attached (it answered 'C' with 'no daisy to attach!8')")) {
+            try driver.start(into: producer, events: DeviceEvents())
+        }
+        #expect(driver.state == .closed && consumer.availableFrameCount == 0)
+    }
+
     @Test("garbage or a refusal instead of the acknowledgement is a protocol error quoting it")
     func wrongAcknowledgement() throws {
         for (mode, reply) in [(FakeCytonBoard.AckMode.garbage, "\u{7}OpenBCI says hello"), (.failure, "Failure: 9th char not X")] {

@@ -127,6 +127,8 @@ final class FakeCytonBoard: @unchecked Sendable {
             reply(banner)
         case UInt8(ascii: "b"): state.withLock { $0.streaming = true }
         case UInt8(ascii: "s"): state.withLock { $0.streaming = false }
+        // The firmware's answers to attaching a Daisy: with one (the banner names it), or not.
+        case UInt8(ascii: "C"): reply(banner.contains("Daisy") ? "16$$$" : "no daisy to attach!8$$$")
         default: break
         }
     }

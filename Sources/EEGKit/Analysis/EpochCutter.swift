@@ -56,7 +56,9 @@ struct EpochCutter {
         let frames = plan.epochFrames
         let start = next * frames
         var from = max(0, start - plan.margin)
-        var to = min(source.frameCount, start + frames + plan.margin)
+        // Never past what was read: a float32 file cut short while it is read holds fewer
+        // frames than its size said at open, and the rows hold nothing beyond `available`.
+        var to = min(source.frameCount, available, start + frames + plan.margin)
         if !source.isContiguous(from, start) { from = start }
         if !source.isContiguous(start + frames - 1, to - 1) { to = start + frames }
         epochStart = buffer.channel(0).baseAddress.map { $0 + (start - bufferStart) }
