@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// Runs a driver on ``DriverLifecycle``: holds its state, takes transitions one at a time,
 /// and calls the driver's `perform` for each action, feeding back the event it leads to.
@@ -8,13 +8,20 @@ import Synchronization
 /// Threads: any (start, stop, a supervisor). Each transition is taken under a lock, and
 /// the new state is posted to the session's events under the same lock, so states are
 /// posted in the order they are entered; actions run outside it (they block on I/O).
-public final class DriverLifecycleRunner: Sendable {
-    private let current = Mutex<DeviceState>(.closed)
+///
+/// The lock is a pthread mutex (`NSLock`), not `Synchronization.Mutex`: ThreadSanitizer
+/// sees the pthread calls as synchronisation, but not the futex inside the prebuilt
+/// Synchronization library, and reported the state handed between the stopping thread
+/// and the supervisor's as a race.
+public final class DriverLifecycleRunner: @unchecked Sendable {
+    private let lock = NSLock()
+    /// Guarded by `lock`.
+    private var current = DeviceState.closed
 
     public init() {}
 
     /// The state now (a lock is taken: not for per-sample use).
-    public var state: DeviceState { current.withLock { $0 } }
+    public var state: DeviceState { lock.withLock { current } }
 
     /// Feeds `event`, performs the actions of each transition in order and feeds the
     /// outcome back, until a transition ends without one or the lifecycle refuses an
@@ -40,10 +47,10 @@ public final class DriverLifecycleRunner: Sendable {
 
     /// Takes the transition for `event`, posting the new state when it changes.
     private func take(_ event: DriverLifecycle.Event, events: DeviceEvents) -> DriverLifecycle.Transition? {
-        current.withLock { state in
-            guard let transition = DriverLifecycle.transition(from: state, on: event) else { return nil }
-            if transition.state != state { events.post(.state(transition.state)) }
-            state = transition.state
+        lock.withLock {
+            guard let transition = DriverLifecycle.transition(from: current, on: event) else { return nil }
+            if transition.state != current { events.post(.state(transition.state)) }
+            current = transition.state
             return transition
         }
     }
