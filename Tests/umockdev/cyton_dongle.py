@@ -426,10 +426,12 @@ class Dongle:
             if self.check_fault(client):
                 return
         if client.pending and not self.fifo and now - self.last_status >= LATENCY:
-            if self.args.scenario == "stuck-cancel" and self.board is not None and self.board.finished:
-                # Quiet once the board has said everything: every transfer then stays in
-                # flight until the host cancels it, so the stop always meets stuck ones
-                # (with status-only packets a loaded host could find them all completed).
+            if self.args.scenario == "stuck-cancel" and self.sessions and (self.board is None or self.board.finished):
+                # Quiet once the board has said everything or was told to stop (`s`, which
+                # the host sends before it cancels): every transfer then stays in flight
+                # until the host cancels it, so the stop always meets stuck ones (with
+                # status-only packets a slow host — AddressSanitizer, a loaded machine —
+                # found them all completed between its `s` and its cancel).
                 return
             urb = client.pending.popleft()
             urb.finish(0, self.fill(urb))
