@@ -78,13 +78,7 @@ public struct SignalQuality: Sendable, Equatable {
             squares += d * d
             if abs(d) > thresholds.artifactAmplitude { artifacts += 1 }
         }
-        q.peakToPeak = maximum - minimum
-        q.rms = (squares / Double(count)).squareRoot()
-        q.railedFraction = Double(railed) / Double(count)
-        q.artifactFraction = Double(artifacts) / Double(count)
-        q.isFlat = q.peakToPeak < thresholds.flatPeakToPeak
-        q.isRailed = q.railedFraction > thresholds.railedFractionLimit
-        q.hasArtifacts = q.artifactFraction > thresholds.artifactFractionLimit
+        q.judge(peakToPeak: maximum - minimum, squares: squares, railed: railed, artifacts: artifacts, count: count, thresholds: thresholds)
         if let psd {
             q.lineNoiseRatio = lineNoiseRatio(psd, parameters: parameters, mains: thresholds.lineFrequency)
             q.hasLineNoise = (q.lineNoiseRatio ?? 0) > thresholds.lineNoiseLimit
@@ -152,16 +146,23 @@ public struct SignalQuality: Sendable, Equatable {
         let detrendedMean = detrendedSum / Double(n)
         var artifacts = 0
         for i in 0..<n where abs(Double(detrended[i]) - detrendedMean) > thresholds.artifactAmplitude { artifacts &+= 1 }
-        q.peakToPeak = maximum - minimum
-        q.rms = (squares / Double(n)).squareRoot()
-        q.railedFraction = Double(railed) / Double(n)
-        q.artifactFraction = Double(artifacts) / Double(n)
-        q.isFlat = q.peakToPeak < thresholds.flatPeakToPeak
-        q.isRailed = q.railedFraction > thresholds.railedFractionLimit
-        q.hasArtifacts = q.artifactFraction > thresholds.artifactFractionLimit
+        q.judge(peakToPeak: maximum - minimum, squares: squares, railed: railed, artifacts: artifacts, count: n, thresholds: thresholds)
         q.lineNoiseRatio = lineNoiseRatio(psd, parameters: parameters, mains: thresholds.lineFrequency)
         q.hasLineNoise = (q.lineNoiseRatio ?? 0) > thresholds.lineNoiseLimit
         return q
+    }
+
+    /// The measures and verdicts both assessments derive from their sums over `count`
+    /// samples: one place for the thresholds' rules.
+    private mutating func judge(peakToPeak: Double, squares: Double, railed: Int, artifacts: Int, count: Int,
+                                thresholds: SignalQualityThresholds) {
+        self.peakToPeak = peakToPeak
+        rms = (squares / Double(count)).squareRoot()
+        railedFraction = Double(railed) / Double(count)
+        artifactFraction = Double(artifacts) / Double(count)
+        isFlat = peakToPeak < thresholds.flatPeakToPeak
+        isRailed = railedFraction > thresholds.railedFractionLimit
+        hasArtifacts = artifactFraction > thresholds.artifactFractionLimit
     }
 
     /// Σ(i − centre)² over `n` samples, as a running sum computes it. Up to 100,000
