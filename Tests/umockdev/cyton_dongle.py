@@ -318,6 +318,7 @@ class Dongle:
         self.events = deque()        # work for the controller thread: "unplug"
         self.fault_at = None
         self.idle_since = None
+        self.idle_progress = None
         self.pending = []            # a multi-byte command being received
         self.commands = []           # the x...X and z...Z commands, in order
         self.gains = [24] * 16
@@ -735,10 +736,16 @@ def should_stop(args, dongle, output):
     """Ctrl-C for eeg, once the scenario has played out (or long after the board said
     everything it had to say, so a run that went wrong still ends with a report)."""
     with dongle.lock:
-        if dongle.sessions and dongle.sessions[-1].finished:
+        # Idle means the board has finished and no stream byte has reached the host for
+        # 5 s: under a loaded machine the host can drain the FIFO long after the board
+        # finished, and a run still making progress must end by its own limit.
+        session = dongle.sessions[-1] if dongle.sessions else None
+        progress = session.truth["delivered_bytes"] if session else None
+        if session and session.finished and progress == dongle.idle_progress:
             dongle.idle_since = dongle.idle_since or time.monotonic()
         else:
             dongle.idle_since = None
+        dongle.idle_progress = progress
         if dongle.idle_since and time.monotonic() - dongle.idle_since > 5:
             return True
     text = output["stderr"].decode("utf-8", "replace")
