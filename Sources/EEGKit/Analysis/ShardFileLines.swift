@@ -35,7 +35,7 @@ struct ShardFileLines {
     /// the file stops mid-line); nil at the end of the file.
     mutating func next() throws(ShardError) -> (bytes: ArraySlice<UInt8>, terminated: Bool)? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            if let newline = nextLineFeed() {
                 let line = buffer[start..<newline]
                 offset += Int64(newline - start + 1)
                 lineNumber += 1
@@ -54,6 +54,14 @@ struct ShardFileLines {
                 return (line, false)
             }
             try fill()
+        }
+    }
+
+    /// The index of the first line feed from `start` (memchr: a shard is megabytes of lines).
+    private func nextLineFeed() -> Int? {
+        buffer.withUnsafeBufferPointer { bytes in
+            guard start < bytes.count, let base = bytes.baseAddress, let found = memchr(base + start, 0x0A, bytes.count - start) else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
         }
     }
 

@@ -159,10 +159,11 @@ struct ShardLineReader {
         if skip("\"inf\"") { return .infinity }
         if skip("\"-inf\"") { return -.infinity }
         let first = position
-        guard scanNumber() else {
+        guard let decimal = scanNumber() else {
             position = first
             throw error("a number")
         }
+        if let value = decimal.double { return value }
         let text = String(decoding: UnsafeBufferPointer(rebasing: line[first..<position]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
             position = first
@@ -171,24 +172,35 @@ struct ShardLineReader {
         return value
     }
 
-    /// Moves over `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`; false when the bytes
-    /// are not one.
-    private mutating func scanNumber() -> Bool {
-        _ = skip("-")
+    /// Moves over `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` and returns its value as
+    /// a decimal; nil when the bytes are not one.
+    private mutating func scanNumber() -> ExactDecimal? {
+        var decimal = ExactDecimal()
+        decimal.negative = skip("-")
         if skip("0") {
             // a leading zero stands alone
-        } else if digits() == 0 { return false }
-        if skip("."), digits() == 0 { return false }
+        } else if digits(into: &decimal, fraction: false) == 0 { return nil }
+        if skip("."), digits(into: &decimal, fraction: true) == 0 { return nil }
         if skip("e") || skip("E") {
-            if !skip("+") { _ = skip("-") }
-            if digits() == 0 { return false }
+            let negative = !skip("+") && skip("-")
+            let first = position
+            var written = 0
+            while let byte = peek, (0x30...0x39).contains(byte) {
+                if position - first < 5 { written = written * 10 + Int(byte - 0x30) }
+                position += 1
+            }
+            if position == first { return nil }
+            decimal.add(exponent: negative ? -written : written, digitCount: position - first)
         }
-        return true
+        return decimal
     }
 
-    private mutating func digits() -> Int {
+    private mutating func digits(into decimal: inout ExactDecimal, fraction: Bool) -> Int {
         let first = position
-        while let byte = peek, (0x30...0x39).contains(byte) { position += 1 }
+        while let byte = peek, (0x30...0x39).contains(byte) {
+            decimal.add(digit: byte - 0x30, fraction: fraction)
+            position += 1
+        }
         return position - first
     }
 
