@@ -108,13 +108,22 @@ struct ShardLineReader {
         return true
     }
 
-    /// Reads `text` if it comes next; otherwise reads nothing.
+    /// Reads `text` if it comes next; otherwise reads nothing. (A byte loop: the keys
+    /// and punctuation are a few bytes, too short for memcmp's call to pay.)
     mutating func skip(_ text: StaticString) -> Bool {
-        let matched = text.withUTF8Buffer { t in
-            t.count <= line.count - position && memcmp(line.baseAddress! + position, t.baseAddress!, t.count) == 0
-        }
-        if matched { position += text.utf8CodeUnitCount }
-        return matched
+        let count = text.utf8CodeUnitCount
+        guard count <= line.count - position else { return false }
+        let expected = text.utf8Start
+        for i in 0..<count where line[position + i] != expected[i] { return false }
+        position += count
+        return true
+    }
+
+    /// Reads `byte` if it comes next.
+    mutating func skip(byte: UInt8) -> Bool {
+        guard position < line.count, line[position] == byte else { return false }
+        position += 1
+        return true
     }
 
     mutating func expect(_ text: StaticString) throws(ShardLineError) {
@@ -133,7 +142,7 @@ struct ShardLineReader {
 
     /// A whole number of at most 18 digits (no sign but '-', no fraction, no exponent).
     mutating func integer() throws(ShardLineError) -> Int {
-        let negative = skip("-")
+        let negative = skip(byte: 0x2D)
         let first = position
         var value = 0
         while let byte = peek, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), position - first < 18 {
@@ -176,13 +185,13 @@ struct ShardLineReader {
     /// a decimal; nil when the bytes are not one.
     private mutating func scanNumber() -> ExactDecimal? {
         var decimal = ExactDecimal()
-        decimal.negative = skip("-")
-        if skip("0") {
+        decimal.negative = skip(byte: 0x2D)
+        if skip(byte: 0x30) {
             // a leading zero stands alone
         } else if digits(into: &decimal, fraction: false) == 0 { return nil }
-        if skip("."), digits(into: &decimal, fraction: true) == 0 { return nil }
-        if skip("e") || skip("E") {
-            let negative = !skip("+") && skip("-")
+        if skip(byte: 0x2E), digits(into: &decimal, fraction: true) == 0 { return nil }
+        if skip(byte: 0x65) || skip(byte: 0x45) {
+            let negative = !skip(byte: 0x2B) && skip(byte: 0x2D)
             let first = position
             var written = 0
             while let byte = peek, (0x30...0x39).contains(byte) {
@@ -212,9 +221,9 @@ struct ShardLineReader {
     mutating func array<T>(_ element: (inout ShardLineReader) throws(ShardLineError) -> T) throws(ShardLineError) -> [T] {
         try expect("[")
         var values: [T] = []
-        if skip("]") { return values }
-        repeat { values.append(try element(&self)) } while skip(",")
-        guard skip("]") else { throw error("',' or ']'") }
+        if skip(byte: 0x5D) { return values }
+        repeat { values.append(try element(&self)) } while skip(byte: 0x2C)
+        guard skip(byte: 0x5D) else { throw error("',' or ']'") }
         return values
     }
 }

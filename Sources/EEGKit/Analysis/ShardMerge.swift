@@ -30,8 +30,17 @@ public struct ShardMerge: Sendable {
 
     /// Reads and checks `paths` (at least one).
     public init(paths: [String]) throws(ShardError) {
+        // Each shard read through and checked on its own core; the first failure in the
+        // order given is the one reported, as when they were checked one by one.
+        // Unchecked: each iteration writes its own element, read only after all have ended.
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Result<CheckedShard, ShardError>?>.allocate(capacity: paths.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            results[i] = Result { () throws(ShardError) in try Self.check(paths[i]) }
+        }
         var checked: [CheckedShard] = []
-        for path in paths { checked.append(try Self.check(path)) }
+        for result in results { if let result { checked.append(try result.get()) } }
         shards = try Self.distinct(checked)
         owners = try Self.owners(shards)
     }
@@ -39,10 +48,30 @@ public struct ShardMerge: Sendable {
     /// Hands every file's events to `emit` in the list's order. `keepEpochs`: a file's end
     /// carries its epochs, as a run with `--report` keeps them (a file with more than a
     /// report keeps fails as it fails there).
+    ///
+    /// The lines are read on a thread of their own while `emit` runs on the caller's, a
+    /// bounded number of events apart; `emit` sees every event before the failure that
+    /// ends the reading, as it would reading in one thread.
     public func replay(keepEpochs: Bool, emit: (BatchAnalysis.Event) -> Void) throws(ShardError) {
         if keepEpochs, let bare = shards.first(where: { $0.header.spectra == false }) {
             throw ShardError(path: bare.path, .mismatch("shard \(bare.header.name) was written without the epochs' spectra the report draws: run the shards with --for-report ('eeg slurm --report' does), then merge with --report"))
         }
+        let pipe = ShardEventPipe(capacity: 1024)
+        let reader = Thread { [self] in
+            do throws(ShardError) {
+                try read(keepEpochs: keepEpochs, emit: pipe.put)
+                pipe.end(nil)
+            } catch {
+                pipe.end(error)
+            }
+        }
+        reader.start()
+        while let events = pipe.take() { events.forEach(emit) }
+        if let failure = pipe.readFailure { throw failure }
+    }
+
+    /// Reads every file's events from its shard, in the list's order.
+    private func read(keepEpochs: Bool, emit: (BatchAnalysis.Event) -> Void) throws(ShardError) {
         for (index, owner) in owners.enumerated() {
             let shard = shards[owner.shard]
             var lines = try ShardFileLines(path: shard.path, from: owner.start.offset, lineNumber: owner.start.line)
