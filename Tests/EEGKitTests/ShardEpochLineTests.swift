@@ -9,7 +9,7 @@ import Testing
 struct ShardEpochLineTests {
     /// Doubles whose shortest text takes every form: integers (no ".0"), exponents both
     /// ways, subnormals, -0, the extremes, and the non-finite values written as strings.
-    static let awkward: [Double] = [0, -0.0, 1, -1, 100, 0.1, 1e-05, 1e-7, 123456789012345680000, 1e20, 1e16, 9007199254740993, 5e-324,
+    static let awkward: [Double] = [0, -0.0, 1, -1, 100, 0.1, 1e-05, 1e-7, 1.2345678901234568e20, 1e20, 1e16, 9007199254740994, .leastNonzeroMagnitude,
                                     -2.2250738585072014e-308, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 0.30000000000000004,
                                     1.0 / 3, 692.4102982528728, .nan, .infinity, -.infinity]
 
