@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// - configuring: stop any stream left running (`s`), purge, soft reset (`v`) and wait
 ///   for the `$$$` that ends the board's banner (timeout), attach the Daisy (`C`) if
-///   asked, send each channel's settings (`x…X`) and wait for the board to confirm each
+///   asked, send each channel's settings (`x…X`, each after a purge of the input) and
+///   wait for the board to confirm each
 ///   (`Success: Channel set for N`; a missing or different reply fails the start), then
 ///   start streaming (`b`); samples are scaled by the confirmed gains. If starting fails, the transport is stopped
 ///   and closed (the device released) before the error is thrown.
@@ -173,11 +174,16 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             confirmedGains.withLock { $0 = confirmed }
         }
 
-        /// Writes `command` and waits for its acknowledgement (``CytonCommand/acknowledgement``).
+        /// Purges the input, writes `command` and waits for its acknowledgement
+        /// (``CytonCommand/acknowledgement``). The purge drops a reply to an earlier command
+        /// that came after its wait ended: read now, it would be taken for this command's
+        /// (the same `x…X` sent again on restore is acknowledged with the same words) and
+        /// leave this command's reply to be taken for the next one's.
         ///
         /// - Throws: `.timeout` when no reply ending in `$$$` comes within the reply
         ///   timeout; `.protocolError` for a reply that is not the acknowledgement.
         func send(_ command: CytonCommand, _ transport: any ByteTransport, what: String) throws(DeviceError) {
+            try transport.purge()
             try transport.write(command.bytes, timeout: .seconds(1))
             let sent = String(decoding: command.bytes, as: UTF8.self)
             let reply = try awaitReply(transport, what: "the board to confirm \(what) (\(sent))", timeout: configuration.replyTimeout)

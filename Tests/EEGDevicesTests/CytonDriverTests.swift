@@ -287,6 +287,26 @@ struct CytonDriverLinkTests {
         #expect(links.links.count == 1)
     }
 
+    @Test("a late reply to an earlier command is purged before each x…X, never taken for its acknowledgement")
+    func lateReplyPurged() throws {
+        let late = "Success: Channel set for 1$$$"
+        let links = FakeLinks([FakeLink.Script(packets: scriptedStream(20), lateReply: late)])
+        var configuration = CytonDriver.Configuration()
+        configuration.channels = (1...8).map { var s = CytonCommand.ChannelSettings(channel: $0); s.gain = .x8; return s }
+        let driver = CytonDriver(name: "fake Cyton", configuration: configuration) { () throws(DeviceError) in links.open() }
+        let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 1024)
+        // Without the purge, x1 takes the late reply, and x2 then takes x1's own reply:
+        // "the board answered x2040110X with 'Success: Channel set for 1'".
+        try driver.start(into: producer, events: DeviceEvents())
+        let frames = collect(consumer, 20)
+        driver.stop()
+        #expect(frames.count == 20)
+        let link = try #require(links.links.first).state.withLock { $0 }
+        #expect(link.lateReplyQueued)
+        let settings = (1...8).map { "^x\($0)040110X" }.joined()
+        #expect(link.transcript.hasPrefix("s^v" + settings + "b"), "\(link.transcript)")
+    }
+
     @Test("stress: 30 links that each end after 60 packets while hotplug wake-ups hammer the supervisor, then stop mid-stream")
     func reconnectStress() throws {
         let rounds = 30
