@@ -49,8 +49,24 @@ demo: build
 # Every test: the unit and integration tests, the concurrency tests again under
 # ThreadSanitizer, the whole suite again under AddressSanitizer, and a short run of every
 # fuzz target.
-test: setup python-deps setup-slurm test-unit test-tsan test-asan fuzz-smoke test-install
+test: setup python-deps interop-deps setup-slurm test-unit test-tsan test-asan fuzz-smoke test-install
 
+
+# The interop tests' peers (liblsl through pylsl and mne-lsl, LabRecorder, pyxdf, BrainFlow)
+# live in a virtual environment under the build folder; the tests look for
+# .build-interop/venv/bin/python and skip visibly (an issue under CI=true) without it.
+INTEROP_VENV := .build-interop/venv
+.PHONY: interop-deps
+interop-deps: $(INTEROP_VENV)/.installed
+
+$(INTEROP_VENV)/.installed: Tests/interop/requirements.txt
+	$(PYTHON) -m venv $(INTEROP_VENV) || { \
+		echo "== installing python3-venv (apt) for the interop tests' virtual environment"; rm -rf $(INTEROP_VENV); \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3-venv && \
+		$(PYTHON) -m venv $(INTEROP_VENV); }
+	$(INTEROP_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+		-r Tests/interop/requirements.txt
+	touch $@
 # The real-Slurm test (SlurmClusterTests, issue 14) runs a one-node cluster from Debian's
 # slurm-wlm and munge: installed here when missing, for `make test` only. The test starts
 # and stops its own munged, slurmctld and slurmd (on 127.0.0.1, in a temporary folder);
@@ -119,7 +135,7 @@ $(PEERS_VENV)/.installed: Benchmarks/peers/requirements.txt
 	touch $@
 
 clean:
-	rm -rf .build .build-tsan .build-asan .build-fuzz Benchmarks/.build Fuzz/.build
+	rm -rf .build .build-interop .build-tsan .build-asan .build-fuzz Benchmarks/.build Fuzz/.build
 	rm -f eegkit_*.deb
 
 # ---- Installing (issue 15) -------------------------------------------------------------
