@@ -45,6 +45,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         /// gains the board confirmed. nil: nothing is sent and the board keeps what its
         /// soft reset set (gain 24, normal input, in bias, SRB2 connected).
         public var channels: [CytonCommand.ChannelSettings]?
+        /// Frames carry the held accelerometer reading (g) after the EEG channels
+        /// (``Cyton/accelerometerSignals(daisy:)``); the ring must be that wide.
+        public var accelerometer = false
         /// How long the soft reset (`v`) may take to answer.
         public var resetTimeout: Duration = .seconds(3)
         /// How long any other command may take to be acknowledged (`x…X`, `z…Z`, `C`).
@@ -83,7 +86,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
     public let name: String
     public let configuration: Configuration
-    public var layout: StreamLayout { Cyton.layout(daisy: configuration.daisy, channels: configuration.channels, source: name) }
+    public var layout: StreamLayout {
+        Cyton.layout(daisy: configuration.daisy, channels: configuration.channels, source: name, accelerometer: configuration.accelerometer)
+    }
 
     /// One connection to the board. `decoder` is touched only by `onBytes` on the
     /// transport's receive thread, which calls it one buffer at a time.
@@ -92,11 +97,29 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         /// Added to the decoder's indices: the board's counter restarts on reconnection.
         let indexOffset: Int64
         var decoder: CytonDecoder
+        /// One frame with its accelerometer values appended, when the layout has them:
+        /// allocated once per connection, not per packet.
+        let wide: UnsafeMutableBufferPointer<Float>?
 
-        init(session: DriverSession, indexOffset: Int64, decoder: CytonDecoder) {
+        init(session: DriverSession, indexOffset: Int64, decoder: CytonDecoder, accelerometer: Bool) {
             self.session = session
             self.indexOffset = indexOffset
             self.decoder = decoder
+            wide = accelerometer ? .allocate(capacity: decoder.channelCount + 3) : nil
+        }
+
+        deinit { wide?.deallocate() }
+
+        /// `samples` as the ring's frame: as they are, or with the held reading after them.
+        @inline(__always)
+        func frame(_ samples: UnsafeBufferPointer<Float>, _ aux: CytonAux) -> UnsafeBufferPointer<Float> {
+            guard let wide else { return samples }
+            _ = wide.initialize(from: samples)
+            let held = aux.heldAccelerometer
+            wide[samples.count] = Float(held.x)
+            wide[samples.count + 1] = Float(held.y)
+            wide[samples.count + 2] = Float(held.z)
+            return UnsafeBufferPointer(wide)
         }
     }
 
@@ -212,7 +235,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         func startStreaming(_ transport: any ByteTransport, firstIndex: Int64, session: DriverSession,
                             onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
             let connection = Connection(session: session, indexOffset: firstIndex,
-                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmed))
+                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmed), accelerometer: configuration.accelerometer)
             try transport.startReceiving(onBytes: { [self, connection] bytes in decode(bytes, on: connection) }, onEnd: onEnd)
             try transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
         }
@@ -245,8 +268,8 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             let offset = connection.indexOffset
             connection.decoder.decode(bytes) { event in
                 switch event {
-                case .frame(let index, let samples, _):
-                    output.producer.push(frame: samples, sampleIndex: offset + index)
+                case .frame(let index, let samples, let aux):
+                    output.producer.push(frame: connection.frame(samples, aux), sampleIndex: offset + index)
                     lastIndex.store(offset + index, ordering: .releasing)
                 case .gap(var gap):
                     gap.beforeSampleIndex += offset
@@ -293,8 +316,8 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     }
 
     public func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError) {
-        guard producer.channelCount == channelCount else {
-            throw .invalidConfiguration("ring has \(producer.channelCount) channels, the Cyton\(configuration.daisy ? " + Daisy" : "") \(channelCount)")
+        guard producer.channelCount == layout.frameWidth else {
+            throw .invalidConfiguration("ring has \(producer.channelCount) channels, the Cyton\(configuration.daisy ? " + Daisy" : "") \(layout.frameWidth)")
         }
         try configuration.validate()
         try supervisor.start(DriverSession(producer: producer, events: events, rawCapture: rawCapture))
