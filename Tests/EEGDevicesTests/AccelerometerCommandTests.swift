@@ -61,7 +61,7 @@ struct AccelerometerCommandTests {
         #expect(sim.status == 64 && sim.stderr.contains("--no-aux are for --device cyton"), "\(sim.stderr)")
     }
 
-    @Test("record: accel_x/y/z as 25 Hz signals in g beside the EEG; info and analyze read the file")
+    @Test("record: accel_x/y/z as 25 Hz signals in g beside the EEG; info lists them apart from the channels")
     func record() throws {
         let board = try FakeCytonBoard(packets: Self.stream())
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-\(UUID().uuidString).bdf").path
@@ -70,6 +70,10 @@ struct AccelerometerCommandTests {
         #expect(recorded.status == 0, "\(recorded.stderr)")
         let info = try run(["info", path])
         #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.stdout.contains("  other signals, not analysed (3):\n    accel_x          g  25 Hz\n"), "\(info.stdout)")
+        #expect(info.stdout.contains("  problems: none"), "\(info.stdout)")
+        let json = try run(["info", path, "--json"])
+        #expect(json.stdout.contains("\"other_signals\": [{\"label\": \"accel_x\", \"unit\": \"g\", \"sample_rate\": 25.0}"), "\(json.stdout)")
         let bytes = try #require(FileManager.default.contents(atPath: path))
         let header = String(decoding: bytes.prefix(256 * 13), as: UTF8.self)
         let signals = Int(header.dropFirst(252).prefix(4).trimmingCharacters(in: .whitespaces))

@@ -67,6 +67,20 @@ struct AuxiliaryRecordingTests {
         }
     }
 
+    @Test("replay and analyze read such a file's EEG channels (the aux signals are not analysed)")
+    func readers() throws {
+        let path = try Self.record("bdf")
+        let replay = try EEGProcess(["replay", path, "--emit", "samples", "--format", "csv", "--speed", "max"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let lines = replay.stdout.split(separator: "\n")
+        #expect(lines.first == "sample,ch1,ch2,ch3,ch4,ch5,ch6,ch7,ch8" && lines.count == Self.frames + 1)
+        let analyze = try EEGProcess(["analyze", path, "--format", "json"])
+        #expect(analyze.status == 0, "\(analyze.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(analyze.stdout.utf8)) as? [String: Any])
+        let files = try #require(object["files"] as? [[String: Any]])
+        #expect(files.count == 1)
+    }
+
     @Test("pyedflib reads the accelerometer in g at 25 Hz with the exact values; MNE reads it unscaled beside the EEG")
     func interop() throws {
         let paths = try ["bdf", "edf"].map(Self.record)
