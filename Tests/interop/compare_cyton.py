@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Compares what EEGKit (`eeg stream --emit samples --format csv`) and BrainFlow 5.23
+(get_board_data, written by brainflow_cyton.py) made of the same Cyton byte stream
+(written by cyton_stream.py), packet by packet, and sorts every difference into a
+documented convention or "unexplained".
+
+Checks, for each packet of the ground truth:
+  - EEGKit's µV are the exact counts x 4.5 / 24 / (2^23 - 1) x 10^6 rounded once to float32;
+  - BrainFlow's are its own double computation ((4.5 / 8388607 / 24 x 10^6) x counts);
+  - where both have the packet, EEGKit's value is BrainFlow's rounded to float32;
+  - the sample counter: EEGKit's unwrapped index and BrainFlow's 8-bit package number
+    name the same packet;
+  - the accelerometer: BrainFlow's rows against the reading each packet carried (and
+    EEGKit's accelerometer columns, when its CSV has them).
+A packet one tool has and the other has not must be explained by a convention (see
+CONVENTIONS below); so must every BrainFlow row that repeats an earlier Daisy half.
+
+Prints a JSON report; exit status 0 when nothing is unexplained, 1 otherwise.
+Usage: compare_cyton.py --truth t.json --brainflow bf.json --eeg eeg.csv [--eeg other.csv]"""
+import argparse
+import csv
+import json
+import struct
+import sys
+from fractions import Fraction
+
+ACCEL_SCALE = 0.002 / 2 ** 4                 # g per count, as both tools use it
+BF_SCALE = 4.5 / float(2 ** 23 - 1) / 24 * 1000000.0   # BrainFlow's µV per count, gain 24
+
+CONVENTIONS = {
+    "after_torn": "BrainFlow reads 32 bytes after any 0xA0 and throws all of them away when the footer is wrong, "
+                  "so the whole packet after a torn one goes with it; EEGKit restarts at the next 0xA0 inside the "
+                  "rejected bytes and keeps it",
+    "lost_pair_half": "Daisy: EEGKit drops a half whose partner was lost and reports the frame as a gap; BrainFlow "
+                      "commits a row at every board (odd) packet, with whatever Daisy half it last saw",
+    "daisy_half_dropped": "Daisy: BrainFlow keeps a Daisy (even) packet only until the next packet; when that is "
+                          "not a board packet (lost) the Daisy half is overwritten or never committed",
+    "stale_daisy_half": "Daisy: a BrainFlow row whose Daisy (even) packet was lost repeats the channels 9-16 (and "
+                        "package number) of an earlier row, with no sign of the loss",
+    "first_row_zero_daisy": "Daisy: when the stream starts with a board (odd) packet, BrainFlow's first row has "
+                            "zeros for channels 9-16 and package number 0",
+}
+
+
+def f32(x):
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def exact_microvolts(count):
+    return f32(float(Fraction(count * 45 * 10 ** 6, 10 * 24 * (2 ** 23 - 1))))
+
+
+def unwrap(packets):
+    """Each packet's unwrapped index, as EEGKit counts it from the first packet."""
+    index, previous = 0, None
+    for p in packets:
+        if previous is not None:
+            delta = (p["number"] - previous) & 0xFF
+            index += delta or 256
+        p["index"], previous = index, p["number"]
+
+
+def read_eeg(path, channels):
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    if header[:1 + channels] != ["sample"] + ["ch%d" % (i + 1) for i in range(channels)]:
+        raise SystemExit("%s: unexpected header %s" % (path, header))
+    accel = [i for i, name in enumerate(header) if name.lower().startswith("accel")]
+    frames = {}
+    for row in body:
+        # EEGKit prints each float32 in the fewest digits that read back as it.
+        frames[int(row[0])] = {"uv": [f32(float(v)) for v in row[1:1 + channels]],
+                               "accel": [float(row[i]) if row[i] else None for i in accel] if accel else None}
+    return frames, [header[i] for i in accel]
+
+
+class BrainFlowModel:
+    """What BrainFlow 5.23's Cyton / CytonDaisy read_thread makes of the packets it
+    receives (from its source: src/board_controller/openbci/cyton.cpp, cyton_daisy.cpp),
+    with for each row the packets its values came from."""
+
+    def __init__(self, packets, daisy):
+        self.rows = []
+        received = [p for p in packets if not p["after_torn"]]
+        (self.daisy_rows if daisy else self.plain_rows)(received)
+
+    def plain_rows(self, received):
+        accel = [0.0, 0.0, 0.0]
+        for p in received:
+            if p["accel"] and p["accel"][0] != 0:
+                accel = [ACCEL_SCALE * v for v in p["accel"]]
+            self.rows.append({"package": p["number"], "board": p, "daisy": None, "accel": list(accel),
+                              "eeg": [BF_SCALE * c for c in p["counts"]]})
+
+    def daisy_rows(self, received):
+        accel = [0.0, 0.0, 0.0]
+        package, daisy_half, daisy_packet = 0, [0.0] * 8, None
+        for p in received:
+            reading = p["accel"] if p["accel"] and p["accel"][0] != 0 else None
+            if p["number"] % 2 == 0:
+                package, daisy_half, daisy_packet = p["number"], [BF_SCALE * c for c in p["counts"]], p
+                if reading:
+                    accel = [ACCEL_SCALE * v for v in reading]
+                continue
+            if reading:
+                accel = [(a + ACCEL_SCALE * v) / 2.0 for a, v in zip(accel, reading)]
+            self.rows.append({"package": package, "board": p, "daisy": daisy_packet, "accel": list(accel),
+                              "eeg": [BF_SCALE * c for c in p["counts"]] + daisy_half})
+
+
+class Comparison:
+    def __init__(self, truth, brainflow, eeg_paths):
+        self.truth, self.bf = truth, brainflow
+        self.daisy = truth["daisy"]
+        self.packets = truth["packets"]
+        unwrap(self.packets)
+        self.model = BrainFlowModel(self.packets, self.daisy)
+        self.channels = 16 if self.daisy else 8
+        self.report = {"brainflow_version": brainflow["version"], "packets": len(self.packets),
+                       "torn": len(truth["torn"]), "garbage_bursts": len(truth["garbage"]), "counter_gaps": len(truth["gaps"]),
+                       "brainflow_rows": len(brainflow["package"]), "unexplained": [], "explained": {}, "eeg": {}}
+        self.check_brainflow()
+        for path in eeg_paths:
+            self.report["eeg"][path] = self.compare_eeg(path)
+
+    def unexplained(self, what):
+        if len(self.report["unexplained"]) < 50:
+            self.report["unexplained"].append(what)
+        self.report["unexplained_count"] = self.report.get("unexplained_count", 0) + 1
+
+    def explained(self, convention, count=1):
+        self.report["explained"][convention] = self.report["explained"].get(convention, 0) + count
+
+    def check_brainflow(self):
+        """BrainFlow's rows equal the model of its source, value for value."""
+        rows, bf = self.model.rows, self.bf
+        if len(rows) != len(bf["package"]):
+            self.unexplained("BrainFlow gave %d rows, its documented reading gives %d" % (len(bf["package"]), len(rows)))
+        eeg_equal = accel_equal = package_equal = 0
+        for i, row in enumerate(rows[:len(bf["package"])]):
+            package_equal += bf["package"][i] == row["package"]
+            eeg_equal += bf["eeg"][i] == row["eeg"]
+            accel_equal += bf["accel"][i] == row["accel"]
+            if bf["eeg"][i] != row["eeg"] or bf["package"][i] != row["package"] or bf["accel"][i] != row["accel"]:
+                self.unexplained("BrainFlow row %d (package %d) differs from its documented reading" % (i, bf["package"][i]))
+        self.report["brainflow_rows_as_documented"] = {"package": package_equal, "eeg": eeg_equal, "accel": accel_equal}
+        if self.daisy:
+            for i, row in enumerate(rows):
+                if row["daisy"] is None:
+                    self.explained("first_row_zero_daisy")
+                elif i > 0 and rows[i - 1]["daisy"] is row["daisy"]:
+                    self.explained("stale_daisy_half")
+        held = sum(1 for p in self.packets if p["accel"] and p["accel"][0] == 0)
+        self.report["accel_readings"] = sum(1 for p in self.packets if p["accel"])
+        self.report["accel_readings_with_x_zero_held_by_brainflow"] = held
+        if self.daisy:
+            # A reading in a board (odd) packet: BrainFlow reports its mean with the last one.
+            self.report["accel_readings_averaged_with_previous_by_brainflow"] = sum(
+                1 for row in self.model.rows if row["board"]["accel"] and row["board"]["accel"][0] != 0)
+
+    def bf_values(self):
+        """For each packet (by id), BrainFlow's values of it (its half of the row it went
+        into) and that row's package number."""
+        values = {}
+        for row, got, package in zip(self.model.rows, self.bf["eeg"], self.bf["package"]):
+            values[id(row["board"])] = (got[:8], package)
+            if row["daisy"] is not None and id(row["daisy"]) not in values:
+                values[id(row["daisy"])] = (got[8:], package)
+        return values
+
+    def eeg_values(self, frames):
+        """For each packet (by id), EEGKit's values of it, and the frame index it is in."""
+        values = {}
+        if not self.daisy:
+            by_index = {p["index"]: p for p in self.packets}
+            for index, frame in frames.items():
+                p = by_index.get(index)
+                if p is None:
+                    self.unexplained("EEGKit frame %d matches no packet" % index)
+                    continue
+                values[id(p)] = (frame["uv"], index)
+            return values
+        by_index = {p["index"]: p for p in self.packets}
+        for p in self.packets:
+            partner = by_index.get(p["index"] + 1)
+            if p["number"] % 2 == 1 and partner is not None:
+                frame = frames.get(p["index"] // 2)
+                if frame is not None:
+                    values[id(p)] = (frame["uv"][:8], p["index"] // 2)
+                    values[id(partner)] = (frame["uv"][8:], p["index"] // 2)
+        return values
+
+    def compare_eeg(self, path):
+        frames, accel_columns = read_eeg(path, self.channels)
+        bf, ours = self.bf_values(), self.eeg_values(frames)
+        result = {"frames": len(frames), "values_compared": 0, "values_equal_to_brainflow_as_float32": 0,
+                  "values_exact": 0, "max_abs_difference_uv": 0.0, "counter_checked": 0,
+                  "accel_columns": accel_columns}
+        by_index = {p["index"]: p for p in self.packets}
+        for p in self.packets:
+            mine, theirs = ours.get(id(p)), bf.get(id(p))
+            if mine and theirs:
+                self.compare_values(p, mine[0], theirs[0], result)
+                self.compare_counter(path, p, mine[1], theirs[1], result)
+            else:
+                # Missing from one tool or both: each absence needs its tool's reason.
+                reasons = ([] if mine else [self.why_not_in_eeg(p, by_index)]) + ([] if theirs else [self.why_not_in_brainflow(p)])
+                if None in reasons:
+                    self.unexplained("%s: packet number %d (index %d) is %s" % (
+                        path, p["number"], p["index"], "in neither" if not mine and not theirs else
+                        "not in EEGKit" if not mine else "not in BrainFlow"))
+                for reason in reasons:
+                    if reason:
+                        self.explained(reason)
+        if self.daisy:
+            paired = sum(1 for row in self.model.rows if row["daisy"] is not None and (row["board"]["index"] // 2) in frames)
+            result["frames_with_daisy_half_from_different_packets"] = paired
+            self.explained("pairing", paired)
+            self.explained_once("pairing", "Daisy: EEGKit pairs board packet n (odd) with the Daisy packet n+1 "
+                                "and numbers the frame by the pair; BrainFlow pairs Daisy packet n (even) with the board "
+                                "packet n+1 and numbers the row n: channels 1-8 agree row for row, channels 9-16 are one "
+                                "Daisy sample apart")
+        if accel_columns:
+            self.compare_accel(path, frames, result)
+        return result
+
+    def explained_once(self, key, text):
+        CONVENTIONS[key] = text
+
+    def compare_values(self, p, mine, theirs, result):
+        for count, ours, bf in zip(p["counts"], mine, theirs):
+            result["values_compared"] += 1
+            result["values_exact"] += ours == exact_microvolts(count)
+            result["values_equal_to_brainflow_as_float32"] += ours == f32(bf)
+            result["max_abs_difference_uv"] = max(result["max_abs_difference_uv"], abs(ours - bf))
+            if ours != exact_microvolts(count):
+                self.unexplained("packet number %d: EEGKit %r is not the exact value of %d counts" % (p["number"], ours, count))
+            elif ours != f32(bf):
+                self.unexplained("packet number %d: EEGKit %r, BrainFlow %r (%d counts)" % (p["number"], ours, bf, count))
+
+    def compare_counter(self, path, p, frame, package, result):
+        """8 channels: EEGKit's frame index, unwrapped from the first packet, and BrainFlow's
+        8-bit package number name the same packet. Daisy: EEGKit's frame is the pair number
+        (board packet index // 2); BrainFlow's row carries the Daisy packet's number."""
+        first = self.packets[0]["number"]
+        if not self.daisy:
+            ok = (first + frame) & 0xFF == package == p["number"]
+        elif p["number"] % 2 == 1:
+            ok = frame == p["index"] // 2 and (first + p["index"]) & 0xFF == p["number"]
+        else:
+            ok = frame == (p["index"] - 1) // 2 and package == p["number"]
+        result["counter_checked"] += 1
+        if not ok:
+            self.unexplained("%s: packet number %d: EEGKit frame %d, BrainFlow package %d" % (path, p["number"], frame, package))
+
+    def why_not_in_brainflow(self, p):
+        """The convention under which BrainFlow has no value of packet `p`, if any."""
+        if p["after_torn"]:
+            return "after_torn"
+        if self.daisy and p["number"] % 2 == 0:
+            return "daisy_half_dropped"
+        return None
+
+    def why_not_in_eeg(self, p, by_index):
+        """The convention under which EEGKit has no value of packet `p`, if any."""
+        partner = by_index.get(p["index"] + (1 if p["number"] % 2 == 1 else -1))
+        return "lost_pair_half" if self.daisy and partner is None else None
+
+    def compare_accel(self, path, frames, result):
+        """EEGKit's accelerometer columns (g): a value at the frames whose packets carried a
+        reading, the reading x 0.002/16; BrainFlow holds the last reading on every row."""
+        checked = 0
+        for p in self.packets:
+            if not p["accel"] or self.daisy:
+                continue
+            frame = frames.get(p["index"])
+            if frame is None:
+                continue
+            want = [ACCEL_SCALE * v for v in p["accel"]]
+            got = frame["accel"]
+            if got is None or any(g is None or abs(g - w) > 1e-6 for g, w in zip(got, want)):
+                self.unexplained("%s: accelerometer at frame %d: %s, the packet says %s" % (path, p["index"], got, want))
+            checked += 1
+        result["accel_checked"] = checked
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--truth", required=True)
+    parser.add_argument("--brainflow", required=True)
+    parser.add_argument("--eeg", action="append", default=[], help="an `eeg stream --emit samples --format csv` output")
+    args = parser.parse_args()
+    with open(args.truth) as fh:
+        truth = json.load(fh)
+    with open(args.brainflow) as fh:
+        brainflow = json.load(fh)
+    comparison = Comparison(truth, brainflow, args.eeg)
+    report = comparison.report
+    report["conventions"] = {key: CONVENTIONS[key] for key in report["explained"]}
+    json.dump(report, sys.stdout, indent=1)
+    print()
+    sys.exit(1 if report["unexplained"] else 0)
+
+
+if __name__ == "__main__":
+    main()
