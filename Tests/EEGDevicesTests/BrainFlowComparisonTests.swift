@@ -105,10 +105,15 @@ struct BrainFlowComparisonTests {
         return lastPair.map { indices[$0] / 2 + 1 } ?? 0
     }
 
-    /// BrainFlow reads `stream` from a fake board on a pty; its JSON output.
+    /// BrainFlow reads `stream` from a fake board on a pty; its JSON output. It collects
+    /// the rows its documented reading gives (compare_cyton.py says how many), so it
+    /// stops as soon as they are in, and on a loaded machine waits for them.
     static func startBrainFlow(_ stream: Stream, daisy: Bool, board: FakeCytonBoard) throws -> (Run, URL) {
+        let count = try Run(python, ["\(interop)/compare_cyton.py", "--truth", stream.truth.path, "--brainflow-rows"], in: stream.directory, name: "rows")
+        let (status, stderr) = count.finish()
+        let rows = try #require(Int(try String(contentsOf: count.out, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)), "\(status): \(stderr)")
         let out = stream.directory.appendingPathComponent("brainflow.json")
-        let run = try Run(python, ["\(interop)/brainflow_cyton.py", "--port", board.slavePath, "--rows", "\(packets)", "--idle", "1.5",
+        let run = try Run(python, ["\(interop)/brainflow_cyton.py", "--port", board.slavePath, "--rows", "\(rows)",
                                    "--out", out.path] + (daisy ? ["--daisy"] : []), in: stream.directory, name: "brainflow")
         return (run, out)
     }

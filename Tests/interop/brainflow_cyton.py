@@ -4,8 +4,9 @@ what get_board_data returned: the package-number row, the EEG rows (µV) and the
 accelerometer rows (g), one entry per BrainFlow sample, as JSON.
 
 BrainFlow opens the port, sends `v` and waits for `$$$`, sends `d` and reads the reply,
-then `b`; this script collects until --rows samples have arrived, or until none arrived
-for --idle seconds, then stops the stream (`s`) and releases the session.
+then `b`; this script collects until --rows samples have arrived (and --settle seconds
+more, for any extra ones), or until none arrived for --idle seconds, then stops the
+stream (`s`) and releases the session.
 
 Usage (in the interop venv): brainflow_cyton.py --port /dev/pts/N [--daisy] --rows 1400 --out bf.json"""
 import argparse
@@ -21,7 +22,8 @@ def main():
     parser.add_argument("--port", required=True)
     parser.add_argument("--daisy", action="store_true")
     parser.add_argument("--rows", type=int, required=True, help="samples to wait for")
-    parser.add_argument("--idle", type=float, default=3, help="give up after this long without a new sample")
+    parser.add_argument("--idle", type=float, default=10, help="give up after this long without a new sample")
+    parser.add_argument("--settle", type=float, default=0.3, help="wait this long after --rows for more")
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
@@ -43,6 +45,7 @@ def main():
             count, last_change = current, now
         if now - last_change > args.idle or now - started > args.timeout:
             break
+    time.sleep(args.settle)
     data = board.get_board_data()
     board.stop_stream()
     board.release_session()

@@ -16,7 +16,8 @@ A packet one tool has and the other has not must be explained by a convention (s
 CONVENTIONS below); so must every BrainFlow row that repeats an earlier Daisy half.
 
 Prints a JSON report; exit status 0 when nothing is unexplained, 1 otherwise.
-Usage: compare_cyton.py --truth t.json --brainflow bf.json --eeg eeg.csv [--eeg other.csv]"""
+Usage: compare_cyton.py --truth t.json --brainflow bf.json --eeg eeg.csv [--eeg other.csv]
+       compare_cyton.py --truth t.json --brainflow-rows   (how many rows BrainFlow will give)"""
 import argparse
 import csv
 import json
@@ -288,11 +289,15 @@ class Comparison:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--truth", required=True)
-    parser.add_argument("--brainflow", required=True)
+    parser.add_argument("--brainflow")
+    parser.add_argument("--brainflow-rows", action="store_true", help="print how many rows BrainFlow's reading gives, and stop")
     parser.add_argument("--eeg", action="append", default=[], help="an `eeg stream --emit samples --format csv` output")
     args = parser.parse_args()
     with open(args.truth) as fh:
         truth = json.load(fh)
+    if args.brainflow_rows:
+        print(len(BrainFlowModel(truth["packets"], truth["daisy"]).rows))
+        return
     with open(args.brainflow) as fh:
         brainflow = json.load(fh)
     comparison = Comparison(truth, brainflow, args.eeg)
