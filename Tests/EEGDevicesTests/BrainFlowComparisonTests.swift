@@ -75,11 +75,12 @@ struct BrainFlowComparisonTests {
         let packets: [Packet]
     }
 
-    static func generate(seed: Int, daisy: Bool) throws -> Stream {
+    /// - Parameter first: the first sample number (the firmware's is 0).
+    static func generate(seed: Int, daisy: Bool, first: Int = 0) throws -> Stream {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-brainflow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let bytes = directory.appendingPathComponent("stream.bin"), truth = directory.appendingPathComponent("truth.json")
-        let generator = try Run(python, ["\(interop)/cyton_stream.py", "--seed", "\(seed)", "--packets", "\(packets)",
+        let generator = try Run(python, ["\(interop)/cyton_stream.py", "--seed", "\(seed)", "--packets", "\(packets)", "--first", "\(first)",
                                          "--out", bytes.path, "--truth", truth.path] + (daisy ? ["--daisy"] : []), in: directory, name: "generate")
         let (status, stderr) = generator.finish()
         try #require(status == 0, "cyton_stream.py: \(stderr)")
@@ -118,9 +119,10 @@ struct BrainFlowComparisonTests {
         return (run, out)
     }
 
-    static func compare(_ stream: Stream, brainflow: URL, eeg: [URL]) throws -> [String: Any] {
-        let run = try Run(python, ["\(interop)/compare_cyton.py", "--truth", stream.truth.path, "--brainflow", brainflow.path]
-                                  + eeg.flatMap { ["--eeg", $0.path] }, in: stream.directory, name: "compare")
+    /// compare_cyton.py's report on `eeg` (CSV output, standard error) against BrainFlow's rows.
+    static func compare(_ stream: Stream, brainflow: URL, eeg: (csv: URL, log: URL)) throws -> [String: Any] {
+        let run = try Run(python, ["\(interop)/compare_cyton.py", "--truth", stream.truth.path, "--brainflow", brainflow.path,
+                                   "--eeg", eeg.csv.path, "--eeg-log", eeg.log.path], in: stream.directory, name: "compare")
         let (status, stderr) = run.finish()
         let text = try String(contentsOf: run.out, encoding: .utf8)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "compare_cyton.py: \(stderr)")
@@ -131,7 +133,7 @@ struct BrainFlowComparisonTests {
     /// What every comparison must show: BrainFlow's rows are what its source says it
     /// computes; every EEG value of every packet both tools have is equal (EEGKit's is
     /// BrainFlow's rounded to float32); the faults happened; the stated conventions only.
-    static func checkReport(_ report: [String: Any], eeg: [URL], daisy: Bool) throws {
+    static func checkReport(_ report: [String: Any], eeg: URL, daisy: Bool) throws {
         let rows = try #require(report["brainflow_rows"] as? Int)
         #expect(rows > (daisy ? 600 : 1_400), "BrainFlow read too little: \(rows) rows")
         #expect(report["brainflow_rows_as_documented"] as? [String: Int] == ["package": rows, "eeg": rows, "accel": rows])
@@ -143,13 +145,12 @@ struct BrainFlowComparisonTests {
         #expect(Set(explained.keys).isSubset(of: allowed), "\(explained)")
         if daisy { #expect(explained["pairing"] ?? 0 > 500 && explained["lost_pair_half"] ?? 0 > 0 && explained["stale_daisy_half"] ?? 0 > 0) }
         let outputs = try #require(report["eeg"] as? [String: [String: Any]])
-        for file in eeg {
-            let output = try #require(outputs[file.path])
-            let compared = try #require(output["values_compared"] as? Int)
-            #expect(compared > 11_000, "\(file.lastPathComponent): only \(compared) values compared")
-            #expect(output["values_exact"] as? Int == compared && output["values_equal_to_brainflow_as_float32"] as? Int == compared)
-            #expect((output["counter_checked"] as? Int ?? 0) * 8 >= compared)
-        }
+        let output = try #require(outputs[eeg.path])
+        let compared = try #require(output["values_compared"] as? Int)
+        #expect(compared > 11_000, "\(eeg.lastPathComponent): only \(compared) values compared")
+        #expect(output["values_exact"] as? Int == compared && output["values_equal_to_brainflow_as_float32"] as? Int == compared)
+        #expect((output["counter_checked"] as? Int ?? 0) * 8 >= compared)
+        #expect((output["reported_gaps"] as? Int ?? 0) > 0, "eeg reported no loss")
     }
 
     @Test("tty: every EEG µV and the counter equal BrainFlow's, or differ by a documented convention",
@@ -172,16 +173,18 @@ struct BrainFlowComparisonTests {
         // BrainFlow's start-up, answered as the firmware does, and every byte read.
         #expect(String(decoding: brainFlowBoard.commands, as: UTF8.self) == "vdbs")
         #expect(brainFlowBoard.sentBytes == stream.bytes.count)
-        let report = try Self.compare(stream, brainflow: brainFlowOut, eeg: [eeg.out])
-        try Self.checkReport(report, eeg: [eeg.out], daisy: daisy)
+        let report = try Self.compare(stream, brainflow: brainFlowOut, eeg: (eeg.out, eeg.err))
+        try Self.checkReport(report, eeg: eeg.out, daisy: daisy)
     }
 
     @Test("libusb: the emulated dongle sends the same bytes; eeg's output is the tty's, byte for byte, and compares with BrainFlow's the same way",
-          arguments: [(daisy: false, seed: 201), (daisy: true, seed: 202)])
-    func overLibUSB(daisy: Bool, seed: Int) throws {
+          arguments: [(daisy: false, seed: 201, first: 0), (daisy: true, seed: 202, first: 75)])
+    func overLibUSB(daisy: Bool, seed: Int, first: Int) throws {
         if Self.skipUnlessAvailable("BrainFlow is not installed in .build-interop/venv (make interop-deps)", Self.brainFlowAvailable) { return }
         if Self.skipUnlessAvailable("umockdev (the emulated dongle) is not available", EmulatedDongle.available) { return }
-        let stream = try Self.generate(seed: seed, daisy: daisy)
+        // With a Daisy, the stream starts with a board half (as when the first packet was
+        // lost): BrainFlow's first row then has no Daisy half.
+        let stream = try Self.generate(seed: seed, daisy: daisy, first: first)
         defer { try? FileManager.default.removeItem(at: stream.directory) }
         let banner = daisy ? Self.daisyBanner : FakeCytonBoard.standardBanner
         let brainFlowBoard = try FakeCytonBoard(packets: stream.bytes, banner: banner)
@@ -203,10 +206,12 @@ struct BrainFlowComparisonTests {
         try #require(brainFlowStatus == 0, "BrainFlow: \(brainFlowErrors)")
         let dongle = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: result)) as? [String: Any])
         try #require(dongle["status"] as? Int == 0, "eeg over libusb: \(dongle["stderr"] ?? "")")
-        let usbCSV = stream.directory.appendingPathComponent("usb.csv")
+        let usbCSV = stream.directory.appendingPathComponent("usb.csv"), usbLog = stream.directory.appendingPathComponent("usb.err")
         try Data((try #require(dongle["stdout"] as? String)).utf8).write(to: usbCSV)
+        try Data((try #require(dongle["stderr"] as? String)).utf8).write(to: usbLog)
         #expect(try Data(contentsOf: usbCSV) == Data(contentsOf: tty.out), "libusb and tty gave different samples")
-        let report = try Self.compare(stream, brainflow: brainFlowOut, eeg: [usbCSV])
-        try Self.checkReport(report, eeg: [usbCSV], daisy: daisy)
+        let report = try Self.compare(stream, brainflow: brainFlowOut, eeg: (usbCSV, usbLog))
+        try Self.checkReport(report, eeg: usbCSV, daisy: daisy)
+        if daisy { #expect((report["explained"] as? [String: Int])?["first_row_zero_daisy"] == 1) }
     }
 }

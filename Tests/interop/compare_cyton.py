@@ -14,13 +14,16 @@ Checks, for each packet of the ground truth:
     EEGKit's accelerometer columns, when its CSV has them).
 A packet one tool has and the other has not must be explained by a convention (see
 CONVENTIONS below); so must every BrainFlow row that repeats an earlier Daisy half.
+With --eeg-log (eeg's standard error, one per --eeg, in order), EEGKit's reported losses
+must be exactly the jumps in its sample column, and its closing count must add up.
 
 Prints a JSON report; exit status 0 when nothing is unexplained, 1 otherwise.
-Usage: compare_cyton.py --truth t.json --brainflow bf.json --eeg eeg.csv [--eeg other.csv]
+Usage: compare_cyton.py --truth t.json --brainflow bf.json --eeg eeg.csv [--eeg-log eeg.err] [--eeg other.csv ...]
        compare_cyton.py --truth t.json --brainflow-rows   (how many rows BrainFlow will give)"""
 import argparse
 import csv
 import json
+import re
 import struct
 import sys
 from fractions import Fraction
@@ -111,7 +114,7 @@ class BrainFlowModel:
 
 
 class Comparison:
-    def __init__(self, truth, brainflow, eeg_paths):
+    def __init__(self, truth, brainflow, eeg_paths, eeg_logs=()):
         self.truth, self.bf = truth, brainflow
         self.daisy = truth["daisy"]
         self.packets = truth["packets"]
@@ -124,6 +127,8 @@ class Comparison:
         self.check_brainflow()
         for path in eeg_paths:
             self.report["eeg"][path] = self.compare_eeg(path)
+        for path, log in zip(eeg_paths, eeg_logs):
+            self.report["eeg"][path]["reported_gaps"] = self.check_log(path, log)
 
     def unexplained(self, what):
         if len(self.report["unexplained"]) < 50:
@@ -268,6 +273,35 @@ class Comparison:
         partner = by_index.get(p["index"] + (1 if p["number"] % 2 == 1 else -1))
         return "lost_pair_half" if self.daisy and partner is None else None
 
+    def check_log(self, path, log):
+        """EEGKit's "lost N frames before sample I" lines are exactly the jumps in its
+        sample column, and "stopped (…): F frames, L lost" counts its rows and those gaps."""
+        with open(path, newline="") as fh:
+            indices = [int(row[0]) for row in list(csv.reader(fh))[1:]]
+        jumps = [(b - a - 1, b) for a, b in zip([-1] + indices, indices) if b > a + 1]
+        gaps, stopped = [], None
+        with open(log) as fh:
+            for line in fh:
+                lost = re.match(r"eeg: lost (\d+) frames? before sample (\d+)$", line.strip())
+                if lost:
+                    gaps.append((int(lost.group(1)), int(lost.group(2))))
+                end = re.match(r"eeg: stopped \([^)]*\): (\d+) frames, (\d+) lost", line.strip())
+                if end:
+                    stopped = (int(end.group(1)), int(end.group(2)))
+        # A loss may be reported in adjacent pieces (with a Daisy, a lost half and then
+        # a lost pair): "1 before 58" and "1 before 59" are the jump from 56 to 59.
+        merged = []
+        for lost, before in gaps:
+            if merged and merged[-1][1] == before - lost:
+                merged[-1] = (merged[-1][0] + lost, before)
+            else:
+                merged.append((lost, before))
+        if merged != jumps:
+            self.unexplained("%s: reported losses %s are not the jumps in the sample column %s" % (log, gaps, jumps))
+        if stopped != (len(indices), sum(n for n, _ in gaps)):
+            self.unexplained("%s: closing count %s, but %d frames and %d lost" % (log, stopped, len(indices), sum(n for n, _ in gaps)))
+        return len(gaps)
+
     def compare_accel(self, path, frames, result):
         """EEGKit's accelerometer columns (g): a value at the frames whose packets carried a
         reading, the reading x 0.002/16; BrainFlow holds the last reading on every row."""
@@ -292,6 +326,7 @@ def main():
     parser.add_argument("--brainflow")
     parser.add_argument("--brainflow-rows", action="store_true", help="print how many rows BrainFlow's reading gives, and stop")
     parser.add_argument("--eeg", action="append", default=[], help="an `eeg stream --emit samples --format csv` output")
+    parser.add_argument("--eeg-log", action="append", default=[], help="the standard error of the --eeg of the same rank")
     args = parser.parse_args()
     with open(args.truth) as fh:
         truth = json.load(fh)
@@ -300,7 +335,7 @@ def main():
         return
     with open(args.brainflow) as fh:
         brainflow = json.load(fh)
-    comparison = Comparison(truth, brainflow, args.eeg)
+    comparison = Comparison(truth, brainflow, args.eeg, args.eeg_log)
     report = comparison.report
     report["conventions"] = {key: CONVENTIONS[key] for key in report["explained"]}
     json.dump(report, sys.stdout, indent=1)

@@ -20,7 +20,10 @@ Faults, each at least once at a fixed place and more at random:
                  exactly that packet and finds the one after it: the outcome is fixed.
   accel x = 0    one accelerometer reading whose x is 0 (y and z are not)
 
-Usage: cyton_stream.py --seed 7 --packets 1500 [--daisy] --out stream.bin --truth truth.json
+The first packet is number 0, as the firmware numbers the first one after `b` (with a
+Daisy: a Daisy half); --first starts elsewhere.
+
+Usage: cyton_stream.py --seed 7 --packets 1500 [--daisy] [--first N] --out stream.bin --truth truth.json
 The truth lists, in stream order, every packet (number, counts, accel counts or null,
 byte range, whether it follows a torn packet), the torn packets and garbage bursts."""
 import argparse
@@ -40,11 +43,11 @@ def packet_bytes(number, counts, accel):
 
 
 class Stream:
-    def __init__(self, seed, packets, daisy):
+    def __init__(self, seed, packets, daisy, first):
         self.rng = random.Random(seed)
         self.stream = bytearray()
         self.truth = {"seed": seed, "daisy": daisy, "packets": [], "torn": [], "garbage": [], "gaps": []}
-        self.generate(packets)
+        self.generate(packets, first)
 
     def counts(self):
         roll = self.rng.random()
@@ -76,9 +79,9 @@ class Stream:
                 return body[:length]
         raise RuntimeError("no torn prefix found")
 
-    def generate(self, packets):
+    def generate(self, packets, first):
         rng = self.rng
-        number = rng.randrange(256)
+        number = first
         tick = rng.randrange(ACCEL_EVERY)       # where the 25 Hz accelerometer phase starts
         forced = {packets // 10: "gap1", packets // 5: "garbage", 3 * packets // 10: "torn",
                   2 * packets // 5: "gap2", packets // 2: "torn", 3 * packets // 5: "gap3"}
@@ -121,10 +124,11 @@ def main():
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--packets", type=int, default=1500)
     parser.add_argument("--daisy", action="store_true")
+    parser.add_argument("--first", type=int, default=0, choices=range(256), metavar="0..255", help="the first sample number")
     parser.add_argument("--out", required=True, help="the stream's bytes")
     parser.add_argument("--truth", required=True, help="its ground truth (JSON)")
     args = parser.parse_args()
-    stream = Stream(args.seed, args.packets, args.daisy)
+    stream = Stream(args.seed, args.packets, args.daisy, args.first)
     with open(args.out, "wb") as fh:
         fh.write(stream.stream)
     with open(args.truth, "w") as fh:
