@@ -141,7 +141,9 @@ struct BrainFlowComparisonTests {
         #expect(report["accel_readings_with_x_zero_held_by_brainflow"] as? Int == 1)
         let explained = try #require(report["explained"] as? [String: Int])
         #expect(explained["after_torn"] ?? 0 > 0)
-        let allowed: Set<String> = daisy ? ["after_torn", "pairing", "lost_pair_half", "daisy_half_dropped", "stale_daisy_half", "first_row_zero_daisy"] : ["after_torn"]
+        let plain: Set<String> = ["after_torn", "accel_after_torn", "accel_x_zero"]
+        let allowed = daisy ? plain.union(["pairing", "lost_pair_half", "daisy_half_dropped", "stale_daisy_half", "first_row_zero_daisy",
+                                           "accel_averaged", "accel_pairing", "accel_lost_pair_half"]) : plain
         #expect(Set(explained.keys).isSubset(of: allowed), "\(explained)")
         if daisy { #expect(explained["pairing"] ?? 0 > 500 && explained["lost_pair_half"] ?? 0 > 0 && explained["stale_daisy_half"] ?? 0 > 0) }
         let outputs = try #require(report["eeg"] as? [String: [String: Any]])
@@ -151,6 +153,11 @@ struct BrainFlowComparisonTests {
         #expect(output["values_exact"] as? Int == compared && output["values_equal_to_brainflow_as_float32"] as? Int == compared)
         #expect((output["counter_checked"] as? Int ?? 0) * 8 >= compared)
         #expect((output["reported_gaps"] as? Int ?? 0) > 0, "eeg reported no loss")
+        // The accelerometer columns (accel_x_g, …), once eeg prints them: every frame's
+        // held reading checked against the packets.
+        if !(output["accel_columns"] as? [String] ?? []).isEmpty {
+            #expect((output["accel_checked"] as? Int ?? 0) * 2 > compared / (daisy ? 16 : 8), "too few frames with the accelerometer")
+        }
     }
 
     @Test("tty: every EEG µV and the counter equal BrainFlow's, or differ by a documented convention",

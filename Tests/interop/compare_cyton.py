@@ -32,6 +32,14 @@ ACCEL_SCALE = 0.002 / 2 ** 4                 # g per count, as both tools use it
 BF_SCALE = 4.5 / float(2 ** 23 - 1) / 24 * 1000000.0   # BrainFlow's µV per count, gain 24
 
 CONVENTIONS = {
+    "accel_x_zero": "BrainFlow takes a 0xC0 packet's aux bytes as a new reading only when x is not 0 (the packets "
+                    "between readings are zeros), so a real reading with x = 0 g is dropped and the previous one held",
+    "accel_averaged": "Daisy: BrainFlow averages a reading in a board (odd) packet with the value it held before, so "
+                      "it reports the mean of the new and the previous reading (and keeps it until the next one)",
+    "accel_after_torn": "the reading came in the packet after a torn one, which BrainFlow throws away (see after_torn)",
+    "accel_lost_pair_half": "Daisy: BrainFlow's last reading came in a half EEGKit drops because its partner was lost",
+    "accel_pairing": "Daisy: the reading came in the Daisy half EEGKit pairs with the board packet (n+1); BrainFlow's "
+                     "row for that board packet has its Daisy half from before (n-1), so it shows the reading a row later",
     "after_torn": "BrainFlow reads 32 bytes after any 0xA0 and throws all of them away when the footer is wrong, "
                   "so the whole packet after a torn one goes with it; EEGKit restarts at the next 0xA0 inside the "
                   "rejected bytes and keeps it",
@@ -90,17 +98,28 @@ class BrainFlowModel:
         (self.daisy_rows if daisy else self.plain_rows)(received)
 
     def plain_rows(self, received):
-        accel = [0.0, 0.0, 0.0]
+        accel, last = [0.0, 0.0, 0.0], None
         for p in received:
+            last = p if p["accel"] else last
             if p["accel"] and p["accel"][0] != 0:
                 accel = [ACCEL_SCALE * v for v in p["accel"]]
             self.rows.append({"package": p["number"], "board": p, "daisy": None, "accel": list(accel),
-                              "eeg": [BF_SCALE * c for c in p["counts"]]})
+                              "eeg": [BF_SCALE * c for c in p["counts"]], **self.quirk(accel, last)})
+
+    @staticmethod
+    def quirk(accel, last):
+        """How a row's accelerometer differs from the last reading BrainFlow received (the
+        packet `last`): not at all (None), held over a reading whose x is 0, or averaged
+        with an earlier one."""
+        plain = [ACCEL_SCALE * v for v in last["accel"]] if last else None
+        quirk = None if plain is None or accel == plain else "x_zero" if last["accel"][0] == 0 else "averaged"
+        return {"last_reading": last and last["accel"], "last_packet": last, "quirk": quirk}
 
     def daisy_rows(self, received):
-        accel = [0.0, 0.0, 0.0]
+        accel, last = [0.0, 0.0, 0.0], None
         package, daisy_half, daisy_packet = 0, [0.0] * 8, None
         for p in received:
+            last = p if p["accel"] else last
             reading = p["accel"] if p["accel"] and p["accel"][0] != 0 else None
             if p["number"] % 2 == 0:
                 package, daisy_half, daisy_packet = p["number"], [BF_SCALE * c for c in p["counts"]], p
@@ -110,7 +129,7 @@ class BrainFlowModel:
             if reading:
                 accel = [(a + ACCEL_SCALE * v) / 2.0 for a, v in zip(accel, reading)]
             self.rows.append({"package": package, "board": p, "daisy": daisy_packet, "accel": list(accel),
-                              "eeg": [BF_SCALE * c for c in p["counts"]] + daisy_half})
+                              "eeg": [BF_SCALE * c for c in p["counts"]] + daisy_half, **self.quirk(accel, last)})
 
 
 class Comparison:
@@ -303,21 +322,77 @@ class Comparison:
         return len(gaps)
 
     def compare_accel(self, path, frames, result):
-        """EEGKit's accelerometer columns (g): a value at the frames whose packets carried a
-        reading, the reading x 0.002/16; BrainFlow holds the last reading on every row."""
-        checked = 0
+        """EEGKit's accelerometer columns (g, held between the 25 Hz readings): at every
+        frame from the first reading on, the last reading of a packet in that frame or an
+        earlier one, x 0.002/16. Against BrainFlow's row for the same board packet they
+        differ only where one of the conventions says so."""
+        expected = self.expected_accel(frames)
+        result["accel_checked"] = 0
+        for index, sources in expected.items():
+            got = frames[index]["accel"]
+            result["accel_checked"] += 1
+            if not any(close(got, scaled(p["accel"])) for p in sources):
+                self.unexplained("%s: accelerometer at frame %d is %s, the readings give %s" % (
+                    path, index, got, [scaled(p["accel"]) for p in sources]))
+        equal = 0
+        for row, bf in zip(self.model.rows, self.bf["accel"]):
+            index = row["board"]["index"] // 2 if self.daisy else row["board"]["index"]
+            if index not in expected or row["last_reading"] is None:
+                continue
+            if close(frames[index]["accel"], bf):
+                equal += 1
+            else:
+                reason = self.accel_reason(row, expected[index], frames[index]["accel"])
+                if reason:
+                    self.explained(reason)
+                else:
+                    self.unexplained("%s: accelerometer at frame %d: EEGKit %s, BrainFlow %s" % (path, index, frames[index]["accel"], bf))
+        result["accel_equal_to_brainflow"] = equal
+
+    def accel_reason(self, row, sources, got):
+        """Why BrainFlow's row shows another accelerometer value than EEGKit's frame."""
+        source = next((p for p in sources if close(got, scaled(p["accel"]))), None)
+        if row["quirk"]:
+            return "accel_" + row["quirk"]
+        if source is not None and source["after_torn"]:
+            return "accel_after_torn"
+        if self.daisy and source is not None and source["index"] == row["board"]["index"] + 1:
+            return "accel_pairing"
+        if self.daisy and row["last_packet"] not in sources:
+            return "accel_lost_pair_half"
+        return None
+
+    def expected_accel(self, frames):
+        """Frame index -> the packets whose reading EEGKit's frame may hold: the last
+        reading in a packet of this frame or an earlier one. A reading in a Daisy half
+        EEGKit drops (its partner was lost) may be kept or not: both are allowed until
+        the next reading."""
+        by_index = {p["index"]: p for p in self.packets}
+        expected, sources = {}, []
         for p in self.packets:
-            if not p["accel"] or self.daisy:
+            if not self.daisy:
+                if p["accel"]:
+                    sources = [p]
+                if sources and p["index"] in frames:
+                    expected[p["index"]] = list(sources)
                 continue
-            frame = frames.get(p["index"])
-            if frame is None:
-                continue
-            want = [ACCEL_SCALE * v for v in p["accel"]]
-            got = frame["accel"]
-            if got is None or any(g is None or abs(g - w) > 1e-6 for g, w in zip(got, want)):
-                self.unexplained("%s: accelerometer at frame %d: %s, the packet says %s" % (path, p["index"], got, want))
-            checked += 1
-        result["accel_checked"] = checked
+            partner = by_index.get(p["index"] + (1 if p["number"] % 2 == 1 else -1))
+            framed = partner is not None and (p["index"] // 2 if p["number"] % 2 == 1 else partner["index"] // 2) in frames
+            if p["accel"]:
+                sources = [p] if framed else sources + [p]
+            if framed and p["number"] % 2 == 0 and sources:
+                expected[partner["index"] // 2] = list(sources)
+        return expected
+
+
+def scaled(counts):
+    return [ACCEL_SCALE * v for v in counts]
+
+
+def close(got, want):
+    """Float32 values printed by EEGKit against doubles: within a float32 rounding."""
+    return got is not None and len(got) == len(want) and all(
+        g is not None and abs(g - w) <= 1e-7 * max(1.0, abs(w)) for g, w in zip(got, want))
 
 
 def main():
