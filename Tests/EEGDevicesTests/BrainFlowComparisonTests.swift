@@ -63,7 +63,7 @@ struct BrainFlowComparisonTests {
 
     /// The generated stream: its bytes, its ground truth, and how many frames `eeg`
     /// must count (lost ones included) to reach its last whole frame.
-    struct Stream {
+    struct GeneratedStream {
         let directory: URL
         let bytes: [UInt8]
         let truth: URL
@@ -76,7 +76,7 @@ struct BrainFlowComparisonTests {
     }
 
     /// - Parameter first: the first sample number (the firmware's is 0).
-    static func generate(seed: Int, daisy: Bool, first: Int = 0) throws -> Stream {
+    static func generate(seed: Int, daisy: Bool, first: Int = 0) throws -> GeneratedStream {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-brainflow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let bytes = directory.appendingPathComponent("stream.bin"), truth = directory.appendingPathComponent("truth.json")
@@ -85,7 +85,7 @@ struct BrainFlowComparisonTests {
         let (status, stderr) = generator.finish()
         try #require(status == 0, "cyton_stream.py: \(stderr)")
         let numbers = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: truth)).packets.map(\.number)
-        return Stream(directory: directory, bytes: Array(try Data(contentsOf: bytes)), truth: truth,
+        return GeneratedStream(directory: directory, bytes: Array(try Data(contentsOf: bytes)), truth: truth,
                       frames: framesSpanned(numbers, daisy: daisy))
     }
 
@@ -109,7 +109,7 @@ struct BrainFlowComparisonTests {
     /// BrainFlow reads `stream` from a fake board on a pty; its JSON output. It collects
     /// the rows its documented reading gives (compare_cyton.py says how many), so it
     /// stops as soon as they are in, and on a loaded machine waits for them.
-    static func startBrainFlow(_ stream: Stream, daisy: Bool, board: FakeCytonBoard) throws -> (Run, URL) {
+    static func startBrainFlow(_ stream: GeneratedStream, daisy: Bool, board: FakeCytonBoard) throws -> (Run, URL) {
         let count = try Run(python, ["\(interop)/compare_cyton.py", "--truth", stream.truth.path, "--brainflow-rows"], in: stream.directory, name: "rows")
         let (status, stderr) = count.finish()
         let rows = try #require(Int(try String(contentsOf: count.out, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)), "\(status): \(stderr)")
@@ -120,12 +120,13 @@ struct BrainFlowComparisonTests {
     }
 
     /// compare_cyton.py's report on `eeg` (CSV output, standard error) against BrainFlow's rows.
-    static func compare(_ stream: Stream, brainflow: URL, eeg: (csv: URL, log: URL)) throws -> [String: Any] {
+    static func compare(_ stream: GeneratedStream, brainflow: URL, eeg: (csv: URL, log: URL)) throws -> [String: Any] {
         let run = try Run(python, ["\(interop)/compare_cyton.py", "--truth", stream.truth.path, "--brainflow", brainflow.path,
                                    "--eeg", eeg.csv.path, "--eeg-log", eeg.log.path], in: stream.directory, name: "compare")
         let (status, stderr) = run.finish()
         let text = try String(contentsOf: run.out, encoding: .utf8)
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "compare_cyton.py: \(stderr)")
+        let report = try #require((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+                                  "compare_cyton.py wrote no report (status \(status)): \(stderr)")
         #expect(status == 0, "differences no convention explains: \(report["unexplained"] ?? stderr)")
         return report
     }
