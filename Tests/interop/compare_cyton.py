@@ -4,6 +4,10 @@
 (written by cyton_stream.py), packet by packet, and sorts every difference into a
 documented convention or "unexplained".
 
+BrainFlow's rows must first equal, value for value, what its reader does by its source
+(src/board_controller/openbci/cyton.cpp, cyton_daisy.cpp), replayed here on the stream's
+bytes (BrainFlowModel): so every convention below is BrainFlow's real behaviour.
+
 Checks, for each packet of the ground truth:
   - EEGKit's µV are the exact counts x 4.5 / 24 / (2^23 - 1) x 10^6 rounded once to float32;
   - BrainFlow's are its own double computation ((4.5 / 8388607 / 24 x 10^6) x counts);
@@ -18,8 +22,8 @@ With --eeg-log (eeg's standard error, one per --eeg, in order), EEGKit's reporte
 must be exactly the jumps in its sample column, and its closing count must add up.
 
 Prints a JSON report; exit status 0 when nothing is unexplained, 1 otherwise.
-Usage: compare_cyton.py --truth t.json --brainflow bf.json --eeg eeg.csv [--eeg-log eeg.err] [--eeg other.csv ...]
-       compare_cyton.py --truth t.json --brainflow-rows   (how many rows BrainFlow will give)"""
+Usage: compare_cyton.py --truth t.json --stream s.bin --brainflow bf.json --eeg eeg.csv [--eeg-log eeg.err] [--eeg ...]
+       compare_cyton.py --truth t.json --stream s.bin --brainflow-rows   (how many rows BrainFlow will give)"""
 import argparse
 import csv
 import json
@@ -36,7 +40,15 @@ CONVENTIONS = {
                     "between readings are zeros), so a real reading with x = 0 g is dropped and the previous one held",
     "accel_averaged": "Daisy: BrainFlow averages a reading in a board (odd) packet with the value it held before, so "
                       "it reports the mean of the new and the previous reading (and keeps it until the next one)",
+    "misaligned_read": "a packet lost to BrainFlow because a misaligned read (see misaligned_row) took its bytes",
+    "misaligned_row": "after a bad read BrainFlow resynchronises on the next 0xA0 even inside a packet; when a byte 32 "
+                      "further on looks like a footer it writes a row made of two packets' bytes (nonsense values, a "
+                      "wrong package number) and loses the packets it cut; EEGKit re-scans rejected bytes from the "
+                      "next 0xA0 after the bad start and so starts at the real header",
+    "accel_misaligned_row": "BrainFlow's held accelerometer value came from a misaligned row",
     "accel_after_torn": "the reading came in the packet after a torn one, which BrainFlow throws away (see after_torn)",
+    "accel_misaligned_read": "the reading came in a packet a misaligned read took (see misaligned_read)",
+    "accel_daisy_half_dropped": "Daisy: the reading came in a Daisy half BrainFlow dropped (see daisy_half_dropped)",
     "accel_lost_pair_half": "Daisy: BrainFlow's last reading came in a half EEGKit drops because its partner was lost",
     "accel_pairing": "Daisy: the reading came in the Daisy half EEGKit pairs with the board packet (n+1); BrainFlow's "
                      "row for that board packet has its Daisy half from before (n-1), so it shows the reading a row later",
@@ -88,14 +100,14 @@ def read_eeg(path, channels):
 
 
 class BrainFlowModel:
-    """What BrainFlow 5.23's Cyton / CytonDaisy read_thread makes of the packets it
-    receives (from its source: src/board_controller/openbci/cyton.cpp, cyton_daisy.cpp),
-    with for each row the packets its values came from."""
+    """What BrainFlow 5.23's Cyton / CytonDaisy read_thread makes of the stream's bytes
+    (from its source: src/board_controller/openbci/cyton.cpp, cyton_daisy.cpp): the
+    packets its reader takes in, then its rows, each with the packets its values came from."""
 
-    def __init__(self, packets, daisy):
+    def __init__(self, stream, packets, daisy):
         self.rows = []
-        received = [p for p in packets if not p["after_torn"]]
-        (self.daisy_rows if daisy else self.plain_rows)(received)
+        self.received, self.misaligned = read_like_brainflow(stream, packets)
+        (self.daisy_rows if daisy else self.plain_rows)(self.received)
 
     def plain_rows(self, received):
         accel, last = [0.0, 0.0, 0.0], None
@@ -132,13 +144,40 @@ class BrainFlowModel:
                               "eeg": [BF_SCALE * c for c in p["counts"]] + daisy_half, **self.quirk(accel, last)})
 
 
+def read_like_brainflow(stream, packets):
+    """The packets BrainFlow's reader takes from `stream`: it skips to a 0xA0, reads the 32
+    bytes after it, and throws all 33 away when the last is not a footer 0xC0-0xC6. Each
+    is the truth's packet that starts there, or (a "misaligned" read: bytes of two packets
+    that happen to look like one) a packet made of those bytes. Also returns the byte
+    ranges of the misaligned reads."""
+    by_start = {p["start"]: p for p in packets}
+    received, misaligned, position = [], [], 0
+    while position + 33 <= len(stream):
+        if stream[position] != 0xA0:
+            position += 1
+            continue
+        data, start = stream[position:position + 33], position
+        position += 33
+        if not 0xC0 <= data[32] <= 0xC6:
+            continue
+        if start in by_start:
+            received.append(by_start[start])
+            continue
+        accel = [int.from_bytes(data[26 + 2 * i:28 + 2 * i], "big", signed=True) for i in range(3)]
+        received.append({"number": data[1], "counts": [int.from_bytes(data[2 + 3 * i:5 + 3 * i], "big", signed=True) for i in range(8)],
+                         "accel": accel if data[32] == 0xC0 and any(accel) else None, "start": start, "end": start + 33,
+                         "after_torn": False, "index": None, "misaligned": True})
+        misaligned.append((start, start + 33))
+    return received, misaligned
+
+
 class Comparison:
-    def __init__(self, truth, brainflow, eeg_paths, eeg_logs=()):
+    def __init__(self, truth, stream, brainflow, eeg_paths, eeg_logs=()):
         self.truth, self.bf = truth, brainflow
         self.daisy = truth["daisy"]
         self.packets = truth["packets"]
         unwrap(self.packets)
-        self.model = BrainFlowModel(self.packets, self.daisy)
+        self.model = BrainFlowModel(stream, self.packets, self.daisy)
         self.channels = 16 if self.daisy else 8
         self.report = {"brainflow_version": brainflow["version"], "packets": len(self.packets),
                        "torn": len(truth["torn"]), "garbage_bursts": len(truth["garbage"]), "counter_gaps": len(truth["gaps"]),
@@ -170,6 +209,9 @@ class Comparison:
             if bf["eeg"][i] != row["eeg"] or bf["package"][i] != row["package"] or bf["accel"][i] != row["accel"]:
                 self.unexplained("BrainFlow row %d (package %d) differs from its documented reading" % (i, bf["package"][i]))
         self.report["brainflow_rows_as_documented"] = {"package": package_equal, "eeg": eeg_equal, "accel": accel_equal}
+        for row in rows:
+            if row["board"].get("misaligned") or (row["daisy"] or {}).get("misaligned"):
+                self.explained("misaligned_row")
         if self.daisy:
             for i, row in enumerate(rows):
                 if row["daisy"] is None:
@@ -239,7 +281,8 @@ class Comparison:
                     if reason:
                         self.explained(reason)
         if self.daisy:
-            paired = sum(1 for row in self.model.rows if row["daisy"] is not None and (row["board"]["index"] // 2) in frames)
+            paired = sum(1 for row in self.model.rows if row["daisy"] is not None and row["board"]["index"] is not None
+                         and row["board"]["index"] // 2 in frames)
             result["frames_with_daisy_half_from_different_packets"] = paired
             self.explained("pairing", paired)
             self.explained_once("pairing", "Daisy: EEGKit pairs board packet n (odd) with the Daisy packet n+1 "
@@ -283,6 +326,8 @@ class Comparison:
         """The convention under which BrainFlow has no value of packet `p`, if any."""
         if p["after_torn"]:
             return "after_torn"
+        if any(start < p["end"] and p["start"] < end for start, end in self.model.misaligned):
+            return "misaligned_read"
         if self.daisy and p["number"] % 2 == 0:
             return "daisy_half_dropped"
         return None
@@ -336,6 +381,8 @@ class Comparison:
                     path, index, got, [scaled(p["accel"]) for p in sources]))
         equal = 0
         for row, bf in zip(self.model.rows, self.bf["accel"]):
+            if row["board"].get("misaligned"):
+                continue
             index = row["board"]["index"] // 2 if self.daisy else row["board"]["index"]
             if index not in expected or row["last_reading"] is None:
                 continue
@@ -352,10 +399,14 @@ class Comparison:
     def accel_reason(self, row, sources, got):
         """Why BrainFlow's row shows another accelerometer value than EEGKit's frame."""
         source = next((p for p in sources if close(got, scaled(p["accel"]))), None)
+        if row["last_packet"] is not None and row["last_packet"].get("misaligned"):
+            return "accel_misaligned_row"
         if row["quirk"]:
             return "accel_" + row["quirk"]
-        if source is not None and source["after_torn"]:
-            return "accel_after_torn"
+        if source is not None and all(source is not p for p in self.model.received):
+            # The reading came in a packet BrainFlow never took in (each for its reason).
+            why = self.why_not_in_brainflow(source)
+            return why and "accel_" + why
         if self.daisy and source is not None and source["index"] == row["board"]["index"] + 1:
             return "accel_pairing"
         if self.daisy and row["last_packet"] not in sources:
@@ -398,6 +449,7 @@ def close(got, want):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--truth", required=True)
+    parser.add_argument("--stream", required=True, help="the stream's bytes (cyton_stream.py --out)")
     parser.add_argument("--brainflow")
     parser.add_argument("--brainflow-rows", action="store_true", help="print how many rows BrainFlow's reading gives, and stop")
     parser.add_argument("--eeg", action="append", default=[], help="an `eeg stream --emit samples --format csv` output")
@@ -405,12 +457,14 @@ def main():
     args = parser.parse_args()
     with open(args.truth) as fh:
         truth = json.load(fh)
+    with open(args.stream, "rb") as fh:
+        stream = fh.read()
     if args.brainflow_rows:
-        print(len(BrainFlowModel(truth["packets"], truth["daisy"]).rows))
+        print(len(BrainFlowModel(stream, truth["packets"], truth["daisy"]).rows))
         return
     with open(args.brainflow) as fh:
         brainflow = json.load(fh)
-    comparison = Comparison(truth, brainflow, args.eeg, args.eeg_log)
+    comparison = Comparison(truth, stream, brainflow, args.eeg, args.eeg_log)
     report = comparison.report
     report["conventions"] = {key: CONVENTIONS[key] for key in report["explained"]}
     json.dump(report, sys.stdout, indent=1)

@@ -19,6 +19,11 @@ Faults, each at least once at a fixed place and more at random:
                  so a reader that throws away 33 bytes at a bad footer (BrainFlow) skips
                  exactly that packet and finds the one after it: the outcome is fixed.
   accel x = 0    one accelerometer reading whose x is 0 (y and z are not)
+  misaligned     once, a torn packet whose next packet has a 0xA0 byte among its counts,
+                 at or after where a 33-byte read from the torn header ends, and the packet
+                 after that a footer-like byte (0xC3) 32 bytes further on: a reader that
+                 throws away a whole bad read resynchronises on that 0xA0 and finds a
+                 "packet" made of the two packets' bytes
 
 The first packet is number 0, as the firmware numbers the first one after `b` (with a
 Daisy: a Daisy half); --first starts elsewhere.
@@ -40,6 +45,11 @@ def packet_bytes(number, counts, accel):
         body += (value & 0xFFFFFF).to_bytes(3, "big")
     aux = b"".join((v & 0xFFFF).to_bytes(2, "big") for v in accel) if accel else bytes(6)
     return body + aux + bytes([FOOTER])
+
+
+def counts_of(data):
+    """The 8 signed 24-bit counts of a packet's bytes."""
+    return [int.from_bytes(data[2 + 3 * i:5 + 3 * i], "big", signed=True) for i in range(8)]
 
 
 class Stream:
@@ -71,9 +81,9 @@ class Stream:
                 return counts, accel, data
         raise RuntimeError("no packet without 0xA0 found")
 
-    def torn_prefix(self, number, following):
+    def torn_prefix(self, number, following, shortest=2):
         for _ in range(1000):
-            length = self.rng.randint(2, 32)
+            length = self.rng.randint(shortest, 32)
             body = bytes([HEADER, number]) + bytes(self.rng.choice([b for b in range(256) if b != HEADER]) for _ in range(31))
             if not 0xC0 <= following[32 - length] <= 0xC6:
                 return body[:length]
@@ -84,14 +94,15 @@ class Stream:
         number = first
         tick = rng.randrange(ACCEL_EVERY)       # where the 25 Hz accelerometer phase starts
         forced = {packets // 10: "gap1", packets // 5: "garbage", 3 * packets // 10: "torn",
-                  2 * packets // 5: "gap2", packets // 2: "torn", 3 * packets // 5: "gap3"}
+                  2 * packets // 5: "gap2", packets // 2: "torn", 3 * packets // 5: "gap3", 7 * packets // 10: "misaligned"}
         zero_x_done = False
+        plant = None                 # where the packet after a misaligned one gets its 0xC3
         for emitted in range(packets):
             event = forced.get(emitted)
-            if event is None and 0 < emitted < packets - 20:
+            if event is None and 0 < emitted < packets - 20 and plant is None:
                 roll = rng.random()
                 event = "gap" if roll < 0.01 else "garbage" if roll < 0.03 else "torn" if roll < 0.04 else None
-            if event == "torn" and HEADER in (number, (number + 1) & 0xFF):
+            if event in ("torn", "misaligned") and HEADER in (number, (number + 1) & 0xFF):
                 event = "gap"               # a sample number 0xA0 cannot be torn as described
             if event and event.startswith("gap"):
                 skip = {"gap": 0, "gap1": 1, "gap2": 2, "gap3": 5}[event] or rng.choice([1, 1, 2, 3, 4, 7, 30])
@@ -102,14 +113,24 @@ class Stream:
                 self.truth["garbage"].append({"offset": len(self.stream), "bytes": len(burst)})
                 self.stream += burst
             torn_number = None
-            if event == "torn":
+            if event in ("torn", "misaligned"):
                 torn_number = number
                 number, tick = (number + 1) & 0xFF, tick + 1
             zero_x = not zero_x_done and emitted >= packets // 3 and tick % ACCEL_EVERY == 0
             zero_x_done = zero_x_done or zero_x
             counts, accel, data = self.make(number, tick, zero_x, clean=torn_number is not None)
+            if plant is not None:
+                data = data[:plant] + bytes([0xC3]) + data[plant + 1:]
+                counts, plant = counts_of(data), None
             if torn_number is not None:
-                torn = self.torn_prefix(torn_number, data)
+                torn = self.torn_prefix(torn_number, data, shortest=8 if event == "misaligned" else 2)
+                if event == "misaligned":
+                    # The 0xA0 in the counts, where a 33-byte read from the torn header has
+                    # ended (and never where the decoder checks the torn packet's footer).
+                    spot = rng.randint(max(33 - len(torn), 3), 25)
+                    data = data[:spot] + bytes([HEADER]) + data[spot + 1:]
+                    counts, plant = counts_of(data), spot - 1
+                    self.truth["misaligned"] = {"offset": len(self.stream) + len(torn) + spot}
                 self.truth["torn"].append({"offset": len(self.stream), "bytes": len(torn), "number": torn_number})
                 self.stream += torn
             self.truth["packets"].append({"number": number, "counts": counts, "accel": accel,
