@@ -61,6 +61,9 @@ CONVENTIONS = {
                           "not a board packet (lost) the Daisy half is overwritten or never committed",
     "stale_daisy_half": "Daisy: a BrainFlow row whose Daisy (even) packet was lost repeats the channels 9-16 (and "
                         "package number) of an earlier row, with no sign of the loss",
+    "pairing": "Daisy: EEGKit pairs board packet n (odd) with the Daisy packet n+1 and numbers the frame by the "
+               "pair; BrainFlow pairs Daisy packet n (even) with the board packet n+1 and numbers the row n: channels "
+               "1-8 agree row for row, channels 9-16 are one Daisy sample apart",
     "first_row_zero_daisy": "Daisy: when the stream starts with a board (odd) packet, BrainFlow's first row has "
                             "zeros for channels 9-16 and package number 0",
 }
@@ -285,16 +288,9 @@ class Comparison:
                          and row["board"]["index"] // 2 in frames)
             result["frames_with_daisy_half_from_different_packets"] = paired
             self.explained("pairing", paired)
-            self.explained_once("pairing", "Daisy: EEGKit pairs board packet n (odd) with the Daisy packet n+1 "
-                                "and numbers the frame by the pair; BrainFlow pairs Daisy packet n (even) with the board "
-                                "packet n+1 and numbers the row n: channels 1-8 agree row for row, channels 9-16 are one "
-                                "Daisy sample apart")
         if accel_columns:
             self.compare_accel(path, frames, result)
         return result
-
-    def explained_once(self, key, text):
-        CONVENTIONS[key] = text
 
     def compare_values(self, p, mine, theirs, result):
         for count, ours, bf in zip(p["counts"], mine, theirs):
