@@ -30,6 +30,8 @@ struct BrainFlowComparisonTests {
         return check.terminationStatus == 0
     }()
 
+    /// True (after printing a visible skip, and recording an issue under CI=true) when
+    /// `available` is false: the caller returns having checked nothing, and says so.
     static func skipUnlessAvailable(_ what: String, _ available: Bool) -> Bool {
         guard !available else { return false }
         print("◇ skipped: \(what)")
