@@ -344,6 +344,8 @@ private final class SessionRun {
     let drops: UnsafeMutableBufferPointer<UInt32>
     /// Gaps found in the current batch, each with the batch position it comes before.
     var gaps: [(position: Int, gap: FrameGap)] = []
+    /// A metrics write that failed inside the analyzer's callback, thrown after it.
+    var recordingFailure: (any Error)?
 
     init(session: StreamSession, consumer: FrameRing.Consumer, write: @escaping (String) throws -> Void,
          status: @escaping (String) -> Void, onAnalysis: @escaping (LiveAnalysis) -> Void) throws {
@@ -358,10 +360,10 @@ private final class SessionRun {
         // Resolved even when nothing is analysed (record without --emit metrics), so a
         // --channels or --pair label the stream lacks is an error before anything starts.
         let configuration = try options.analyzerConfiguration(layout: session.layout)
-        if options.emit == .metrics || options.analyze {
+        recorder = try options.recording.map { try Recorder(options: $0, layout: session.layout) }
+        if options.emit == .metrics || options.analyze || recorder?.recordsMetrics == true {
             analyzer = try LiveAnalyzer(configuration)
         }
-        recorder = try options.recording.map { try Recorder(options: $0, layout: session.layout) }
         samples = .allocate(capacity: consumer.capacity * channels)
         indices = .allocate(capacity: consumer.capacity)
         drops = .allocate(capacity: consumer.capacity)
@@ -514,9 +516,11 @@ private final class SessionRun {
         }
         analyzer?.analyze(samples: UnsafeBufferPointer(batchSamples), sampleIndices: batchIndices, droppedBefore: batchDrops) { update in
             if options.emit == .metrics && outputOpen { lines.append(formatter.metricsLine(update)) }
+            do { try recorder?.record(update) } catch { recordingFailure = recordingFailure ?? error }
             onAnalysis(update)
         }
         lastIndex = batchIndices[count - 1]
+        if let failure = recordingFailure { throw failure }
         try writeLines(lines)
     }
 
