@@ -64,17 +64,21 @@ public final class XDFRecordingSink: RecordingSink {
         writer = try XDFWriter(path: path, overwrite: overwrite)
         let created = self.clock.now()
         let unit = layout.unit == "µV" ? "microvolts" : layout.unit
-        try writer.writeStreamHeader(id: StreamID.eeg, xml: XDFStreamHeader.xml(
-            name: "EEGKit", type: "EEG", format: "float32", rate: layout.sampleRate, sourceID: sourceID, createdAt: created,
-            channels: layout.labels.map { ($0, unit, "EEG") }))
+        var streams = [(StreamID.eeg, StreamInfo(name: "EEGKit", type: "EEG", channelCount: layout.channelCount, nominalRate: layout.sampleRate,
+                                                 channelFormat: .float32, sourceID: sourceID,
+                                                 channels: layout.labels.map { .init(label: $0, unit: unit, type: "EEG") }))]
         if !metricNames.isEmpty {
-            try writer.writeStreamHeader(id: StreamID.metrics, xml: XDFStreamHeader.xml(
-                name: "EEGKit metrics", type: "Metrics", format: "double64", rate: 0, sourceID: sourceID + " metrics", createdAt: created,
-                channels: metricNames.map { ($0, "", "Metric") }))
+            streams.append((StreamID.metrics, StreamInfo(name: "EEGKit metrics", type: "Metrics", channelCount: metricNames.count, nominalRate: 0,
+                                                         channelFormat: .double64, sourceID: sourceID + " metrics",
+                                                         channels: metricNames.map { .init(label: $0, unit: "", type: "Metric") })))
         }
-        try writer.writeStreamHeader(id: StreamID.markers, xml: XDFStreamHeader.xml(
-            name: "EEGKit markers", type: "Markers", format: "string", rate: 0, sourceID: sourceID + " markers", createdAt: created,
-            channels: [("marker", "", "Marker")]))
+        streams.append((StreamID.markers, StreamInfo(name: "EEGKit markers", type: "Markers", channelCount: 1, nominalRate: 0,
+                                                     channelFormat: .string, sourceID: sourceID + " markers",
+                                                     channels: [.init(label: "marker", unit: "", type: "Marker")])))
+        for (id, var info) in streams {
+            info.createdAt = created
+            try writer.writeStreamHeader(id: id, xml: info.xml(includingDescription: true))
+        }
         try writer.sync()
     }
 
@@ -155,9 +159,16 @@ public final class XDFRecordingSink: RecordingSink {
         if !metricNames.isEmpty { ids.insert(StreamID.metrics, at: 1) }
         for id in ids {
             let s = summaries[id] ?? (0, 0, 0)
-            try writer.writeStreamFooter(id: id, xml: XDFStreamHeader.footer(first: s.first, last: s.last, count: s.count))
+            try writer.writeStreamFooter(id: id, xml: Self.footer(first: s.first, last: s.last, count: s.count))
         }
         try writer.writeBoundary()
         try writer.close()
+    }
+
+    /// A stream footer's `<info>`: first and last timestamp (in StreamInfo's number
+    /// notation) and the sample count.
+    static func footer(first: Double, last: Double, count: Int) -> String {
+        "<?xml version=\"1.0\"?>\n<info><first_timestamp>\(StreamInfo.number(first))</first_timestamp>"
+            + "<last_timestamp>\(StreamInfo.number(last))</last_timestamp><sample_count>\(count)</sample_count></info>"
     }
 }

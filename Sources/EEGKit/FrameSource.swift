@@ -92,12 +92,25 @@ public enum FrameSourceFormat: String, Sendable, CaseIterable {
     case csv
     /// EDF, EDF+, BDF or BDF+ (states everything).
     case edf
+    /// XDF (LabRecorder's format, and EEGKit's): the EEG stream, with the markers.
+    case xdf
 
-    /// By extension: `.csv`, `.edf`/`.bdf`, anything else raw float32.
+    /// By extension: `.csv`, `.edf`/`.bdf`, `.xdf`, anything else raw float32.
     public init(path: String?) {
         let lower = path?.lowercased() ?? ""
-        if lower.hasSuffix(".csv") { self = .csv } else if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") { self = .edf } else { self = .f32 }
+        if lower.hasSuffix(".csv") {
+            self = .csv
+        } else if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") {
+            self = .edf
+        } else if lower.hasSuffix(".xdf") {
+            self = .xdf
+        } else {
+            self = .f32
+        }
     }
+
+    /// Whether files of this format state their own rate, channels and labels.
+    public var statesLayout: Bool { self == .edf || self == .xdf }
 
     /// Opens `path` (standard input for nil or `-`, except EDF) as a source.
     ///
@@ -115,6 +128,13 @@ public enum FrameSourceFormat: String, Sendable, CaseIterable {
         case .edf:
             guard let path, path != "-" else { throw InputError.cannotOpen(path: "standard input", reason: "EDF/BDF input must be a file") }
             return try EDFFrameReader(path: path, allowingGaps: allowingGaps, checkingLiveRate: checkingLiveRate, checkingAnnotations: checkingAnnotations)
+        case .xdf:
+            guard let path, path != "-" else { throw InputError.cannotOpen(path: "standard input", reason: "XDF input must be a file") }
+            let reader = try XDFFrameReader(path: path, checkingLiveRate: checkingLiveRate)
+            if !allowingGaps, let gap = reader.recordGaps.first {
+                throw XDFError(.badSamples, path: path, "has \(reader.recordGaps.count) gap\(reader.recordGaps.count == 1 ? "" : "s") in time, the first of \(gap.seconds) s at \(gap.from) s; band powers over the whole input would stitch across them — use 'eeg analyze', which treats them as gaps")
+            }
+            return reader
         case .csv:
             return try CSVFrameReader(input: InputFile(path: path), declaredChannels: channels)
         case .f32:

@@ -79,8 +79,8 @@ struct Replay: ParsableCommand {
             if inputFormat != nil || rate != nil || channelCount != nil || labels != nil { throw ValidationError("--input-format, --rate, --channel-count and --labels are for recordings, not raw captures") }
             return
         }
-        if resolvedInputFormat == .edf {
-            if rate != nil || channelCount != nil || labels != nil { throw ValidationError("an EDF/BDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
+        if resolvedInputFormat.statesLayout {
+            if rate != nil || channelCount != nil || labels != nil { throw ValidationError("an EDF/BDF/XDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
             return
         }
         guard let rate else { throw ValidationError(RecordingReplay.rateRequired(for: resolvedInputFormat).description) }

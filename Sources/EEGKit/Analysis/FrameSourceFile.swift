@@ -30,12 +30,14 @@ final class FrameSourceFile {
         if isDirectory.boolValue { throw InputError.isDirectory(path: path) }
         // As --input-format says; else EDF unless the name says otherwise and a rate for
         // raw float32 was given.
-        let isEDF = options.inputFormat.map { $0 == .edf } ?? (FrameSourceFormat(path: path) == .edf || options.rawSampleRate == nil)
+        let byName = FrameSourceFormat(path: path)
+        let format: FrameSourceFormat = options.inputFormat ?? (byName == .xdf ? .xdf : byName == .edf || options.rawSampleRate == nil ? .edf : .f32)
+        let isEDF = format.statesLayout
         if !isEDF, options.rawChannelCount == nil || options.rawSampleRate == nil {
             throw AnalysisError(path: path, reason: "float32 input needs --rate and --channel-count")
         }
         // The annotations are read below, before any output: one pass over the file, not two.
-        source = try (isEDF ? FrameSourceFormat.edf : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false,
+        source = try (isEDF ? format : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false,
                                                                  checkingAnnotations: false)
         channelCount = source.channelCount
         if !isEDF, let given = options.rawLabels, given.count != channelCount { throw InputError.labelCount(labels: given.count, channels: channelCount) }

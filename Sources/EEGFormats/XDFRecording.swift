@@ -1,0 +1,163 @@
+import EEGCore
+
+/// An XDF file seen as one EEG recording: its EEG stream (the first numeric stream with
+/// a regular rate, or the one named), placed on a timeline of samples from its first
+/// timestamp, and the samples of every string stream (markers) as annotations on that
+/// timeline — EEGKit's own annotation texts decode to their kinds (``AnnotationCodec``),
+/// other programs' markers are kept as their text.
+///
+/// Timestamps are corrected with each stream's clock offsets first (a least-squares line
+/// through the offsets, as LabRecorder's readers do; one offset is added as it is; none,
+/// nothing), so markers from another computer land at the right sample. A forward jump
+/// of at least one sample period between consecutive EEG timestamps is a gap in time
+/// (frames not recorded): the frames after it are placed where their timestamps say, as
+/// EDF+D records are. Jitter of less than half a period, or timestamps going back, do not
+/// move frames.
+///
+/// Opening reads the EEG stream's timestamps once (one chunk in memory at a time) and
+/// every marker (at most ``maxMarkers``).
+public final class XDFRecording {
+    /// Frames that follow each other in time: stored frames from `storedStart` on sit at
+    /// timeline positions from `timelineStart` on.
+    public struct Run: Sendable, Equatable {
+        public let storedStart: Int
+        public let timelineStart: Int
+    }
+
+    /// A part of one samples chunk lying within one run: what a frame source hands out.
+    public struct Piece: Sendable, Equatable {
+        public let chunk: Int
+        public let firstSample: Int
+        public let count: Int
+    }
+
+    public static let maxMarkers = 1_000_000
+
+    public let reader: XDFReader
+    public let stream: XDFReader.Stream
+    public var sampleRate: Double { stream.info.nominalRate }
+    /// The EEG stream's first timestamp, clock offsets applied (the timeline's zero).
+    public private(set) var firstTimestamp = 0.0
+    public private(set) var runs: [Run] = []
+    public private(set) var pieces: [Piece] = []
+    /// Markers as annotations, by onset; onsets before the first EEG frame are 0.
+    public private(set) var annotations: [Annotation] = []
+
+    /// - Parameter streamName: the stream to read as EEG; nil for the first numeric
+    ///   stream with a regular rate.
+    /// - Throws: ``XDFError`` (`streamNotFound` when no stream fits, or any kind the
+    ///   file's chunks give).
+    public convenience init(path: String, streamName: String? = nil) throws(XDFError) {
+        try self.init(reader: XDFReader(path: path), streamName: streamName)
+    }
+
+    public init(reader: XDFReader, streamName: String? = nil) throws(XDFError) {
+        self.reader = reader
+        let candidates = reader.streams.filter { $0.info.channelFormat != .string && $0.info.nominalRate > 0 && $0.info.channelCount > 0 }
+        guard let chosen = streamName.map({ name in candidates.first { $0.info.name == name } }) ?? candidates.first else {
+            let names = reader.streams.map { "'\($0.info.name)' (\($0.info.channelFormat.rawValue), \($0.info.nominalRate) Hz)" }.joined(separator: ", ")
+            throw XDFError(.streamNotFound, path: reader.path, streamName.map { "no numeric stream with a regular rate named '\($0)'; streams: \(names)" }
+                ?? "no numeric stream with a regular rate to read as EEG; streams: \(names.isEmpty ? "none" : names)")
+        }
+        stream = chosen
+        try placeFrames()
+        try readMarkers()
+    }
+
+    /// The timeline position of stored frame `f`.
+    public func timelineIndex(ofStoredFrame f: Int) -> Int {
+        var lo = 0, hi = runs.count - 1
+        guard hi >= 0 else { return f }
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if runs[mid].storedStart <= f { lo = mid } else { hi = mid - 1 }
+        }
+        return runs[lo].timelineStart + f - runs[lo].storedStart
+    }
+
+    /// The gaps in time between runs: `frames` missing before timeline position
+    /// `beforeSampleIndex`, cause ``SampleLossCause/notRecorded``.
+    public var gaps: [FrameGap] {
+        zip(runs, runs.dropFirst()).map { previous, run in
+            let end = previous.timelineStart + run.storedStart - previous.storedStart
+            return FrameGap(frames: run.timelineStart - end, beforeSampleIndex: Int64(run.timelineStart), cause: .notRecorded)
+        }
+    }
+
+    /// Reads every EEG timestamp once: finds the runs and cuts chunks into pieces.
+    private func placeFrames() throws(XDFError) {
+        let correct = Self.correction(stream.clockOffsets)
+        let rate = sampleRate
+        let limit = EDFLimits.maxSeconds * rate
+        var values: [Float] = [], stamps: [Double] = []
+        var last = 0.0, previous: Double?, stored = 0, timeline = 0
+        for (c, chunk) in stream.chunks.enumerated() {
+            try reader.decodeNumeric(chunk, of: stream, last: &last, values: &values, timestamps: &stamps)
+            var pieceStart = 0
+            for (i, raw) in stamps.enumerated() {
+                let t = correct(raw)
+                guard t.isFinite else {
+                    throw XDFError(.badSamples, path: reader.path, offset: chunk.offset, "timestamp \(raw) is not finite once its clock offsets are applied")
+                }
+                if let previous {
+                    let missing = ((t - previous) * rate).rounded() - 1
+                    if missing >= 1 {
+                        guard Double(timeline) + missing < limit else {
+                            throw XDFError(.badSamples, path: reader.path, offset: chunk.offset, "a timestamp \(t - previous) s after the one before: beyond the \(EDFLimits.maxSeconds) s a recording may span")
+                        }
+                        timeline += Int(missing)
+                        if i > pieceStart { pieces.append(Piece(chunk: c, firstSample: pieceStart, count: i - pieceStart)) }
+                        pieceStart = i
+                        runs.append(Run(storedStart: stored, timelineStart: timeline))
+                    }
+                } else {
+                    firstTimestamp = t
+                    runs.append(Run(storedStart: 0, timelineStart: 0))
+                }
+                previous = t
+                stored += 1
+                timeline += 1
+            }
+            if stamps.count > pieceStart { pieces.append(Piece(chunk: c, firstSample: pieceStart, count: stamps.count - pieceStart)) }
+        }
+    }
+
+    /// Every string stream's samples, as annotations on the EEG timeline.
+    private func readMarkers() throws(XDFError) {
+        var markers: [Annotation] = []
+        for marker in reader.streams where marker.info.channelFormat == .string {
+            let correct = Self.correction(marker.clockOffsets)
+            var last = 0.0
+            for chunk in marker.chunks {
+                guard markers.count + chunk.sampleCount <= Self.maxMarkers else {
+                    throw XDFError(.tooLarge, path: reader.path, offset: chunk.offset, "more than \(Self.maxMarkers) markers")
+                }
+                for sample in try reader.decodeStrings(chunk, of: marker, last: &last) {
+                    let seconds = correct(sample.timestamp) - firstTimestamp
+                    let onset = seconds.isFinite ? min(max(seconds, 0), EDFLimits.maxSeconds) : 0
+                    let text = sample.strings.joined(separator: ", ")
+                    var annotation = Annotation(onset: onset, text: text)
+                    if case .samplesLost(let count, _) = annotation.kind { annotation.duration = Double(count) / sampleRate }
+                    markers.append(annotation)
+                }
+            }
+        }
+        // Stable: markers at the same time keep their file order.
+        annotations = markers.enumerated().sorted { ($0.element.onset, $0.offset) < ($1.element.onset, $1.offset) }.map(\.element)
+    }
+
+    /// A stream's timestamps on the recording computer's clock: `t + a + b·t` for the
+    /// least-squares line `offset = a + b·time` through its clock offsets.
+    static func correction(_ offsets: [(time: Double, value: Double)]) -> (Double) -> Double {
+        guard !offsets.isEmpty else { return { $0 } }
+        let n = Double(offsets.count)
+        let meanTime = offsets.reduce(0) { $0 + $1.time } / n
+        let meanValue = offsets.reduce(0) { $0 + $1.value } / n
+        let spread = offsets.reduce(0) { $0 + ($1.time - meanTime) * ($1.time - meanTime) }
+        guard spread > 0, spread.isFinite else { return { $0 + meanValue } }
+        let slope = offsets.reduce(0) { $0 + ($1.time - meanTime) * ($1.value - meanValue) } / spread
+        let intercept = meanValue - slope * meanTime
+        guard slope.isFinite, intercept.isFinite else { return { $0 + meanValue } }
+        return { $0 + intercept + slope * $0 }
+    }
+}
