@@ -397,6 +397,10 @@ private final class SessionRun {
 
     func openRecorder(_ options: RecordingOptions) throws {
         let new = try Recorder(options: options, layout: session.layout)
+        // An XDF recording keeps the metrics: analyse from now on if nothing did.
+        if new.recordsMetrics && analyzer == nil {
+            analyzer = try LiveAnalyzer(session.options.analyzerConfiguration(layout: session.layout))
+        }
         // A recording started mid-stream covers device time from the next frame on.
         if let next = ledger.nextIndex { new.begin(atSampleIndex: next) }
         recorder = new
