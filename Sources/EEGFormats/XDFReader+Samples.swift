@@ -27,10 +27,10 @@ extension XDFReader {
             guard bytes.count - p >= channels * width else {
                 throw XDFError(.badSamples, path: path, offset: chunk.offset + p, "the chunk ends inside a sample of stream \(stream.id)")
             }
-            for _ in 0..<channels {
-                values.append(Self.value(bytes, at: p, format: info.channelFormat))
-                p += width
+            bytes.withUnsafeBytes { raw in
+                for c in 0..<channels { values.append(Self.value(raw, at: p + c * width, format: info.channelFormat)) }
             }
+            p += channels * width
         }
         try checkFilled(bytes.count, p, chunk: chunk)
     }
@@ -85,16 +85,15 @@ extension XDFReader {
         }
     }
 
-    /// One little-endian value of `format` at `p`, as Float.
-    static func value(_ bytes: [UInt8], at p: Int, format: StreamInfo.ChannelFormat) -> Float {
-        func raw(_ n: Int) -> UInt64 { XDFByteSource.littleEndian(bytes[p..<(p + n)]) }
+    /// One little-endian value of `format` at `p` (checked by the caller), as Float.
+    static func value(_ raw: UnsafeRawBufferPointer, at p: Int, format: StreamInfo.ChannelFormat) -> Float {
         switch format {
-        case .float32: return Float(bitPattern: UInt32(truncatingIfNeeded: raw(4)))
-        case .double64: return Float(Double(bitPattern: raw(8)))
-        case .int8: return Float(Int8(bitPattern: UInt8(truncatingIfNeeded: raw(1))))
-        case .int16: return Float(Int16(bitPattern: UInt16(truncatingIfNeeded: raw(2))))
-        case .int32: return Float(Int32(bitPattern: UInt32(truncatingIfNeeded: raw(4))))
-        case .int64: return Float(Int64(bitPattern: raw(8)))
+        case .float32: return Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
+        case .double64: return Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))))
+        case .int8: return Float(Int8(bitPattern: raw[p]))
+        case .int16: return Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: Int16.self)))
+        case .int32: return Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: Int32.self)))
+        case .int64: return Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: Int64.self)))
         case .string: return .nan
         }
     }
