@@ -1,6 +1,7 @@
 import EEGDevices
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 @testable import EEGKit
 
@@ -95,17 +96,9 @@ func readWithPyedflib(_ paths: [String]) throws -> [String: (samples: [Double], 
                 out[path] = {"samples": f.readSignal(0).tolist(), "annotations": [str(t) for t in f.readAnnotations()[2]]}
         json.dump(out, sys.stdout)
         """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + paths
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    if process.terminationStatus != 0 {
+    let run = try ChildProcess("/usr/bin/env", ["python3", "-c", script] + paths)
+    let data = run.stdout, errors = run.stderr
+    if run.status != 0 {
         if errors.contains("No module named") && ProcessInfo.processInfo.environment["CI"] != "true" {
             print("SKIPPED: pyedflib is not installed; the files were not checked with it (make python-deps)")
             return nil

@@ -27,17 +27,9 @@ struct InteropTests {
     }
 
     static func readWithOtherTools(_ path: String) throws -> [String: Seen]? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus != 0 {
+        let run = try ChildProcess("/usr/bin/env", ["python3", Self.script, path])
+        let data = run.stdout, errors = run.stderr
+        if run.status != 0 {
             if errors.contains("No module named") && ProcessInfo.processInfo.environment["CI"] != "true" { return nil }  // a developer machine without them
             Issue.record("the interop script failed: \(errors)")
             return nil

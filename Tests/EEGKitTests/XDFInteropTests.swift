@@ -53,22 +53,12 @@ struct XDFInteropTests {
         }
         let config = try lslConfiguration()
         defer { try? FileManager.default.removeItem(atPath: config) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["LSLAPICFG": config]) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            Issue.record("the XDF interop script failed (\(process.terminationStatus)): \(errors.suffix(2000))")
+        let run = try ChildProcess(python, [script] + arguments, environment: ["LSLAPICFG": config])
+        guard run.status == 0 else {
+            Issue.record("the XDF interop script failed (\(run.status)): \(run.stderr.suffix(2000))")
             return nil
         }
-        return try JSONDecoder().decode(Seen.self, from: data)
+        return try JSONDecoder().decode(Seen.self, from: run.stdout)
     }
 
     /// Every frame of the file's EEG stream through EEGKit's frame source, and its
