@@ -76,7 +76,8 @@ struct XDFInteropTests {
     func pyxdfReadsEEGKit() throws {
         let path = scratchPath("xdf")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let record = try EEGProcess(["record", "--out", path, "--duration", "5s", "--sim-speed", "max", "--markers-from-stdin"], stdin: Data("blink now\n".utf8))
+        let record = try EEGProcess(["record", "--out", path, "--duration", "5s", "--sim-speed", "max", "--markers-from-stdin", "--emit", "metrics"],
+                                    stdin: Data("blink now\n".utf8))
         #expect(record.status == 0, "\(record.stderr)")
         guard let seen = try Self.run(["read", path]) else { return }
         let ours = try Self.readWithEEGKit(path)
@@ -97,6 +98,16 @@ struct XDFInteropTests {
         }
         let metrics = try #require(seen.streams.first { $0.type == "Metrics" })
         #expect(metrics.labels == Metric.all.map(\.key) && metrics.format == "double64" && !metrics.samples.isEmpty)
+        // The metrics stream holds what the live lines printed (6 significant digits there).
+        let lines = record.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.count == metrics.samples.count)
+        for (line, sample) in zip(lines, metrics.samples) {
+            for (metric, value) in zip(Metric.all, sample) {
+                let printed = line?[metric.key] as? Double
+                #expect((printed == nil) == (value.number == nil), "\(metric.key): printed \(String(describing: printed)), stored \(String(describing: value.number))")
+                if let printed, let stored = value.number { #expect(abs(printed - stored) <= 1e-5 * abs(stored), "\(metric.key)") }
+            }
+        }
     }
 
     @Test("LabRecorder records a pylsl outlet; EEGKit reads its file with pyxdf's values, labels and markers at the right samples")
