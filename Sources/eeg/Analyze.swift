@@ -95,7 +95,8 @@ struct Analyze: ParsableCommand {
     func validateFileSource() throws {
         switch source.inputFormat {
         case .csv?: throw ValidationError("--input-format csv is for replay and bandpower; analyze reads EDF/BDF and float32 (f32) files")
-        case .edf?, .xdf?: if rate != nil || channelCount != nil || source.labels != nil { throw ValidationError("an EDF/BDF/XDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
+        case .edf?, .xdf?:
+            if rate != nil || channelCount != nil || source.labels != nil { throw ValidationError(statesItsOwnLayout(source.inputFormat ?? .edf)) }
         case .f32?: if rate == nil || channelCount == nil { throw ValidationError("float32 input needs both --rate and --channel-count") }
         case nil: break
         }

@@ -104,13 +104,15 @@ struct Bandpower: ParsableCommand {
         let lower = input?.lowercased() ?? ""
         if lower.hasSuffix(".csv") { return .csv }
         if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") { return .edf }
+        if lower.hasSuffix(".xdf") { return .xdf }
         return .f32
     }
 
     func validate() throws {
-        if resolvedInputFormat == .edf {
-            if rate != nil || frameChannels != nil { throw ValidationError("an EDF/BDF file states its own rate and channels: drop --rate/--channel-count") }
-            if input == nil || input == "-" { throw ValidationError("EDF/BDF input must be a file (--input FILE), not standard input") }
+        if resolvedInputFormat.statesLayout {
+            let name = resolvedInputFormat == .xdf ? "XDF" : "EDF/BDF"
+            if rate != nil || frameChannels != nil { throw ValidationError("an \(name) file states its own rate and channels: drop --rate/--channel-count") }
+            if input == nil || input == "-" { throw ValidationError("\(name) input must be a file (--input FILE), not standard input") }
             return try validateSpectrum(rate: nil)
         }
         guard let rate else { throw ValidationError("--rate is required: the sample rate in Hz, e.g. --rate 250") }

@@ -80,7 +80,7 @@ struct Replay: ParsableCommand {
             return
         }
         if resolvedInputFormat.statesLayout {
-            if rate != nil || channelCount != nil || labels != nil { throw ValidationError("an EDF/BDF/XDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
+            if rate != nil || channelCount != nil || labels != nil { throw ValidationError(statesItsOwnLayout(resolvedInputFormat)) }
             return
         }
         guard let rate else { throw ValidationError(RecordingReplay.rateRequired(for: resolvedInputFormat).description) }
