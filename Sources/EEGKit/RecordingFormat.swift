@@ -1,7 +1,7 @@
 import Foundation
 
 /// The file formats `eeg record` writes, chosen by the path's extension: the one place a
-/// new format (XDF) is added, as a ``RecordingSink``.
+/// new format is added, as a ``RecordingSink`` (EDF+/BDF+, XDF).
 public enum RecordingFormat {
     /// A new sink for `options.path` holding a stream of `layout`: XDF for a `.xdf` name
     /// (with a metrics stream of every metric in ``Metric/all``), else EDF+ or BDF+.
