@@ -122,15 +122,16 @@ public enum FrameSourceFormat: String, Sendable, CaseIterable {
     ///     live pipeline takes (see ``EDFFrameReader/init(path:allowingGaps:checkingLiveRate:checkingAnnotations:)``).
     ///   - checkingAnnotations: read an EDF/BDF file's annotations on opening, to refuse a
     ///     malformed one before any output; false for a caller that reads them all itself first.
+    ///   - stream: XDF: the stream to read as EEG, by name (nil: the first numeric one with a rate).
     public func open(_ path: String?, channels: Int? = nil, allowingGaps: Bool = true, checkingLiveRate: Bool = true,
-                     checkingAnnotations: Bool = true) throws -> any FrameSource {
+                     checkingAnnotations: Bool = true, stream: String? = nil) throws -> any FrameSource {
         switch self {
         case .edf:
             guard let path, path != "-" else { throw InputError.cannotOpen(path: "standard input", reason: "EDF/BDF input must be a file") }
             return try EDFFrameReader(path: path, allowingGaps: allowingGaps, checkingLiveRate: checkingLiveRate, checkingAnnotations: checkingAnnotations)
         case .xdf:
             guard let path, path != "-" else { throw InputError.cannotOpen(path: "standard input", reason: "XDF input must be a file") }
-            let reader = try XDFFrameReader(path: path, checkingLiveRate: checkingLiveRate)
+            let reader = try XDFFrameReader(path: path, streamName: stream, checkingLiveRate: checkingLiveRate)
             if !allowingGaps, let gap = reader.recordGaps.first {
                 throw XDFError(.badSamples, path: path, "has \(reader.recordGaps.count) gap\(reader.recordGaps.count == 1 ? "" : "s") in time, the first of \(gap.seconds) s at \(gap.from) s; band powers over the whole input would stitch across them — use 'eeg analyze', which treats them as gaps")
             }

@@ -18,6 +18,8 @@ public struct RecordingReplay: Sendable, Equatable {
     /// Seconds from the start of the file's timeline.
     public var from: Double?
     public var to: Double?
+    /// XDF: the stream to replay, by name (nil: the first numeric one with a rate).
+    public var stream: String?
 
     public init(path: String, format: FrameSourceFormat? = nil, sampleRate: Double? = nil, channelCount: Int? = nil,
                 labels: [String]? = nil, speed: Double = 1, from: Double? = nil, to: Double? = nil) {
@@ -55,7 +57,7 @@ public struct RecordingReplay: Sendable, Equatable {
         let format = resolvedFormat
         guard format != .edf else { return try FileReplayDevice(path: path, speed: speed, from: from, to: to) }
         if format == .xdf {
-            return try FileReplayDevice(source: XDFFrameReader(path: path), name: "replay of \(path)", speed: speed, from: from, to: to)
+            return try FileReplayDevice(source: XDFFrameReader(path: path, streamName: stream), name: "replay of \(path)", speed: speed, from: from, to: to)
         }
         guard sampleRate != nil else { throw Self.rateRequired(for: format) }
         let frames = try format.open(path, channels: channelCount)

@@ -172,6 +172,7 @@ struct Analyze: ParsableCommand {
         options.keepSpectra = report != nil
         options.keepEpochs = report != nil
         options.inputFormat = source.inputFormat
+        options.stream = source.stream
         options.rawSampleRate = rate
         options.rawChannelCount = channelCount
         options.rawLabels = source.labelList

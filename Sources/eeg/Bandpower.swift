@@ -109,6 +109,7 @@ struct Bandpower: ParsableCommand {
     }
 
     func validate() throws {
+        try source.checkStream(for: resolvedInputFormat)
         if resolvedInputFormat.statesLayout {
             let name = resolvedInputFormat == .xdf ? "XDF" : "EDF/BDF"
             if rate != nil || frameChannels != nil { throw ValidationError("an \(name) file states its own rate and channels: drop --rate/--channel-count") }
@@ -179,7 +180,7 @@ struct Bandpower: ParsableCommand {
     /// The reader for --input and --input-format, and the sample rate (an EDF's own).
     func openReader() throws -> (any FrameReader, Double) {
         // Band powers over the whole input would stitch across EDF+D gaps: refused.
-        let reader = try resolvedInputFormat.open(input, channels: frameChannels, allowingGaps: false)
+        let reader = try resolvedInputFormat.open(input, channels: frameChannels, allowingGaps: false, stream: source.stream)
         return (reader, reader.statedSampleRate ?? rate ?? 0)
     }
 

@@ -22,6 +22,14 @@ struct FileSourceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Comma-separated channel labels, e.g. Fp1,Fp2 (default ch1…chN, or the file's own).", valueName: "labels"))
     var labels: String?
 
+    @Option(help: ArgumentHelp("XDF input: the stream to read as EEG, by name (default: the first numeric stream with a regular rate).", valueName: "name"))
+    var stream: String?
+
+    /// --stream names a stream of an XDF file: with any other input it is a usage error.
+    func checkStream(for format: FrameSourceFormat) throws {
+        if stream != nil && format != .xdf { throw ValidationError("--stream chooses a stream of an XDF file; this input is \(format.rawValue)") }
+    }
+
     /// `--input-format`, if given.
     var inputFormat: FrameSourceFormat? { format?.format }
 

@@ -20,10 +20,17 @@ struct Info: ParsableCommand {
     @Flag(help: "JSON instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("XDF: the stream to describe as EEG, by name (default: the first numeric stream with a regular rate).", valueName: "name"))
+    var stream: String?
+
+    func validate() throws {
+        if stream != nil && FrameSourceFormat(path: file) != .xdf { throw ValidationError("--stream chooses a stream of an XDF file; \(file) is not one") }
+    }
+
     func run() throws {
         do {
             if FrameSourceFormat(path: file) == .xdf {
-                let description = try XDFDescription(path: file)
+                let description = try XDFDescription(path: file, stream: stream)
                 if json { try say(description.json(file: file)) } else { for line in description.lines(file: file) { try say(line) } }
                 return
             }

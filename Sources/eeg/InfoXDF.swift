@@ -7,7 +7,7 @@ struct XDFDescription {
     let recording: XDFRecording
     var reader: XDFReader { recording.reader }
 
-    init(path: String) throws { recording = try XDFRecording(path: path) }
+    init(path: String, stream: String?) throws { recording = try XDFRecording(path: path, streamName: stream) }
 
     var duration: Double {
         let count = recording.stream.sampleCount

@@ -79,6 +79,7 @@ struct Replay: ParsableCommand {
             if inputFormat != nil || rate != nil || channelCount != nil || labels != nil { throw ValidationError("--input-format, --rate, --channel-count and --labels are for recordings, not raw captures") }
             return
         }
+        try source.checkStream(for: resolvedInputFormat)
         if resolvedInputFormat.statesLayout {
             if rate != nil || channelCount != nil || labels != nil { throw ValidationError(statesItsOwnLayout(resolvedInputFormat)) }
             return
@@ -95,8 +96,10 @@ struct Replay: ParsableCommand {
     /// What the flags ask to replay: an EDF/BDF file, or a CSV or float32 file at --rate.
     func recording(_ file: String) throws -> RecordingReplay {
         let positions = try self.positions()
-        return RecordingReplay(path: file, format: inputFormat, sampleRate: rate, channelCount: channelCount,
+        var replay = RecordingReplay(path: file, format: inputFormat, sampleRate: rate, channelCount: channelCount,
                                labels: source.labelList, speed: try speed.value("--speed"), from: positions.from, to: positions.to)
+        replay.stream = source.stream
+        return replay
     }
 
     /// `--from` and `--to` in seconds: 0 (the start) up to a million hours.

@@ -48,4 +48,34 @@ struct XDFCommandTests {
         #expect(try EEGProcess(["record", "--out", path, "--duration", "1s", "--sim-speed", "max", "--force"]).status == 0)
         #expect(try XDFReader(path: path).streams.count == 3)
     }
+
+    /// A file with two regular streams, A (1 channel of 1s) and B (2 channels of 2s and 3s), at 10 Hz.
+    static func twoStreams(_ path: String) throws {
+        let writer = try XDFWriter(path: path, overwrite: false)
+        for (id, name, count) in [(UInt32(1), "A", 1), (2, "B", 2)] {
+            let info = StreamInfo(name: name, type: "EEG", channelCount: count, nominalRate: 10, channelFormat: .float32, sourceID: name,
+                                  channels: (0..<count).map { .init(label: "\(name)\($0)", unit: "microvolts", type: "EEG") })
+            try writer.writeStreamHeader(id: id, xml: info.xml(includingDescription: true))
+        }
+        let a = [Float](repeating: 1, count: 50), b = (0..<100).map { Float(2 + $0 % 2) }
+        try a.withUnsafeBufferPointer { try writer.writeSamples(id: 1, frames: $0, channels: 1, firstTimestamp: 5) }
+        try b.withUnsafeBufferPointer { try writer.writeSamples(id: 2, frames: $0, channels: 2, firstTimestamp: 5) }
+        try writer.close()
+    }
+
+    @Test("--stream picks the EEG stream by name in info and replay; a name no regular stream has is exit 64")
+    func streamByName() throws {
+        let path = scratchPath("xdf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Self.twoStreams(path)
+        #expect(try EEGProcess(["info", path]).stdout.contains("EEG from stream 1 'A'"))
+        #expect(try EEGProcess(["info", path, "--stream", "B"]).stdout.contains("EEG from stream 2 'B': 5.0 s at 10 Hz"))
+        let replay = try EEGProcess(["replay", path, "--stream", "B", "--speed", "max", "--emit", "samples"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stdout.split(separator: "\n").first == #"{"sample": 0, "B0": 2.0, "B1": 3.0}"#)
+        let missing = try EEGProcess(["replay", path, "--stream", "C", "--speed", "max"])
+        #expect(missing.status == 64 && missing.stderr.contains("no numeric stream with a regular rate named 'C'"), "\(missing.stderr)")
+        let notXDF = try EEGProcess(["info", Fixtures.url("eeg/libgdf_mi128.edf").path, "--stream", "B"])
+        #expect(notXDF.status == 64 && notXDF.stderr.contains("--stream chooses a stream of an XDF file"), "\(notXDF.stderr)")
+    }
 }

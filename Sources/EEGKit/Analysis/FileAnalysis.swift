@@ -21,6 +21,8 @@ public struct AnalysisOptions: Sendable {
     /// The files' format (`--input-format`): `.edf` or `.f32` (CSV is not analysed);
     /// nil: float32 when the name does not end .edf/.bdf and a rate is given, else EDF/BDF.
     public var inputFormat: FrameSourceFormat?
+    /// XDF: the stream to analyse, by name (nil: the first numeric one with a rate).
+    public var stream: String?
     /// For raw float32 input.
     public var rawSampleRate: Double?
     public var rawChannelCount: Int?

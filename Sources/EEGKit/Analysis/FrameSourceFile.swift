@@ -33,12 +33,13 @@ final class FrameSourceFile {
         let byName = FrameSourceFormat(path: path)
         let format: FrameSourceFormat = options.inputFormat ?? (byName == .xdf ? .xdf : byName == .edf || options.rawSampleRate == nil ? .edf : .f32)
         let isEDF = format.statesLayout
+        if options.stream != nil && format != .xdf { throw AnalysisError(path: path, reason: "--stream chooses a stream of an XDF file, and this is not one") }
         if !isEDF, options.rawChannelCount == nil || options.rawSampleRate == nil {
             throw AnalysisError(path: path, reason: "float32 input needs --rate and --channel-count")
         }
         // The annotations are read below, before any output: one pass over the file, not two.
         source = try (isEDF ? format : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false,
-                                                                 checkingAnnotations: false)
+                                                                 checkingAnnotations: false, stream: options.stream)
         channelCount = source.channelCount
         if !isEDF, let given = options.rawLabels, given.count != channelCount { throw InputError.labelCount(labels: given.count, channels: channelCount) }
         layout = source.layout(sampleRate: options.rawSampleRate, labels: source.labels ?? options.rawLabels, source: path)
