@@ -15,7 +15,8 @@ public protocol RecordingClock: AnyObject {
 }
 
 /// The monotonic clock at the first frame, plus the frame's position over the rate:
-/// evenly spaced timestamps that never go back, anchored when first asked.
+/// evenly spaced timestamps that never go back, anchored when first asked (the frame
+/// asked about then gets the clock's reading).
 public final class AnchoredMonotonicClock: RecordingClock {
     public let sampleRate: Double
     private let read: () -> Double
@@ -28,7 +29,7 @@ public final class AnchoredMonotonicClock: RecordingClock {
     }
 
     public func timestamp(ofFrame frame: Int64) -> Double {
-        let start = origin ?? read()
+        let start = origin ?? read() - Double(frame) / sampleRate
         origin = start
         return start + Double(frame) / sampleRate
     }

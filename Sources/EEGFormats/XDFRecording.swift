@@ -59,6 +59,11 @@ public final class XDFRecording {
             throw XDFError(.streamNotFound, path: reader.path, streamName.map { "no numeric stream with a regular rate named '\($0)'; streams: \(names)" }
                 ?? "no numeric stream with a regular rate to read as EEG; streams: \(names.isEmpty ? "none" : names)")
         }
+        // The timeline's arithmetic (positions up to maxSeconds × rate) stays far inside Int.
+        guard chosen.info.nominalRate <= EDFLimits.maxSampleRate else {
+            throw XDFError(.badHeader, path: reader.path, offset: chosen.headerOffset,
+                           "stream '\(chosen.info.name)' states \(chosen.info.nominalRate) Hz, beyond the \(Int(EDFLimits.maxSampleRate)) Hz a signal may have")
+        }
         stream = chosen
         try placeFrames()
         try readMarkers()
@@ -102,10 +107,10 @@ public final class XDFRecording {
                 if let previous {
                     let missing = ((t - previous) * rate).rounded() - 1
                     if missing >= 1 {
-                        guard Double(timeline) + missing < limit else {
+                        guard Double(timeline) + missing < limit, let frames = CheckedNumber.roundedInt(missing) else {
                             throw XDFError(.badSamples, path: reader.path, offset: chunk.offset, "a timestamp \(t - previous) s after the one before: beyond the \(EDFLimits.maxSeconds) s a recording may span")
                         }
-                        timeline += Int(missing)
+                        timeline += frames
                         if i > pieceStart { pieces.append(Piece(chunk: c, firstSample: pieceStart, count: i - pieceStart)) }
                         pieceStart = i
                         runs.append(Run(storedStart: stored, timelineStart: timeline))

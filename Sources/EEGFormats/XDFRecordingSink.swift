@@ -38,6 +38,10 @@ public final class XDFRecordingSink: RecordingSink {
     /// A marker that could not be written (``annotate(_:essential:)`` cannot throw):
     /// thrown by the next append or close.
     private var pendingFailure: WriteError?
+    /// Annotations made before the first frame: written once it anchors the clock, so no
+    /// timestamp is taken before the device delivers.
+    private var beforeFirstFrame: [Annotation] = []
+    private var anchored = false
     private var closed = false
 
     public var path: String { writer.path }
@@ -92,6 +96,7 @@ public final class XDFRecordingSink: RecordingSink {
         let count = frames.count / channels
         guard count > 0 else { return }
         let first = clock.timestamp(ofFrame: self.frames)
+        if !anchored { try anchor() }
         try writer.writeSamples(id: StreamID.eeg, frames: frames, channels: channels, firstTimestamp: first)
         self.frames += Int64(count)
         note(StreamID.eeg, first: first, last: clock.timestamp(ofFrame: self.frames - 1), count: count)
@@ -117,6 +122,10 @@ public final class XDFRecordingSink: RecordingSink {
     @discardableResult
     public func annotate(_ annotation: Annotation, essential: Bool) -> AnnotationStorage {
         guard !closed, pendingFailure == nil else { return .dropped }
+        guard anchored else {
+            beforeFirstFrame.append(annotation)
+            return .whole
+        }
         let time = clock.timestamp(ofFrame: 0) + annotation.onset
         do {
             try writer.writeSample(id: StreamID.markers, strings: [annotation.text], timestamp: time)
@@ -139,6 +148,16 @@ public final class XDFRecordingSink: RecordingSink {
         note(StreamID.metrics, first: time, last: time, count: 1)
     }
 
+    /// The clock is anchored (by the first frame, or now at a close with none): writes the
+    /// annotations that waited for it.
+    private func anchor() throws(WriteError) {
+        anchored = true
+        let waiting = beforeFirstFrame
+        beforeFirstFrame = []
+        for annotation in waiting { annotate(annotation, essential: true) }
+        if let pendingFailure { throw pendingFailure }
+    }
+
     private func note(_ id: UInt32, first: Double, last: Double, count: Int) {
         let old = summaries[id] ?? (first, last, 0)
         summaries[id] = (old.first, last, old.count + count)
@@ -153,6 +172,10 @@ public final class XDFRecordingSink: RecordingSink {
     /// Writes each stream's footer (first and last timestamp, sample count) and flushes.
     public func close() throws(WriteError) {
         guard !closed else { return }
+        if !anchored {
+            _ = clock.timestamp(ofFrame: frames)
+            try? anchor()
+        }
         closed = true
         if let pendingFailure { try? writer.close(); throw pendingFailure }
         var ids = [StreamID.eeg, StreamID.markers]

@@ -9,7 +9,10 @@ import Testing
 struct XDFHostileTests {
     static let header = Array("<?xml version=\"1.0\"?><info><name>S</name><channel_count>2</channel_count><nominal_srate>10</nominal_srate><channel_format>int16</channel_format></info>".utf8)
     static let start = XDFChunk.magic + XDFChunk.encode(.fileHeader, content: Array("<info/>".utf8))
-    static let withStream = start + XDFChunk.encode(.streamHeader, streamID: 1, content: header)
+    static let withStream = withStreamHeader(header)
+
+    /// The file header and one stream header (stream 1) with `xml`.
+    static func withStreamHeader(_ xml: [UInt8]) -> [UInt8] { start + XDFChunk.encode(.streamHeader, streamID: 1, content: xml) }
 
     func failure(_ bytes: [UInt8]) -> XDFError? {
         do {

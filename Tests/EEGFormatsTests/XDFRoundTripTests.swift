@@ -91,3 +91,49 @@ struct XDFRoundTripTests {
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 }
+
+/// Review #6 and #3: timestamps start at the first frame, not when the file was created;
+/// a crafted rate cannot make the timeline's arithmetic trap.
+@Suite("XDF: clock anchor and hostile rates")
+struct XDFAnchorTests {
+    final class Reading: @unchecked Sendable { var now = 10.0 }
+
+    @Test("the start marker made before the first frame gets the first frame's timestamp, not the creation time")
+    func anchoredAtFirstFrame() throws {
+        let path = temporaryPath("xdf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reading = Reading()
+        let clock = AnchoredMonotonicClock(sampleRate: 100) { reading.now }
+        let sink = try XDFRecordingSink(path: path, layout: XDFRoundTripTests.layout, metricNames: [], sourceID: "x", overwrite: false, clock: clock)
+        sink.annotate(.recordingStarted(source: "test"), onset: 0)
+        reading.now = 20  // the device took 10 s to deliver
+        let frames = [Float](repeating: 1, count: 30)
+        try frames.withUnsafeBufferPointer { try sink.append($0) }
+        try sink.close()
+        let recording = try XDFRecording(path: path)
+        #expect(recording.firstTimestamp == 20)
+        let markers = try #require(recording.reader.streams.first { $0.info.name == "EEGKit markers" })
+        var last = 0.0
+        let stamps = try recording.reader.decodeStrings(markers.chunks[0], of: markers, last: &last).map(\.timestamp)
+        #expect(stamps == [20])
+        #expect(recording.annotations.first?.onset == 0)
+    }
+
+    @Test("a nominal rate of 1e300 Hz with a timestamp jump is refused as a bad header, not a trap")
+    func hugeRate() throws {
+        let header = Array("<info><name>S</name><channel_count>1</channel_count><nominal_srate>1e300</nominal_srate><channel_format>float32</channel_format></info>".utf8)
+        var samples: [UInt8] = [1, 2]
+        for t in [0.0, 1.0] {
+            samples.append(8)
+            XDFChunk.appendDouble(t, to: &samples)
+            samples += [0, 0, 0x80, 0x3F]
+        }
+        let bytes = XDFHostileTests.withStreamHeader(header) + XDFChunk.encode(.samples, streamID: 1, content: samples)
+        do {
+            _ = try XDFRecording(reader: XDFReader(bytes: bytes, name: "f.xdf"))
+            Issue.record("a 1e300 Hz stream was accepted")
+        } catch {
+            #expect(error.kind == .badHeader)
+        }
+    }
+}

@@ -76,7 +76,7 @@ struct XDFInteropTests {
     func pyxdfReadsEEGKit() throws {
         let path = scratchPath("xdf")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let record = try EEGProcess(["record", "--out", path, "--duration", "5s", "--sim-speed", "max", "--markers-from-stdin", "--emit", "metrics"],
+        let record = try EEGProcess(["record", "--out", path, "--duration", "5s", "--sim-speed", "10", "--markers-from-stdin", "--emit", "metrics"],
                                     stdin: Data("blink now\n".utf8))
         #expect(record.status == 0, "\(record.stderr)")
         guard let seen = try Self.run(["read", path]) else { return }
