@@ -210,8 +210,8 @@ final class FakeCytonBoard: @unchecked Sendable {
 
 /// A Cyton board behind an in-memory ``ByteTransport``, for driving ``CytonDriver`` with
 /// no device and no I/O at all (the ThreadSanitizer target): answers `v` with a banner
-/// ending `$$$`, and after `b` streams its packets from its own receive thread in uneven
-/// chunks (1…37 bytes); can end the stream with an error once it has sent everything
+/// ending `$$$` and `x…X` with its acknowledgement (one reply per read), and after `b`
+/// streams its packets from its own receive thread in uneven chunks (1…37 bytes); can end the stream with an error once it has sent everything
 /// (an unplug, a USB stall), or fail the `b` write. Records what the driver did to it.
 final class FakeLink: ByteTransport, @unchecked Sendable {
     // @unchecked Sendable: mutable state is in `state` (a Mutex) or atomic.
@@ -221,6 +221,9 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
         var endWith: DeviceError?
         /// The `b` write fails with this error.
         var failStart: DeviceError?
+        /// A reply to an earlier command that arrives late: queued once the reset's banner
+        /// has been read to its end, before the driver sends anything else.
+        var lateReply: String?
     }
 
     struct State {
@@ -230,6 +233,10 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
         var stopReceivingCalls = 0
         var closed = false
         var sent = 0
+        /// Every byte written and every purge (`^`), in order.
+        var transcript = ""
+        var pendingCommand: [UInt8] = []
+        var lateReplyQueued = false
     }
 
     let name: String
@@ -248,7 +255,11 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
         let closed = state.withLock { $0.closed }
         guard !closed else { throw .disconnected(name) }
         for byte in bytes {
-            state.withLock { $0.commands.append(byte) }
+            state.withLock {
+                $0.commands.append(byte)
+                $0.transcript.unicodeScalars.append(UnicodeScalar(byte))
+            }
+            if acknowledgeSettings(byte) { continue }
             switch byte {
             case UInt8(ascii: "v"):
                 state.withLock { $0.replies += Array("OpenBCI V3 8-16 channel\nFirmware: v3.1.2\n$$$".utf8) }
@@ -263,18 +274,42 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
         }
     }
 
+    /// Gathers `x…X` and answers it as firmware v3 does; true while the byte belongs to one.
+    private func acknowledgeSettings(_ byte: UInt8) -> Bool {
+        state.withLock { s in
+            guard !s.pendingCommand.isEmpty || byte == UInt8(ascii: "x") else { return false }
+            s.pendingCommand.append(byte)
+            guard s.pendingCommand.count == 9 else { return true }
+            let channel = (Array("12345678QWERTYUI".utf8).firstIndex(of: s.pendingCommand[1]) ?? -1) + 1
+            s.replies += Array("Success: Channel set for \(channel)$$$".utf8)
+            s.pendingCommand = []
+            return true
+        }
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Duration) throws(DeviceError) -> Int {
         let n = state.withLock { s -> Int in
-            let n = min(buffer.count, s.replies.count)
+            // One reply per read, as a board's replies come some milliseconds apart.
+            let end = s.replies.indices.first { $0 >= 2 && s.replies[($0 - 2)...$0].allSatisfy { $0 == 0x24 } }.map { $0 + 1 }
+            let n = min(buffer.count, end ?? s.replies.count)
             for i in 0..<n { buffer[i] = s.replies[i] }
             s.replies.removeFirst(n)
+            if let late = script.lateReply, !s.lateReplyQueued, s.replies.isEmpty, s.commands.last == UInt8(ascii: "v") {
+                s.replies += Array(late.utf8)
+                s.lateReplyQueued = true
+            }
             return n
         }
         if n == 0 { Thread.sleep(forTimeInterval: 0.001) }
         return n
     }
 
-    func purge() throws(DeviceError) { state.withLock { $0.replies.removeAll() } }
+    func purge() throws(DeviceError) {
+        state.withLock {
+            $0.replies.removeAll()
+            $0.transcript += "^"
+        }
+    }
 
     func startReceiving(onBytes: @escaping @Sendable (UnsafeRawBufferPointer) -> Void, onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
         guard !receiving.exchange(true, ordering: .acquiringAndReleasing) else { return }

@@ -27,13 +27,7 @@ struct InteropTests {
     }
 
     static func readWithOtherTools(_ path: String) throws -> [String: Seen]? {
-        let run = try ChildProcess("/usr/bin/env", ["python3", Self.script, path])
-        let data = run.stdout, errors = run.stderr
-        if run.status != 0 {
-            if errors.contains("No module named") && ProcessInfo.processInfo.environment["CI"] != "true" { return nil }  // a developer machine without them
-            Issue.record("the interop script failed: \(errors)")
-            return nil
-        }
+        guard let data = try runPython(arguments: [Self.script, path]) else { return nil }
         return try JSONDecoder().decode([String: Seen].self, from: data)
     }
 

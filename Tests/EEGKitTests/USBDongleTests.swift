@@ -51,6 +51,8 @@ struct USBDongleTests {
         let counts: [Int]
         /// The nearest float32 to counts × 4.5 / 24 / (2²³ − 1) × 10⁶, computed exactly.
         let microvolts: [Double]
+        /// An accelerometer reading in counts (x, y, z), or nil in the packets between.
+        let accel: [Int]?
         let start: Int
         let end: Int
     }
@@ -81,14 +83,16 @@ struct USBDongleTests {
         var index = firstIndex
         var previous: Int?
         var lastEnd = 0
+        var held = [Float](repeating: 0, count: 3)  // the last reading that arrived, in g
         for packet in session.packets where packet.end <= session.delivered_bytes {
+            if let accel = packet.accel { held = accel.map { Float(Double($0) * 0.002 / 16) } }
             if let previous {
                 let delta = Int64((packet.number - previous) & 0xFF == 0 ? 256 : (packet.number - previous) & 0xFF)
                 index += delta
                 if delta > 1 { result.gaps.append(Gap(frames: delta - 1, before: index)) }
             }
             previous = packet.number
-            result.frames.append((index, packet.microvolts.map { Float($0) }))
+            result.frames.append((index, packet.microvolts.map { Float($0) } + held))
             lastEnd = packet.end
         }
         result.skippedBytes = (session.garbage + session.torn).filter { $0.offset < lastEnd }.reduce(0) { $0 + $1.bytes }

@@ -10,7 +10,8 @@ transfer's data — exactly what happens on platforms and with buffers where the
 controller writes into the buffer directly.
 
 The board streams 33-byte Cyton packets (0xA0, sample number, 8 x 24-bit big-endian
-signed counts, 6 aux bytes, footer 0xC0-0xC6) from a seeded generator at a chosen rate.
+signed counts, 6 aux bytes, footer 0xC0) from a seeded generator at a chosen rate; the aux
+bytes hold an accelerometer reading (3 x int16 big-endian) every 10 packets, zeros between.
 The FTDI side splits the byte stream into 64-byte USB packets, each starting with the
 2 modem-status bytes, with random payload lengths; a short packet ends a transfer, as
 on the wire. When the board has nothing to send, the oldest waiting transfer completes
@@ -145,8 +146,12 @@ class BoardSession:
                     number = (number + 1) & 0xFF
                     tick += 1
             counts = [self.count(rng) for _ in range(8)]
-            aux = bytes(rng.randrange(256) for _ in range(6))
-            packet = cyton_packet(number, counts, aux, 0xC0 + rng.randint(0, 6))
+            # The accelerometer, read every 10 packets (25 Hz at 250); zeros in between.
+            accel = None
+            if emitted % 10 == 3:
+                accel = [rng.choice([-1, 1]) * rng.randint(1, 32767), rng.randint(-32768, 32767), rng.randint(-32768, 32767)]
+            aux = b"".join((v & 0xFFFF).to_bytes(2, "big") for v in (accel or [0, 0, 0]))
+            packet = cyton_packet(number, counts, aux, 0xC0)
             if torn_pending is not None:
                 torn = self.torn_prefix(rng, torn_pending, packet)
                 if torn:
@@ -161,7 +166,7 @@ class BoardSession:
                 tick += int(pause_before_last * rate)
             start = len(self.stream)
             self.emit(tick, packet)
-            self.truth["packets"].append({"number": number, "counts": counts,
+            self.truth["packets"].append({"number": number, "counts": counts, "accel": accel,
                                           "microvolts": [microvolts(c) for c in counts],
                                           "start": start, "end": len(self.stream)})
             number = (number + 1) & 0xFF
