@@ -42,6 +42,11 @@ public final class XDFReader {
 
     public let path: String
     public private(set) var streams: [Stream] = []
+    /// What was wrong but did not stop the reading: a torn or zero-filled end (a chunk
+    /// whose length is unreadable or runs past the end, with no boundary chunk after it)
+    /// ends the scan there; everything before it is read. Kind and byte offset as thrown
+    /// errors have them.
+    public private(set) var problems: [XDFError] = []
     let source: XDFByteSource
 
     /// Opens and scans `path`.
@@ -63,12 +68,25 @@ public final class XDFReader {
         var offset = 4
         var chunkCount = 0
         while offset < source.size {
-            offset = try scanChunk(at: offset, chunkCount: &chunkCount)
+            let frame: (content: Int, end: Int)
+            do throws(XDFError) {
+                frame = try chunkFrame(at: offset)
+            } catch {
+                // A torn or zero-filled end (power lost after the last flush) loses only
+                // itself; a damaged chunk with a boundary after it is damage in the middle.
+                if case .io = error.kind { throw error }
+                guard try !boundaryFollows(offset) else { throw error }
+                problems.append(XDFError(error.kind, path: path, offset: error.offset ?? offset,
+                                         "\(error.detail); the \(source.size - offset) bytes from byte \(offset) to the end are ignored (a torn or zero-filled end: everything before is read)"))
+                break
+            }
+            try scanChunk(at: offset, content: frame.content, end: frame.end, chunkCount: &chunkCount)
+            offset = frame.end
         }
     }
 
-    /// Reads the chunk at `offset`, records what it says, returns where the next starts.
-    private func scanChunk(at offset: Int, chunkCount: inout Int) throws(XDFError) -> Int {
+    /// The chunk at `offset`: where its tag starts and where it ends, checked against the file.
+    private func chunkFrame(at offset: Int) throws(XDFError) -> (content: Int, end: Int) {
         var at = offset
         let length = try variableLength(at: &at, what: "a chunk length")
         guard length >= 2, length <= UInt64(Self.maxChunkBytes) else {
@@ -79,12 +97,32 @@ public final class XDFReader {
         guard end <= source.size else {
             throw XDFError(.truncated, path: path, offset: offset, "a chunk of \(length) bytes runs past the end of the file at byte \(source.size)")
         }
+        return (at, end)
+    }
+
+    /// Whether a boundary chunk's UUID occurs after `offset` (read a block at a time).
+    private func boundaryFollows(_ offset: Int) throws(XDFError) -> Bool {
+        let uuid = XDFChunk.boundaryUUID, block = 1 << 20
+        var from = offset + 1
+        while source.size - from >= uuid.count {
+            let bytes = try source.read(min(block + uuid.count - 1, source.size - from), at: from)
+            if bytes.count >= uuid.count {
+                for i in 0...(bytes.count - uuid.count) where bytes[i] == uuid[0] && bytes[i..<(i + uuid.count)].elementsEqual(uuid) { return true }
+            }
+            from += block
+        }
+        return false
+    }
+
+    /// Records what the chunk whose tag starts at `content` says.
+    private func scanChunk(at offset: Int, content: Int, end: Int, chunkCount: inout Int) throws(XDFError) {
+        var at = content
         let tagBytes = try source.read(2, at: at)
         let tag = XDFChunk.Tag(rawValue: UInt16(tagBytes[0]) | UInt16(tagBytes[1]) << 8)
         at += 2
-        guard let tag, tag.hasStreamID else { return end }  // file header, boundary, or a kind to skip
+        guard let tag, tag.hasStreamID else { return }  // file header, boundary, or a kind to skip
         guard end - at >= 4 else {
-            throw XDFError(.badChunkLength, path: path, offset: offset, "a \(tag) chunk of \(length) bytes has no room for its stream id")
+            throw XDFError(.badChunkLength, path: path, offset: offset, "a \(tag) chunk of \(end - content) bytes has no room for its stream id")
         }
         let id = try uint32(at: at)
         at += 4
@@ -97,7 +135,6 @@ public final class XDFReader {
         case .clockOffset: try addClockOffset(stream: try streamIndex(id, offset), at: at, end: end)
         default: break  // a footer only summarises what the chunks say
         }
-        return end
     }
 
     private func streamIndex(_ id: UInt32, _ offset: Int) throws(XDFError) -> Int {

@@ -48,6 +48,10 @@ public protocol FrameSource {
     func forEachAnnotation(_ body: (Annotation) throws -> Void) throws
     /// The gaps in time between stored records (EDF+D), in file order.
     var recordGaps: [EDFReader.RecordGap] { get }
+    /// What was wrong with the input but did not stop its reading (an XDF file's torn or
+    /// zero-filled end), one sentence each naming the file and byte: callers show them as
+    /// warnings.
+    var problems: [String] { get }
     /// Moves on so that the next chunk starts at or before the first stored frame at
     /// timeline position `index` or later, skipping whole chunks without decoding them
     /// where the format allows; returns the stored frame number the next chunk starts at.
@@ -66,6 +70,7 @@ extension FrameSource {
     public func endSeconds(sampleRate: Double) -> Double? { storedFrameCount.map { Double($0) / sampleRate } }
     public func forEachAnnotation(_ body: (Annotation) throws -> Void) throws {}
     public var recordGaps: [EDFReader.RecordGap] { [] }
+    public var problems: [String] { [] }
     public mutating func appendNextChunk(channels: [Int], to frames: PlanarFrames) throws -> Int {
         let n = try nextChunk(into: &frames.interleaved)
         frames.interleaved.withUnsafeBufferPointer { frames.appendInterleaved($0, frames: n, width: channelCount, channels: channels) }

@@ -57,6 +57,8 @@ public struct XDFFrameReader: FrameSource {
         return piece.count
     }
 
+    public var problems: [String] { recording.reader.problems.map(\.description) }
+
     public func timelineIndex(ofStoredFrame f: Int) -> Int { recording.timelineIndex(ofStoredFrame: f) }
 
     public func seconds(ofStoredFrame f: Int, sampleRate: Double) -> Double { Double(timelineIndex(ofStoredFrame: f)) / sampleRate }

@@ -188,6 +188,7 @@ struct Analyze: ParsableCommand {
         switch event {
         case .begin(let info):
             defer { s.any = true; s.labels = info.labels; s.firstEpoch = true }
+            for problem in info.problems { writeStandardError("eeg \(command): warning: \(TerminalText.safe(problem))\n") }
             return renderer.begin(info, first: !s.any, previousLabels: s.labels)
         case .epoch(let info, let e):
             defer { s.firstEpoch = false }

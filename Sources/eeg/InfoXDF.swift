@@ -28,7 +28,8 @@ struct XDFDescription {
         out += recording.annotations.prefix(Info.annotationLimit).map { "{\"onset_s\": \(n($0.onset)), \"duration_s\": \(n($0.duration)), \"text\": \(q($0.text))}" }.joined(separator: ", ")
         out += "], \"annotations_total\": \(recording.annotations.count), \"gaps\": ["
         out += recording.gaps.prefix(Info.annotationLimit).map { "{\"before_sample\": \($0.beforeSampleIndex), \"frames\": \($0.frames)}" }.joined(separator: ", ")
-        return out + "], \"gaps_total\": \(recording.gaps.count)}"
+        out += "], \"gaps_total\": \(recording.gaps.count), \"problems\": ["
+        return out + reader.problems.map { "{\"kind\": \(q("\($0.kind)")), \"offset\": \($0.offset ?? 0), \"text\": \(q($0.description))}" }.joined(separator: ", ") + "]}"
     }
 
     func lines(file: String) -> [String] {
@@ -46,6 +47,8 @@ struct XDFDescription {
             lines.append(String(format: "    %9.3f s  ", a.onset) + (a.duration.map { String(format: "(%.3f s) ", $0) } ?? "") + t(a.text))
         }
         if recording.annotations.count > 50 { lines.append("    … and \(recording.annotations.count - 50) more annotations (--json lists them)") }
+        lines.append(reader.problems.isEmpty ? "  problems: none" : "  problems:")
+        for problem in reader.problems { lines.append("    - " + t(problem.description)) }
         return lines
     }
 }

@@ -115,7 +115,9 @@ struct Replay: ParsableCommand {
         do {
             let device: any EEGDevice
             if let file {
-                device = try recording(file).open()
+                let replay = try recording(file).open()
+                for problem in replay.problems { writeStandardError("eeg replay: warning: \(TerminalText.safe(problem))\n") }
+                device = replay
             } else {
                 // validate() checked that a file or a raw capture was given.
                 device = try DeviceDescription.rawCytonCapture(path: raw ?? "", daisy: daisy, speed: try speed.value("--speed")).makeDevice().device

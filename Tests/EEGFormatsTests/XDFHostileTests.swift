@@ -10,6 +10,8 @@ struct XDFHostileTests {
     static let header = Array("<?xml version=\"1.0\"?><info><name>S</name><channel_count>2</channel_count><nominal_srate>10</nominal_srate><channel_format>int16</channel_format></info>".utf8)
     static let start = XDFChunk.magic + XDFChunk.encode(.fileHeader, content: Array("<info/>".utf8))
     static let withStream = withStreamHeader(header)
+    /// A boundary chunk: damage before one is in the middle of the file, not a torn end.
+    static let boundary = XDFChunk.encode(.boundary, content: XDFChunk.boundaryUUID)
 
     /// The file header and one stream header (stream 1) with `xml`.
     static func withStreamHeader(_ xml: [UInt8]) -> [UInt8] { start + XDFChunk.encode(.streamHeader, streamID: 1, content: xml) }
@@ -37,24 +39,32 @@ struct XDFHostileTests {
 
     @Test("a chunk length width that is not 1, 4 or 8 is named at its byte")
     func badWidth() {
-        let e = failure(Self.start + [3, 0, 0, 0])
+        let e = failure(Self.start + [3, 0, 0, 0] + Self.boundary)
         #expect(e?.kind == .badVariableLength && e?.offset == Self.start.count)
     }
 
-    @Test("a chunk longer than the file is truncated, at the chunk's first byte")
+    @Test("a chunk length running past the end with a boundary after it is truncated, at the chunk's first byte")
     func truncatedChunk() {
-        let whole = Self.withStream + samples(count: 1, [0, 1, 0, 2, 0])
-        let cut = Array(whole.dropLast(2))
-        let e = failure(cut)
+        let e = failure(Self.withStream + [1, 200, 3, 0, 1, 0, 0, 0] + Self.boundary)
         #expect(e?.kind == .truncated && e?.offset == Self.withStream.count)
+    }
+
+    @Test("the same damage at the end, with no boundary after it, is a problem, not a failure")
+    func tornEndIsAProblem() throws {
+        let whole = Self.withStream + samples(count: 1, [0, 1, 0, 2, 0])
+        let reader = try XDFReader(bytes: Array(whole.dropLast(2)), name: "f.xdf")
+        #expect(reader.problems.map(\.kind) == [.truncated] && reader.problems.first?.offset == Self.withStream.count)
+        #expect(reader.streams.count == 1 && reader.streams[0].sampleCount == 0)
+        let width = try XDFReader(bytes: Self.start + [3, 0, 0, 0], name: "f.xdf")
+        #expect(width.problems.map(\.kind) == [.badVariableLength] && width.problems.first?.offset == Self.start.count)
     }
 
     @Test("a length below the tag's 2 bytes, or one beyond the chunk limit, is refused before reading")
     func badLengths() {
-        #expect(failure(Self.start + [1, 1, 0])?.kind == .badChunkLength)
+        #expect(failure(Self.start + [1, 1, 0] + Self.boundary)?.kind == .badChunkLength)
         var huge = Self.start + [8]
         XDFChunk.appendLittleEndian(UInt64.max, width: 8, to: &huge)
-        let e = failure(huge)
+        let e = failure(huge + Self.boundary)
         #expect(e?.kind == .tooLarge && e?.offset == Self.start.count)
         #expect(failure(Self.start + [1, 4, 3, 0, 1, 0])?.kind == .badChunkLength)  // no room for a stream id
     }

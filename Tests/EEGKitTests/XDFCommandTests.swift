@@ -23,17 +23,30 @@ struct XDFCommandTests {
         #expect(object["format"] as? String == "XDF" && object["duration_s"] as? Double == 2)
     }
 
-    @Test("a file cut inside a chunk, and one that is not XDF: exit 65, one line with the byte", arguments: ["info", "replay", "analyze"])
+    @Test("a torn end is read up to the damage with a warning naming the byte; damage before a boundary, or not XDF: exit 65, one line", arguments: ["info", "replay", "analyze"])
     func malformed(command: String) throws {
         let path = scratchPath("xdf")
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(try EEGProcess(["record", "--out", path, "--duration", "1s", "--sim-speed", "max"]).status == 0)
         let whole = try Data(contentsOf: URL(fileURLWithPath: path))
         try whole.prefix(whole.count - 3).write(to: URL(fileURLWithPath: path))
-        let cut = try EEGProcess(command == "replay" ? ["replay", path, "--speed", "max"] : [command, path])
-        #expect(cut.status == 65, "\(cut.stderr)")
-        #expect(cut.stderr.contains("\(path): at byte ") && cut.stderr.contains("runs past the end of the file"), "\(cut.stderr)")
-        #expect(cut.stderr.split(separator: "\n").count == 1, "\(cut.stderr)")
+        let arguments = command == "replay" ? ["replay", path, "--speed", "max"] : [command, path]
+        let cut = try EEGProcess(arguments)
+        #expect(cut.status == 0, "\(cut.stderr)")
+        let said = command == "info" ? cut.stdout : cut.stderr
+        #expect(said.contains("\(path): at byte ") && said.contains("runs past the end of the file") && said.contains("to the end are ignored"), "\(said)")
+        if command == "info" {
+            #expect(cut.stdout.contains("  problems:\n    - "), "\(cut.stdout)")
+        } else {
+            #expect(cut.stderr.hasPrefix("eeg \(command): warning: ") && cut.stderr.split(separator: "\n").count == 1, "\(cut.stderr)")
+            if command == "analyze" { #expect(cut.stdout.contains("\"summary\""), "\(cut.stdout)") }
+        }
+        // A width byte of 3 with a boundary chunk after it is damage in the middle.
+        try (whole + Data([3]) + Data(XDFChunk.encode(.boundary, content: XDFChunk.boundaryUUID))).write(to: URL(fileURLWithPath: path))
+        let middle = try EEGProcess(arguments)
+        #expect(middle.status == 65, "\(middle.stderr)")
+        #expect(middle.stderr.contains("\(path): at byte \(whole.count): a chunk length of width 3"), "\(middle.stderr)")
+        #expect(middle.stderr.split(separator: "\n").count == 1, "\(middle.stderr)")
         try Data("XDF? no".utf8).write(to: URL(fileURLWithPath: path))
         let other = try EEGProcess([command, path])
         #expect(other.status == 65 && other.stderr.contains("not an XDF file"), "\(other.stderr)")

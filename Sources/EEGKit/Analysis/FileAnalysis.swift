@@ -113,6 +113,8 @@ public struct FileInfo: Sendable {
     public let bands: BandSet
     /// Whole epochs the file holds.
     public let epochCount: Int
+    /// What was wrong with the file but did not stop its analysis (``FrameSource/problems``).
+    public var problems: [String] = []
     /// Samples per second per channel, from ``layout``.
     public var sampleRate: Double { layout.sampleRate }
     /// The analysed channels' labels, from ``layout``.

@@ -20,6 +20,8 @@ final class FrameSourceFile {
     /// recording's last record), in seconds, merged.
     let paddingSpans: TimeSpans
     let gaps: [EDFReader.RecordGap]
+    /// ``FrameSource/problems``: what was wrong but did not stop the reading.
+    let problems: [String]
     private var source: any FrameSource
 
     init(path: String, options: AnalysisOptions) throws {
@@ -58,6 +60,7 @@ final class FrameSourceFile {
         lostSpans = TimeSpans(lost)
         paddingSpans = TimeSpans(padding)
         gaps = source.recordGaps
+        problems = source.problems
     }
 
     /// Seconds from the file's start of frame `f` (stored frames; EDF+D records are
