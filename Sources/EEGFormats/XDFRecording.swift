@@ -8,11 +8,12 @@ import EEGCore
 ///
 /// Timestamps are corrected with each stream's clock offsets first (a least-squares line
 /// through the offsets, as LabRecorder's readers do; one offset is added as it is; none,
-/// nothing), so markers from another computer land at the right sample. A forward jump
-/// of at least one sample period between consecutive EEG timestamps is a gap in time
-/// (frames not recorded): the frames after it are placed where their timestamps say, as
-/// EDF+D records are. Jitter of less than half a period, or timestamps going back, do not
-/// move frames.
+/// nothing), so markers from another computer land at the right sample. Frames are placed
+/// against a linear fit of timestamp versus frame (``XDFTimelineFit``): a timestamp later
+/// than the fitted time by more than the tolerance (half a period for exact timestamps, up
+/// to max(2 periods, 50 ms) for jittery or bursty ones) is a gap in time (frames not
+/// recorded), sized from the fit; the frames after it are placed as EDF+D records are.
+/// Markers are placed on the fitted timeline.
 ///
 /// Opening reads the EEG stream's timestamps once (one chunk in memory at a time) and
 /// every marker (at most ``maxMarkers``).
@@ -36,8 +37,12 @@ public final class XDFRecording {
     public let reader: XDFReader
     public let stream: XDFReader.Stream
     public var sampleRate: Double { stream.info.nominalRate }
-    /// The EEG stream's first timestamp, clock offsets applied (the timeline's zero).
+    /// The EEG stream's first timestamp, clock offsets applied.
     public private(set) var firstTimestamp = 0.0
+    /// The fitted time of each run's first frame (the first is the timeline's zero) and
+    /// the fitted seconds per frame (``XDFTimelineFit``).
+    public private(set) var fittedStarts: [Double] = []
+    public private(set) var fittedPeriod = 0.0
     public private(set) var runs: [Run] = []
     public private(set) var pieces: [Piece] = []
     /// Markers as annotations, by onset; onsets before the first EEG frame are 0.
@@ -89,13 +94,13 @@ public final class XDFRecording {
         }
     }
 
-    /// Reads every EEG timestamp once: finds the runs and cuts chunks into pieces.
+    /// Reads every EEG timestamp once: finds the runs (``XDFTimelineFit``), cuts chunks
+    /// into pieces, then places the runs on the timeline, each gap sized from the fit.
     private func placeFrames() throws(XDFError) {
         let correct = Self.correction(stream.clockOffsets)
-        let rate = sampleRate
-        let limit = EDFLimits.maxSeconds * rate
+        var fit = XDFTimelineFit(rate: sampleRate)
         var values: [Float] = [], stamps: [Double] = []
-        var last = 0.0, previous: Double?, stored = 0, timeline = 0
+        var last = 0.0, first = true
         for (c, chunk) in stream.chunks.enumerated() {
             try reader.decodeNumeric(chunk, of: stream, last: &last, values: &values, timestamps: &stamps)
             var pieceStart = 0
@@ -104,27 +109,49 @@ public final class XDFRecording {
                 guard t.isFinite else {
                     throw XDFError(.badSamples, path: reader.path, offset: chunk.offset, "timestamp \(raw) is not finite once its clock offsets are applied")
                 }
-                if let previous {
-                    let missing = ((t - previous) * rate).rounded() - 1
-                    if missing >= 1 {
-                        guard Double(timeline) + missing < limit, let frames = CheckedNumber.roundedInt(missing) else {
-                            throw XDFError(.badSamples, path: reader.path, offset: chunk.offset, "a timestamp \(t - previous) s after the one before: beyond the \(EDFLimits.maxSeconds) s a recording may span")
-                        }
-                        timeline += frames
-                        if i > pieceStart { pieces.append(Piece(chunk: c, firstSample: pieceStart, count: i - pieceStart)) }
-                        pieceStart = i
-                        runs.append(Run(storedStart: stored, timelineStart: timeline))
-                    }
-                } else {
-                    firstTimestamp = t
-                    runs.append(Run(storedStart: 0, timelineStart: 0))
+                if first { firstTimestamp = t; first = false }
+                if fit.add(t), i > pieceStart {
+                    pieces.append(Piece(chunk: c, firstSample: pieceStart, count: i - pieceStart))
+                    pieceStart = i
                 }
-                previous = t
-                stored += 1
-                timeline += 1
             }
             if stamps.count > pieceStart { pieces.append(Piece(chunk: c, firstSample: pieceStart, count: stamps.count - pieceStart)) }
         }
+        try placeRuns(fit)
+    }
+
+    /// Each run's timeline start: the previous run's end plus the frames that fit between
+    /// their fitted starts (at least one: the fit found a gap there).
+    private func placeRuns(_ fit: XDFTimelineFit) throws(XDFError) {
+        let (period, starts) = fit.finish()
+        fittedPeriod = period
+        fittedStarts = starts
+        let limit = EDFLimits.maxSeconds * sampleRate
+        var timeline = 0
+        for (j, run) in fit.runs.enumerated() {
+            if j > 0 {
+                let previous = fit.runs[j - 1]
+                let missing = max(1, ((starts[j] - starts[j - 1]) / period).rounded() - previous.n)
+                guard Double(timeline) + missing < limit, let frames = CheckedNumber.roundedInt(missing) else {
+                    throw XDFError(.badSamples, path: reader.path, offset: stream.headerOffset, "a gap of \(starts[j] - starts[j - 1]) s: beyond the \(EDFLimits.maxSeconds) s a recording may span")
+                }
+                timeline += frames
+            }
+            runs.append(Run(storedStart: run.storedStart, timelineStart: timeline))
+            timeline += Int(run.n)
+        }
+    }
+
+    /// Seconds from the timeline's start of time `t` (the recording computer's clock): from
+    /// the fitted start of the run it falls in (or after), at the fitted period.
+    func onset(of t: Double) -> Double {
+        guard !fittedStarts.isEmpty else { return 0 }
+        var j = 0
+        while j + 1 < fittedStarts.count && fittedStarts[j + 1] <= t { j += 1 }
+        let position = Double(runs[j].timelineStart) + (t - fittedStarts[j]) / fittedPeriod
+        let seconds = position / sampleRate
+        // Microseconds: no stamp is more precise, and exact stamps give exact onsets.
+        return seconds.isFinite ? min(max((seconds * 1e6).rounded() / 1e6, 0), EDFLimits.maxSeconds) : 0
     }
 
     /// Every string stream's samples, as annotations on the EEG timeline.
@@ -138,8 +165,7 @@ public final class XDFRecording {
                     throw XDFError(.tooLarge, path: reader.path, offset: chunk.offset, "more than \(Self.maxMarkers) markers")
                 }
                 for sample in try reader.decodeStrings(chunk, of: marker, last: &last) {
-                    let seconds = correct(sample.timestamp) - firstTimestamp
-                    let onset = seconds.isFinite ? min(max(seconds, 0), EDFLimits.maxSeconds) : 0
+                    let onset = onset(of: correct(sample.timestamp))
                     let text = sample.strings.joined(separator: ", ")
                     var annotation = Annotation(onset: onset, text: text)
                     if case .samplesLost(let count, _) = annotation.kind { annotation.duration = Double(count) / sampleRate }
