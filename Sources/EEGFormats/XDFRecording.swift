@@ -76,13 +76,21 @@ public final class XDFRecording {
 
     /// The timeline position of stored frame `f`.
     public func timelineIndex(ofStoredFrame f: Int) -> Int {
-        var lo = 0, hi = runs.count - 1
-        guard hi >= 0 else { return f }
+        guard !runs.isEmpty else { return f }
+        let run = runs[Self.lastIndex(below: runs.count) { runs[$0].storedStart <= f }]
+        return run.timelineStart + f - run.storedStart
+    }
+
+    /// The last index in `0..<count` (count ≥ 1) for which `isAtOrBefore` holds, given it
+    /// holds for a prefix; 0 when it holds for none. Binary search: a hostile file can have
+    /// a million runs and a million markers.
+    static func lastIndex(below count: Int, where isAtOrBefore: (Int) -> Bool) -> Int {
+        var lo = 0, hi = count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
-            if runs[mid].storedStart <= f { lo = mid } else { hi = mid - 1 }
+            if isAtOrBefore(mid) { lo = mid } else { hi = mid - 1 }
         }
-        return runs[lo].timelineStart + f - runs[lo].storedStart
+        return lo
     }
 
     /// The gaps in time between runs: `frames` missing before timeline position
@@ -146,8 +154,7 @@ public final class XDFRecording {
     /// the fitted start of the run it falls in (or after), at the fitted period.
     func onset(of t: Double) -> Double {
         guard !fittedStarts.isEmpty else { return 0 }
-        var j = 0
-        while j + 1 < fittedStarts.count && fittedStarts[j + 1] <= t { j += 1 }
+        let j = Self.lastIndex(below: fittedStarts.count) { fittedStarts[$0] <= t }
         let position = Double(runs[j].timelineStart) + (t - fittedStarts[j]) / fittedPeriod
         let seconds = position / sampleRate
         // Microseconds: no stamp is more precise, and exact stamps give exact onsets.
