@@ -35,6 +35,31 @@ extension XDFReader {
         try checkFilled(bytes.count, p, chunk: chunk)
     }
 
+    /// The timestamps alone of a numeric samples chunk of `stream` (replacing `timestamps`),
+    /// as ``decodeNumeric(_:of:last:values:timestamps:)`` gives them, with the same checks,
+    /// but without converting a value: what placing frames on the timeline needs. Reads the
+    /// chunk's bytes once; allocates nothing else once `timestamps` has grown.
+    public func decodeTimestamps(_ chunk: SampleChunk, of stream: Stream, last: inout Double, timestamps: inout [Double]) throws(XDFError) {
+        guard let width = stream.info.channelFormat.byteWidth else {
+            throw XDFError(.badSamples, path: path, offset: chunk.offset, "stream \(stream.id) holds strings, not numbers")
+        }
+        let bytes = try source.read(chunk.length, at: chunk.offset)
+        let sampleBytes = stream.info.channelCount * width
+        let step = stream.info.nominalRate > 0 ? 1 / stream.info.nominalRate : 0
+        timestamps.removeAll(keepingCapacity: true)
+        timestamps.reserveCapacity(chunk.sampleCount)
+        var p = 0
+        for _ in 0..<chunk.sampleCount {
+            last = try timestamp(bytes, &p, chunk: chunk, deduced: last + step)
+            timestamps.append(last)
+            guard bytes.count - p >= sampleBytes else {
+                throw XDFError(.badSamples, path: path, offset: chunk.offset + p, "the chunk ends inside a sample of stream \(stream.id)")
+            }
+            p += sampleBytes
+        }
+        try checkFilled(bytes.count, p, chunk: chunk)
+    }
+
     /// Decodes a string samples chunk: each sample's timestamp and its strings (one per
     /// channel; invalid UTF-8 repaired).
     public func decodeStrings(_ chunk: SampleChunk, of stream: Stream, last: inout Double) throws(XDFError) -> [(timestamp: Double, strings: [String])] {

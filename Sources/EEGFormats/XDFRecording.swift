@@ -107,10 +107,10 @@ public final class XDFRecording {
     private func placeFrames() throws(XDFError) {
         let correct = Self.correction(stream.clockOffsets)
         var fit = XDFTimelineFit(rate: sampleRate)
-        var values: [Float] = [], stamps: [Double] = []
+        var stamps: [Double] = []
         var last = 0.0, first = true
         for (c, chunk) in stream.chunks.enumerated() {
-            try reader.decodeNumeric(chunk, of: stream, last: &last, values: &values, timestamps: &stamps)
+            try reader.decodeTimestamps(chunk, of: stream, last: &last, timestamps: &stamps)
             var pieceStart = 0
             for (i, raw) in stamps.enumerated() {
                 let t = correct(raw)

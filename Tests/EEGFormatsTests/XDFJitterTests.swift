@@ -91,3 +91,46 @@ struct XDFJitterTests {
         #expect(recording.gaps == [FrameGap(frames: 1, beforeSampleIndex: 51, cause: .notRecorded)])
     }
 }
+
+/// The timestamps-only decode that places frames gives what the full decode gives, and
+/// refuses what it refuses.
+@Suite("XDF: timestamps-only decode")
+struct XDFTimestampDecodeTests {
+    @Test("every chunk of a bursty file and of a file with deduced stamps: the same timestamps as the full decode")
+    func sameStamps() throws {
+        let bursty = XDFJitterTests.file(indices: Array(0..<250) + Array(300..<520), markers: [])
+        // One stored stamp, then 3 deduced ones (width byte 0) at 10 Hz.
+        let deduced = XDFHostileTests.withStream + XDFChunk.encode(.samples, streamID: 1, content: [1, 4, 8]
+            + { var d: [UInt8] = []; XDFChunk.appendDouble(7.5, to: &d); return d }() + [1, 0, 2, 0, 0, 3, 0, 4, 0, 0, 5, 0, 6, 0, 0, 7, 0, 8, 0])
+        for bytes in [bursty, deduced] {
+            let reader = try XDFReader(bytes: bytes, name: "t.xdf")
+            let stream = reader.streams[0]
+            var lastFull = 0.0, lastStamps = 0.0, values: [Float] = [], full: [Double] = [], only: [Double] = []
+            var allFull: [Double] = [], allOnly: [Double] = []
+            for chunk in stream.chunks {
+                try reader.decodeNumeric(chunk, of: stream, last: &lastFull, values: &values, timestamps: &full)
+                try reader.decodeTimestamps(chunk, of: stream, last: &lastStamps, timestamps: &only)
+                allFull += full
+                allOnly += only
+            }
+            #expect(allOnly.map(\.bitPattern) == allFull.map(\.bitPattern) && allOnly.count == stream.sampleCount)
+        }
+        let reader = try XDFReader(bytes: deduced, name: "t.xdf")
+        var stamps: [Double] = [], last = 0.0
+        try reader.decodeTimestamps(reader.streams[0].chunks[0], of: reader.streams[0], last: &last, timestamps: &stamps)
+        #expect(stamps == [7.5, 7.6, 7.699999999999999, 7.799999999999999])
+    }
+
+    @Test("a chunk with a byte left over after its samples is refused at that byte, as by the full decode")
+    func leftover() throws {
+        let bytes = XDFHostileTests.withStream + XDFChunk.encode(.samples, streamID: 1, content: [1, 1, 0, 1, 0, 2, 0, 9])
+        let reader = try XDFReader(bytes: bytes, name: "t.xdf")
+        var stamps: [Double] = [], last = 0.0
+        do {
+            try reader.decodeTimestamps(reader.streams[0].chunks[0], of: reader.streams[0], last: &last, timestamps: &stamps)
+            Issue.record("a leftover byte was accepted")
+        } catch {
+            #expect(error.kind == .badSamples && error.offset == XDFHostileTests.withStream.count + 8 + 2 + 5)
+        }
+    }
+}
