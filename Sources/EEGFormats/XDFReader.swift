@@ -7,9 +7,11 @@ import EEGCore
 /// Every byte is hostile until checked: each length is checked against the bytes left
 /// in the file before anything is read or allocated for it, a chunk larger than
 /// ``maxChunkBytes`` or a header larger than ``maxHeaderBytes`` is refused, and so are
-/// more than ``maxStreams`` streams or ``maxChunks`` samples chunks. Errors are
-/// ``XDFError``s with a kind and the byte offset. Chunks of kinds XDF 1.0 does not define
-/// are skipped, as the specification asks of readers.
+/// more than ``maxStreams`` streams, ``maxTotalHeaderBytes`` of stream headers in all or
+/// ``maxChunks`` samples chunks; a description's elements other than the channels are
+/// dropped. Errors are ``XDFError``s with a kind and the byte offset. A torn or
+/// zero-filled end is not an error but one of ``problems``. Chunks of kinds XDF 1.0 does
+/// not define are skipped, as the specification asks of readers.
 ///
 /// Not thread-safe: one thread reads.
 public final class XDFReader {
@@ -36,6 +38,9 @@ public final class XDFReader {
 
     public static let maxChunkBytes = 64 << 20
     public static let maxHeaderBytes = 1 << 20
+    /// Stream header bytes a file may hold in all: the parsed trees take about 10× their
+    /// bytes while parsing, so 1024 headers of 1 MB would need several GB.
+    public static let maxTotalHeaderBytes = 16 << 20
     public static let maxStreams = 1024
     public static let maxChunks = 4_000_000
     public static let maxClockOffsets = 1_000_000
@@ -47,6 +52,7 @@ public final class XDFReader {
     /// ends the scan there; everything before it is read. Kind and byte offset as thrown
     /// errors have them.
     public private(set) var problems: [XDFError] = []
+    private var headerBytes = 0
     let source: XDFByteSource
 
     /// Opens and scans `path`.
@@ -152,7 +158,11 @@ public final class XDFReader {
         guard end - at <= Self.maxHeaderBytes else {
             throw XDFError(.tooLarge, path: path, offset: chunkOffset, "a stream header of \(end - at) bytes (at most \(Self.maxHeaderBytes))")
         }
-        let info: StreamInfo
+        headerBytes += end - at
+        guard headerBytes <= Self.maxTotalHeaderBytes else {
+            throw XDFError(.tooLarge, path: path, offset: chunkOffset, "stream headers of more than \(Self.maxTotalHeaderBytes) bytes in all")
+        }
+        var info: StreamInfo
         do {
             info = try StreamInfo(xml: try source.read(end - at, at: at))
         } catch let error as StreamInfoError {
@@ -164,6 +174,8 @@ public final class XDFReader {
         } catch {
             throw XDFError(.badHeader, path: path, offset: at, "the header of stream \(id): \(error)")
         }
+        // Nothing reads the description's other elements; kept, they would pin the trees.
+        info.descriptionExtras = []
         streams.append(Stream(id: id, info: info, headerOffset: chunkOffset))
     }
 

@@ -124,4 +124,21 @@ struct XDFHostileTests {
         try recording.reader.decodeNumeric(recording.stream.chunks[0], of: recording.stream, last: &last, values: &values, timestamps: &stamps)
         #expect(values == [1, -2, 3, 4] && stamps == [0.1, 0.2])
     }
+
+    @Test("stream headers are capped per file (maxTotalHeaderBytes), and their description extras are not kept")
+    func headerMemory() throws {
+        // 17 headers of about 1 MB each: each within the per-header limit, 17 MB in all.
+        let pad = String(repeating: "a", count: XDFReader.maxHeaderBytes - 400)
+        var bytes = Self.start
+        var offsets: [Int] = []
+        for id in 1...17 {
+            offsets.append(bytes.count)
+            let xml = "<info><name>S\(id)</name><channel_count>1</channel_count><nominal_srate>10</nominal_srate><channel_format>int16</channel_format><desc><pad>\(pad)</pad></desc></info>"
+            bytes += XDFChunk.encode(.streamHeader, streamID: UInt32(id), content: Array(xml.utf8))
+        }
+        let e = failure(bytes)
+        #expect(e?.kind == .tooLarge && e?.offset == offsets[16], "\(String(describing: e))")
+        let one = try XDFReader(bytes: Array(bytes[..<offsets[1]]), name: "f.xdf")
+        #expect(one.streams.count == 1 && one.streams[0].info.descriptionExtras.isEmpty)
+    }
 }
