@@ -160,7 +160,10 @@ public struct CytonDecoder {
     /// Reports the frames lost before pair `(index - 1) / 2 + 1` when a pair could not be
     /// completed, keeping the frame index monotonic.
     private mutating func reportDaisyGap(upTo index: Int64, _ handle: (CytonEvent) -> Void) {
-        let frameIndex = (index - 1) / 2
+        // The pair a Daisy half at `index` closes; a Daisy half that is the stream's very
+        // first packet (the firmware's packet 0 after `b`) closes pair −1, before the
+        // stream: nothing was lost. (Integer division truncates −1 / 2 to 0.)
+        let frameIndex = index >= 1 ? (index - 1) / 2 : -1
         let next = index % 2 == 1 ? (index - 1) / 2 : frameIndex + 1
         if next > lastFrameIndex + 1 {
             handle(.gap(FrameGap(frames: Int(next - lastFrameIndex - 1), beforeSampleIndex: next)))

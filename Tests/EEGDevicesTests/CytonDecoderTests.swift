@@ -222,6 +222,19 @@ struct CytonDecoderTests {
         #expect(out.gaps.map(\.0) == [1, 1])
         #expect(out.gaps.map(\.1) == [2, 4])
     }
+
+    @Test("Daisy: a stream that starts with a Daisy half (the firmware's packet 0 after `b`) starts at frame 0, with no gap")
+    func daisyStartsWithDaisyHalf() {
+        // Found by the BrainFlow comparison: the lone first half was reported as "1 frame
+        // lost before sample 1", and then frame 0 followed.
+        let c: [Int32] = [1, 2, 3, 4, 5, 6, 7, 8]
+        for first: UInt8 in [0, 2, 254] {
+            let numbers = (0..<5).map { first &+ UInt8($0) }   // Daisy, (board, Daisy), (board, Daisy)
+            let out = decode([numbers.flatMap { cytonPacket($0, counts: c) }], daisy: true)
+            #expect(out.frames.map(\.0) == [0, 1], "first packet \(first)")
+            #expect(out.gaps.isEmpty, "first packet \(first): \(out.gaps)")
+        }
+    }
 }
 
 @Suite("Cyton commands")

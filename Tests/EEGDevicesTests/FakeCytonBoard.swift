@@ -5,9 +5,11 @@ import Synchronization
 @testable import EEGDevices
 
 /// A Cyton board on the far side of a pseudo-terminal, for driving `SerialPortTransport`
-/// and `CytonDriver` without hardware: answers `v` with a firmware banner ending `$$$`,
-/// streams its scripted packets on `b` (written in uneven chunks, as a radio link
-/// delivers them), stops on `s`, and records every command byte it received.
+/// and `CytonDriver` (and BrainFlow's serial Cyton boards, which open the same kind of
+/// port) without hardware: answers `v` with a firmware banner ending `$$$`, `d` (default
+/// channel settings) as firmware v3 does, streams its scripted packets on `b` (written in
+/// uneven chunks, as a radio link delivers them), stops on `s`, and records every command
+/// byte it received.
 ///
 /// Multi-byte commands are answered as firmware v3 does when not streaming: `x…X` with
 /// `Success: Channel set for N$$$` (or as ``AckMode`` says), `z…Z` with `Success: Lead
@@ -84,10 +86,14 @@ final class FakeCytonBoard: @unchecked Sendable {
         var chunk = 1
         while alive.load(ordering: .acquiring) {
             var p = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
-            if poll(&p, 1, 5) > 0, p.revents & Int16(POLLIN) != 0 {
-                let n = read(master, &buffer, buffer.count)
+            if poll(&p, 1, 5) > 0 {
+                let n = p.revents & Int16(POLLIN) != 0 ? read(master, &buffer, buffer.count) : 0
                 if n > 0 {
                     for byte in buffer[0..<n] { handle(byte) }
+                } else if p.revents & Int16(POLLHUP) != 0 {
+                    // No one has the slave open (not yet, or no longer): poll returns at
+                    // once, so wait rather than spin a core.
+                    usleep(2_000)
                 }
             }
             // Up to ~600 bytes per turn, in uneven chunks (1…37 bytes) so packets are
@@ -125,6 +131,10 @@ final class FakeCytonBoard: @unchecked Sendable {
                 $0.leadOffChannel = nil
             }
             reply(banner)
+        case UInt8(ascii: "d"):
+            // BrainFlow sends it after the banner and reads the reply up to a quiet second.
+            state.withLock { $0.gains = [Double](repeating: 24, count: 16) }
+            reply("updating channel settings to default$$$")
         case UInt8(ascii: "b"): state.withLock { $0.streaming = true }
         case UInt8(ascii: "s"): state.withLock { $0.streaming = false }
         // The firmware's answers to attaching a Daisy: with one (the banner names it), or not.

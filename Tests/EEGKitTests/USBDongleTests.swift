@@ -135,26 +135,9 @@ struct USBDongleTests {
 
     // MARK: Running the device
 
-    static let wrapper = ["/usr/bin/umockdev-wrapper", "/usr/local/bin/umockdev-wrapper"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let script = Fixtures.root.deletingLastPathComponent().appendingPathComponent("Tests/umockdev/cyton_dongle.py").path
-
-    /// Whether umockdev and its Python bindings are here; says so when not.
-    static let available: Bool = {
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        python.arguments = ["-c", "import gi; gi.require_version('UMockdev', '1.0')"]
-        python.standardError = FileHandle.nullDevice
-        let importable = (try? python.run()) != nil && { python.waitUntilExit(); return python.terminationStatus == 0 }()
-        guard wrapper != nil, importable else {
-            print("◇ skipped: the emulated-dongle tests need umockdev-wrapper, /usr/bin/python3, python3-gi and gir1.2-umockdev-1.0")
-            return false
-        }
-        return true
-    }()
-
     /// Runs `scenario` (see cyton_dongle.py), at most 90 s.
     func run(_ scenario: String, rate: Int, packets: Int, seed: Int, _ extra: [String] = []) throws -> Result? {
-        guard Self.available, let wrapper = Self.wrapper else {
+        guard EmulatedDongle.available, let wrapper = EmulatedDongle.wrapper else {
             if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("umockdev or its Python bindings are missing, and CI must run these tests") }
             return nil
         }
@@ -164,7 +147,7 @@ struct USBDongleTests {
         defer { try? logHandle.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wrapper)
-        process.arguments = ["/usr/bin/python3", Self.script, "--eeg", EEGProcess.executable.path, "--scenario", scenario,
+        process.arguments = ["/usr/bin/python3", EmulatedDongle.script, "--eeg", EEGProcess.executable.path, "--scenario", scenario,
                              "--rate", "\(rate)", "--packets", "\(packets)", "--seed", "\(seed)", "--timeout", "45", "--out", out] + extra
         process.standardOutput = logHandle
         process.standardError = logHandle
