@@ -72,6 +72,24 @@ struct XDFInteropTests {
         return (source, frames, annotations)
     }
 
+    @Test("a torn or zero-filled end: pyxdf and EEGKit read the same EEG samples up to it, EEGKit with one problem")
+    func tornEndAsPyxdf() throws {
+        let path = scratchPath("xdf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let record = try EEGProcess(["record", "--out", path, "--duration", "5s", "--sim-speed", "max"])
+        #expect(record.status == 0, "\(record.stderr)")
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        for damaged in [whole.prefix(whole.count - 3), whole.prefix(whole.count * 2 / 3), whole + Data(count: 4096)] {
+            try Data(damaged).write(to: URL(fileURLWithPath: path))
+            guard let seen = try Self.run(["read", path]) else { return }
+            let ours = try Self.readWithEEGKit(path)
+            #expect(ours.reader.problems.count == 1, "\(ours.reader.problems)")
+            let eeg = try #require(seen.streams.first { $0.name == "EEGKit" })
+            #expect(!eeg.samples.isEmpty)
+            #expect(eeg.samples.flatMap { $0 }.map { $0.number.map { Float($0) } } == ours.frames.map { Optional($0) })
+        }
+    }
+
     @Test("pyxdf reads `eeg record --out s.xdf`: same labels, samples, timestamps and markers as EEGKit's reader")
     func pyxdfReadsEEGKit() throws {
         let path = scratchPath("xdf")
