@@ -17,6 +17,7 @@ let package = Package(
         .executableTarget(name: "FuzzSampleReaders", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzArguments", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzEscaping", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+        .executableTarget(name: "FuzzXDF", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzShardLine", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
     ]
 )

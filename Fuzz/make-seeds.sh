@@ -12,6 +12,10 @@ for ext in edf bdf; do
       --markers-from-stdin --out "$tmp/s.$ext" --force >/dev/null 2>&1
   cp "$tmp/s.$ext" "$c/FuzzEDF/sim-2ch-100hz.$ext"
 done
+# XDF: EEGKit's own (EEG, metrics after 4 s, markers); the LabRecorder seed
+# (labrecorder-4ch-markers.xdf, with clock offsets) came from Tests/interop/xdf_interop.py.
+printf 'go\n' | "$eeg" record --sim-channels 2 --sim-rate 100 --sim-speed max --duration 5s \
+    --markers-from-stdin --out "$c/FuzzXDF/sim-2ch-100hz.xdf" --force >/dev/null 2>&1
 python3 - "$c" <<'PY'
 import struct, sys
 c = sys.argv[1]

@@ -1,8 +1,8 @@
 import EEGCore
 
 /// A file format a recording is written to: frames, gaps and annotations in, a valid
-/// file out. EDF+ and BDF+ implement it (``EDFWriter``); the next format (XDF) is one new
-/// type conforming to it, and the recorder does not change.
+/// file out. EDF+ and BDF+ implement it (``EDFWriter``), and XDF (``XDFRecordingSink``,
+/// which also takes the live metrics: the recorder hands them to it when it is one).
 ///
 /// Used from one consumer thread; `append` must not allocate per frame.
 public protocol RecordingSink: AnyObject {

@@ -27,6 +27,7 @@ public enum FailureKind: Int32, Sendable, CaseIterable {
         switch error {
         case let e as InputError: self = Self.kind(of: e)
         case let e as EDFError: self = Self.kind(of: e)
+        case let e as XDFError: self = Self.kind(of: e)
         case let e as DeviceError: self = Self.kind(of: e)
         case let e as DSPError: self = Self.kind(of: e)
         case is WriteError, is ReadError: self = .io  // every kind: disk full, file too large, another errno
@@ -56,6 +57,16 @@ public enum FailureKind: Int32, Sendable, CaseIterable {
         case .io: return .io
         case .exists, .invalidSpec: return .usage
         case .truncated, .badField, .badAnnotation, .recordCountMismatch, .unsupported: return .badData
+        }
+    }
+
+    static func kind(of error: XDFError) -> FailureKind {
+        switch error.kind {
+        case .cannotOpen: return .noInput
+        case .io: return .io
+        case .exists, .invalidSpec, .streamNotFound: return .usage
+        case .notXDF, .truncated, .badVariableLength, .badChunkLength, .unknownTag, .badHeader, .unknownStream, .badSamples, .tooLarge:
+            return .badData
         }
     }
 

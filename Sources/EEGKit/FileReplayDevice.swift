@@ -30,6 +30,9 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
     private var readFailure: (any Error)?
 
     public var name: String { layout.source }
+    /// What was wrong with the file but did not stop its reading (``FrameSource/problems``),
+    /// read when the device was made: for the caller to show as warnings.
+    public let problems: [String]
 
     /// Replays an EDF/BDF file (EDF+D gaps included).
     ///
@@ -52,6 +55,7 @@ public final class FileReplayDevice: EEGDevice, @unchecked Sendable {
         try checkSamplesPerSecond(rate: layout.sampleRate, channels: layout.channelCount, path: name)
         self.layout = layout
         self.source = source
+        problems = source.problems
         self.speed = speed
         let rate = layout.sampleRate
         let count = source.storedFrameCount

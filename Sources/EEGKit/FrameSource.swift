@@ -48,6 +48,10 @@ public protocol FrameSource {
     func forEachAnnotation(_ body: (Annotation) throws -> Void) throws
     /// The gaps in time between stored records (EDF+D), in file order.
     var recordGaps: [EDFReader.RecordGap] { get }
+    /// What was wrong with the input but did not stop its reading (an XDF file's torn or
+    /// zero-filled end), one sentence each naming the file and byte: callers show them as
+    /// warnings.
+    var problems: [String] { get }
     /// Moves on so that the next chunk starts at or before the first stored frame at
     /// timeline position `index` or later, skipping whole chunks without decoding them
     /// where the format allows; returns the stored frame number the next chunk starts at.
@@ -66,6 +70,7 @@ extension FrameSource {
     public func endSeconds(sampleRate: Double) -> Double? { storedFrameCount.map { Double($0) / sampleRate } }
     public func forEachAnnotation(_ body: (Annotation) throws -> Void) throws {}
     public var recordGaps: [EDFReader.RecordGap] { [] }
+    public var problems: [String] { [] }
     public mutating func appendNextChunk(channels: [Int], to frames: PlanarFrames) throws -> Int {
         let n = try nextChunk(into: &frames.interleaved)
         frames.interleaved.withUnsafeBufferPointer { frames.appendInterleaved($0, frames: n, width: channelCount, channels: channels) }
@@ -92,12 +97,25 @@ public enum FrameSourceFormat: String, Sendable, CaseIterable {
     case csv
     /// EDF, EDF+, BDF or BDF+ (states everything).
     case edf
+    /// XDF (LabRecorder's format, and EEGKit's): the EEG stream, with the markers.
+    case xdf
 
-    /// By extension: `.csv`, `.edf`/`.bdf`, anything else raw float32.
+    /// By extension: `.csv`, `.edf`/`.bdf`, `.xdf`, anything else raw float32.
     public init(path: String?) {
         let lower = path?.lowercased() ?? ""
-        if lower.hasSuffix(".csv") { self = .csv } else if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") { self = .edf } else { self = .f32 }
+        if lower.hasSuffix(".csv") {
+            self = .csv
+        } else if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") {
+            self = .edf
+        } else if lower.hasSuffix(".xdf") {
+            self = .xdf
+        } else {
+            self = .f32
+        }
     }
+
+    /// Whether files of this format state their own rate, channels and labels.
+    public var statesLayout: Bool { self == .edf || self == .xdf }
 
     /// Opens `path` (standard input for nil or `-`, except EDF) as a source.
     ///
@@ -109,12 +127,20 @@ public enum FrameSourceFormat: String, Sendable, CaseIterable {
     ///     live pipeline takes (see ``EDFFrameReader/init(path:allowingGaps:checkingLiveRate:checkingAnnotations:)``).
     ///   - checkingAnnotations: read an EDF/BDF file's annotations on opening, to refuse a
     ///     malformed one before any output; false for a caller that reads them all itself first.
+    ///   - stream: XDF: the stream to read as EEG, by name (nil: the first numeric one with a rate).
     public func open(_ path: String?, channels: Int? = nil, allowingGaps: Bool = true, checkingLiveRate: Bool = true,
-                     checkingAnnotations: Bool = true) throws -> any FrameSource {
+                     checkingAnnotations: Bool = true, stream: String? = nil) throws -> any FrameSource {
         switch self {
         case .edf:
             guard let path, path != "-" else { throw InputError.cannotOpen(path: "standard input", reason: "EDF/BDF input must be a file") }
             return try EDFFrameReader(path: path, allowingGaps: allowingGaps, checkingLiveRate: checkingLiveRate, checkingAnnotations: checkingAnnotations)
+        case .xdf:
+            guard let path, path != "-" else { throw InputError.cannotOpen(path: "standard input", reason: "XDF input must be a file") }
+            let reader = try XDFFrameReader(path: path, streamName: stream, checkingLiveRate: checkingLiveRate)
+            if !allowingGaps, let gap = reader.recordGaps.first {
+                throw XDFError(.badSamples, path: path, "has \(reader.recordGaps.count) gap\(reader.recordGaps.count == 1 ? "" : "s") in time, the first of \(gap.seconds) s at \(gap.from) s; band powers over the whole input would stitch across them — use 'eeg analyze', which treats them as gaps")
+            }
+            return reader
         case .csv:
             return try CSVFrameReader(input: InputFile(path: path), declaredChannels: channels)
         case .f32:

@@ -11,8 +11,14 @@ public struct RecordingOptions: Sendable {
     /// EDF only: the physical range stored (µV). 16 bits over ±3276.7 µV give 0.1 µV steps;
     /// values outside are clipped and counted. BDF stores the device's full scale.
     public var edfRange = 3276.7
+    /// XDF only: where the timestamps come from (default: the monotonic clock at the
+    /// first frame, plus the frame's position over the rate).
+    public var clock: (any RecordingClock & Sendable)?
 
     public init(path: String) { self.path = path }
+
+    /// Whether the path names an XDF file (`.xdf`), which also records the live metrics.
+    public var isXDF: Bool { path.lowercased().hasSuffix(".xdf") }
 }
 
 /// Writes frames to a recording (a ``RecordingSink``: EDF+ or BDF+, chosen by the path's
@@ -27,11 +33,18 @@ public final class Recorder {
     /// Samples per frame.
     public let channelCount: Int
     private var expectedIndex: Int64?
+    /// The device sample index of the recording's first frame (its frame 0).
+    private var originIndex: Int64?
     public private(set) var gapFrames = 0
+    /// The sink that also records metrics (XDF), and a row of values for it.
+    private let metricSink: XDFRecordingSink?
+    private var metricRow: [Double]
 
     public init(options: RecordingOptions, layout: StreamLayout, start: Date = Date()) throws {
         sink = try RecordingFormat.sink(for: options, layout: layout, start: start)
         channelCount = layout.channelCount
+        metricSink = sink as? XDFRecordingSink
+        metricRow = [Double](repeating: .nan, count: metricSink == nil ? 0 : Metric.all.count)
         sink.annotate(.recordingStarted(source: layout.source), onset: 0)
     }
 
@@ -46,6 +59,20 @@ public final class Recorder {
     /// frames missing between it and the first frame stored are then written as a gap.
     public func begin(atSampleIndex index: Int64) {
         if expectedIndex == nil { expectedIndex = index }
+        if originIndex == nil { originIndex = index }
+    }
+
+    /// Whether the recording keeps the live metrics too (XDF): the session then runs
+    /// the analyzer even when it prints no metrics.
+    public var recordsMetrics: Bool { metricSink != nil }
+
+    /// Records one analyzer hop's metrics (as shown live: smoothed ratios and scores), at
+    /// the recording's position of the window's last frame. Nothing for EDF/BDF.
+    public func record(_ update: LiveAnalysis) throws {
+        guard let metricSink, let origin = originIndex else { return }
+        let shown = update.shownMetrics
+        for (i, metric) in Metric.all.enumerated() { metricRow[i] = shown[metric] ?? .nan }
+        try metricRow.withUnsafeBufferPointer { values in try metricSink.appendMetrics(values, atFrame: update.sampleIndex - origin) }
     }
 
     /// Writes `frames` lost frames at the current end (an annotated filler span): frames

@@ -1,14 +1,20 @@
 import Foundation
 
 /// The file formats `eeg record` writes, chosen by the path's extension: the one place a
-/// new format (XDF) is added, as a ``RecordingSink``.
+/// new format is added, as a ``RecordingSink`` (EDF+/BDF+, XDF).
 public enum RecordingFormat {
-    /// A new sink for `options.path` holding a stream of `layout`.
+    /// A new sink for `options.path` holding a stream of `layout`: XDF for a `.xdf` name
+    /// (with a metrics stream of every metric in ``Metric/all``), else EDF+ or BDF+.
     ///
     /// - Throws: ``EDFError`` when the layout does not fit the format (a rate that is not
-    ///   a whole number of samples per second) or the file cannot be created.
+    ///   a whole number of samples per second) or the file cannot be created;
+    ///   ``XDFError`` for an XDF file that cannot be created.
     public static func sink(for options: RecordingOptions, layout: StreamLayout, start: Date) throws -> any RecordingSink {
-        try edfWriter(options, flavor: EDFFlavor(path: options.path), layout: layout, start: start)
+        if options.isXDF {
+            return try XDFRecordingSink(path: options.path, layout: layout, metricNames: Metric.all.map(\.key),
+                                        sourceID: layout.source, overwrite: options.overwrite, clock: options.clock)
+        }
+        return try edfWriter(options, flavor: EDFFlavor(path: options.path), layout: layout, start: start)
     }
 
     /// An EDF+ (16-bit, `options.edfRange`) or BDF+ (24-bit over the layout's full scale)

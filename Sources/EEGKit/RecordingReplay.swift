@@ -18,6 +18,8 @@ public struct RecordingReplay: Sendable, Equatable {
     /// Seconds from the start of the file's timeline.
     public var from: Double?
     public var to: Double?
+    /// XDF: the stream to replay, by name (nil: the first numeric one with a rate).
+    public var stream: String?
 
     public init(path: String, format: FrameSourceFormat? = nil, sampleRate: Double? = nil, channelCount: Int? = nil,
                 labels: [String]? = nil, speed: Double = 1, from: Double? = nil, to: Double? = nil) {
@@ -31,12 +33,12 @@ public struct RecordingReplay: Sendable, Equatable {
         self.to = to
     }
 
-    /// `format`, else by extension: `.csv` CSV, `.f32` float32, anything else EDF/BDF
-    /// (a replay's usual input is a recording).
+    /// `format`, else by extension: `.csv` CSV, `.f32` float32, `.xdf` XDF, anything else
+    /// EDF/BDF (a replay's usual input is a recording).
     public var resolvedFormat: FrameSourceFormat {
         if let format { return format }
         let lower = path.lowercased()
-        return lower.hasSuffix(".csv") ? .csv : lower.hasSuffix(".f32") ? .f32 : .edf
+        return lower.hasSuffix(".csv") ? .csv : lower.hasSuffix(".f32") ? .f32 : lower.hasSuffix(".xdf") ? .xdf : .edf
     }
 
     /// The error for a CSV or float32 replay given no rate (these files do not state one).
@@ -54,6 +56,9 @@ public struct RecordingReplay: Sendable, Equatable {
     public func open() throws -> FileReplayDevice {
         let format = resolvedFormat
         guard format != .edf else { return try FileReplayDevice(path: path, speed: speed, from: from, to: to) }
+        if format == .xdf {
+            return try FileReplayDevice(source: XDFFrameReader(path: path, streamName: stream), name: "replay of \(path)", speed: speed, from: from, to: to)
+        }
         guard sampleRate != nil else { throw Self.rateRequired(for: format) }
         let frames = try format.open(path, channels: channelCount)
         if let labels, labels.count != frames.channelCount { throw InputError.labelCount(labels: labels.count, channels: frames.channelCount) }

@@ -348,6 +348,8 @@ private final class SessionRun {
     let auxSamples: UnsafeMutableBufferPointer<Float>
     /// Gaps found in the current batch, each with the batch position it comes before.
     var gaps: [(position: Int, gap: FrameGap)] = []
+    /// A metrics write that failed inside the analyzer's callback, thrown after it.
+    var recordingFailure: (any Error)?
 
     init(session: StreamSession, consumer: FrameRing.Consumer, write: @escaping (String) throws -> Void,
          status: @escaping (String) -> Void, onAnalysis: @escaping (LiveAnalysis) -> Void) throws {
@@ -363,10 +365,10 @@ private final class SessionRun {
         // Resolved even when nothing is analysed (record without --emit metrics), so a
         // --channels or --pair label the stream lacks is an error before anything starts.
         let configuration = try options.analyzerConfiguration(layout: session.layout)
-        if options.emit == .metrics || options.analyze {
+        recorder = try options.recording.map { try Recorder(options: $0, layout: session.layout) }
+        if options.emit == .metrics || options.analyze || recorder?.recordsMetrics == true {
             analyzer = try LiveAnalyzer(configuration)
         }
-        recorder = try options.recording.map { try Recorder(options: $0, layout: session.layout) }
         samples = .allocate(capacity: consumer.capacity * channels)
         indices = .allocate(capacity: consumer.capacity)
         drops = .allocate(capacity: consumer.capacity)
@@ -402,6 +404,10 @@ private final class SessionRun {
 
     func openRecorder(_ options: RecordingOptions) throws {
         let new = try Recorder(options: options, layout: session.layout)
+        // An XDF recording keeps the metrics: analyse from now on if nothing did.
+        if new.recordsMetrics && analyzer == nil {
+            analyzer = try LiveAnalyzer(session.options.analyzerConfiguration(layout: session.layout))
+        }
         // A recording started mid-stream covers device time from the next frame on.
         if let next = ledger.nextIndex { new.begin(atSampleIndex: next) }
         recorder = new
@@ -525,9 +531,11 @@ private final class SessionRun {
         }
         analyzer?.analyze(samples: UnsafeBufferPointer(batchSamples), sampleIndices: batchIndices, droppedBefore: batchDrops) { update in
             if options.emit == .metrics && outputOpen { lines.append(formatter.metricsLine(update)) }
+            do { try recorder?.record(update) } catch { recordingFailure = recordingFailure ?? error }
             onAnalysis(update)
         }
         lastIndex = batchIndices[count - 1]
+        if let failure = recordingFailure { throw failure }
         try writeLines(lines)
     }
 

@@ -98,7 +98,8 @@ struct Analyze: ParsableCommand {
     func validateFileSource() throws {
         switch source.inputFormat {
         case .csv?: throw ValidationError("--input-format csv is for replay and bandpower; analyze reads EDF/BDF and float32 (f32) files")
-        case .edf?: if rate != nil || channelCount != nil || source.labels != nil { throw ValidationError("an EDF/BDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
+        case .edf?, .xdf?:
+            if rate != nil || channelCount != nil || source.labels != nil { throw ValidationError(statesItsOwnLayout(source.inputFormat ?? .edf)) }
         case .f32?: if rate == nil || channelCount == nil { throw ValidationError("float32 input needs both --rate and --channel-count") }
         case nil: break
         }
@@ -174,6 +175,7 @@ struct Analyze: ParsableCommand {
         options.keepSpectra = report != nil
         options.keepEpochs = report != nil
         options.inputFormat = source.inputFormat
+        options.stream = source.stream
         options.rawSampleRate = rate
         options.rawChannelCount = channelCount
         options.rawLabels = source.labelList
@@ -186,6 +188,7 @@ struct Analyze: ParsableCommand {
         switch event {
         case .begin(let info):
             defer { s.any = true; s.labels = info.labels; s.firstEpoch = true }
+            for problem in info.problems { writeStandardError("eeg \(command): warning: \(TerminalText.safe(problem))\n") }
             return renderer.begin(info, first: !s.any, previousLabels: s.labels)
         case .epoch(let info, let e):
             defer { s.firstEpoch = false }

@@ -104,13 +104,16 @@ struct Bandpower: ParsableCommand {
         let lower = input?.lowercased() ?? ""
         if lower.hasSuffix(".csv") { return .csv }
         if lower.hasSuffix(".edf") || lower.hasSuffix(".bdf") { return .edf }
+        if lower.hasSuffix(".xdf") { return .xdf }
         return .f32
     }
 
     func validate() throws {
-        if resolvedInputFormat == .edf {
-            if rate != nil || frameChannels != nil { throw ValidationError("an EDF/BDF file states its own rate and channels: drop --rate/--channel-count") }
-            if input == nil || input == "-" { throw ValidationError("EDF/BDF input must be a file (--input FILE), not standard input") }
+        try source.checkStream(for: resolvedInputFormat)
+        if resolvedInputFormat.statesLayout {
+            let name = resolvedInputFormat == .xdf ? "XDF" : "EDF/BDF"
+            if rate != nil || frameChannels != nil { throw ValidationError("an \(name) file states its own rate and channels: drop --rate/--channel-count") }
+            if input == nil || input == "-" { throw ValidationError("\(name) input must be a file (--input FILE), not standard input") }
             return try validateSpectrum(rate: nil)
         }
         guard let rate else { throw ValidationError("--rate is required: the sample rate in Hz, e.g. --rate 250") }
@@ -177,7 +180,7 @@ struct Bandpower: ParsableCommand {
     /// The reader for --input and --input-format, and the sample rate (an EDF's own).
     func openReader() throws -> (any FrameReader, Double) {
         // Band powers over the whole input would stitch across EDF+D gaps: refused.
-        let reader = try resolvedInputFormat.open(input, channels: frameChannels, allowingGaps: false)
+        let reader = try resolvedInputFormat.open(input, channels: frameChannels, allowingGaps: false, stream: source.stream)
         return (reader, reader.statedSampleRate ?? rate ?? 0)
     }
 

@@ -1,11 +1,16 @@
 import ArgumentParser
 import EEGKit
 
+/// The usage error for --rate, --channel-count or --labels given with a file that states them.
+func statesItsOwnLayout(_ format: FrameSourceFormat) -> String {
+    "an \(format == .xdf ? "XDF" : "EDF/BDF") file states its own rate, channels and labels: drop --rate/--channel-count/--labels"
+}
+
 /// How to read a recorded file as frames — the same flags, meaning the same thing, in
 /// every command that reads one (`replay`, `bandpower`): its format, and for CSV and
 /// float32 (which do not state them) the rate, the frame width and the labels.
 struct FileSourceOptions: ParsableArguments {
-    @Option(name: .customLong("input-format"), help: "f32 (float32 frames), csv or edf (EDF/BDF); default from the file's extension (.csv, .edf or .bdf; any other: f32 for bandpower, edf for replay, .f32 f32 in both). 'raw' is the old name of f32.")
+    @Option(name: .customLong("input-format"), help: "f32 (float32 frames), csv, edf (EDF/BDF) or xdf (XDF); default from the file's extension (.csv, .edf or .bdf, .xdf; any other: f32 for bandpower, edf for replay, .f32 f32 in both). 'raw' is the old name of f32.")
     var format: InputFormatArgument?
 
     @Option(help: ArgumentHelp("Sample rate in Hz of CSV or float32 input (required for them; EDF/BDF state their own).", valueName: "hz"))
@@ -16,6 +21,14 @@ struct FileSourceOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Comma-separated channel labels, e.g. Fp1,Fp2 (default ch1…chN, or the file's own).", valueName: "labels"))
     var labels: String?
+
+    @Option(help: ArgumentHelp("XDF input: the stream to read as EEG, by name (default: the first numeric stream with a regular rate).", valueName: "name"))
+    var stream: String?
+
+    /// --stream names a stream of an XDF file: with any other input it is a usage error.
+    func checkStream(for format: FrameSourceFormat) throws {
+        if stream != nil && format != .xdf { throw ValidationError("--stream chooses a stream of an XDF file; this input is \(format.rawValue)") }
+    }
 
     /// `--input-format`, if given.
     var inputFormat: FrameSourceFormat? { format?.format }

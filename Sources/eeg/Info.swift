@@ -5,11 +5,12 @@ import Foundation
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Describe an EDF/EDF+/BDF/BDF+ file: header, channels, duration, annotations, problems.",
+        abstract: "Describe an EDF/EDF+/BDF/BDF+ or XDF file: header, channels, duration, annotations, problems.",
         discussion: """
             Examples:
               eeg info session.bdf
               eeg info other-lab.edf --json | jq .channels
+              eeg info labrecorder.xdf
             """
     )
 
@@ -19,8 +20,20 @@ struct Info: ParsableCommand {
     @Flag(help: "JSON instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("XDF: the stream to describe as EEG, by name (default: the first numeric stream with a regular rate).", valueName: "name"))
+    var stream: String?
+
+    func validate() throws {
+        if stream != nil && FrameSourceFormat(path: file) != .xdf { throw ValidationError("--stream chooses a stream of an XDF file; \(file) is not one") }
+    }
+
     func run() throws {
         do {
+            if FrameSourceFormat(path: file) == .xdf {
+                let description = try XDFDescription(path: file, stream: stream)
+                if json { try say(description.json(file: file)) } else { for line in description.lines(file: file) { try say(line) } }
+                return
+            }
             let file = try Description(path: file)
             if json { try say(jsonText(file)) } else { try printText(file) }
         } catch {

@@ -5,11 +5,13 @@ import Foundation
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
-        abstract: "Record a headset to BDF+ (24-bit) or EDF+ (16-bit), crash-safe.",
+        abstract: "Record a headset to BDF+ (24-bit), EDF+ (16-bit) or XDF, crash-safe.",
         discussion: """
             The format follows the extension: .bdf keeps a Cyton's 24-bit samples \
             exactly; .edf stores 0.1 µV steps within ±3276.7 µV (values outside are \
-            clipped and counted). Each 1 s record is flushed to disk as it completes, so a \
+            clipped and counted); .xdf writes the EEG (float32), the live metrics and a \
+            markers stream with LSL-clock timestamps, a boundary chunk and a flush every \
+            2 s. Each 1 s record is flushed to disk as it completes, so a \
             crash loses at most the last second and 'eeg repair' makes the file whole. \
             Gaps (lost samples, unplugged dongle) are written as annotated spans, never \
             stitched; markers, disconnects and reconnects are annotations. Ctrl-C or \
@@ -27,7 +29,7 @@ struct Record: ParsableCommand {
 
     @OptionGroup var deviceOptions: DeviceOptions
 
-    @Option(help: ArgumentHelp("The file to write: .bdf or .edf.", valueName: "file"))
+    @Option(help: ArgumentHelp("The file to write: .bdf, .edf or .xdf.", valueName: "file"))
     var out: String
 
     @Flag(help: "Overwrite the file if it exists.")

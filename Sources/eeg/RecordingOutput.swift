@@ -3,12 +3,12 @@ import EEGKit
 import Foundation
 
 /// The checks every command that writes a recording makes on `--out` before it starts
-/// (usage errors, exit 64): a .bdf or .edf name, not an existing file unless `--force`,
+/// (usage errors, exit 64): a .bdf, .edf or .xdf name, not an existing file unless `--force`,
 /// in a folder that exists.
 func validateRecordingOutput(_ out: String, force: Bool) throws {
     let lower = out.lowercased()
-    guard lower.hasSuffix(".bdf") || lower.hasSuffix(".edf") else {
-        throw ValidationError("--out must end in .bdf (24-bit, lossless for the Cyton) or .edf (16-bit), got '\(out)'")
+    guard lower.hasSuffix(".bdf") || lower.hasSuffix(".edf") || lower.hasSuffix(".xdf") else {
+        throw ValidationError("--out must end in .bdf (24-bit, lossless for the Cyton), .edf (16-bit) or .xdf (float32, with the metrics and markers streams), got '\(out)'")
     }
     if !force && FileManager.default.fileExists(atPath: out) {
         throw ValidationError("\(out) already exists; use --force to overwrite it")

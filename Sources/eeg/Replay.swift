@@ -79,8 +79,9 @@ struct Replay: ParsableCommand {
             if inputFormat != nil || rate != nil || channelCount != nil || labels != nil { throw ValidationError("--input-format, --rate, --channel-count and --labels are for recordings, not raw captures") }
             return
         }
-        if resolvedInputFormat == .edf {
-            if rate != nil || channelCount != nil || labels != nil { throw ValidationError("an EDF/BDF file states its own rate, channels and labels: drop --rate/--channel-count/--labels") }
+        try source.checkStream(for: resolvedInputFormat)
+        if resolvedInputFormat.statesLayout {
+            if rate != nil || channelCount != nil || labels != nil { throw ValidationError(statesItsOwnLayout(resolvedInputFormat)) }
             return
         }
         guard let rate else { throw ValidationError(RecordingReplay.rateRequired(for: resolvedInputFormat).description) }
@@ -95,8 +96,10 @@ struct Replay: ParsableCommand {
     /// What the flags ask to replay: an EDF/BDF file, or a CSV or float32 file at --rate.
     func recording(_ file: String) throws -> RecordingReplay {
         let positions = try self.positions()
-        return RecordingReplay(path: file, format: inputFormat, sampleRate: rate, channelCount: channelCount,
+        var replay = RecordingReplay(path: file, format: inputFormat, sampleRate: rate, channelCount: channelCount,
                                labels: source.labelList, speed: try speed.value("--speed"), from: positions.from, to: positions.to)
+        replay.stream = source.stream
+        return replay
     }
 
     /// `--from` and `--to` in seconds: 0 (the start) up to a million hours.
@@ -112,7 +115,9 @@ struct Replay: ParsableCommand {
         do {
             let device: any EEGDevice
             if let file {
-                device = try recording(file).open()
+                let replay = try recording(file).open()
+                for problem in replay.problems { writeStandardError("eeg replay: warning: \(TerminalText.safe(problem))\n") }
+                device = replay
             } else {
                 // validate() checked that a file or a raw capture was given.
                 device = try DeviceDescription.rawCytonCapture(path: raw ?? "", daisy: daisy, speed: try speed.value("--speed")).makeDevice().device

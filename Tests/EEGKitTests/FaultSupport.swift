@@ -1,6 +1,7 @@
 import EEGDevices
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 @testable import EEGKit
 
@@ -92,17 +93,9 @@ func runPython(_ script: String, _ arguments: [String]) throws -> Data? {
 /// Runs `python3` with `arguments` (a script file and its arguments, or `-c` and a
 /// script); its standard output, or nil as ``runPython(_:_:)`` says.
 func runPython(arguments: [String]) throws -> Data? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
+    let run = try ChildProcess("/usr/bin/env", ["python3"] + arguments)
+    let data = run.stdout, errors = run.stderr
+    guard run.status == 0 else {
         if errors.contains("No module named") && ProcessInfo.processInfo.environment["CI"] != "true" {
             print("SKIPPED: a Python module is missing; the files were not checked (make python-deps): \(errors.suffix(200))")
             return nil

@@ -10,7 +10,7 @@ func scratchPath(_ ext: String) -> String {
 
 @Suite("eeg record / replay / info / repair, run as processes", .serialized)
 struct RecordReplayTests {
-    @Test("replaying a recording reproduces the live session's metrics lines byte for byte", arguments: ["bdf", "edf"])
+    @Test("replaying a recording reproduces the live session's metrics lines byte for byte", arguments: ["bdf", "edf", "xdf"])
     func replayEqualsLive(ext: String) throws {
         let path = scratchPath(ext)
         // 37.3 s: not a whole number of records, and past the 4 s first window.

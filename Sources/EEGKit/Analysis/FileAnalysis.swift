@@ -21,6 +21,8 @@ public struct AnalysisOptions: Sendable {
     /// The files' format (`--input-format`): `.edf` or `.f32` (CSV is not analysed);
     /// nil: float32 when the name does not end .edf/.bdf and a rate is given, else EDF/BDF.
     public var inputFormat: FrameSourceFormat?
+    /// XDF: the stream to analyse, by name (nil: the first numeric one with a rate).
+    public var stream: String?
     /// For raw float32 input.
     public var rawSampleRate: Double?
     public var rawChannelCount: Int?
@@ -111,6 +113,8 @@ public struct FileInfo: Sendable {
     public let bands: BandSet
     /// Whole epochs the file holds.
     public let epochCount: Int
+    /// What was wrong with the file but did not stop its analysis (``FrameSource/problems``).
+    public var problems: [String] = []
     /// Samples per second per channel, from ``layout``.
     public var sampleRate: Double { layout.sampleRate }
     /// The analysed channels' labels, from ``layout``.

@@ -42,7 +42,7 @@ public final class FileAnalyzer {
             var layout = source.layout
             layout.labels = plan.labels
             onBegin(FileInfo(path: path, layout: layout, duration: Double(source.frameCount) / plan.rate,
-                             bands: options.bands, epochCount: plan.epochCount))
+                             bands: options.bands, epochCount: plan.epochCount, problems: source.problems))
             try run.readAll(progress: progress, cancelled: cancelled)
             return run.finish(path: path)
         }

@@ -20,6 +20,8 @@ final class FrameSourceFile {
     /// recording's last record), in seconds, merged.
     let paddingSpans: TimeSpans
     let gaps: [EDFReader.RecordGap]
+    /// ``FrameSource/problems``: what was wrong but did not stop the reading.
+    let problems: [String]
     private var source: any FrameSource
 
     init(path: String, options: AnalysisOptions) throws {
@@ -30,13 +32,16 @@ final class FrameSourceFile {
         if isDirectory.boolValue { throw InputError.isDirectory(path: path) }
         // As --input-format says; else EDF unless the name says otherwise and a rate for
         // raw float32 was given.
-        let isEDF = options.inputFormat.map { $0 == .edf } ?? (FrameSourceFormat(path: path) == .edf || options.rawSampleRate == nil)
+        let byName = FrameSourceFormat(path: path)
+        let format: FrameSourceFormat = options.inputFormat ?? (byName == .xdf ? .xdf : byName == .edf || options.rawSampleRate == nil ? .edf : .f32)
+        let isEDF = format.statesLayout
+        if options.stream != nil && format != .xdf { throw AnalysisError(path: path, reason: "--stream chooses a stream of an XDF file, and this is not one") }
         if !isEDF, options.rawChannelCount == nil || options.rawSampleRate == nil {
             throw AnalysisError(path: path, reason: "float32 input needs --rate and --channel-count")
         }
         // The annotations are read below, before any output: one pass over the file, not two.
-        source = try (isEDF ? FrameSourceFormat.edf : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false,
-                                                                 checkingAnnotations: false)
+        source = try (isEDF ? format : .f32).open(path, channels: options.rawChannelCount, checkingLiveRate: false,
+                                                                 checkingAnnotations: false, stream: options.stream)
         channelCount = source.channelCount
         if !isEDF, let given = options.rawLabels, given.count != channelCount { throw InputError.labelCount(labels: given.count, channels: channelCount) }
         layout = source.layout(sampleRate: options.rawSampleRate, labels: source.labels ?? options.rawLabels, source: path)
@@ -55,6 +60,7 @@ final class FrameSourceFile {
         lostSpans = TimeSpans(lost)
         paddingSpans = TimeSpans(padding)
         gaps = source.recordGaps
+        problems = source.problems
     }
 
     /// Seconds from the file's start of frame `f` (stored frames; EDF+D records are
