@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension LSLService {
+    /// Answers every waiting datagram: a matching shortinfo query with the outlet's short
+    /// info (to the sender's address at its return port), a time request with the
+    /// receive and send times (service sockets only, as liblsl's).
+    func answerDatagrams(on fd: Int32, receivedAt now: Double, timeService: Bool) {
+        for _ in 0..<64 {
+            guard let (length, sender) = LSLSocket.receive(fd, into: datagram) else { return }
+            // Under machine scope nothing from outside the machine is answered.
+            if configuration.loopbackOnly, !LSLSocket.text(of: sender).hasPrefix("127.") { continue }
+            guard length <= datagram.count, let request = LSLDatagramRequest.parse(UnsafeRawBufferPointer(rebasing: datagram[0..<length])) else { continue }
+            switch request {
+            case .shortinfo(let query, let returnPort, let queryID):
+                var to = sender
+                to.sin_port = returnPort.bigEndian
+                for outlet in outlets where (timeService ? outlet.serviceSocket == fd : true) && LSLQuery.matches(query, fields: outlet.queryFields) {
+                    LSLSocket.send(fd, Array((queryID + "\r\n").utf8) + outlet.shortInfo, to: to)
+                }
+            case .timedata(let waveID, let t0):
+                guard timeService else { continue }
+                LSLSocket.send(fd, Array(" \(waveID) \(t0) \(now) \(LSLClock.now())".utf8), to: sender)
+            }
+        }
+    }
+
+    /// Moves the outlet's queued samples to its feeds, then reads requests, writes
+    /// replies and feeds, and closes what ended, failed or outlived its timeout.
+    func serve(_ outlet: LSLOutlet, ready: [Int32: Int16], now: Double) {
+        let key = ObjectIdentifier(outlet)
+        let list = connections[key] ?? []
+        let feeds = list.filter { $0.phase == .streaming }
+        outlet.queue.drain(scratch: datagram) { sample in
+            for feed in feeds { feed.queueSample(sample) }
+        }
+        var keep: [LSLConnection] = []
+        for connection in list {
+            if serve(connection, of: outlet, events: ready[connection.fd] ?? 0, now: now) {
+                keep.append(connection)
+            } else {
+                close(connection.fd)
+            }
+        }
+        connections[key] = keep
+    }
+
+    /// One connection's turn; false when it is to be closed.
+    private func serve(_ connection: LSLConnection, of outlet: LSLOutlet, events: Int16, now: Double) -> Bool {
+        if events & Int16(POLLERR | POLLNVAL) != 0 { return false }
+        if connection.phase == .request {
+            if events & Int16(POLLIN | POLLHUP) != 0 {
+                guard readRequest(connection, of: outlet) else { return false }
+            }
+        } else if events & Int16(POLLIN) != 0 {
+            // An inlet sends nothing after its request: read and forget (bounded by the
+            // socket), noticing when it hangs up.
+            var sink = [UInt8](repeating: 0, count: 512)
+            guard sink.withUnsafeMutableBytes({ LSLSocket.read(connection.fd, into: $0) }) != nil else { return false }
+        }
+        guard connection.flush(now: now) else { return false }
+        if connection.phase == .reply && connection.pendingBytes == 0 { return false }
+        return !connection.expired(now: now)
+    }
+
+    /// Reads what the inlet sent and, once the request is whole, queues the answer.
+    private func readRequest(_ connection: LSLConnection, of outlet: LSLOutlet) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        guard let n = chunk.withUnsafeMutableBytes({ LSLSocket.read(connection.fd, into: $0) }) else { return false }
+        connection.inbox += chunk[0..<n]
+        let outcome: LSLRequestParser.Outcome
+        do { outcome = try LSLRequestParser.parse(connection.inbox) } catch { return false }
+        guard case .complete(let request) = outcome else { return true }
+        connection.inbox = []
+        switch request {
+        case .fullinfo:
+            connection.queue(outlet.fullInfo)
+            connection.phase = .reply
+        case .shortinfo(let query):
+            guard LSLQuery.matches(query, fields: outlet.queryFields) else { return false }
+            connection.queue(outlet.shortInfo)
+            connection.phase = .reply
+        case .streamfeed(let feed):
+            startFeed(connection, of: outlet, feed)
+        }
+        return true
+    }
+
+    /// Answers a `LSL:streamfeed/110` request: status and headers, the two test patterns,
+    /// then (when the inlet wants samples buffered) every sample pushed from now on.
+    private func startFeed(_ connection: LSLConnection, of outlet: LSLOutlet, _ feed: StreamFeedRequest) {
+        if !feed.uid.isEmpty && feed.uid != outlet.info.uid {
+            connection.queue(Array("LSL/110 404 Not found\r\n".utf8))
+            connection.phase = .reply
+            return
+        }
+        if let size = feed.valueSize, size != outlet.format.valueSize || !feed.hasIEEE754Floats {
+            // liblsl would fall back to protocol 1.00's archive format, which EEGKit does not speak.
+            connection.queue(Array("LSL/110 505 Version not supported\r\n".utf8))
+            connection.phase = .reply
+            return
+        }
+        let header = "LSL/110 200 OK\r\nUID: \(outlet.info.uid)\r\nByte-Order: 1234\r\nSuppress-Subnormals: 0\r\nData-Protocol-Version: 110\r\n\r\n"
+        connection.queue(Array(header.utf8) + outlet.testPatterns)
+        guard feed.maxBufferedSamples > 0 else { connection.phase = .reply; return }
+        let wanted = feed.maxBufferedSamples.multipliedReportingOverflow(by: outlet.queue.maximumSampleBytes)
+        connection.feedLimit = min(max(wanted.overflow ? Int.max : wanted.partialValue, LSLConnection.minimumFeedBytes), LSLConnection.maximumFeedBytes)
+        connection.phase = .streaming
+    }
+}
+

@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// The process's LSL network side: one thread that answers discovery queries, serves
+/// every outlet's TCP connections and time requests, and moves samples from the outlets'
+/// queues to their inlets — POSIX sockets and `poll`, nothing blocking, every wait bounded.
+///
+/// Limits (the network is untrusted): ``maximumConnectionsPerOutlet`` connections per
+/// outlet (more are accepted and closed at once), requests bounded by ``LSLRequestParser``,
+/// feeds by ``LSLConnection``'s caps and timeouts.
+public final class LSLService: @unchecked Sendable {
+    public let configuration: LSLConfiguration
+    public static let maximumConnectionsPerOutlet = 16
+    /// The address every socket binds: loopback under machine scope, else the configured
+    /// listen address (or any).
+    let host: String
+    /// A non-blocking pipe: producers write a byte to wake the thread out of `poll`.
+    private let wakeFD: Int32
+    private let wakeWriteFD: Int32
+    private var responderFD: Int32 = -1
+    private let pending = Mutex<[LSLOutlet]>([])
+    private let running = Atomic<Bool>(true)
+    private var thread: Thread?
+    // Network-thread state.
+    var outlets: [LSLOutlet] = []
+    var connections: [ObjectIdentifier: [LSLConnection]] = [:]
+    let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: LSLDatagramRequest.maximumBytes, alignment: 8)
+    private let finished = Atomic<Bool>(false)
+
+    /// Opens the discovery responder (port `MulticastPort`, shared with other LSL programs)
+    /// and starts the network thread.
+    public init(configuration: LSLConfiguration) throws(LSLError) {
+        guard configuration.allowIPv4 else { throw LSLError(kind: .noIPv4) }
+        self.configuration = configuration
+        host = configuration.loopbackOnly ? "127.0.0.1" : configuration.listenAddress
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw LSLSocket.failure("pipe") }
+        for end in ends { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK); _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        (wakeFD, wakeWriteFD) = (ends[0], ends[1])
+        // Another LSL program may hold the port without SO_REUSEADDR: then EEGKit is still
+        // found through the unicast ports of the range (KnownPeers), as liblsl's outlets are.
+        if let fd = try? LSLSocket.bound(Int32(SOCK_DGRAM.rawValue), host: host, port: configuration.multicastPort, reuseAddress: true) {
+            responderFD = fd
+            if !configuration.loopbackOnly { configuration.discoveryAddresses.filter(LSLSocket.isMulticast).forEach { LSLSocket.joinGroup(fd, $0) } }
+        }
+        let thread = Thread { [self] in run() }
+        thread.name = "eeg-lsl"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops the network thread (waiting for it at most a second) and closes every socket.
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        wake()
+        for _ in 0..<200 where !finished.load(ordering: .acquiring) { usleep(5000) }
+    }
+
+    deinit {
+        stop()
+        // Closed only here: outlets reach the service weakly, so no wake() can follow.
+        close(wakeFD)
+        close(wakeWriteFD)
+    }
+
+    /// Offers a new stream: binds its TCP data port and UDP service port in the configured
+    /// range, fills in uid, session, host name and creation time.
+    /// - Parameter queueSeconds: how much the hand-over queue holds at the nominal rate.
+    public func addOutlet(_ description: StreamInfo, format: LSLValueFormat, queueSamples: Int = 4096) throws(LSLError) -> LSLOutlet {
+        let (listener, dataPort) = try LSLSocket.boundInRange(Int32(SOCK_STREAM.rawValue), host: host, base: configuration.basePort,
+                                                              range: configuration.portRange, allowRandom: configuration.allowRandomPorts)
+        let service: (Int32, Int)
+        do {
+            service = try LSLSocket.boundInRange(Int32(SOCK_DGRAM.rawValue), host: host, base: configuration.basePort,
+                                                 range: configuration.portRange, allowRandom: configuration.allowRandomPorts)
+        } catch { close(listener); throw error }
+        var info = description
+        info.uid = UUID().uuidString.lowercased()
+        info.sessionID = configuration.sessionID
+        info.hostname = LSLSocket.hostName()
+        info.createdAt = LSLClock.now()
+        info.v4DataPort = dataPort
+        info.v4ServicePort = service.1
+        let sampleBytes = format == .float32 ? LSLSampleEncoding.numericSampleSize(channels: info.channelCount, width: 4) : 256
+        let outlet = LSLOutlet(info: info, format: format, queueBytes: queueSamples * (sampleBytes + 4),
+                               listener: listener, serviceSocket: service.0, service: self)
+        pending.withLock { $0.append(outlet) }
+        wake()
+        return outlet
+    }
+
+    /// Wakes the network thread (non-blocking: a full pipe already means "awake").
+    func wake() {
+        var one: UInt8 = 1
+        _ = write(wakeWriteFD, &one, 1)
+    }
+
+    private func run() {
+        while running.load(ordering: .acquiring) { turn() }
+        for outlet in outlets { retire(outlet) }
+        pending.withLock { $0.forEach(retire); $0.removeAll() }
+        if responderFD >= 0 { close(responderFD) }
+        datagram.deallocate()
+        finished.store(true, ordering: .releasing)
+    }
+
+    /// One poll: wake-ups, new and closed outlets, queued samples, then every ready socket.
+    private func turn() {
+        var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+        if responderFD >= 0 { fds.append(pollfd(fd: responderFD, events: Int16(POLLIN), revents: 0)) }
+        for outlet in outlets {
+            fds.append(pollfd(fd: outlet.listener, events: Int16(POLLIN), revents: 0))
+            fds.append(pollfd(fd: outlet.serviceSocket, events: Int16(POLLIN), revents: 0))
+            for connection in connections[ObjectIdentifier(outlet)] ?? [] {
+                let events = connection.phase == .request ? POLLIN : (connection.pendingBytes > 0 ? POLLOUT | POLLIN : POLLIN)
+                fds.append(pollfd(fd: connection.fd, events: Int16(events), revents: 0))
+            }
+        }
+        _ = poll(&fds, nfds_t(fds.count), 250)
+        let now = LSLClock.now()
+        var ready: [Int32: Int16] = [:]
+        for entry in fds where entry.revents != 0 { ready[entry.fd] = entry.revents }
+        if ready[wakeFD] != nil { _ = read(wakeFD, datagram.baseAddress, datagram.count) }
+        adoptAndRetire()
+        if responderFD >= 0, ready[responderFD] != nil { answerDatagrams(on: responderFD, receivedAt: now, timeService: false) }
+        for outlet in outlets {
+            if ready[outlet.listener] != nil { accept(for: outlet, now: now) }
+            if ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, receivedAt: now, timeService: true) }
+            serve(outlet, ready: ready, now: now)
+        }
+    }
+
+    private func adoptAndRetire() {
+        outlets += pending.withLock { p -> [LSLOutlet] in let all = p; p.removeAll(); return all }
+        for outlet in outlets where outlet.closed.load(ordering: .acquiring) { retire(outlet) }
+        outlets.removeAll { $0.closed.load(ordering: .acquiring) }
+    }
+
+    func retire(_ outlet: LSLOutlet) {
+        for connection in connections.removeValue(forKey: ObjectIdentifier(outlet)) ?? [] { close(connection.fd) }
+        close(outlet.listener)
+        close(outlet.serviceSocket)
+    }
+
+    private func accept(for outlet: LSLOutlet, now: Double) {
+        while let fd = LSLSocket.accept(outlet.listener) {
+            var list = connections[ObjectIdentifier(outlet)] ?? []
+            guard list.count < Self.maximumConnectionsPerOutlet else { close(fd); continue }
+            list.append(LSLConnection(fd: fd, now: now))
+            connections[ObjectIdentifier(outlet)] = list
+        }
+    }
+}
