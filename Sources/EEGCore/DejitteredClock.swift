@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Host-clock timestamps for a device's samples, from the device's **sample counter**
+/// anchored to a host clock (LSL's `CLOCK_MONOTONIC`, never the wall clock): a running
+/// linear fit of arrival time against sample index (weighted least squares that forgets
+/// with a half-life), so timestamps are evenly spaced, follow the device's true rate
+/// rather than its nominal one, and absorb the host's scheduling jitter. A gap in the
+/// counter moves the timestamps by the lost time, because they follow the index.
+///
+/// The fit only steers the timestamps: each observation moves the line by at most
+/// ``maximumStep`` and the line stays continuous at the last stamped sample, so
+/// consecutive timestamps never jump by more than that, while the line converges to the
+/// fit within a few seconds of a change.
+///
+/// Feed it one observation per batch — the index of the batch's newest sample and when
+/// it was seen — then stamp the batch's samples with ``timestamp(of:)``. A value type:
+/// no allocation, no lock; one owner thread. Arrival times lag the true sampling instant
+/// by the transport's delay, and so do the timestamps (by its mean).
+public struct DejitteredClock: Sendable {
+    public let nominalRate: Double
+    /// How quickly old observations are forgotten, seconds of device time.
+    public let halfLife: Double
+    /// The most one observation moves the stamped line, seconds.
+    public let maximumStep: Double
+    /// The device's rate may differ from its nominal one by at most this fraction.
+    public static let rateTolerance = 0.02
+    /// The slope's prior weight: as if the nominal rate had been seen over this span (s).
+    static let priorSpan = 2.0
+
+    private var origin: (index: Int64, time: Double)?
+    // Weighted sums over x = index − origin, r = (time − origin) − x / nominalRate.
+    private var w = 0.0, wx = 0.0, wr = 0.0, wxx = 0.0, wxr = 0.0
+    private var lastObserved: Int64 = 0
+    /// The stamped line: the timestamp at `index`, and the period from there on.
+    private var line: (index: Int64, time: Double, period: Double)?
+
+    public init(nominalRate: Double, halfLife: Double = 30, maximumStep: Double = 0.0002) {
+        precondition(nominalRate.isFinite && nominalRate > 0 && halfLife > 0 && maximumStep > 0)
+        self.nominalRate = nominalRate
+        self.halfLife = halfLife
+        self.maximumStep = maximumStep
+    }
+
+    /// The device's rate as the fit sees it (the nominal rate before any observation).
+    public var estimatedRate: Double { 1 / (line?.period ?? 1 / nominalRate) }
+
+    /// Records that the sample at `index` (the newest of a batch) was seen at `arrival`
+    /// seconds of the host clock. Out-of-order or repeated indices are ignored.
+    public mutating func observe(index: Int64, arrival: Double) {
+        guard arrival.isFinite else { return }
+        guard let origin else {
+            self.origin = (index, arrival)
+            lastObserved = index
+            accumulate(x: 0, r: 0)
+            line = (index, arrival, 1 / nominalRate)
+            return
+        }
+        guard index > lastObserved else { return }
+        let forget = Double(index - lastObserved) / nominalRate / halfLife
+        let keep = exp2(-forget)
+        w *= keep; wx *= keep; wr *= keep; wxx *= keep; wxr *= keep
+        lastObserved = index
+        let x = Double(index - origin.index)
+        accumulate(x: x, r: (arrival - origin.time) - x / nominalRate)
+        steer(towardFitAt: index)
+    }
+
+    /// The timestamp of the sample at `index`, on the stamped line (`nil` before the
+    /// first observation).
+    public func timestamp(of index: Int64) -> Double? {
+        guard let line else { return nil }
+        return line.time + Double(index - line.index) * line.period
+    }
+
+    private mutating func accumulate(x: Double, r: Double) {
+        w += 1; wx += x; wr += r; wxx += x * x; wxr += x * r
+    }
+
+    /// The fit: the residual's mean and slope against x (ridge towards the nominal rate).
+    private func fit() -> (mean: (x: Double, r: Double), slope: Double) {
+        let mx = wx / w, mr = wr / w
+        let cxx = max(wxx / w - mx * mx, 0), cxr = wxr / w - mx * mr
+        let prior = (Self.priorSpan * nominalRate) * (Self.priorSpan * nominalRate)
+        let slope = cxr / (cxx + prior)
+        let limit = Self.rateTolerance / nominalRate
+        return ((mx, mr), min(max(slope, -limit), limit))
+    }
+
+    /// Moves the stamped line, continuous at the last index it stamped up to now, by at
+    /// most ``maximumStep`` toward the fit, and takes the fit's period.
+    private mutating func steer(towardFitAt index: Int64) {
+        guard let origin, let current = line else { return }
+        let (mean, slope) = fit()
+        let period = 1 / nominalRate + slope
+        let x = Double(index - origin.index)
+        let fitted = origin.time + x / nominalRate + mean.r + slope * (x - mean.x)
+        // Anchor where the previous observation left the line: samples up to it are stamped.
+        let anchor = current.index
+        let onLine = current.time + Double(index - anchor) * current.period
+        let step = min(max(fitted - onLine, -maximumStep), maximumStep)
+        let anchorTime = current.time + step
+        line = (index, anchorTime + Double(index - anchor) * period, period)
+    }
+}
