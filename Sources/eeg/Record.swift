@@ -55,6 +55,8 @@ struct Record: ParsableCommand {
 
     @OptionGroup var analysis: AnalysisFlags
 
+    @OptionGroup var lslFlags: LSLFlags
+
     func validate() throws {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
@@ -83,6 +85,7 @@ struct Record: ParsableCommand {
             recordingOptions.overwrite = force
             fields.apply(to: &recordingOptions)
             options.recording = recordingOptions
+            options.lsl = lslFlags.options(sourceID: description.lslSourceID)
             if let samples { options.frameLimit = samples }
             if let duration { options.frameLimit = ArgumentValues.frames(seconds: try duration.seconds("--duration"), rate: device.sampleRate) }
             try options.validate(for: device.layout)

@@ -53,6 +53,8 @@ struct Replay: ParsableCommand {
 
     @OptionGroup var analysis: AnalysisFlags
 
+    @OptionGroup var lslFlags: LSLFlags
+
     func validate() throws {
         if (file == nil) == (raw == nil) { throw ValidationError("give a recording (eeg replay FILE) or a raw capture (eeg replay --raw FILE)") }
         if raw != nil && deviceProtocol.lowercased() != "cyton" { throw ValidationError("--device-protocol: only cyton is supported, got \(deviceProtocol)") }
@@ -120,6 +122,7 @@ struct Replay: ParsableCommand {
             var options = StreamOptions()
             output.apply(to: &options)
             try analysis.apply(to: &options)
+            options.lsl = lslFlags.options(sourceID: "eegkit-replay-" + URL(fileURLWithPath: file ?? raw ?? "").lastPathComponent)
             if output.wantsDashboard {
                 options.emit = .none
                 options.analyze = true

@@ -7,7 +7,10 @@ prints one JSON object: the stream info liblsl parsed (labels from desc), the sa
 their timestamps, and time_correction(). Run with LSLAPICFG pointing at a machine-scope
 configuration (the test does) so nothing leaves loopback.
 
-usage: lsl_inlet.py pylsl|mne NAME COUNT [--type T] [--source-id S] [--timeout SEC]
+usage: lsl_inlet.py pylsl|mne NAME COUNT [--type T] [--source-id S] [--timeout SEC] [--until-idle SEC]
+
+With --until-idle, pulling also ends once samples arrived and then none for SEC seconds
+(the outlet's program ended).
 """
 import argparse
 import json
@@ -68,10 +71,15 @@ def pull_mne(args):
 def pull(chunk, args):
     samples, stamps = [], []
     deadline = time.monotonic() + args.timeout
+    last = time.monotonic()
     while len(samples) < args.count and time.monotonic() < deadline:
         data, ts = chunk()
         samples += [list(row) for row in data]
         stamps += list(ts)
+        if len(ts):
+            last = time.monotonic()
+        elif args.until_idle and samples and time.monotonic() - last > args.until_idle:
+            break
     return samples, stamps
 
 
@@ -83,6 +91,7 @@ def main():
     parser.add_argument("--type")
     parser.add_argument("--source-id")
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--until-idle", type=float)
     args = parser.parse_args()
     result = pull_pylsl(args) if args.lib == "pylsl" else pull_mne(args)
     json.dump(result, sys.stdout)

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import EEGKit
+
+/// `eeg stream --lsl` read by liblsl (pylsl, mne-lsl), everything on loopback: every
+/// sample pulled equals the one `--emit samples` printed, timestamps are the
+/// de-jittered sample counter (evenly spaced), the labels arrive, time_correction ≈ 0.
+@Suite("eeg --lsl read by liblsl", .serialized)
+struct LSLCommandTests {
+    static let repository = Fixtures.root.deletingLastPathComponent()
+    static let python = repository.appendingPathComponent(".build-interop/venv/bin/python").path
+    static let script = repository.appendingPathComponent("Tests/interop/lsl_inlet.py").path
+    static let configuration = repository.appendingPathComponent("Tests/interop/lsl_api_machine.cfg").path
+
+    static func available(_ what: String) -> Bool {
+        if FileManager.default.isExecutableFile(atPath: python) { return true }
+        let message = "SKIPPED \(what): no \(python) (run `make interop-deps`)"
+        if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("\(message)") } else { print(message) }
+        return false
+    }
+
+    /// A process with LSLAPICFG set to the machine-scope configuration; stdout/stderr read
+    /// on background threads so neither pipe fills.
+    final class Child: @unchecked Sendable {
+        let process = Process()
+        private let out = Pipe(), err = Pipe()
+        private var outData = Data(), errData = Data()
+        private let group = DispatchGroup()
+        init(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment["LSLAPICFG"] = LSLCommandTests.configuration
+            process.environment = environment
+            process.standardOutput = out
+            process.standardError = err
+            let input = Pipe()
+            process.standardInput = input
+            try process.run()
+            if let stdin { input.fileHandleForWriting.write(stdin) }
+            try input.fileHandleForWriting.close()
+            DispatchQueue.global().async(group: group) { self.outData = self.out.fileHandleForReading.readDataToEndOfFile() }
+            DispatchQueue.global().async(group: group) { self.errData = self.err.fileHandleForReading.readDataToEndOfFile() }
+        }
+        func finish() -> (status: Int32, stdout: String, stderr: String) {
+            group.wait()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        }
+    }
+
+    struct Pulled: Decodable {
+        struct Info: Decodable { let name: String; let type: String; let source_id: String; let labels: [String]; let nominal_srate: Double }
+        let info: Info?
+        let samples: [[Double]]?
+        let timestamps: [Double]?
+        let time_correction: Double?
+        let error: String?
+    }
+
+    /// Least-squares line through (i, t_i): its slope and the largest |residual|.
+    static func lineFit(_ t: [Double]) -> (slope: Double, residual: Double) {
+        let n = Double(t.count)
+        let mx = (n - 1) / 2, my = t.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0
+        for (i, y) in t.enumerated() { sxy += (Double(i) - mx) * (y - my); sxx += (Double(i) - mx) * (Double(i) - mx) }
+        let slope = sxy / sxx
+        var worst = 0.0
+        for (i, y) in t.enumerated() { worst = max(worst, abs(y - (my + slope * (Double(i) - mx)))) }
+        return (slope, worst)
+    }
+
+    @Test("every sample pulled is the one printed, timestamps evenly spaced", arguments: ["pylsl", "mne"])
+    func stream(library: String) throws {
+        guard Self.available("eeg --lsl with \(library)") else { return }
+        let name = "EEGKit-cli-\(getpid())-\(library)"
+        let inlet = try Child(Self.python, [Self.script, library, name, "100000", "--type", "EEG", "--source-id", "eegkit-sim-seed-5",
+                                            "--timeout", "20", "--until-idle", "1.5"])
+        let eeg = try Child(EEGProcess.executable.path, ["stream", "--lsl", "--lsl-name", name, "--seed", "5", "--emit", "samples",
+                                                         "--format", "csv", "--duration", "5s"])
+        let printed = eeg.finish(), pulled = inlet.finish()
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(pulled.status == 0, "\(pulled.stderr)")
+        let result = try JSONDecoder().decode(Pulled.self, from: Data((pulled.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
+        #expect(result.error == nil)
+        let info = try #require(result.info)
+        #expect(info.labels == ["Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2"] && info.nominal_srate == 250 && info.type == "EEG")
+        let rows = printed.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst().map { Float(String($0))! } }
+        let samples = try #require(result.samples).map { $0.map(Float.init) }
+        let stamps = try #require(result.timestamps)
+        #expect(rows.count == 1250)
+        // The inlet joined after EEGKit started: what it got is a tail of what was printed.
+        let first = try #require(rows.firstIndex { $0 == samples.first })
+        #expect(samples.count > 500, "pulled only \(samples.count) of \(rows.count)")
+        #expect(Array(rows[first...]) == samples, "the pulled samples are not exactly the printed ones from \(first) on")
+        // De-jittered: monotonic, and within 1 ms of a straight line through them.
+        #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $0 < $1 })
+        let (slope, residual) = Self.lineFit(stamps)
+        #expect(residual < 0.001, "de-jitter residual \(residual * 1000) ms")
+        #expect(abs(1 / slope - 250) < 2.5, "rate from timestamps \(1 / slope)")
+        #expect(abs(try #require(result.time_correction)) < 0.01)
+    }
+}
