@@ -1,17 +1,9 @@
 /// One inlet's TCP connection to an outlet, owned by the network thread: the request it
 /// is sending (bounded), then the reply or the sample feed waiting to be written
 /// (bounded: a feed that cannot take more loses samples, and is closed when it has
-/// taken nothing for ``LSLConnection/stallTimeout``).
+/// taken nothing for ``LSLLimits/stallTimeout``).
 final class LSLConnection {
     enum Phase { case request, reply, streaming }
-    /// A request must be whole this long after the connection opened (slow senders are cut).
-    static let requestTimeout = 5.0
-    /// A feed with bytes waiting that takes none for this long is closed.
-    static let stallTimeout = 10.0
-    /// The most a feed buffers for a slow inlet, whatever it asks for.
-    static let maximumFeedBytes = 4 << 20
-    static let minimumFeedBytes = 64 << 10
-
     let fd: Int32
     var phase = Phase.request
     var inbox: [UInt8] = []
@@ -58,10 +50,10 @@ final class LSLConnection {
 
     /// Whether the connection has outlived its patience: a request still incomplete, or a
     /// feed that stopped taking bytes.
-    func expired(now: Double) -> Bool {
+    func expired(now: Double, limits: LSLLimits) -> Bool {
         switch phase {
-        case .request: return now - openedAt > Self.requestTimeout
-        case .reply, .streaming: return pendingBytes > 0 && now - lastProgress > Self.stallTimeout
+        case .request: return now - openedAt > limits.requestTimeout
+        case .reply, .streaming: return pendingBytes > 0 && now - lastProgress > limits.stallTimeout
         }
     }
 }

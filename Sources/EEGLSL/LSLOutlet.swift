@@ -21,6 +21,8 @@ public final class LSLOutlet: @unchecked Sendable {
     private weak var service: LSLService?
     /// The producer's encoding space for one sample (allocated once).
     private let scratch: UnsafeMutableRawBufferPointer
+    /// The network thread's space for a sample that wraps around the queue's end.
+    let drainScratch: UnsafeMutableRawBufferPointer
 
     init(info: StreamInfo, format: LSLValueFormat, queueBytes: Int, listener: Int32, serviceSocket: Int32, service: LSLService) {
         self.info = info
@@ -34,9 +36,13 @@ public final class LSLOutlet: @unchecked Sendable {
         self.serviceSocket = serviceSocket
         self.service = service
         scratch = .allocate(byteCount: maximumSample, alignment: 8)
+        drainScratch = .allocate(byteCount: maximumSample, alignment: 8)
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        drainScratch.deallocate()
+    }
 
     /// The longest string value a marker outlet sends (longer ones are cut at this many bytes).
     public static let maximumStringBytes = 4096

@@ -32,59 +32,63 @@ extension LSLService {
         let key = ObjectIdentifier(outlet)
         let list = connections[key] ?? []
         let feeds = list.filter { $0.phase == .streaming }
-        outlet.queue.drain(scratch: datagram) { sample in
+        let droppedBefore = feeds.reduce(0) { $0 + $1.droppedSamples }
+        outlet.queue.drain(scratch: outlet.drainScratch) { sample in
             for feed in feeds { feed.queueSample(sample) }
         }
+        statistics.samplesDroppedForSlowInlets += feeds.reduce(0) { $0 + $1.droppedSamples } - droppedBefore
         var keep: [LSLConnection] = []
         for connection in list {
-            if serve(connection, of: outlet, events: ready[connection.fd] ?? 0, now: now) {
-                keep.append(connection)
-            } else {
-                close(connection.fd)
+            switch serve(connection, of: outlet, events: ready[connection.fd] ?? 0, now: now) {
+            case .keep: keep.append(connection)
+            case .done: close(connection.fd)
+            case .refused: close(connection.fd); statistics.refusedOrTimedOut += 1
             }
         }
         connections[key] = keep
     }
 
-    /// One connection's turn; false when it is to be closed.
-    private func serve(_ connection: LSLConnection, of outlet: LSLOutlet, events: Int16, now: Double) -> Bool {
-        if events & Int16(POLLERR | POLLNVAL) != 0 { return false }
+    enum Outcome { case keep, done, refused }
+
+    /// One connection's turn: kept, done (answered, or the peer left), or refused.
+    private func serve(_ connection: LSLConnection, of outlet: LSLOutlet, events: Int16, now: Double) -> Outcome {
+        if events & Int16(POLLERR | POLLNVAL) != 0 { return .done }
         if connection.phase == .request {
             if events & Int16(POLLIN | POLLHUP) != 0 {
-                guard readRequest(connection, of: outlet) else { return false }
+                let outcome = readRequest(connection, of: outlet)
+                guard outcome == .keep else { return outcome }
             }
-        } else if events & Int16(POLLIN) != 0 {
+        } else if events & Int16(POLLIN | POLLHUP) != 0 {
             // An inlet sends nothing after its request: read and forget (bounded by the
             // socket), noticing when it hangs up.
-            var sink = [UInt8](repeating: 0, count: 512)
-            guard sink.withUnsafeMutableBytes({ LSLSocket.read(connection.fd, into: $0) }) != nil else { return false }
+            guard LSLSocket.read(connection.fd, into: UnsafeMutableRawBufferPointer(rebasing: datagram[0..<512])) != nil else { return .done }
         }
-        guard connection.flush(now: now) else { return false }
-        if connection.phase == .reply && connection.pendingBytes == 0 { return false }
-        return !connection.expired(now: now)
+        guard connection.flush(now: now) else { return .done }
+        if connection.phase == .reply && connection.pendingBytes == 0 { return .done }
+        return connection.expired(now: now, limits: limits) ? .refused : .keep
     }
 
     /// Reads what the inlet sent and, once the request is whole, queues the answer.
-    private func readRequest(_ connection: LSLConnection, of outlet: LSLOutlet) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        guard let n = chunk.withUnsafeMutableBytes({ LSLSocket.read(connection.fd, into: $0) }) else { return false }
-        connection.inbox += chunk[0..<n]
+    private func readRequest(_ connection: LSLConnection, of outlet: LSLOutlet) -> Outcome {
+        let room = min(4096, LSLRequestParser.maximumRequestBytes + 1 - connection.inbox.count)
+        guard room > 0, let n = LSLSocket.read(connection.fd, into: UnsafeMutableRawBufferPointer(rebasing: datagram[0..<room])) else { return .done }
+        connection.inbox += datagram[0..<n]
         let outcome: LSLRequestParser.Outcome
-        do { outcome = try LSLRequestParser.parse(connection.inbox) } catch { return false }
-        guard case .complete(let request) = outcome else { return true }
+        do { outcome = try LSLRequestParser.parse(connection.inbox) } catch { return .refused }
+        guard case .complete(let request) = outcome else { return .keep }
         connection.inbox = []
         switch request {
         case .fullinfo:
             connection.queue(outlet.fullInfo)
             connection.phase = .reply
         case .shortinfo(let query):
-            guard LSLQuery.matches(query, fields: outlet.queryFields) else { return false }
+            guard LSLQuery.matches(query, fields: outlet.queryFields) else { return .done }
             connection.queue(outlet.shortInfo)
             connection.phase = .reply
         case .streamfeed(let feed):
             startFeed(connection, of: outlet, feed)
         }
-        return true
+        return .keep
     }
 
     /// Answers a `LSL:streamfeed/110` request: status and headers, the two test patterns,
@@ -105,7 +109,7 @@ extension LSLService {
         connection.queue(Array(header.utf8) + outlet.testPatterns)
         guard feed.maxBufferedSamples > 0 else { connection.phase = .reply; return }
         let wanted = feed.maxBufferedSamples.multipliedReportingOverflow(by: outlet.queue.maximumSampleBytes)
-        connection.feedLimit = min(max(wanted.overflow ? Int.max : wanted.partialValue, LSLConnection.minimumFeedBytes), LSLConnection.maximumFeedBytes)
+        connection.feedLimit = min(max(wanted.overflow ? Int.max : wanted.partialValue, limits.minimumFeedBytes), limits.feedBytes)
         connection.phase = .streaming
     }
 }

@@ -8,12 +8,14 @@ import Synchronization
 /// every outlet's TCP connections and time requests, and moves samples from the outlets'
 /// queues to their inlets — POSIX sockets and `poll`, nothing blocking, every wait bounded.
 ///
-/// Limits (the network is untrusted): ``maximumConnectionsPerOutlet`` connections per
-/// outlet (more are accepted and closed at once), requests bounded by ``LSLRequestParser``,
-/// feeds by ``LSLConnection``'s caps and timeouts.
+/// Limits (the network is untrusted): ``LSLLimits`` (connections per outlet, request and
+/// stall timeouts, feed buffers) and ``LSLRequestParser``'s bounds on requests.
 public final class LSLService: @unchecked Sendable {
     public let configuration: LSLConfiguration
-    public static let maximumConnectionsPerOutlet = 16
+    public let limits: LSLLimits
+    private let published = Mutex(LSLServiceStatistics())
+    /// Network-thread only; copied to `published` after each turn.
+    var statistics = LSLServiceStatistics()
     /// The address every socket binds: loopback under machine scope, else the configured
     /// listen address (or any).
     let host: String
@@ -32,9 +34,10 @@ public final class LSLService: @unchecked Sendable {
 
     /// Opens the discovery responder (port `MulticastPort`, shared with other LSL programs)
     /// and starts the network thread.
-    public init(configuration: LSLConfiguration) throws(LSLError) {
+    public init(configuration: LSLConfiguration, limits: LSLLimits = LSLLimits()) throws(LSLError) {
         guard configuration.allowIPv4 else { throw LSLError(kind: .noIPv4) }
         self.configuration = configuration
+        self.limits = limits
         host = configuration.loopbackOnly ? "127.0.0.1" : configuration.listenAddress
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw LSLSocket.failure("pipe") }
@@ -51,6 +54,9 @@ public final class LSLService: @unchecked Sendable {
         self.thread = thread
         thread.start()
     }
+
+    /// The network thread's counts as of its last turn (from any thread).
+    public var currentStatistics: LSLServiceStatistics { published.withLock { $0 } }
 
     /// Stops the network thread (waiting for it at most a second) and closes every socket.
     public func stop() {
@@ -131,6 +137,11 @@ public final class LSLService: @unchecked Sendable {
             if ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, receivedAt: now, timeService: true) }
             serve(outlet, ready: ready, now: now)
         }
+        statistics.turns += 1
+        statistics.connections = connections.values.reduce(0) { $0 + $1.count }
+        statistics.pendingBytes = connections.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.pendingBytes } }
+        let snapshot = statistics
+        published.withLock { $0 = snapshot }
     }
 
     private func adoptAndRetire() {
@@ -148,7 +159,7 @@ public final class LSLService: @unchecked Sendable {
     private func accept(for outlet: LSLOutlet, now: Double) {
         while let fd = LSLSocket.accept(outlet.listener) {
             var list = connections[ObjectIdentifier(outlet)] ?? []
-            guard list.count < Self.maximumConnectionsPerOutlet else { close(fd); continue }
+            guard list.count < limits.connectionsPerOutlet else { close(fd); statistics.refusedOrTimedOut += 1; continue }
             list.append(LSLConnection(fd: fd, now: now))
             connections[ObjectIdentifier(outlet)] = list
         }

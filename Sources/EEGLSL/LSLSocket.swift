@@ -102,6 +102,8 @@ enum LSLSocket {
         }
     }
 
+    static let sendBufferBytes: Int32 = 256 << 10
+
     /// An accepted, non-blocking connection with TCP_NODELAY (as liblsl sets), or nil.
     static func accept(_ fd: Int32) -> Int32? {
         let client = Glibc.accept(fd, nil, nil)
@@ -110,6 +112,10 @@ enum LSLSocket {
         _ = fcntl(client, F_SETFD, FD_CLOEXEC)
         var one: Int32 = 1
         setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        // A fixed kernel send buffer, so what a stalled inlet can hold in the kernel is
+        // bounded too (and its stall is seen) rather than growing with autotuning.
+        var size = sendBufferBytes
+        setsockopt(client, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         return client
     }
 
