@@ -95,7 +95,12 @@ struct RecordReplayTests {
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: output)
         try process.run()
-        Thread.sleep(forTimeInterval: 3.4)
+        // Killed once 3.4 s of device time have been shown (at most 60 s of waiting), so a
+        // slow start on a loaded machine still kills it mid-recording, a few records in.
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline, deviceFramesReached(csv: readWholeFile(output)) < 850 {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let reached = deviceFramesReached(csv: readWholeFile(output))
