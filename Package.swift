@@ -52,6 +52,6 @@ let package = Package(
         .testTarget(name: "EEGDevicesTests", dependencies: ["EEGDevices", "EEGDSP", "TestSupport"]),
         .testTarget(name: "EEGFormatsTests", dependencies: ["EEGFormats", "TestSupport"]),
         .testTarget(name: "EEGKitTests", dependencies: ["EEGKit", "TestSupport"]),
-        .testTarget(name: "EEGLSLTests", dependencies: ["EEGLSL", "TestSupport"]),
+        .testTarget(name: "EEGLSLTests", dependencies: ["EEGLSL", "EEGFormats", "TestSupport"]),
     ]
 )

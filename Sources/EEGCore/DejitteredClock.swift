@@ -9,10 +9,11 @@ import Glibc
 /// rather than its nominal one, and absorb the host's scheduling jitter. A gap in the
 /// counter moves the timestamps by the lost time, because they follow the index.
 ///
-/// The fit only steers the timestamps: each observation moves the line by at most
-/// ``maximumStep`` and the line stays continuous at the last stamped sample, so
-/// consecutive timestamps never jump by more than that, while the line converges to the
-/// fit within a few seconds of a change.
+/// The fit only steers the timestamps: the stamped line moves toward it by at most
+/// ``maximumSlew`` seconds per second of device time, and its period by at most
+/// ``maximumPeriodSlew`` (relative) per second, so host scheduling noise bends the
+/// timestamps by far less than a millisecond over seconds while a real offset or rate
+/// difference is taken up within seconds to tens of seconds.
 ///
 /// Feed it one observation per batch — the index of the batch's newest sample and when
 /// it was seen — then stamp the batch's samples with ``timestamp(of:)``. A value type:
@@ -22,12 +23,14 @@ public struct DejitteredClock: Sendable {
     public let nominalRate: Double
     /// How quickly old observations are forgotten, seconds of device time.
     public let halfLife: Double
-    /// The most one observation moves the stamped line, seconds.
-    public let maximumStep: Double
+    /// The most the stamped line moves toward the fit per second of device time, seconds.
+    public let maximumSlew: Double
+    /// The most the stamped period changes per second of device time, relative.
+    public let maximumPeriodSlew: Double
     /// The device's rate may differ from its nominal one by at most this fraction.
     public static let rateTolerance = 0.02
     /// The slope's prior weight: as if the nominal rate had been seen over this span (s).
-    static let priorSpan = 2.0
+    static let priorSpan = 5.0
 
     private var origin: (index: Int64, time: Double)?
     // Weighted sums over x = index − origin, r = (time − origin) − x / nominalRate.
@@ -36,11 +39,12 @@ public struct DejitteredClock: Sendable {
     /// The stamped line: the timestamp at `index`, and the period from there on.
     private var line: (index: Int64, time: Double, period: Double)?
 
-    public init(nominalRate: Double, halfLife: Double = 30, maximumStep: Double = 0.0002) {
-        precondition(nominalRate.isFinite && nominalRate > 0 && halfLife > 0 && maximumStep > 0)
+    public init(nominalRate: Double, halfLife: Double = 30, maximumSlew: Double = 0.0005, maximumPeriodSlew: Double = 50e-6) {
+        precondition(nominalRate.isFinite && nominalRate > 0 && halfLife > 0 && maximumSlew > 0 && maximumPeriodSlew > 0)
         self.nominalRate = nominalRate
         self.halfLife = halfLife
-        self.maximumStep = maximumStep
+        self.maximumSlew = maximumSlew
+        self.maximumPeriodSlew = maximumPeriodSlew
     }
 
     /// The device's rate as the fit sees it (the nominal rate before any observation).
@@ -88,18 +92,20 @@ public struct DejitteredClock: Sendable {
         return ((mx, mr), min(max(slope, -limit), limit))
     }
 
-    /// Moves the stamped line, continuous at the last index it stamped up to now, by at
-    /// most ``maximumStep`` toward the fit, and takes the fit's period.
+    /// Moves the stamped line toward the fit, within the slew limits for the device time
+    /// since the last observation, keeping it where it left the last stamped sample.
     private mutating func steer(towardFitAt index: Int64) {
         guard let origin, let current = line else { return }
         let (mean, slope) = fit()
-        let period = 1 / nominalRate + slope
         let x = Double(index - origin.index)
         let fitted = origin.time + x / nominalRate + mean.r + slope * (x - mean.x)
         // Anchor where the previous observation left the line: samples up to it are stamped.
         let anchor = current.index
+        let elapsed = Double(index - anchor) / nominalRate
+        let periodStep = maximumPeriodSlew * elapsed / nominalRate
+        let period = current.period + min(max(1 / nominalRate + slope - current.period, -periodStep), periodStep)
         let onLine = current.time + Double(index - anchor) * current.period
-        let step = min(max(fitted - onLine, -maximumStep), maximumStep)
+        let step = min(max(fitted - onLine, -maximumSlew * elapsed), maximumSlew * elapsed)
         let anchorTime = current.time + step
         line = (index, anchorTime + Double(index - anchor) * period, period)
     }

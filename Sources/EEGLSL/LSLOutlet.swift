@@ -1,3 +1,4 @@
+import EEGFormats
 import Foundation
 import Synchronization
 

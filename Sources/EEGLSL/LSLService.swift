@@ -1,3 +1,4 @@
+import EEGFormats
 #if canImport(Glibc)
 import Glibc
 #endif

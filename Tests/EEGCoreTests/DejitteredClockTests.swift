@@ -36,12 +36,16 @@ struct DejitteredClockTests {
             let spacing = (b.1 - a.1) / Double(b.0 - a.0)
             worstSpacing = max(worstSpacing, abs(spacing - 1 / trueRate))
         }
-        // Consecutive timestamps never jump by more than the clock's step (0.2 ms) plus
-        // the rate's own difference.
-        #expect(worstSpacing < 0.00025, "spacing off by \(worstSpacing * 1000) ms")
-        // After it settled, the error against the true instants is the mean delay (1 ms +
-        // half the 8 ms jitter) within a millisecond: no drift at 0.04 % off nominal.
-        let settled = stamped.filter { Double($0.0 - 1000) > 20 * 250 }
+        // Consecutive timestamps never jump by more than the slew allows over a batch
+        // (0.5 ms/s × 20 ms) plus the rate's own difference (0.04 % of 4 ms).
+        #expect(worstSpacing < 0.000012, "spacing off by \(worstSpacing * 1e6) µs")
+        // After it settled (a minute: the rate is learnt slowly on purpose, so scheduling
+        // noise cannot bend the timestamps), the error against the true instants is the
+        // mean delay (1 ms + half the 8 ms jitter) within a millisecond: no drift at
+        // 0.04 % off nominal, four times a typical crystal's tolerance. Before that it
+        // stays within 2 ms of it.
+        #expect(stamped.allSatisfy { abs($0.1 - $0.2 - 0.005) < 0.002 })
+        let settled = stamped.filter { Double($0.0 - 1000) > 60 * 250 }
         let errors = settled.map { $0.1 - $0.2 }
         #expect(errors.allSatisfy { abs($0 - 0.005) < 0.001 }, "error range \(errors.min()!)…\(errors.max()!)")
     }

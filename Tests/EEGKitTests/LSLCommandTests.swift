@@ -26,6 +26,7 @@ struct LSLCommandTests {
         let process = Process()
         private let out = Pipe(), err = Pipe()
         private var outData = Data(), errData = Data()
+        private let lock = NSLock()
         private let group = DispatchGroup()
         init(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws {
             process.executableURL = URL(fileURLWithPath: executable)
@@ -40,13 +41,30 @@ struct LSLCommandTests {
             try process.run()
             if let stdin { input.fileHandleForWriting.write(stdin) }
             try input.fileHandleForWriting.close()
-            DispatchQueue.global().async(group: group) { self.outData = self.out.fileHandleForReading.readDataToEndOfFile() }
+            DispatchQueue.global().async(group: group) {
+                while true {
+                    let chunk = self.out.fileHandleForReading.availableData
+                    if chunk.isEmpty { return }
+                    self.lock.withLock { self.outData += chunk }
+                }
+            }
             DispatchQueue.global().async(group: group) { self.errData = self.err.fileHandleForReading.readDataToEndOfFile() }
         }
+        /// Waits (at most `seconds`, a hang guard) until standard output holds `line`.
+        func wait(forLine line: String, seconds: Double = 30) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if lock.withLock({ outData.range(of: Data((line + "\n").utf8)) != nil }) { return true }
+                if !process.isRunning { break }
+                usleep(20_000)
+            }
+            return lock.withLock { outData.range(of: Data((line + "\n").utf8)) != nil }
+        }
+
         func finish() -> (status: Int32, stdout: String, stderr: String) {
             group.wait()
             process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+            return lock.withLock { (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)) }
         }
     }
 
@@ -71,17 +89,20 @@ struct LSLCommandTests {
         return (slope, worst)
     }
 
-    @Test("every sample pulled is the one printed, timestamps evenly spaced", arguments: ["pylsl", "mne"])
+    @Test("every sample pulled is the one printed, timestamps evenly spaced", .serialized, arguments: ["pylsl", "mne"])
     func stream(library: String) throws {
         guard Self.available("eeg --lsl with \(library)") else { return }
         let name = "EEGKit-cli-\(getpid())-\(library)"
         let inlet = try Child(Self.python, [Self.script, library, name, "100000", "--type", "EEG", "--source-id", "eegkit-sim-seed-5",
                                             "--timeout", "20", "--until-idle", "1.5"])
+        // The inlet's library takes seconds to load on a busy machine: start EEGKit once it
+        // is resolving, so the inlet joins early in the stream.
+        #expect(inlet.wait(forLine: "resolving"))
         let eeg = try Child(EEGProcess.executable.path, ["stream", "--lsl", "--lsl-name", name, "--seed", "5", "--emit", "samples",
                                                          "--format", "csv", "--duration", "5s"])
         let printed = eeg.finish(), pulled = inlet.finish()
         #expect(printed.status == 0, "\(printed.stderr)")
-        #expect(pulled.status == 0, "\(pulled.stderr)")
+        #expect(pulled.status == 0, "\(pulled.stderr.suffix(1500))")
         let result = try JSONDecoder().decode(Pulled.self, from: Data((pulled.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
         #expect(result.error == nil)
         let info = try #require(result.info)

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import Synchronization
+import EEGFormats
 @testable import EEGLSL
 
 /// A plain TCP peer on loopback that does what a hostile or broken inlet would.
@@ -105,7 +106,9 @@ struct LSLHostilePeerTests {
     @Test("an inlet that stops reading loses samples, not EEGKit's memory; a reading inlet gets them all")
     func nonReading() throws {
         var limits = LSLLimits()
-        limits.feedBytes = 64 << 10
+        // Room for half a second of this producer: the reading inlet keeps up within that
+        // even on a loaded machine; the stuck one fills it and then loses samples.
+        limits.feedBytes = 1 << 20
         limits.minimumFeedBytes = 16 << 10
         limits.stallTimeout = 1
         let (service, outlet) = try makeService(limits)
@@ -120,7 +123,7 @@ struct LSLHostilePeerTests {
         let received = Atomic<Int>(0)
         let done = DispatchSemaphore(value: 0)
         Thread { received.store(reader.readToEnd(limit: 100 << 20)?.count ?? -1, ordering: .relaxed); done.signal() }.start()
-        let samples = 100_000
+        let samples = 150_000
         var worstPending = 0
         var values = [Float](repeating: 1.5, count: 8)
         for i in 0..<samples {
@@ -128,7 +131,7 @@ struct LSLHostilePeerTests {
             values.withUnsafeBufferPointer { outlet.push($0, timestamp: Double(i)) }
             if i % 1000 == 999 {
                 outlet.publish()
-                usleep(10_000)
+                usleep(20_000)
                 worstPending = max(worstPending, service.currentStatistics.pendingBytes)
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import EEGFormats
 @testable import EEGLSL
 
 /// EEGKit's outlet, read by liblsl itself (pylsl 1.18 and mne-lsl 1.14 bundle it): the

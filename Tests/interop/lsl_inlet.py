@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """An LSL inlet built on liblsl (through pylsl or mne-lsl), for EEGKit's interop tests.
 
-Resolves one stream by name (and optionally type and source_id), connects, prints
-"ready" on a line of its own, pulls samples until COUNT arrived or TIMEOUT passed, and
+Prints "resolving" once its library is loaded, resolves one stream by name (and
+optionally type and source_id), connects, prints "ready" on a line of its own, pulls samples until COUNT arrived or TIMEOUT passed, and
 prints one JSON object: the stream info liblsl parsed (labels from desc), the samples,
 their timestamps, and time_correction(). Run with LSLAPICFG pointing at a machine-scope
 configuration (the test does) so nothing leaves loopback.
@@ -20,6 +20,7 @@ import time
 
 def pull_pylsl(args):
     import pylsl
+    print("resolving", flush=True)
     pred = f"name='{args.name}'"
     if args.type:
         pred += f" and type='{args.type}'"
@@ -49,6 +50,7 @@ def pull_pylsl(args):
 
 def pull_mne(args):
     from mne_lsl.lsl import StreamInlet, resolve_streams
+    print("resolving", flush=True)
     found = resolve_streams(timeout=args.timeout, name=args.name, stype=args.type, source_id=args.source_id)
     if not found:
         return {"error": "not resolved"}
