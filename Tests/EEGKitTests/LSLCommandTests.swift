@@ -77,6 +77,26 @@ struct LSLCommandTests {
         let error: String?
     }
 
+    /// The IPv4/IPv6 TCP and UDP sockets a process holds, as /proc/net lists them
+    /// (local address in hex, e.g. `0100007F:40BC` for 127.0.0.1:16572).
+    static func inetSockets(of pid: Int32) -> [(table: String, local: String, remote: String)] {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        let inodes = Set(fds.compactMap { fd -> String? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+                  target.hasPrefix("socket:[") else { return nil }
+            return String(target.dropFirst(8).dropLast())
+        })
+        var found: [(String, String, String)] = []
+        for table in ["tcp", "udp", "tcp6", "udp6"] {
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/net/\(table)", encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n").dropFirst() {
+                let f = line.split(separator: " ")
+                if f.count > 9, inodes.contains(String(f[9])) { found.append((table, String(f[1]), String(f[2]))) }
+            }
+        }
+        return found
+    }
+
     /// Least-squares line through (i, t_i): its slope and the largest |residual|.
     static func lineFit(_ t: [Double]) -> (slope: Double, residual: Double) {
         let n = Double(t.count)
@@ -100,6 +120,11 @@ struct LSLCommandTests {
         #expect(inlet.wait(forLine: "resolving"))
         let eeg = try Child(EEGProcess.executable.path, ["stream", "--lsl", "--lsl-name", name, "--seed", "5", "--emit", "samples",
                                                          "--format", "csv", "--duration", "5s"])
+        // While both run: every socket EEGKit holds is bound to loopback (machine scope).
+        #expect(inlet.wait(forLine: "ready"))
+        let sockets = Self.inetSockets(of: eeg.process.processIdentifier)
+        #expect(sockets.count >= 6, "EEGKit's sockets: \(sockets)") // 3 outlets × (TCP listener + UDP service), + responder, + the feed
+        #expect(sockets.allSatisfy { $0.local.hasPrefix("0100007F:") }, "a socket not on 127.0.0.1: \(sockets)")
         let printed = eeg.finish(), pulled = inlet.finish()
         #expect(printed.status == 0, "\(printed.stderr)")
         #expect(pulled.status == 0, "\(pulled.stderr.suffix(1500))")
