@@ -17,5 +17,6 @@ let package = Package(
         .executableTarget(name: "FuzzSampleReaders", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzArguments", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzEscaping", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+        .executableTarget(name: "FuzzLSLRequests", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
     ]
 )

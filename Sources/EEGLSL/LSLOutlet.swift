@@ -52,11 +52,13 @@ public final class LSLOutlet: @unchecked Sendable {
     public var droppedSamples: Int { queue.droppedSamples }
 
     /// Queues one float32 sample (producer thread; no allocation, no lock, no system call).
-    @inline(__always)
-    public func push(_ values: UnsafeBufferPointer<Float>, timestamp: Double) {
-        guard format == .float32, values.count == info.channelCount else { return }
+    /// Returns false when the queue was full (the sample is dropped and counted) or the
+    /// sample does not fit the stream.
+    @inline(__always) @discardableResult
+    public func push(_ values: UnsafeBufferPointer<Float>, timestamp: Double) -> Bool {
+        guard format == .float32, values.count == info.channelCount else { return false }
         LSLSampleEncoding.writeFloat32(timestamp: timestamp, values: values, to: scratch.baseAddress!)
-        queue.push(UnsafeRawBufferPointer(rebasing: scratch[0..<LSLSampleEncoding.numericSampleSize(channels: values.count, width: 4)]))
+        return queue.push(UnsafeRawBufferPointer(rebasing: scratch[0..<LSLSampleEncoding.numericSampleSize(channels: values.count, width: 4)]))
     }
 
     /// Queues one string sample (markers: rare, so it may allocate).

@@ -28,7 +28,9 @@ struct LSLCommandTests {
         private var outData = Data(), errData = Data()
         private let lock = NSLock()
         private let group = DispatchGroup()
-        init(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws {
+        private let input = Pipe()
+        /// Standard input stays open until ``closeInput()`` (or the end of ``finish()``).
+        init(_ executable: String, _ arguments: [String]) throws {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
             var environment = ProcessInfo.processInfo.environment
@@ -36,11 +38,8 @@ struct LSLCommandTests {
             process.environment = environment
             process.standardOutput = out
             process.standardError = err
-            let input = Pipe()
             process.standardInput = input
             try process.run()
-            if let stdin { input.fileHandleForWriting.write(stdin) }
-            try input.fileHandleForWriting.close()
             DispatchQueue.global().async(group: group) {
                 while true {
                     let chunk = self.out.fileHandleForReading.availableData
@@ -61,7 +60,11 @@ struct LSLCommandTests {
             return lock.withLock { outData.range(of: Data((line + "\n").utf8)) != nil }
         }
 
+        func write(_ text: String) { input.fileHandleForWriting.write(Data(text.utf8)) }
+        func closeInput() { try? input.fileHandleForWriting.close() }
+
         func finish() -> (status: Int32, stdout: String, stderr: String) {
+            closeInput()
             group.wait()
             process.waitUntilExit()
             return lock.withLock { (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)) }
@@ -147,4 +150,53 @@ struct LSLCommandTests {
         #expect(abs(1 / slope - 250) < 2.5, "rate from timestamps \(1 / slope)")
         #expect(abs(try #require(result.time_correction)) < 0.01)
     }
+
+    @Test("record --lsl: markers typed on stdin and metrics per hop reach liblsl inlets")
+    func markersAndMetrics() throws {
+        guard Self.available("eeg record --lsl markers") else { return }
+        let name = "EEGKit-rec-\(getpid())"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-\(getpid()).bdf").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let markers = try Child(Self.python, [Self.script, "pylsl", name + "-markers", "2", "--type", "Markers", "--timeout", "20"])
+        let metrics = try Child(Self.python, [Self.script, "pylsl", name + "-metrics", "4", "--type", "Metrics", "--timeout", "20"])
+        #expect(markers.wait(forLine: "resolving") && metrics.wait(forLine: "resolving"))
+        let eeg = try Child(EEGProcess.executable.path, ["record", "--out", file, "--force", "--lsl", "--lsl-name", name,
+                                                         "--markers-from-stdin", "--duration", "6s"])
+        #expect(markers.wait(forLine: "ready") && metrics.wait(forLine: "ready"))
+        eeg.write("stimulus A\n")
+        usleep(300_000)
+        eeg.write("stimulus B\n")
+        let recorded = eeg.finish(), gotMarkers = markers.finish(), gotMetrics = metrics.finish()
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        func decode(_ run: (status: Int32, stdout: String, stderr: String)) throws -> LSLPeerResult {
+            #expect(run.status == 0, "\(run.stderr.suffix(1500))")
+            return try JSONDecoder().decode(LSLPeerResult.self, from: Data((run.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
+        }
+        let m = try decode(gotMarkers)
+        #expect(m.samples == [[.text("Marker: stimulus A")], [.text("Marker: stimulus B")]])
+        let stamps = try #require(m.timestamps)
+        #expect(stamps.count == 2 && stamps[1] - stamps[0] > 0.1 && stamps[1] - stamps[0] < 2)
+        let k = try decode(gotMetrics)
+        #expect(k.info?.labels == Metric.all.map(\.key))
+        #expect((k.samples ?? []).count == 4)
+        // Engagement (β / (α + θ)) is available from the first hop; the scores wait for calibration.
+        let engagement = try #require(Metric.all.firstIndex { $0.key == "engagement" })
+        #expect((k.samples ?? []).allSatisfy { row in row.count == Metric.all.count && (row[engagement].number.map { $0 > 0 } ?? false) })
+    }
+}
+
+/// The inlet script's JSON, with string or numeric values.
+struct LSLPeerResult: Decodable {
+    struct Info: Decodable { let name: String; let labels: [String] }
+    enum Value: Decodable, Equatable {
+        case number(Double), text(String), missing
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { self = .missing } else if let d = try? c.decode(Double.self) { self = .number(d) } else { self = .text(try c.decode(String.self)) }
+        }
+        var number: Double? { if case .number(let n) = self { n } else { nil } }
+    }
+    let info: Info?
+    let samples: [[Value]]?
+    let timestamps: [Double]?
 }

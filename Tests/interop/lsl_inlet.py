@@ -76,7 +76,8 @@ def pull(chunk, args):
     last = time.monotonic()
     while len(samples) < args.count and time.monotonic() < deadline:
         data, ts = chunk()
-        samples += [list(row) for row in data]
+        # NaN (a metric not available yet) becomes null: JSON has no NaN.
+        samples += [[None if isinstance(v, float) and v != v else v for v in row] for row in data]
         stamps += list(ts)
         if len(ts):
             last = time.monotonic()
