@@ -183,6 +183,29 @@ struct LSLCommandTests {
         let engagement = try #require(Metric.all.firstIndex { $0.key == "engagement" })
         #expect((k.samples ?? []).allSatisfy { row in row.count == Metric.all.count && (row[engagement].number.map { $0 > 0 } ?? false) })
     }
+
+    @Test("an inlet recovers when EEGKit restarts (same source_id)")
+    func restart() throws {
+        guard Self.available("eeg --lsl restart recovery") else { return }
+        let name = "EEGKit-restart-\(getpid())"
+        let inlet = try Child(Self.python, [Self.script, "pylsl", name, "100000", "--source-id", "eegkit-sim-seed-9",
+                                            "--timeout", "40", "--until-idle", "6"])
+        #expect(inlet.wait(forLine: "resolving"))
+        let arguments = ["stream", "--lsl", "--lsl-name", name, "--seed", "9", "--emit", "samples", "--format", "csv", "--duration", "4s"]
+        let first = try Child(EEGProcess.executable.path, arguments)
+        #expect(inlet.wait(forLine: "ready"))
+        let one = first.finish()
+        let second = try Child(EEGProcess.executable.path, arguments)
+        let two = second.finish(), pulled = inlet.finish()
+        #expect(one.status == 0 && two.status == 0, "\(one.stderr) \(two.stderr)")
+        let result = try JSONDecoder().decode(LSLPeerResult.self, from: Data((pulled.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
+        // The first run had ended before the second started, so the inlet's last samples can
+        // only be the second run's: they are its last printed ones, exactly.
+        let printedSecond = two.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst().map { Double(Float(String($0))!) } }
+        let samples = (result.samples ?? []).map { $0.compactMap(\.number) }
+        #expect(samples.count > 300 && Array(samples.suffix(300)) == Array(printedSecond.suffix(300)),
+                "the inlet did not receive the restarted stream's end (\(samples.count) pulled)")
+    }
 }
 
 /// The inlet script's JSON, with string or numeric values.
