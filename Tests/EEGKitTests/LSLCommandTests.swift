@@ -8,17 +8,10 @@ import TestSupport
 /// de-jittered sample counter (evenly spaced), the labels arrive, time_correction ≈ 0.
 @Suite("eeg --lsl read by liblsl", .serialized)
 struct LSLCommandTests {
-    static let repository = Fixtures.root.deletingLastPathComponent()
-    static let python = repository.appendingPathComponent(".build-interop/venv/bin/python").path
-    static let script = repository.appendingPathComponent("Tests/interop/lsl_inlet.py").path
-    static let configuration = repository.appendingPathComponent("Tests/interop/lsl_api_machine.cfg").path
-
-    static func available(_ what: String) -> Bool {
-        if FileManager.default.isExecutableFile(atPath: python) { return true }
-        let message = "SKIPPED \(what): no \(python) (run `make interop-deps`)"
-        if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("\(message)") } else { print(message) }
-        return false
-    }
+    static let python = LSLInterop.python
+    static let script = LSLInterop.inletScript
+    static let configuration = LSLInterop.configuration
+    static func available(_ what: String) -> Bool { LSLInterop.available(what) }
 
     /// A process with LSLAPICFG set to the machine-scope configuration; stdout/stderr read
     /// on background threads so neither pipe fills.

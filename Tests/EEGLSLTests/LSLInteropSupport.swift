@@ -6,18 +6,10 @@ import TestSupport
 /// Runs liblsl (through pylsl or mne-lsl, from `make interop-deps`'s virtual environment)
 /// as an inlet against EEGKit's outlets, on loopback only (machine scope via LSLAPICFG).
 enum LSLPeer {
-    static let repository = Fixtures.root.deletingLastPathComponent()
-    static let python = repository.appendingPathComponent(".build-interop/venv/bin/python").path
-    static let script = repository.appendingPathComponent("Tests/interop/lsl_inlet.py").path
-    static let configuration = repository.appendingPathComponent("Tests/interop/lsl_api_machine.cfg").path
-
-    /// Whether the venv exists; otherwise prints a visible skip (an issue under CI=true).
-    static func available(_ what: String) -> Bool {
-        if FileManager.default.isExecutableFile(atPath: python) { return true }
-        let message = "SKIPPED \(what): no \(python) (run `make interop-deps`)"
-        if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("\(message)") } else { print(message) }
-        return false
-    }
+    static let python = LSLInterop.python
+    static let script = LSLInterop.inletScript
+    static let configuration = LSLInterop.configuration
+    static func available(_ what: String) -> Bool { LSLInterop.available(what) }
 
     static func machineConfiguration() throws -> LSLConfiguration {
         try LSLConfiguration(iniText: String(contentsOfFile: configuration, encoding: .utf8), path: configuration)
