@@ -14,24 +14,27 @@ import pylsl
 
 
 def pull(inlet, n, m):
-    got, first = 0, None
-    while got < n:
-        data, ts = inlet.pull_chunk(timeout=5.0, max_samples=8192)
+    # timeout=0: take what has arrived (a positive timeout waits for a whole chunk).
+    got, first, last = 0, None, time.perf_counter()
+    while got < n and time.perf_counter() - last < 5:
+        data, ts = inlet.pull_chunk(timeout=0.0, max_samples=min(8192, n - got))
         if not ts:
-            break
+            time.sleep(0.0002)
+            continue
+        last = time.perf_counter()
         if first is None:
-            first = time.perf_counter()
+            first = last
         got += len(ts)
-    elapsed = time.perf_counter() - first if first else float("nan")
+    elapsed = last - first if first else 0
     lat = []
-    while len(lat) < m:
+    while len(lat) < m:  # the paced samples: one every millisecond
         sample, ts = inlet.pull_sample(timeout=5.0)
         if ts is None:
             break
         lat.append((pylsl.local_clock() - ts) * 1000)
     lat.sort()
-    pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")
-    return {"samples": got, "rate": got / elapsed if got > 1 else 0, "p50_ms": pick(0.5), "p99_ms": pick(0.99), "paced": len(lat)}
+    pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else None
+    return {"samples": got, "rate": got / elapsed if elapsed > 0 else None, "p50_ms": pick(0.5), "p99_ms": pick(0.99), "paced": len(lat)}
 
 
 def main():
@@ -43,7 +46,7 @@ def main():
         print("ready", flush=True)
         print(json.dumps(pull(inlet, n, m)), flush=True)
         return
-    info = pylsl.StreamInfo("lsl-bench-reference", "EEG", 8, 250, "float32", "bench-ref")
+    info = pylsl.StreamInfo("lsl-bench-reference", "EEG", 8, 1000, "float32", "bench-ref")
     outlet = pylsl.StreamOutlet(info, 0, 360)
     inlet = pylsl.StreamInlet(pylsl.resolve_byprop("name", "lsl-bench-reference", 1, 10)[0], max_buflen=360)
     inlet.open_stream(10)

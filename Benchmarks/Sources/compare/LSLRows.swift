@@ -6,7 +6,8 @@ import Foundation
 /// `make interop-deps`), beside liblsl's outlet into the same inlet in one Python process
 /// (the reference), alternately, best of three: throughput (samples/s of 8 float32
 /// channels, first to last arrival) and push→pull latency p50/p99 of samples pushed
-/// 1 ms apart. Everything on loopback (machine-scope lsl_api.cfg).
+/// 1 ms apart. Everything on loopback (machine-scope lsl_api.cfg). Both streams say 1000 Hz
+/// so the inlet's 360 s buffer holds every sample of the throughput run.
 func lslRows(repository: URL, quick: Bool) {
     let python = repository.appendingPathComponent(".build-interop/venv/bin/python").path
     let script = repository.appendingPathComponent("Tests/interop/lsl_bench.py").path
@@ -38,7 +39,7 @@ private func lslRunOurs(python: String, script: String, configuration: String, n
           let service = try? LSLService(configuration: LSLConfiguration(iniText: text)) else { return nil }
     defer { service.stop() }
     let name = "lsl-bench-eegkit-\(getpid())"
-    guard let outlet = try? service.addOutlet(StreamInfo(name: name, type: "EEG", channelCount: 8, nominalRate: 250, channelFormat: .float32, sourceID: name),
+    guard let outlet = try? service.addOutlet(StreamInfo(name: name, type: "EEG", channelCount: 8, nominalRate: 1000, channelFormat: .float32, sourceID: name),
                                               format: .float32, queueSamples: 65536) else { return nil }
     return lslRun(python, [script, "inlet", name, String(n), String(m)], configuration: configuration) { _ in
         var values = [Float](repeating: 0, count: 8)
