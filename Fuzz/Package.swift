@@ -18,5 +18,6 @@ let package = Package(
         .executableTarget(name: "FuzzArguments", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzEscaping", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzLSLRequests", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+        .executableTarget(name: "FuzzShardLine", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
     ]
 )

@@ -71,6 +71,9 @@ struct Analyze: ParsableCommand {
     @Flag(name: .customLong("skip-done"), help: "With --format shard and --out: leave a complete shard file of the same shard and settings as it is.")
     var skipDone = false
 
+    @Flag(name: .customLong("for-report"), help: "With --format shard: also write each epoch's spectrum, which only 'eeg merge --report' draws (the shard is about 3 times larger).")
+    var forReport = false
+
     /// --input-format, --rate, --channel-count, --labels: as in replay and bandpower.
     @OptionGroup var source: FileSourceOptions
     var rate: Double? { source.rate }

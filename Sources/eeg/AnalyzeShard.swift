@@ -20,6 +20,7 @@ extension Analyze {
             if report != nil { throw ValidationError("--report is written by 'eeg merge' from the shard files: give it there") }
             if saveCalibration != nil { throw ValidationError("--save-calibration is written by 'eeg merge' from the shard files: give it there") }
         }
+        if forReport && format != .shard { throw ValidationError("--for-report keeps what 'eeg merge --report' needs in a shard file: it goes with --format shard") }
         if skipDone && (format != .shard || out == nil) { throw ValidationError("--skip-done needs --format shard and --out FILE: it leaves a complete shard file as it is") }
     }
 
@@ -31,7 +32,8 @@ extension Analyze {
     func runShard(_ all: [String], options: AnalysisOptions, stop: StopSignal) throws {
         let shard = try parsedShard() ?? Shard(index: 1, count: 1)
         var options = options
-        options.keepSpectra = true  // the merge may be asked for a report
+        // The epochs' spectra are most of a shard and only the report draws them.
+        options.keepSpectra = forReport
         options.keepEpochs = false
         let writer = ShardWriter(plan: ShardPlan(paths: all, shards: shard.count), shard: shard, options: options)
         if skipDone, let out, isDone(out, writer.header) { return }

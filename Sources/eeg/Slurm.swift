@@ -59,7 +59,7 @@ struct Slurm: ParsableCommand {
     var eeg: String?
 
     /// Flags the script sets for each task itself.
-    static let scriptOwned: Set<String> = ["--shard", "--format", "--out", "--files-from", "--skip-done", "--report", "--save-calibration", "-j", "--jobs"]
+    static let scriptOwned: Set<String> = ["--shard", "--format", "--out", "--files-from", "--skip-done", "--for-report", "--report", "--save-calibration", "-j", "--jobs"]
 
     func validate() throws {
         if files.isEmpty && filesFrom == nil { throw ValidationError("give the recordings, e.g. eeg slurm data/*.edf --shards 16") }
@@ -84,7 +84,8 @@ struct Slurm: ParsableCommand {
         let directory = Self.absolute(dir, in: cwd)
         var script = SlurmScript(eeg: eeg.map { Self.absolute($0, in: cwd) } ?? Self.executable, workingDirectory: cwd, directory: directory,
                                  plan: ShardPlan(paths: list, shards: shards))
-        script.analyzeArguments = analyzeArguments
+        // The tasks keep the epochs' spectra only when the merge draws a report.
+        script.analyzeArguments = (report == nil ? [] : ["--for-report"]) + analyzeArguments
         script.mergeArguments = ["--format", format.rawValue, "--out", out.map { Self.absolute($0, in: cwd) } ?? directory + "/results." + format.rawValue]
             + (report.map { ["--report", Self.absolute($0, in: cwd)] } ?? [])
         script.taskSettings = ["--cpus-per-task=\(cpusPerTask)"] + (time.map { ["--time=\($0)"] } ?? []) + (partition.map { ["--partition=\($0)"] } ?? [])

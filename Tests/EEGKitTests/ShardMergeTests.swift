@@ -73,10 +73,43 @@ struct ShardMergeTests {
                 #expect(merged.stdout == single[f]?.stdout, "\(count) shards, \(f)")
                 #expect(merged.stderr.contains("eeg merge: error: cannot open missing.bdf"))
             }
-            let merged = try ShardDataset.eeg(["merge", "--report", "by\(count)/merged.html", "--format", "csv"] + shards.reversed())
+            // The report draws the epochs' spectra: shards written --for-report carry them.
+            let forReport = try Self.shards(count, folder: "report\(count)", extra: ["--for-report"])
+            let merged = try ShardDataset.eeg(["merge", "--report", "by\(count)/merged.html", "--format", "csv"] + forReport.reversed())
             #expect(merged.stdout == report.stdout)
             #expect(try Self.normalised(Self.read("by\(count)/merged.html")) == Self.normalised(Self.read("single.html")))
         }
+    }
+
+    @Test("merge --report refuses shards written without the epochs' spectra, naming the shard and --for-report")
+    func reportNeedsSpectra() throws {
+        let bare = try Self.shards(2, folder: "bare")
+        let merged = try ShardDataset.eeg(["merge", "--report", "bare/merged.html", "--format", "csv"] + bare)
+        #expect(merged.status == 65)
+        #expect(merged.stderr == "eeg merge: error: bare/shard-1.jsonl: shard 1/2 was written without the epochs' spectra the report draws: run the shards with --for-report ('eeg slurm --report' does), then merge with --report\n")
+        #expect(merged.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: ShardDataset.made.folder + "/bare/merged.html"))
+        let misplaced = try ShardDataset.eeg(["analyze", "x.bdf", "--for-report"])
+        #expect(misplaced.status == 64)
+        #expect(misplaced.stderr.contains("--for-report keeps what 'eeg merge --report' needs in a shard file: it goes with --format shard"))
+    }
+
+    @Test("a hostile epoch line under a correct checksum is refused, naming the shard file, the line, the byte and the column")
+    func hostileEpochLine() throws {
+        let shard = try Self.shards(1, folder: "hostile")[0]
+        var lines = try Self.read(shard).split(separator: "\n").map(String.init)
+        let k = try #require(lines.firstIndex { $0.hasPrefix("{\"epoch\":") })
+        // An epoch whose first channel's band powers hold a number no Double holds.
+        lines[k] = try #require(lines[k].replacingOccurrences(of: #"\{"absolute":\[[^,]*"#, with: #"{"absolute":[1e999"#, options: .regularExpression))
+        let column = try #require(lines[k].range(of: "1e999")).lowerBound.utf16Offset(in: lines[k]) + 1
+        var sum = ShardChecksum()
+        for line in lines.dropLast() { sum.add(line + "\n") }
+        lines[lines.count - 1] = lines[lines.count - 1].replacingOccurrences(of: #"fnv1a64:[0-9a-f]{16}"#, with: sum.digest, options: .regularExpression)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: ShardDataset.made.folder + "/" + shard, atomically: true, encoding: .utf8)
+        let byte = lines[..<k].reduce(0) { $0 + $1.utf8.count + 1 }
+        let merged = try ShardDataset.eeg(["merge", shard, "--format", "csv"])
+        #expect(merged.status == 65)
+        #expect(merged.stderr.hasSuffix("eeg merge: error: \(shard): not a complete shard file: line \(k + 1) (byte \(byte)) is not an epoch record: at column \(column): expected a number a Double holds\n"), "\(merged.stderr)")
     }
 
     /// The report with its generation time taken out.

@@ -93,7 +93,7 @@ struct SlurmScriptTests {
         #expect(script.contains("#SBATCH --output=\(folder)/fake/logs/analyze-%A_%a.log\n"))
         #expect(script.contains("#SBATCH --time=0:10:00\n"))
         #expect(script.contains("shard=$((SLURM_ARRAY_TASK_ID + 1))\n"))
-        #expect(script.contains(" analyze --files-from \(folder)/fake/files.txt --shard \"$shard/4\" -j \"${SLURM_CPUS_PER_TASK:-1}\" --format shard --out \(folder)/fake/shards/shard-\"$shard\"-of-4.jsonl --skip-done\n"))
+        #expect(script.contains(" analyze --files-from \(folder)/fake/files.txt --shard \"$shard/4\" -j \"${SLURM_CPUS_PER_TASK:-1}\" --format shard --out \(folder)/fake/shards/shard-\"$shard\"-of-4.jsonl --skip-done --for-report\n"))
         #expect(try ShardMergeTests.read("fake/files.txt") == ShardDataset.made.files.joined(separator: "\n") + "\n")
 
         let environment = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), "FAKE_SLURM_STATE": state]
@@ -121,6 +121,14 @@ struct SlurmScriptTests {
         let bad = try ShardDataset.eeg(["slurm", "a.edf", "--shards", "2", "--analyze", "--epoch 0s"])
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("--analyze: "))
+        let forReport = try ShardDataset.eeg(["slurm", "a.edf", "--shards", "2", "--analyze", "--for-report"])
+        #expect(forReport.status == 64)
+        #expect(forReport.stderr.contains("--analyze: --for-report is set by the script for each task: leave it out"))
+        // Without a report the tasks leave the epochs' spectra out of their shards.
+        let plain = try ShardDataset.eeg(["slurm", "a.edf", "--shards", "2", "--dir", "plain"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let script = try ShardMergeTests.read("plain/run.sh")
+        #expect(script.contains("--skip-done\n") && !script.contains("--for-report"))
         #expect(SlurmScript.words("--labels 'Fp 1,Fp2' --epoch \"2s\"") == ["--labels", "Fp 1,Fp2", "--epoch", "2s"])
         #expect(SlurmScript.quoted("it's here") == "'it'\\''s here'")
         #expect(SlurmScript.quoted("/data/s01.edf") == "/data/s01.edf")

@@ -15,9 +15,13 @@ struct ShardFileLines {
     private var atEnd = false
     /// The byte offset of the next line.
     private(set) var offset: Int64
+    /// The next line's number in the file (1 for the first).
+    private(set) var lineNumber: Int
 
-    init(path: String, from offset: Int64 = 0) throws(ShardError) {
+    /// Lines from byte `offset`, which starts line `lineNumber`.
+    init(path: String, from offset: Int64 = 0, lineNumber: Int = 1) throws(ShardError) {
         self.path = path
+        self.lineNumber = lineNumber
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be opened for reading" : "no such file"
             throw ShardError(path: path, .unreadable(reason))
@@ -31,9 +35,10 @@ struct ShardFileLines {
     /// the file stops mid-line); nil at the end of the file.
     mutating func next() throws(ShardError) -> (bytes: ArraySlice<UInt8>, terminated: Bool)? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            if let newline = nextLineFeed() {
                 let line = buffer[start..<newline]
                 offset += Int64(newline - start + 1)
+                lineNumber += 1
                 start = newline + 1
                 return (line, true)
             }
@@ -44,10 +49,19 @@ struct ShardFileLines {
                 guard start < buffer.count else { return nil }
                 let line = buffer[start...]
                 offset += Int64(line.count)
+                lineNumber += 1
                 start = buffer.count
                 return (line, false)
             }
             try fill()
+        }
+    }
+
+    /// The index of the first line feed from `start` (memchr: a shard is megabytes of lines).
+    private func nextLineFeed() -> Int? {
+        buffer.withUnsafeBufferPointer { bytes in
+            guard start < bytes.count, let base = bytes.baseAddress, let found = memchr(base + start, 0x0A, bytes.count - start) else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
         }
     }
 

@@ -15,13 +15,13 @@ public struct ShardMerge: Sendable {
         let path: String
         let header: ShardHeader
         let trailer: ShardTrailer
-        /// Byte offset of each assigned file's first line.
-        let starts: [Int64]
+        /// Byte offset and line number of each assigned file's first line.
+        let starts: [(offset: Int64, line: Int)]
     }
 
     let shards: [CheckedShard]
     /// For each file of the whole list: its shard (index into `shards`) and offset.
-    private let owners: [(shard: Int, offset: Int64)]
+    private let owners: [(shard: Int, start: (offset: Int64, line: Int))]
 
     /// Files in the whole list.
     public var fileCount: Int { owners.count }
@@ -30,8 +30,17 @@ public struct ShardMerge: Sendable {
 
     /// Reads and checks `paths` (at least one).
     public init(paths: [String]) throws(ShardError) {
+        // Each shard read through and checked on its own core; the first failure in the
+        // order given is the one reported, as when they were checked one by one.
+        // Unchecked: each iteration writes its own element, read only after all have ended.
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Result<CheckedShard, ShardError>?>.allocate(capacity: paths.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            results[i] = Result { () throws(ShardError) in try Self.check(paths[i]) }
+        }
         var checked: [CheckedShard] = []
-        for path in paths { checked.append(try Self.check(path)) }
+        for result in results { if let result { checked.append(try result.get()) } }
         shards = try Self.distinct(checked)
         owners = try Self.owners(shards)
     }
@@ -39,22 +48,41 @@ public struct ShardMerge: Sendable {
     /// Hands every file's events to `emit` in the list's order. `keepEpochs`: a file's end
     /// carries its epochs, as a run with `--report` keeps them (a file with more than a
     /// report keeps fails as it fails there).
+    ///
+    /// The lines are read on a thread of their own while `emit` runs on the caller's, a
+    /// bounded number of events apart; `emit` sees every event before the failure that
+    /// ends the reading, as it would reading in one thread.
     public func replay(keepEpochs: Bool, emit: (BatchAnalysis.Event) -> Void) throws(ShardError) {
-        let decoder = ShardLine.decoder()
+        if keepEpochs, let bare = shards.first(where: { $0.header.spectra == false }) {
+            throw ShardError(path: bare.path, .mismatch("shard \(bare.header.name) was written without the epochs' spectra the report draws: run the shards with --for-report ('eeg slurm --report' does), then merge with --report"))
+        }
+        let pipe = ShardEventPipe(capacity: 1024)
+        let reader = Thread { [self] in
+            do throws(ShardError) {
+                try read(keepEpochs: keepEpochs, emit: pipe.put)
+                pipe.end(nil)
+            } catch {
+                pipe.end(error)
+            }
+        }
+        reader.start()
+        while let events = pipe.take() { events.forEach(emit) }
+        if let failure = pipe.readFailure { throw failure }
+    }
+
+    /// Reads every file's events from its shard, in the list's order.
+    private func read(keepEpochs: Bool, emit: (BatchAnalysis.Event) -> Void) throws(ShardError) {
         for (index, owner) in owners.enumerated() {
             let shard = shards[owner.shard]
-            var lines = try ShardFileLines(path: shard.path, from: owner.offset)
+            var lines = try ShardFileLines(path: shard.path, from: owner.start.offset, lineNumber: owner.start.line)
             defer { lines.close() }
             var info: FileInfo?
             var epochs: [EpochResult] = []
             while true {
-                let at = lines.offset
+                let at = lines.offset, number = lines.lineNumber
                 guard let line = try lines.next() else { throw ShardError(path: shard.path, .malformed("it ends inside file \(index + 1) of the list")) }
-                let record: ShardLine
-                do { record = try decoder.decode(ShardLine.self, from: Data(line.bytes)) } catch {
-                    throw ShardError(path: shard.path, .malformed("the line at byte \(at) is not a shard record"))
-                }
-                guard record.file == index else { throw ShardError(path: shard.path, .malformed("the line at byte \(at) belongs to another file")) }
+                let record = try Self.record(line.bytes, path: shard.path, line: number, at: at)
+                guard record.file == index else { throw ShardError(path: shard.path, .malformed("line \(number) (byte \(at)) belongs to another file")) }
                 do throws(ShardError.Problem) {
                     if let begin = record.begin {
                         let begun = try begin.value()
@@ -76,12 +104,29 @@ public struct ShardMerge: Sendable {
                         emit(.failed(path: failed.path, message: failed.message, kind: FailureKind(rawValue: failed.kind) ?? .software))
                         break
                     } else {
-                        throw .malformed("the line at byte \(at) is out of place")
+                        throw .malformed("line \(number) (byte \(at)) is out of place")
                     }
                 } catch {
                     throw ShardError(path: shard.path, error)
                 }
             }
+        }
+    }
+
+    /// One line of shard file `path` read back: an epoch line by ``ShardEpochLine``, the
+    /// few others by JSONDecoder.
+    static func record(_ bytes: ArraySlice<UInt8>, path: String, line: Int, at offset: Int64) throws(ShardError) -> ShardLine {
+        guard case .epoch = ShardLineKind(bytes) else {
+            do { return try ShardLine.decoder().decode(ShardLine.self, from: Data(bytes)) } catch {
+                throw ShardError(path: path, .malformed("line \(line) (byte \(offset)) is not a shard record"))
+            }
+        }
+        let decoded: Result<(file: Int, epoch: EpochRecord), ShardLineError> = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(ShardLineError) in try ShardEpochLine.decode(buffer) }
+        }
+        switch decoded {
+        case .success(let epoch): return ShardLine(file: epoch.file, epoch: epoch.epoch)
+        case .failure(let error): throw ShardError(path: path, .malformed("line \(line) (byte \(offset)) is not an epoch record: \(error)"))
         }
     }
 }
@@ -98,11 +143,11 @@ extension ShardMerge {
         defer { lines.close() }
         var sum = ShardChecksum()
         let header = try readHeader(&lines, path: path, into: &sum)
-        var starts: [Int64] = []
+        var starts: [(offset: Int64, line: Int)] = []
         var inFile = false
         var trailer: ShardTrailer?
         while true {
-            let at = lines.offset
+            let at = lines.offset, number = lines.lineNumber
             guard let line = try lines.next() else { break }
             guard trailer == nil else { throw ShardError(path: path, .malformed("there is more after its completion line")) }
             guard line.terminated else { break }  // a last line cut mid-way: no completion line
@@ -113,14 +158,14 @@ extension ShardMerge {
                 continue
             case .begin, .epoch: break
             case .terminal:
-                if !inFile { starts.append(at) }
+                if !inFile { starts.append((at, number)) }
                 inFile = false
                 line.bytes.withUnsafeBytes { sum.add($0) }
                 sum.add("\n")
                 continue
-            case .other: throw ShardError(path: path, .malformed("the line at byte \(at) is not a shard record"))
+            case .other: throw ShardError(path: path, .malformed("line \(number) (byte \(at)) is not a shard record"))
             }
-            if !inFile { starts.append(at); inFile = true }
+            if !inFile { starts.append((at, number)); inFile = true }
             line.bytes.withUnsafeBytes { sum.add($0) }
             sum.add("\n")
         }
@@ -185,9 +230,9 @@ extension ShardMerge {
     }
 
     /// Which shard holds each file of the list, and where: each file exactly once.
-    static func owners(_ shards: [CheckedShard]) throws(ShardError) -> [(shard: Int, offset: Int64)] {
+    static func owners(_ shards: [CheckedShard]) throws(ShardError) -> [(shard: Int, start: (offset: Int64, line: Int))] {
         guard let files = shards.first?.header.files else { return [] }
-        var owners: [(shard: Int, offset: Int64)?] = Array(repeating: nil, count: files)
+        var owners: [(shard: Int, start: (offset: Int64, line: Int))?] = Array(repeating: nil, count: files)
         for (s, shard) in shards.enumerated() {
             for (k, file) in shard.header.assigned.enumerated() {
                 guard owners[file.index] == nil else {

@@ -50,6 +50,10 @@ public struct ShardHeader: Codable, Sendable, Equatable {
     public var epochSeconds: Double
     /// The files this shard takes: their places in the whole list and their paths.
     public var assigned: [AssignedFile]
+    /// Whether each epoch line carries the epoch's spectrum, which only the report draws
+    /// (`--for-report`): false leaves them out, nil is a shard written before the choice
+    /// existed, which always carried them.
+    public var spectra: Bool?
 
     public static let currentFormat = "eegkit-shard 1"
 
