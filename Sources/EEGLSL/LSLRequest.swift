@@ -117,7 +117,7 @@ public enum LSLRequestParser {
         switch key {
         case "max-buffer-length": feed.maxBufferedSamples = try number(0...Int(Int32.max))
         case "max-chunk-length": feed.chunkLength = try number(0...Int(Int32.max))
-        case "value-size": feed.valueSize = try number(0...8)
+        case "value-size": feed.valueSize = try number(0...Int(Int32.max)) // liblsl: stoi; strings send sizeof(std::string)
         case "native-byte-order": feed.byteOrder = try number(0...9999)
         case "has-ieee754-floats": feed.hasIEEE754Floats = value != "0" && value.lowercased() != "false"
         default: break

@@ -99,7 +99,10 @@ extension LSLService {
             connection.phase = .reply
             return
         }
-        if let size = feed.valueSize, size != outlet.format.valueSize || !feed.hasIEEE754Floats {
+        // A string outlet ignores Value-Size, as liblsl's does: liblsl ≤ 1.17 inlets send
+        // sizeof(std::string) (32), pylsl 1.18's 0. A numeric outlet needs its own width.
+        let sizeMismatch = outlet.format != .string && feed.valueSize.map { $0 != outlet.format.valueSize } == true
+        if sizeMismatch || !feed.hasIEEE754Floats {
             // liblsl would fall back to protocol 1.00's archive format, which EEGKit does not speak.
             connection.queue(Array("LSL/110 505 Version not supported\r\n".utf8))
             connection.phase = .reply

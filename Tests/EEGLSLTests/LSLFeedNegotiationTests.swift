@@ -1,0 +1,75 @@
+import Foundation
+import Glibc
+import Testing
+import EEGFormats
+@testable import EEGLSL
+
+/// What a streamfeed request's headers negotiate, against the bytes liblsl's outlet
+/// (tcp_server.cpp) would send for the same request.
+@Suite("LSL streamfeed negotiation", .serialized)
+struct LSLFeedNegotiationTests {
+    func makeService() throws -> LSLService {
+        var configuration = LSLConfiguration()
+        configuration.scope = .machine
+        configuration.basePort = 16900 + Int(getpid() % 100) // away from the other suites' ports
+        configuration.multicastPort = 1 // no discovery responder needed
+        return try LSLService(configuration: configuration)
+    }
+
+    func waitFor(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<400 { if condition() { return true }; usleep(20_000) }
+        return condition()
+    }
+
+    /// The request liblsl 1.17's inlet sends for a string stream: `Value-Size` is its
+    /// `channel_bytes()`, `sizeof(std::string)` = 32 on 64-bit Linux.
+    func liblsl117Request(uid: String, valueSize: Int) -> String {
+        "LSL:streamfeed/110 \(uid)\r\nNative-Byte-Order: 1234\r\nEndian-Performance: 0\r\nHas-IEEE754-Floats: 1\r\n"
+            + "Supports-Subnormals: 1\r\nValue-Size: \(valueSize)\r\nData-Protocol-Version: 110\r\nMax-Buffer-Length: 360\r\n"
+            + "Max-Chunk-Length: 0\r\nHostname: h\r\nSource-Id: s\r\nSession-Id: default\r\n\r\n"
+    }
+
+    @Test("Value-Size is any non-negative int (liblsl reads it with stoi); negative or past Int32 is refused")
+    func valueSizeParsing() throws {
+        var expected = StreamFeedRequest(protocolVersion: 110, uid: "u")
+        expected.valueSize = 32
+        #expect(try LSLRequestParser.parse(Array("LSL:streamfeed/110 u\r\nValue-Size: 32\r\n\r\n".utf8)) == .complete(.streamfeed(expected)))
+        for bad in ["-1", "2147483648", "x"] {
+            #expect(throws: LSLRequestError.badHeaderValue("value-size")) {
+                try LSLRequestParser.parse(Array("LSL:streamfeed/110 u\r\nValue-Size: \(bad)\r\n\r\n".utf8))
+            }
+        }
+    }
+
+    @Test("a markers outlet serves a liblsl 1.17 inlet (Value-Size: 32): 200 OK, test patterns, then the marker")
+    func stringOutletIgnoresValueSize() throws {
+        let service = try makeService()
+        defer { service.stop() }
+        let info = StreamInfo(name: "neg-markers-\(getpid())", type: "Markers", channelCount: 1, nominalRate: 0, channelFormat: .string, sourceID: "t")
+        let outlet = try service.addOutlet(info, format: .string)
+        let peer = try RawPeer(port: outlet.info.v4DataPort)
+        peer.send(liblsl117Request(uid: outlet.info.uid, valueSize: 32))
+        #expect(waitFor { service.currentStatistics.connections == 1 })
+        usleep(100_000) // the request was read and the feed started
+        outlet.push("stimulus A", timestamp: 1234.5)
+        outlet.publish()
+        usleep(100_000)
+        outlet.close()
+        let bytes = try #require(peer.readToEnd())
+        let expected = Array("LSL/110 200 OK\r\nUID: \(outlet.info.uid)\r\nByte-Order: 1234\r\nSuppress-Subnormals: 0\r\nData-Protocol-Version: 110\r\n\r\n".utf8)
+            + LSLSampleEncoding.testPatterns(channels: 1, format: .string)
+            + LSLSampleEncoding.stringSample(timestamp: 1234.5, values: ["stimulus A"])
+        #expect(bytes == expected, "got \(String(decoding: bytes.prefix(40), as: UTF8.self).debugDescription)…")
+    }
+
+    @Test("a float32 outlet still answers 505 to a Value-Size other than 4 (liblsl would fall back to protocol 1.00)")
+    func numericOutletChecksValueSize() throws {
+        let service = try makeService()
+        defer { service.stop() }
+        let info = StreamInfo(name: "neg-eeg-\(getpid())", type: "EEG", channelCount: 2, nominalRate: 250, channelFormat: .float32, sourceID: "t")
+        let outlet = try service.addOutlet(info, format: .float32)
+        let peer = try RawPeer(port: outlet.info.v4DataPort)
+        peer.send(liblsl117Request(uid: outlet.info.uid, valueSize: 8))
+        #expect(try #require(peer.readToEnd()) == Array("LSL/110 505 Version not supported\r\n".utf8))
+    }
+}
