@@ -151,15 +151,17 @@ struct LSLCommandTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-\(getpid()).bdf").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         let markers = try Child(Self.python, [Self.script, "pylsl", name + "-markers", "2", "--type", "Markers", "--timeout", "20"])
+        // mne-lsl bundles liblsl 1.17, whose inlet sends Value-Size: 32 for strings (LabRecorder's too).
+        let mneMarkers = try Child(Self.python, [Self.script, "mne", name + "-markers", "2", "--type", "Markers", "--timeout", "20"])
         let metrics = try Child(Self.python, [Self.script, "pylsl", name + "-metrics", "4", "--type", "Metrics", "--timeout", "20"])
-        #expect(markers.wait(forLine: "resolving") && metrics.wait(forLine: "resolving"))
+        #expect(markers.wait(forLine: "resolving") && metrics.wait(forLine: "resolving") && mneMarkers.wait(forLine: "resolving"))
         let eeg = try Child(EEGProcess.executable.path, ["record", "--out", file, "--force", "--lsl", "--lsl-name", name,
                                                          "--markers-from-stdin", "--duration", "6s"])
-        #expect(markers.wait(forLine: "ready") && metrics.wait(forLine: "ready"))
+        #expect(markers.wait(forLine: "ready") && metrics.wait(forLine: "ready") && mneMarkers.wait(forLine: "ready"))
         eeg.write("stimulus A\n")
         usleep(300_000)
         eeg.write("stimulus B\n")
-        let recorded = eeg.finish(), gotMarkers = markers.finish(), gotMetrics = metrics.finish()
+        let recorded = eeg.finish(), gotMarkers = markers.finish(), gotMetrics = metrics.finish(), gotMNEMarkers = mneMarkers.finish()
         #expect(recorded.status == 0, "\(recorded.stderr)")
         func decode(_ run: (status: Int32, stdout: String, stderr: String)) throws -> LSLPeerResult {
             #expect(run.status == 0, "\(run.stderr.suffix(1500))")
@@ -167,6 +169,8 @@ struct LSLCommandTests {
         }
         let m = try decode(gotMarkers)
         #expect(m.samples == [[.text("Marker: stimulus A")], [.text("Marker: stimulus B")]])
+        let mne = try decode(gotMNEMarkers)
+        #expect(mne.samples == m.samples && mne.timestamps == m.timestamps, "mne-lsl (liblsl 1.17) got \(String(describing: mne.samples))")
         let stamps = try #require(m.timestamps)
         #expect(stamps.count == 2 && stamps[1] - stamps[0] > 0.1 && stamps[1] - stamps[0] < 2)
         let k = try decode(gotMetrics)
