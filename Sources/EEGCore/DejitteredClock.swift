@@ -38,6 +38,11 @@ public struct DejitteredClock: Sendable {
     private var lastObserved: Int64 = 0
     /// The stamped line: the timestamp at `index`, and the period from there on.
     private var line: (index: Int64, time: Double, period: Double)?
+    /// The newest batch's stretch up to `line.index`: it starts where the previous line left
+    /// its last stamped sample and ends on the new line, so the slew's correction is spread
+    /// over the batch's samples (each spacing moves by at most `maximumSlew`, relative)
+    /// instead of taken at once between two samples, which could step time backwards.
+    private var segment: (index: Int64, time: Double, period: Double)?
 
     public init(nominalRate: Double, halfLife: Double = 30, maximumSlew: Double = 0.0005, maximumPeriodSlew: Double = 50e-6) {
         precondition(nominalRate.isFinite && nominalRate > 0 && halfLife > 0 && maximumSlew > 0 && maximumPeriodSlew > 0)
@@ -59,6 +64,7 @@ public struct DejitteredClock: Sendable {
             lastObserved = index
             accumulate(x: 0, r: 0)
             line = (index, arrival, 1 / nominalRate)
+            segment = line
             return
         }
         guard index > lastObserved else { return }
@@ -72,10 +78,12 @@ public struct DejitteredClock: Sendable {
     }
 
     /// The timestamp of the sample at `index`, on the stamped line (`nil` before the
-    /// first observation).
+    /// first observation). Strictly increasing in `index`: samples up to the newest
+    /// observed one lie on the newest batch's stretch, later ones on the line beyond it.
     public func timestamp(of index: Int64) -> Double? {
-        guard let line else { return nil }
-        return line.time + Double(index - line.index) * line.period
+        guard let line, let segment else { return nil }
+        if index >= line.index { return line.time + Double(index - line.index) * line.period }
+        return segment.time + Double(index - segment.index) * segment.period
     }
 
     private mutating func accumulate(x: Double, r: Double) {
@@ -106,7 +114,10 @@ public struct DejitteredClock: Sendable {
         let period = current.period + min(max(1 / nominalRate + slope - current.period, -periodStep), periodStep)
         let onLine = current.time + Double(index - anchor) * current.period
         let step = min(max(fitted - onLine, -maximumSlew * elapsed), maximumSlew * elapsed)
-        let anchorTime = current.time + step
-        line = (index, anchorTime + Double(index - anchor) * period, period)
+        let end = current.time + step + Double(index - anchor) * period
+        // |step| ≤ maximumSlew × elapsed, so the stretch's period is within maximumSlew
+        // (relative) of `period`: positive, and the stamps strictly increasing.
+        segment = (anchor, current.time, (end - current.time) / Double(index - anchor))
+        line = (index, end, period)
     }
 }

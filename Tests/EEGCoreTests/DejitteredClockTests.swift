@@ -50,6 +50,32 @@ struct DejitteredClockTests {
         #expect(errors.allSatisfy { abs($0 - 0.005) < 0.001 }, "error range \(errors.min()!)…\(errors.max()!)")
     }
 
+    @Test("a large contiguous batch after a stall, with the line above the fit: strictly increasing, evenly spaced")
+    func largeBatchAfterStall() {
+        // 16 kHz; the first batch is seen 20 ms late, so the stamped line starts above the
+        // fit and is slewed down at the limit. Then the session stalls 150 ms and one
+        // 2400-sample batch arrives: the whole correction for 150 ms (75 µs) exceeds a
+        // period (62.5 µs), and must be spread over the batch, not taken at its start.
+        let rate = 16_000.0
+        var clock = DejitteredClock(nominalRate: rate)
+        var stamps: [Double] = []
+        var index: Int64 = 0
+        func batch(_ count: Int64, lateBy delay: Double) {
+            index += count
+            clock.observe(index: index - 1, arrival: 100 + Double(index - 1) / rate + 0.001 + delay)
+            for i in (index - count)..<index { stamps.append(clock.timestamp(of: i)!) }
+        }
+        batch(64, lateBy: 0.020)
+        for _ in 0..<250 { batch(64, lateBy: 0) } // 1 s of 4 ms batches
+        batch(2400, lateBy: 0)                     // after a 150 ms stall
+        for _ in 0..<50 { batch(64, lateBy: 0) }
+        let spacings = zip(stamps, stamps.dropFirst()).map { $1 - $0 }
+        #expect(spacings.allSatisfy { $0 > 0 }, "first backward step \(spacings.firstIndex { $0 <= 0 } ?? -1): \(spacings.min()! * 1e6) µs")
+        // Spacing stays within the slew (0.05 %) plus the period's own change (≤ 50 ppm/s × 2 s).
+        let worst = spacings.map { abs($0 * rate - 1) }.max()!
+        #expect(worst < 0.0006, "spacing off by \(worst * 100) %")
+    }
+
     @Test("a counter gap moves the timestamps by the lost time")
     func gap() {
         let stamped = run(seconds: 30, trueRate: 250, batch: 5, jitter: 0.002, skip: 4000..<4250)
