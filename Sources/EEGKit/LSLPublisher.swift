@@ -11,8 +11,10 @@ public struct LSLOptions: Sendable, Equatable {
     public var name = "EEGKit"
     /// The EEG stream's content type.
     public var type = "EEG"
-    /// Samples per hand-over to the network thread (1 = every sample at once; larger
-    /// batches cost fewer wake-ups and add up to chunk / rate of latency).
+    /// The fewest samples per hand-over to the network thread: it is woken once per
+    /// delivered batch that brings the samples not yet handed over to at least this many
+    /// (1 = every batch; larger values cost fewer wake-ups and add up to chunk / rate of
+    /// latency).
     public var chunk = 1
     /// The stable id inlets reconnect by (`eegkit-sim-seed-7`, `eegkit-cyton-SERIAL`, …).
     public var sourceID: String
@@ -84,9 +86,10 @@ final class LSLPublisher {
         for (i, index) in indices.enumerated() {
             guard let timestamp = clock.timestamp(of: index) else { continue }
             eeg.push(UnsafeBufferPointer(rebasing: samples[(i * channels)..<((i + 1) * channels)]), timestamp: timestamp)
-            unpublished += 1
-            if unpublished >= chunk { eeg.publish(); unpublished = 0 }
         }
+        // One wake-up per batch (or per `chunk` samples across batches), never per sample.
+        unpublished += indices.count
+        if unpublished >= chunk { eeg.publish(); unpublished = 0 }
         lastIndex = last
     }
 

@@ -19,6 +19,9 @@ public final class LSLOutlet: @unchecked Sendable {
     let listener: Int32
     let serviceSocket: Int32
     let closed = Atomic<Bool>(false)
+    /// Inlets being fed samples (written by the network thread after each turn): with none,
+    /// ``publish()`` does not wake the thread; the queue is drained on its next turn anyway.
+    let streamingFeeds = Atomic<Int>(0)
     private weak var service: LSLService?
     /// The producer's encoding space for one sample (allocated once).
     private let scratch: UnsafeMutableRawBufferPointer
@@ -70,9 +73,13 @@ public final class LSLOutlet: @unchecked Sendable {
         sample.withUnsafeBytes { _ = queue.push($0) }
     }
 
-    /// Wakes the network thread to send what was pushed (one non-blocking `write` to an
-    /// eventfd; call once per batch, not per sample).
-    public func publish() { service?.wake() }
+    /// Wakes the network thread to send what was pushed (one non-blocking `write` to a
+    /// pipe; call once per batch, not per sample), unless no inlet is being fed: then it
+    /// costs one atomic load and nothing else.
+    public func publish() {
+        guard streamingFeeds.load(ordering: .relaxed) > 0 else { return }
+        service?.wake()
+    }
 
     /// Withdraws the stream: its connections close and it stops answering queries.
     public func close() {

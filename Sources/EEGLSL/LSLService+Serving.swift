@@ -46,6 +46,7 @@ extension LSLService {
             }
         }
         connections[key] = keep
+        outlet.streamingFeeds.store(keep.count { $0.phase == .streaming }, ordering: .relaxed)
     }
 
     enum Outcome { case keep, done, refused }

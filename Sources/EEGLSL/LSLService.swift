@@ -26,6 +26,7 @@ public final class LSLService: @unchecked Sendable {
     private var responderFD: Int32 = -1
     private let pending = Mutex<[LSLOutlet]>([])
     private let running = Atomic<Bool>(true)
+    private let wakeCount = Atomic<Int>(0)
     private var thread: Thread?
     // Network-thread state.
     var outlets: [LSLOutlet] = []
@@ -101,9 +102,14 @@ public final class LSLService: @unchecked Sendable {
 
     /// Wakes the network thread (non-blocking: a full pipe already means "awake").
     func wake() {
+        wakeCount.add(1, ordering: .relaxed)
         var one: UInt8 = 1
         _ = write(wakeWriteFD, &one, 1)
     }
+
+    /// How many times producers (and stop/add/close) woke the network thread: each is a
+    /// `write(2)` on the caller's thread and a turn on the network thread.
+    public var wakeUps: Int { wakeCount.load(ordering: .relaxed) }
 
     private func run() {
         while running.load(ordering: .acquiring) { turn() }
