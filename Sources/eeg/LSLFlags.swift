@@ -27,6 +27,14 @@ struct LSLFlags: ParsableArguments {
         }
     }
 
+    /// `--lsl` stamps samples with the host clock as they are delivered (the de-jittered
+    /// counter clock allows the device rate ±2 %): at another speed the stamps would run
+    /// ahead of (or behind) every other LSL stream, so the combination is refused.
+    func validate(speed: Double, flag: String) throws {
+        guard lsl, speed != 1 else { return }
+        throw ValidationError("--lsl publishes in real time only: drop \(flag) (or --lsl), its timestamps would not follow the LSL clock")
+    }
+
     /// The outlets' settings, `nil` without `--lsl`.
     func options(sourceID: String) -> LSLOptions? {
         guard lsl else { return nil }

@@ -61,6 +61,7 @@ struct Record: ParsableCommand {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
         if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
+        try lslFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
         if rawCapture != nil, !(try deviceOptions.deviceDescription().sendsRawBytes) { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
         try validateRecordingOutput(out, force: force)
     }

@@ -59,7 +59,7 @@ struct Replay: ParsableCommand {
         if (file == nil) == (raw == nil) { throw ValidationError("give a recording (eeg replay FILE) or a raw capture (eeg replay --raw FILE)") }
         if raw != nil && deviceProtocol.lowercased() != "cyton" { throw ValidationError("--device-protocol: only cyton is supported, got \(deviceProtocol)") }
         if raw != nil && (from != nil || to != nil) { throw ValidationError("--from/--to are for recordings, not raw captures") }
-        _ = try speed.value("--speed")
+        try lslFlags.validate(speed: try speed.value("--speed"), flag: "--speed")
         let positions = try self.positions()
         if let from = positions.from, let to = positions.to, to <= from { throw ValidationError("--to must be after --from") }
         try validateFileFormat()

@@ -50,6 +50,7 @@ struct Stream: ParsableCommand {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
         if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
+        try lslFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
     }
 
     func run() throws {
