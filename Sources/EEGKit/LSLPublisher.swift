@@ -58,20 +58,32 @@ final class LSLPublisher {
 
     init(options: LSLOptions, layout: StreamLayout, hopSeconds: Double) throws {
         let configuration = try LSLConfiguration.load(environment: options.environment)
-        service = try LSLService(configuration: configuration)
-        let channels = layout.labels.map { StreamInfo.Channel(label: $0, unit: layout.unit == "µV" ? "microvolts" : layout.unit, type: options.type) }
-        eeg = try service.addOutlet(StreamInfo(name: options.name, type: options.type, channelCount: layout.channelCount, nominalRate: layout.sampleRate,
-                                               channelFormat: .float32, sourceID: options.sourceID, channels: channels), format: .float32,
-                                    queueSamples: max(4096, Int(layout.sampleRate * 4)))
-        let metricChannels = Metric.all.map { StreamInfo.Channel(label: $0.key, unit: $0.unit, type: "Metric") }
-        metrics = try service.addOutlet(StreamInfo(name: options.name + "-metrics", type: "Metrics", channelCount: metricChannels.count, nominalRate: 1 / hopSeconds,
-                                                   channelFormat: .float32, sourceID: options.sourceID + "-metrics", channels: metricChannels), format: .float32)
-        markers = try service.addOutlet(StreamInfo(name: options.name + "-markers", type: "Markers", channelCount: 1, nominalRate: 0,
-                                                   channelFormat: .string, sourceID: options.sourceID + "-markers",
-                                                   channels: [StreamInfo.Channel(label: "annotation", unit: "", type: "Marker")]), format: .string)
+        let service = try LSLService(configuration: configuration)
+        // An outlet that cannot bind must not leave the others served for the process's life.
+        do { (eeg, metrics, markers) = try Self.addOutlets(to: service, options: options, layout: layout, hopSeconds: hopSeconds) } catch {
+            service.stop()
+            throw error
+        }
+        self.service = service
         clock = DejitteredClock(nominalRate: layout.sampleRate)
         chunk = max(1, options.chunk)
         metricValues = .allocate(capacity: Metric.all.count)
+    }
+
+    /// The EEG, metrics and markers outlets, in that order.
+    private static func addOutlets(to service: LSLService, options: LSLOptions, layout: StreamLayout,
+                                   hopSeconds: Double) throws -> (LSLOutlet, LSLOutlet, LSLOutlet) {
+        let channels = layout.labels.map { StreamInfo.Channel(label: $0, unit: layout.unit == "µV" ? "microvolts" : layout.unit, type: options.type) }
+        let eeg = try service.addOutlet(StreamInfo(name: options.name, type: options.type, channelCount: layout.channelCount, nominalRate: layout.sampleRate,
+                                               channelFormat: .float32, sourceID: options.sourceID, channels: channels), format: .float32,
+                                    queueSamples: max(4096, Int(layout.sampleRate * 4)))
+        let metricChannels = Metric.all.map { StreamInfo.Channel(label: $0.key, unit: $0.unit, type: "Metric") }
+        let metrics = try service.addOutlet(StreamInfo(name: options.name + "-metrics", type: "Metrics", channelCount: metricChannels.count, nominalRate: 1 / hopSeconds,
+                                                   channelFormat: .float32, sourceID: options.sourceID + "-metrics", channels: metricChannels), format: .float32)
+        let markers = try service.addOutlet(StreamInfo(name: options.name + "-markers", type: "Markers", channelCount: 1, nominalRate: 0,
+                                                   channelFormat: .string, sourceID: options.sourceID + "-markers",
+                                                   channels: [StreamInfo.Channel(label: "annotation", unit: "", type: "Marker")]), format: .string)
+        return (eeg, metrics, markers)
     }
 
     deinit {

@@ -27,7 +27,6 @@ public final class LSLService: @unchecked Sendable {
     private let pending = Mutex<[LSLOutlet]>([])
     private let running = Atomic<Bool>(true)
     private let wakeCount = Atomic<Int>(0)
-    private var thread: Thread?
     // Network-thread state.
     var outlets: [LSLOutlet] = []
     var connections: [ObjectIdentifier: [LSLConnection]] = [:]
@@ -51,9 +50,10 @@ public final class LSLService: @unchecked Sendable {
             responderFD = fd
             if !configuration.loopbackOnly { configuration.discoveryAddresses.filter(LSLSocket.isMulticast).forEach { LSLSocket.joinGroup(fd, $0) } }
         }
+        // The thread holds the service while it runs and releases it when `run` returns
+        // (after ``stop()``); the service keeps no reference back, so there is no cycle.
         let thread = Thread { [self] in run() }
         thread.name = "eeg-lsl"
-        self.thread = thread
         thread.start()
     }
 

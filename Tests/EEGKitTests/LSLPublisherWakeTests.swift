@@ -69,3 +69,27 @@ struct LSLPublisherWakeTests {
         #expect(publisher.service.wakeUps == before)
     }
 }
+
+extension LSLPublisherWakeTests {
+    @Test("when a later outlet cannot bind, the service is stopped: the EEG outlet's port closes")
+    func stoppedOnPartialInit() throws {
+        let port = 17300 + Int(getpid() % 100)
+        let cfg = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-partial-\(getpid()).cfg").path
+        // One port for TCP and one for UDP: the EEG outlet takes both, the metrics outlet finds none.
+        try "[multicast]\nResolveScope = machine\n[ports]\nBasePort = \(port)\nPortRange = 1\nAllowRandomPorts = 0\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: cfg) }
+        var options = LSLOptions(sourceID: "eegkit-partial-\(getpid())")
+        options.environment = ["LSLAPICFG": cfg]
+        let layout = StreamLayout(labels: ["ch1"], sampleRate: 250, fullScale: 1, source: "test")
+        #expect(throws: (any Error).self) { try LSLPublisher(options: options, layout: layout, hopSeconds: 0.5) }
+        usleep(300_000)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        #expect(connected != 0, "the EEG outlet still accepts connections after the publisher failed")
+    }
+}

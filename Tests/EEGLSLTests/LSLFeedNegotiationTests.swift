@@ -73,3 +73,23 @@ struct LSLFeedNegotiationTests {
         #expect(try #require(peer.readToEnd()) == Array("LSL/110 505 Version not supported\r\n".utf8))
     }
 }
+
+/// The service's life: it ends when stopped (no thread ↔ service cycle keeping it and its
+/// wake pipe alive), and a publisher whose later outlet fails stops the service it began.
+@Suite("LSL service lifetime", .serialized)
+struct LSLServiceLifetimeTests {
+    @Test("a stopped service is released (its thread does not keep it alive)")
+    func releasedAfterStop() throws {
+        weak var weakService: LSLService?
+        do {
+            var configuration = LSLConfiguration()
+            configuration.scope = .machine
+            configuration.multicastPort = 1
+            let service = try LSLService(configuration: configuration)
+            weakService = service
+            service.stop()
+        }
+        for _ in 0..<100 where weakService != nil { usleep(20_000) } // the thread's exit releases it
+        #expect(weakService == nil)
+    }
+}
