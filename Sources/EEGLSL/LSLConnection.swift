@@ -14,6 +14,9 @@ final class LSLConnection {
     var lastProgress: Double
     /// Samples this inlet lost because it read too slowly.
     var droppedSamples = 0
+    /// What this turn's `poll` reported for this connection (0 if it was accepted after
+    /// the poll): kept per connection, since its fd number may be reused within the turn.
+    var revents: Int16 = 0
 
     init(fd: Int32, now: Double) {
         self.fd = fd

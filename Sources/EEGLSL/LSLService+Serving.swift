@@ -28,7 +28,7 @@ extension LSLService {
 
     /// Moves the outlet's queued samples to its feeds, then reads requests, writes
     /// replies and feeds, and closes what ended, failed or outlived its timeout.
-    func serve(_ outlet: LSLOutlet, ready: [Int32: Int16], now: Double) {
+    func serve(_ outlet: LSLOutlet, now: Double) {
         let key = ObjectIdentifier(outlet)
         let list = connections[key] ?? []
         let feeds = list.filter { $0.phase == .streaming }
@@ -39,7 +39,9 @@ extension LSLService {
         statistics.samplesDroppedForSlowInlets += feeds.reduce(0) { $0 + $1.droppedSamples } - droppedBefore
         var keep: [LSLConnection] = []
         for connection in list {
-            switch serve(connection, of: outlet, events: ready[connection.fd] ?? 0, now: now) {
+            let events = connection.revents
+            connection.revents = 0
+            switch serve(connection, of: outlet, events: events, now: now) {
             case .keep: keep.append(connection)
             case .done: close(connection.fd)
             case .refused: close(connection.fd); statistics.refusedOrTimedOut += 1

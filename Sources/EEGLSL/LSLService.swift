@@ -35,7 +35,12 @@ public final class LSLService: @unchecked Sendable {
 
     /// Opens the discovery responder (port `MulticastPort`, shared with other LSL programs)
     /// and starts the network thread.
-    public init(configuration: LSLConfiguration, limits: LSLLimits = LSLLimits()) throws(LSLError) {
+    public convenience init(configuration: LSLConfiguration, limits: LSLLimits = LSLLimits()) throws(LSLError) {
+        try self.init(configuration: configuration, limits: limits, startingThread: true)
+    }
+
+    /// Without `startingThread`, a test runs ``turn()`` itself, then ``startThread()``.
+    init(configuration: LSLConfiguration, limits: LSLLimits, startingThread: Bool) throws(LSLError) {
         guard configuration.allowIPv4 else { throw LSLError(kind: .noIPv4) }
         self.configuration = configuration
         self.limits = limits
@@ -50,8 +55,12 @@ public final class LSLService: @unchecked Sendable {
             responderFD = fd
             if !configuration.loopbackOnly { configuration.discoveryAddresses.filter(LSLSocket.isMulticast).forEach { LSLSocket.joinGroup(fd, $0) } }
         }
-        // The thread holds the service while it runs and releases it when `run` returns
-        // (after ``stop()``); the service keeps no reference back, so there is no cycle.
+        if startingThread { startThread() }
+    }
+
+    /// Starts the network thread. It holds the service while it runs and releases it when
+    /// `run` returns (after ``stop()``); the service keeps no reference back: no cycle.
+    func startThread() {
         let thread = Thread { [self] in run() }
         thread.name = "eeg-lsl"
         thread.start()
@@ -121,14 +130,16 @@ public final class LSLService: @unchecked Sendable {
     }
 
     /// One poll: wake-ups, new and closed outlets, queued samples, then every ready socket.
-    private func turn() {
+    func turn() {
         var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+        var polled: [(slot: Int, connection: LSLConnection)] = []
         if responderFD >= 0 { fds.append(pollfd(fd: responderFD, events: Int16(POLLIN), revents: 0)) }
         for outlet in outlets {
             fds.append(pollfd(fd: outlet.listener, events: Int16(POLLIN), revents: 0))
             fds.append(pollfd(fd: outlet.serviceSocket, events: Int16(POLLIN), revents: 0))
             for connection in connections[ObjectIdentifier(outlet)] ?? [] {
                 let events = connection.phase == .request ? POLLIN : (connection.pendingBytes > 0 ? POLLOUT | POLLIN : POLLIN)
+                polled.append((fds.count, connection))
                 fds.append(pollfd(fd: connection.fd, events: Int16(events), revents: 0))
             }
         }
@@ -136,13 +147,14 @@ public final class LSLService: @unchecked Sendable {
         let now = LSLClock.now()
         var ready: [Int32: Int16] = [:]
         for entry in fds where entry.revents != 0 { ready[entry.fd] = entry.revents }
+        for (slot, connection) in polled { connection.revents = fds[slot].revents }
         if ready[wakeFD] != nil { _ = read(wakeFD, datagram.baseAddress, datagram.count) }
         adoptAndRetire()
         if responderFD >= 0, ready[responderFD] != nil { answerDatagrams(on: responderFD, receivedAt: now, timeService: false) }
         for outlet in outlets {
             if ready[outlet.listener] != nil { accept(for: outlet, now: now) }
             if ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, receivedAt: now, timeService: true) }
-            serve(outlet, ready: ready, now: now)
+            serve(outlet, now: now)
         }
         statistics.turns += 1
         statistics.connections = connections.values.reduce(0) { $0 + $1.count }

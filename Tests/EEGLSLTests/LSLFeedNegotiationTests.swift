@@ -93,3 +93,30 @@ struct LSLServiceLifetimeTests {
         #expect(weakService == nil)
     }
 }
+
+extension LSLServiceLifetimeTests {
+    @Test("a connection accepted on the fd number another one closed in the same turn is served, not dropped")
+    func reusedDescriptorInOneTurn() throws {
+        var configuration = LSLConfiguration()
+        configuration.scope = .machine
+        configuration.basePort = 17100 + Int(getpid() % 100)
+        configuration.multicastPort = 1
+        let service = try LSLService(configuration: configuration, limits: LSLLimits(), startingThread: false)
+        let first = try service.addOutlet(StreamInfo(name: "reuse-a", type: "EEG", channelCount: 1, nominalRate: 250, channelFormat: .float32, sourceID: "a"), format: .float32)
+        let second = try service.addOutlet(StreamInfo(name: "reuse-b", type: "EEG", channelCount: 1, nominalRate: 250, channelFormat: .float32, sourceID: "b"), format: .float32)
+        service.turn() // adopts both outlets
+        var reset: RawPeer? = try RawPeer(port: first.info.v4DataPort)
+        usleep(50_000)
+        service.turn() // accepts it (fd N)
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(reset!.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        reset = nil // closed with a reset: fd N polls POLLERR|POLLHUP next turn
+        let inlet = try RawPeer(port: second.info.v4DataPort)
+        inlet.send("LSL:fullinfo\r\n")
+        usleep(50_000)
+        service.turn() // closes fd N for the first outlet, then accepts the inlet, on fd N, for the second
+        service.startThread()
+        defer { service.stop() }
+        #expect(inlet.readToEnd() == second.fullInfo)
+    }
+}
