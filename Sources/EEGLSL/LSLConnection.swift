@@ -17,6 +17,8 @@ final class LSLConnection {
     /// What this turn's `poll` reported for this connection (0 if it was accepted after
     /// the poll): kept per connection, since its fd number may be reused within the turn.
     var revents: Int16 = 0
+    /// Bytes the peer sent after its request (read and discarded, up to a limit).
+    var bytesAfterRequest = 0
 
     init(fd: Int32, now: Double) {
         self.fd = fd

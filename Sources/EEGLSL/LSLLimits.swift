@@ -12,6 +12,9 @@ public struct LSLLimits: Sendable, Equatable {
     public var feedBytes = 4 << 20
     /// The least a feed buffers (an inlet asking for almost nothing still gets this).
     public var minimumFeedBytes = 64 << 10
+    /// The most a connection may send after its request (liblsl's inlets send nothing);
+    /// a peer that keeps sending is closed instead of costing a turn per read.
+    public var bytesAfterRequest = 4096
 
     public init() {}
 }

@@ -62,9 +62,11 @@ extension LSLService {
                 guard outcome == .keep else { return outcome }
             }
         } else if events & Int16(POLLIN | POLLHUP) != 0 {
-            // An inlet sends nothing after its request: read and forget (bounded by the
-            // socket), noticing when it hangs up.
-            guard LSLSocket.read(connection.fd, into: UnsafeMutableRawBufferPointer(rebasing: datagram[0..<512])) != nil else { return .done }
+            // An inlet sends nothing after its request: read and forget, noticing when it
+            // hangs up; a peer that keeps sending is closed rather than served a turn per read.
+            guard let n = LSLSocket.read(connection.fd, into: datagram) else { return .done }
+            connection.bytesAfterRequest += n
+            if connection.bytesAfterRequest > limits.bytesAfterRequest { return .refused }
         }
         guard connection.flush(now: now) else { return .done }
         if connection.phase == .reply && connection.pendingBytes == 0 { return .done }

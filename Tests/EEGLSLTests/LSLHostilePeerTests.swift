@@ -103,6 +103,20 @@ struct LSLHostilePeerTests {
         #expect(peers.count == 5)
     }
 
+    @Test("a feed whose peer keeps sending after its request is closed (it would cost a turn per read)")
+    func keepsSending() throws {
+        let (service, outlet) = try makeService()
+        defer { service.stop() }
+        let peer = try RawPeer(port: outlet.info.v4DataPort)
+        peer.send("LSL:streamfeed/110 \(outlet.info.uid)\r\nValue-Size: 4\r\nMax-Buffer-Length: 100\r\n\r\n")
+        #expect(waitFor { service.currentStatistics.connections == 1 })
+        usleep(100_000) // the feed started
+        for _ in 0..<16 where peer.send([UInt8](repeating: 0x41, count: 4096)) {}
+        let fed = peer.readToEnd() // the header and test patterns, then the close
+        #expect(fed != nil, "the connection was still open after 8 s")
+        #expect(waitFor { service.currentStatistics.connections == 0 && service.currentStatistics.refusedOrTimedOut == 1 })
+    }
+
     @Test("an inlet that stops reading costs samples or its connection, never EEGKit's memory; nothing is lost silently")
     func nonReading() throws {
         var limits = LSLLimits()
