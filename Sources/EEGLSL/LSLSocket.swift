@@ -116,7 +116,23 @@ enum LSLSocket {
         // bounded too (and its stall is seen) rather than growing with autotuning.
         var size = sendBufferBytes
         setsockopt(client, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        probeIdlePeers(client)
         return client
+    }
+
+    /// An idle feed (a markers stream between markers) of an inlet whose machine slept or
+    /// left the network would never fail on its own and would hold one of the outlet's
+    /// connection slots for good: keepalive probes after 10 s idle, 5 s apart; with
+    /// TCP_USER_TIMEOUT 30 s (which Linux also applies to unanswered probes) the socket
+    /// errors about 30–40 s after the peer vanished, and poll reports it.
+    private static func probeIdlePeers(_ fd: Int32) {
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        for (level, name, value) in [(SOL_SOCKET, SO_KEEPALIVE, Int32(1)), (Int32(IPPROTO_TCP), TCP_KEEPIDLE, 10),
+                                     (Int32(IPPROTO_TCP), TCP_KEEPINTVL, 5), (Int32(IPPROTO_TCP), TCP_KEEPCNT, 3),
+                                     (Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, 30_000)] {
+            var option = value
+            setsockopt(fd, level, name, &option, size)
+        }
     }
 
     /// Bytes written (0 when the socket would block), or nil when the peer is gone.

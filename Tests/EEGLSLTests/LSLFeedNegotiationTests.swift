@@ -120,3 +120,33 @@ extension LSLServiceLifetimeTests {
         #expect(inlet.readToEnd() == second.fullInfo)
     }
 }
+
+extension LSLServiceLifetimeTests {
+    @Test("accepted connections probe idle peers: SO_KEEPALIVE (10 s idle, 5 s × 3 probes) and TCP_USER_TIMEOUT 30 s")
+    func keepalive() throws {
+        var configuration = LSLConfiguration()
+        configuration.scope = .machine
+        configuration.basePort = 17200 + Int(getpid() % 100)
+        configuration.multicastPort = 1
+        let service = try LSLService(configuration: configuration, limits: LSLLimits(), startingThread: false)
+        let outlet = try service.addOutlet(StreamInfo(name: "keepalive", type: "EEG", channelCount: 1, nominalRate: 250, channelFormat: .float32, sourceID: "k"), format: .float32)
+        service.turn() // adopts the outlet
+        let peer = try RawPeer(port: outlet.info.v4DataPort)
+        usleep(50_000)
+        service.turn() // accepts the peer
+        let fd = try #require(service.connections[ObjectIdentifier(outlet)]?.first?.fd)
+        func option(_ level: Int32, _ name: Int32) -> Int32 {
+            var value: Int32 = -1, size = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, level, name, &value, &size)
+            return value
+        }
+        #expect(option(SOL_SOCKET, SO_KEEPALIVE) == 1)
+        #expect(option(Int32(IPPROTO_TCP), TCP_KEEPIDLE) == 10)
+        #expect(option(Int32(IPPROTO_TCP), TCP_KEEPINTVL) == 5)
+        #expect(option(Int32(IPPROTO_TCP), TCP_KEEPCNT) == 3)
+        #expect(option(Int32(IPPROTO_TCP), TCP_USER_TIMEOUT) == 30_000)
+        service.startThread()
+        service.stop()
+        _ = peer
+    }
+}
