@@ -24,6 +24,9 @@ public struct StreamLayout: Sendable, Equatable {
     /// recordings write it to each signal's transducer field so a file says how it was
     /// made. nil when the source does not say.
     public var acquisition: [String]?
+    /// Signals carried after the EEG channels in every frame (a Cyton's accelerometer),
+    /// at their own rate; empty for most sources. Never analysed.
+    public var auxiliary: [AuxiliarySignal] = []
 
     public init(labels: [String], sampleRate: Double, fullScale: Double, source: String, unit: String = "µV") {
         self.labels = labels
@@ -33,8 +36,11 @@ public struct StreamLayout: Sendable, Equatable {
         self.source = source
     }
 
-    /// Samples per frame.
+    /// EEG channels per frame (what analysis sees).
     public var channelCount: Int { labels.count }
+
+    /// Values per frame in a ring: the EEG channels, then the ``auxiliary`` signals.
+    public var frameWidth: Int { labels.count + auxiliary.count }
 
     /// `ch1` … `chN`: the labels of a source that names no channels (float32, a CSV
     /// without a header).

@@ -12,11 +12,28 @@ extension Cyton {
     /// As ``layout(daisy:gains:source:)`` for channels sent these settings, with each
     /// channel's settings described in ``StreamLayout/acquisition`` (for a recording's
     /// header). nil: the board's defaults, described as such.
-    public static func layout(daisy: Bool, channels: [CytonCommand.ChannelSettings]?, source: String) -> StreamLayout {
+    /// With `accelerometer`, frames carry the held accelerometer reading after the EEG
+    /// channels (``accelerometerSignals(daisy:)``).
+    public static func layout(daisy: Bool, channels: [CytonCommand.ChannelSettings]?, source: String, accelerometer: Bool = false) -> StreamLayout {
         var layout = layout(daisy: daisy, gains: channels?.map(\.gain.rawValue), source: source)
+        layout.auxiliary = accelerometer ? accelerometerSignals(daisy: daisy) : []
         let settings = channels ?? (1...(daisy ? 16 : 8)).map { CytonCommand.ChannelSettings(channel: $0) }
         layout.acquisition = settings.map(\.summary)
         return layout
+    }
+}
+
+extension Cyton {
+    /// The accelerometer as aux signals `accel_x`, `accel_y`, `accel_z` in g at the
+    /// board's 25 Hz (one sample per 10 frames at 250 Hz, per 5 with Daisy at 125 Hz),
+    /// stored as the LIS3DH's own 16-bit counts (±4.096 g at 0.002/16 g per count), so a
+    /// recording holds the values exactly.
+    public static func accelerometerSignals(daisy: Bool) -> [AuxiliarySignal] {
+        ["x", "y", "z"].map { axis in
+            AuxiliarySignal(label: "accel_\(axis)", unit: "g", minimum: -32768 * accelerometerScale, maximum: 32767 * accelerometerScale,
+                            digitalMinimum: -32768, digitalMaximum: 32767, framesPerSample: Int((daisy ? daisySampleRate : sampleRate) / accelerometerRate),
+                            transducer: "Cyton LIS3DH accelerometer, \(axis.uppercased()) axis, held between 25 Hz readings")
+        }
     }
 }
 

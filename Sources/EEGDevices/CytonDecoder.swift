@@ -3,17 +3,14 @@ import EEGCore
 /// What the decoder found in the byte stream, handed to the caller as it is decoded.
 /// Buffers inside are valid only during the callback.
 public enum CytonEvent {
-    /// A complete frame: `samples` holds 8 (or 16 with Daisy) values in µV.
-    case frame(sampleIndex: Int64, samples: UnsafeBufferPointer<Float>, accelerometer: Accelerometer?)
+    /// A complete frame: `samples` holds 8 (or 16 with Daisy) values in µV; `aux` what the
+    /// packet's aux bytes held (with Daisy: the Daisy half's, with an accelerometer
+    /// reading from either half) and the latest accelerometer reading.
+    case frame(sampleIndex: Int64, samples: UnsafeBufferPointer<Float>, aux: CytonAux)
     /// Samples the board sent that never arrived (cause ``SampleLossCause/notReceived``).
     case gap(FrameGap)
     /// Bytes thrown away while looking for the next packet (garbage or a torn packet).
     case skipped(bytes: Int)
-}
-
-/// Acceleration in g (footer 0xC0 packets).
-public struct Accelerometer: Equatable, Sendable {
-    public let x: Double, y: Double, z: Double
 }
 
 /// Turns the Cyton's byte stream into frames in µV: pure (bytes in, events out), no I/O,
@@ -25,6 +22,8 @@ public struct Accelerometer: Equatable, Sendable {
 ///   lost.
 /// - Unwraps the 8-bit sample number into a sample index that only grows, and reports
 ///   every jump as a ``CytonEvent/gap(count:beforeSampleIndex:)``.
+/// - Decodes each packet's aux bytes by its footer (``CytonAux``) and holds the last
+///   accelerometer reading (``CytonAux/heldAccelerometer``), as BrainFlow does.
 /// - Daisy: odd sample numbers carry the board's channels 1–8, the following even ones
 ///   the Daisy's 9–16; each pair becomes one 16-channel frame whose index is the pair
 ///   number. A pair missing either half is a gap of one frame.
@@ -42,6 +41,9 @@ public struct CytonDecoder {
     private var boardHalfIndex: Int64?       // packet index of a pending odd (board) packet
     private var lastFrameIndex: Int64 = -1
     private var skippedBytes = 0
+    private var firstNumber: Int64 = 0
+    private var held = HeldAccelerometer()
+    private var boardHalfReading: Accelerometer?  // a reading in the pending board half
 
     /// - Parameter gains: the programmable gain of each channel (8, or 16 with Daisy);
     ///   default 24 for all.
@@ -112,20 +114,19 @@ public struct CytonDecoder {
             packetIndex += delta
         } else {
             packetIndex = 0
+            firstNumber = Int64(number)
         }
         lastSampleNumber = number
-
-        let accelerometer: Accelerometer? = packet[32] == 0xC0 ? Accelerometer(
-            x: Double(int16(26)) * Cyton.accelerometerScale,
-            y: Double(int16(28)) * Cyton.accelerometerScale,
-            z: Double(int16(30)) * Cyton.accelerometerScale) : nil
+        var aux = packet.withUnsafeBufferPointer { CytonAux.decode($0, boardCounter: firstNumber + packetIndex) }
+        held.update(aux)
+        aux.heldAccelerometer = held.value
 
         if !daisy {
             if missingPackets > 0 { handle(.gap(FrameGap(frames: Int(missingPackets), beforeSampleIndex: packetIndex))) }
             readChannels(into: 0)
             lastFrameIndex = packetIndex
             frame.withUnsafeBufferPointer { f in
-                handle(.frame(sampleIndex: packetIndex, samples: UnsafeBufferPointer(rebasing: f[0..<8]), accelerometer: accelerometer))
+                handle(.frame(sampleIndex: packetIndex, samples: UnsafeBufferPointer(rebasing: f[0..<8]), aux: aux))
             }
             return
         }
@@ -136,6 +137,7 @@ public struct CytonDecoder {
             if boardHalfIndex != nil { reportDaisyGap(upTo: packetIndex, handle) }
             readChannels(into: 0)
             boardHalfIndex = packetIndex
+            boardHalfReading = aux.accelerometer
         } else if let board = boardHalfIndex, board == packetIndex - 1 {
             readChannels(into: 8)
             let frameIndex = (packetIndex - 1) / 2
@@ -144,8 +146,9 @@ public struct CytonDecoder {
             }
             lastFrameIndex = frameIndex
             boardHalfIndex = nil
+            if aux.accelerometer == nil { aux.accelerometer = boardHalfReading }
             frame.withUnsafeBufferPointer { f in
-                handle(.frame(sampleIndex: frameIndex, samples: f, accelerometer: accelerometer))
+                handle(.frame(sampleIndex: frameIndex, samples: f, aux: aux))
             }
         } else {
             // A Daisy half without its board half: that pair is lost.
@@ -157,7 +160,10 @@ public struct CytonDecoder {
     /// Reports the frames lost before pair `(index - 1) / 2 + 1` when a pair could not be
     /// completed, keeping the frame index monotonic.
     private mutating func reportDaisyGap(upTo index: Int64, _ handle: (CytonEvent) -> Void) {
-        let frameIndex = (index - 1) / 2
+        // The pair a Daisy half at `index` closes; a Daisy half that is the stream's very
+        // first packet (the firmware's packet 0 after `b`) closes pair −1, before the
+        // stream: nothing was lost. (Integer division truncates −1 / 2 to 0.)
+        let frameIndex = index >= 1 ? (index - 1) / 2 : -1
         let next = index % 2 == 1 ? (index - 1) / 2 : frameIndex + 1
         if next > lastFrameIndex + 1 {
             handle(.gap(FrameGap(frames: Int(next - lastFrameIndex - 1), beforeSampleIndex: next)))
@@ -173,10 +179,5 @@ public struct CytonDecoder {
             let raw = Int32(bitPattern: UInt32(packet[i]) << 24 | UInt32(packet[i + 1]) << 16 | UInt32(packet[i + 2]) << 8) >> 8
             frame[offset + c] = Cyton.microvolts(counts: raw, perCount: scale[offset + c])
         }
-    }
-
-    @inline(__always)
-    private func int16(_ i: Int) -> Int16 {
-        Int16(bitPattern: UInt16(packet[i]) << 8 | UInt16(packet[i + 1]))
     }
 }

@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// - configuring: stop any stream left running (`s`), purge, soft reset (`v`) and wait
 ///   for the `$$$` that ends the board's banner (timeout), attach the Daisy (`C`) if
-///   asked, send each channel's settings (`x…X`) and wait for the board to confirm each
+///   asked, send each channel's settings (`x…X`, each after a purge of the input) and
+///   wait for the board to confirm each
 ///   (`Success: Channel set for N`; a missing or different reply fails the start), then
 ///   start streaming (`b`); samples are scaled by the confirmed gains. If starting fails, the transport is stopped
 ///   and closed (the device released) before the error is thrown.
@@ -44,6 +45,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         /// gains the board confirmed. nil: nothing is sent and the board keeps what its
         /// soft reset set (gain 24, normal input, in bias, SRB2 connected).
         public var channels: [CytonCommand.ChannelSettings]?
+        /// Frames carry the held accelerometer reading (g) after the EEG channels
+        /// (``Cyton/accelerometerSignals(daisy:)``); the ring must be that wide.
+        public var accelerometer = false
         /// How long the soft reset (`v`) may take to answer.
         public var resetTimeout: Duration = .seconds(3)
         /// How long any other command may take to be acknowledged (`x…X`, `z…Z`, `C`).
@@ -82,7 +86,9 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
 
     public let name: String
     public let configuration: Configuration
-    public var layout: StreamLayout { Cyton.layout(daisy: configuration.daisy, channels: configuration.channels, source: name) }
+    public var layout: StreamLayout {
+        Cyton.layout(daisy: configuration.daisy, channels: configuration.channels, source: name, accelerometer: configuration.accelerometer)
+    }
 
     /// One connection to the board. `decoder` is touched only by `onBytes` on the
     /// transport's receive thread, which calls it one buffer at a time.
@@ -91,11 +97,29 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         /// Added to the decoder's indices: the board's counter restarts on reconnection.
         let indexOffset: Int64
         var decoder: CytonDecoder
+        /// One frame with its accelerometer values appended, when the layout has them:
+        /// allocated once per connection, not per packet.
+        let wide: UnsafeMutableBufferPointer<Float>?
 
-        init(session: DriverSession, indexOffset: Int64, decoder: CytonDecoder) {
+        init(session: DriverSession, indexOffset: Int64, decoder: CytonDecoder, accelerometer: Bool) {
             self.session = session
             self.indexOffset = indexOffset
             self.decoder = decoder
+            wide = accelerometer ? .allocate(capacity: decoder.channelCount + 3) : nil
+        }
+
+        deinit { wide?.deallocate() }
+
+        /// `samples` as the ring's frame: as they are, or with the held reading after them.
+        @inline(__always)
+        func frame(_ samples: UnsafeBufferPointer<Float>, _ aux: CytonAux) -> UnsafeBufferPointer<Float> {
+            guard let wide else { return samples }
+            _ = wide.initialize(from: samples)
+            let held = aux.heldAccelerometer
+            wide[samples.count] = Float(held.x)
+            wide[samples.count + 1] = Float(held.y)
+            wide[samples.count + 2] = Float(held.z)
+            return UnsafeBufferPointer(wide)
         }
     }
 
@@ -173,11 +197,16 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             confirmedGains.withLock { $0 = confirmed }
         }
 
-        /// Writes `command` and waits for its acknowledgement (``CytonCommand/acknowledgement``).
+        /// Purges the input, writes `command` and waits for its acknowledgement
+        /// (``CytonCommand/acknowledgement``). The purge drops a reply to an earlier command
+        /// that came after its wait ended: read now, it would be taken for this command's
+        /// (the same `x…X` sent again on restore is acknowledged with the same words) and
+        /// leave this command's reply to be taken for the next one's.
         ///
         /// - Throws: `.timeout` when no reply ending in `$$$` comes within the reply
         ///   timeout; `.protocolError` for a reply that is not the acknowledgement.
         func send(_ command: CytonCommand, _ transport: any ByteTransport, what: String) throws(DeviceError) {
+            try transport.purge()
             try transport.write(command.bytes, timeout: .seconds(1))
             let sent = String(decoding: command.bytes, as: UTF8.self)
             let reply = try awaitReply(transport, what: "the board to confirm \(what) (\(sent))", timeout: configuration.replyTimeout)
@@ -206,7 +235,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         func startStreaming(_ transport: any ByteTransport, firstIndex: Int64, session: DriverSession,
                             onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
             let connection = Connection(session: session, indexOffset: firstIndex,
-                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmed))
+                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmed), accelerometer: configuration.accelerometer)
             try transport.startReceiving(onBytes: { [self, connection] bytes in decode(bytes, on: connection) }, onEnd: onEnd)
             try transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
         }
@@ -239,8 +268,8 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             let offset = connection.indexOffset
             connection.decoder.decode(bytes) { event in
                 switch event {
-                case .frame(let index, let samples, _):
-                    output.producer.push(frame: samples, sampleIndex: offset + index)
+                case .frame(let index, let samples, let aux):
+                    output.producer.push(frame: connection.frame(samples, aux), sampleIndex: offset + index)
                     lastIndex.store(offset + index, ordering: .releasing)
                 case .gap(var gap):
                     gap.beforeSampleIndex += offset
@@ -287,8 +316,8 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     }
 
     public func start(into producer: FrameRing.Producer, events: DeviceEvents) throws(DeviceError) {
-        guard producer.channelCount == channelCount else {
-            throw .invalidConfiguration("ring has \(producer.channelCount) channels, the Cyton\(configuration.daisy ? " + Daisy" : "") \(channelCount)")
+        guard producer.channelCount == layout.frameWidth else {
+            throw .invalidConfiguration("ring has \(producer.channelCount) channels, the Cyton\(configuration.daisy ? " + Daisy" : "") \(layout.frameWidth)")
         }
         try configuration.validate()
         try supervisor.start(DriverSession(producer: producer, events: events, rawCapture: rawCapture))

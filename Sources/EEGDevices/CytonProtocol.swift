@@ -18,6 +18,8 @@ public enum Cyton {
     public static let defaultGain = 24.0
     /// LIS3DH accelerometer scale at ±4 g, g per count of the 16-bit value.
     public static let accelerometerScale = 0.002 / 16
+    /// Readings per second the firmware takes from the accelerometer while streaming.
+    public static let accelerometerRate = 25.0
 
     /// µV per ADC count at `gain`: 4.5 V / gain / (2²³ − 1) × 10⁶.
     public static func microvoltsPerCount(gain: Double) -> Double {

@@ -29,6 +29,10 @@ public enum CytonSDEvent {
 ///   (``CytonSDError/malformedLine(source:problem:)``) when `strict`, else reported as
 ///   ``CytonSDEvent/skipped(_:)`` and the counter reveals any sample it held. A sample
 ///   line cut off at the end of the data is one lost sample.
+/// - Filler is bounded by what was read: gaps adding up to more than
+///   ``CytonSD/fillerAllowance`` plus ``CytonSD/fillerPerSampleRead`` per sample line
+///   throw ``CytonSDError/gapsTooLong(source:line:missing:read:)`` before the gap is
+///   reported, so a crafted file cannot make the recording balloon.
 public struct CytonSDDecoder {
     public let channelCount: Int
     public let sampleRate: Int
@@ -42,6 +46,8 @@ public struct CytonSDDecoder {
     private var pause: (first: UInt32, last: UInt32)?
     private var pausedMilliseconds: Int64 = 0
     private var tornSampleAtEnd = false
+    private var samplesRead: Int64 = 0
+    private var missingSamples: Int64 = 0
 
     /// - Parameters:
     ///   - channels: 8, or 16 with a Daisy (``CytonSDSurvey`` finds it).
@@ -138,6 +144,7 @@ public struct CytonSDDecoder {
                 throw CytonSDError.pausesTooLong(source: "", line: number, milliseconds: pausedMilliseconds)
             }
             let frames = max(1, Int((Double(milliseconds) * Double(sampleRate) / 1000).rounded()))
+            try countMissing(Int64(frames), line: number)
             index += Int64(frames)
             try handle(.gap(FrameGap(frames: frames, beforeSampleIndex: index + 1, cause: .notRecorded)))
             lastCounter = nil  // the board restarts its counter with the stream
@@ -148,6 +155,8 @@ public struct CytonSDDecoder {
             if step == 0 { step = 256 }
         }
         lastCounter = counter
+        samplesRead += 1
+        if step > 1 { try countMissing(step - 1, line: number) }
         if step > 1 { try handle(.gap(FrameGap(frames: Int(step - 1), beforeSampleIndex: index + step, cause: .notReceived))) }
         index += step
         for c in 0..<channelCount {
@@ -155,6 +164,14 @@ public struct CytonSDDecoder {
         }
         let sampleIndex = index
         try frame.withUnsafeBufferPointer { try handle(.frame(sampleIndex: sampleIndex, samples: $0)) }
+    }
+
+    /// Adds `frames` to the filler so far, refusing more than the samples read allow.
+    private mutating func countMissing(_ frames: Int64, line: Int) throws(CytonSDError) {
+        missingSamples += frames
+        guard missingSamples <= CytonSD.fillerAllowance + CytonSD.fillerPerSampleRead * samplesRead else {
+            throw .gapsTooLong(source: "", line: line, missing: missingSamples, read: samplesRead)
+        }
     }
 
     /// The 24-bit two's-complement value of `channel` (6 hex digits at a fixed place:

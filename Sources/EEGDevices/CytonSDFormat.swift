@@ -26,6 +26,15 @@ public enum CytonSD {
     /// longest file is 24 h, so more is a corrupt clock, and filling it would write
     /// gigabytes of filler.
     public static let longestPauses: Int64 = 86_400_000  // ms
+    /// Filler (lost and paused samples written as annotated spans) may add up to this many
+    /// frames plus ``fillerPerSampleRead`` per sample line read, and no more: each line can
+    /// claim up to 255 lost samples and two stamp lines a day of pause, so without a bound
+    /// a small crafted file would become a recording a hundred times its size. A real
+    /// file loses a few samples now and then; 2¹⁸ frames is 17 min at 250 Hz.
+    public static let fillerAllowance: Int64 = 1 << 18
+    /// Filler frames allowed per sample line read, on top of ``fillerAllowance``: the
+    /// output then stays within about 7 times the input's size.
+    public static let fillerPerSampleRead: Int64 = 16
     /// Aux values at the end of a sample line.
     public static let auxValues = 3
 }
@@ -81,6 +90,9 @@ public enum CytonSDError: Error, Sendable, Equatable, CustomStringConvertible {
     case conflictingRates(source: String, line: Int, first: Int, second: Int)
     /// Stop/start stamps imply pauses longer than ``CytonSD/longestPauses`` in all.
     case pausesTooLong(source: String, line: Int, milliseconds: Int64)
+    /// Counter jumps and pauses claim more missing samples than the file can hold for the
+    /// samples it has (``CytonSD/fillerAllowance``): the counters or stamps are corrupt.
+    case gapsTooLong(source: String, line: Int, missing: Int64, read: Int64)
 
     public var description: String {
         switch self {
@@ -94,6 +106,9 @@ public enum CytonSDError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(source) line \(line), column 1: sampling rate \(second) Hz contradicts the \(first) Hz stated before"
         case .pausesTooLong(let source, let line, let ms):
             return "\(source) line \(line), column 1: stop/start stamps add up to \(ms / 1000) s of pauses, more than the 24 h a file can span"
+        case .gapsTooLong(let source, let line, let missing, let read):
+            return "\(source) line \(line), column 1: counter jumps and pauses add up to \(missing) missing samples for \(read) read, "
+                + "more than \(CytonSD.fillerPerSampleRead) per sample read plus \(CytonSD.fillerAllowance): the counters or stamps are corrupt, not converted"
         }
     }
 
@@ -105,6 +120,7 @@ public enum CytonSDError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedRate(_, let l, let r): return .unsupportedRate(source: source, line: l, rate: r)
         case .conflictingRates(_, let l, let a, let b): return .conflictingRates(source: source, line: l, first: a, second: b)
         case .pausesTooLong(_, let l, let ms): return .pausesTooLong(source: source, line: l, milliseconds: ms)
+        case .gapsTooLong(_, let l, let missing, let read): return .gapsTooLong(source: source, line: l, missing: missing, read: read)
         }
     }
 }

@@ -28,6 +28,9 @@ public final class EDFReader {
     public let recordCount: Int
     /// Things a careful user should know (a never-closed recording, skipped signals…).
     public private(set) var problems: [String] = []
+    /// Signals at a rate other than the channels' (a Cyton's 25 Hz accelerometer beside
+    /// 250 Hz EEG), by index in the header: described, not read as EEG channels.
+    public private(set) var otherRateSignals: [Int] = []
     public let fileSize: Int
 
     /// The open file, closed when the reader goes away.
@@ -105,10 +108,7 @@ public final class EDFReader {
             let rate = ordinary.first.map { header.signals[$0].samplesPerRecord } ?? 0
             channelSignals = ordinary.filter { header.signals[$0].samplesPerRecord == rate }
             channelScales = channelSignals.map { SampleScale(header.signals[$0]) }
-            let skipped = ordinary.filter { header.signals[$0].samplesPerRecord != rate }
-            if !skipped.isEmpty {
-                problems.append("signals at other sample rates are not read as EEG channels: " + skipped.map { header.signals[$0].label }.joined(separator: ", "))
-            }
+            otherRateSignals = ordinary.filter { header.signals[$0].samplesPerRecord != rate }
             if channelSignals.isEmpty {
                 throw EDFError.badField(path: path, field: "label of signal 1", offset: 256, found: CheckedNumber.printable(Array(header.signals[0].label.utf8)),
                                         expected: "at least one signal besides annotations (this file has no samples to read)")

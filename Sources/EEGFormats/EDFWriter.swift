@@ -38,6 +38,8 @@ public final class EDFWriter {
     private var file: FileDescriptor?
     private let recordBuffer: UnsafeMutableRawBufferPointer
     private let digital: UnsafeMutablePointer<Int32>   // framesPerRecord × channels, channel-major
+    /// Signals at a fraction of the frame rate, after the channels (see ``auxiliaryCount``).
+    private var auxiliary: EDFAuxiliaryTracks
     private var filled = 0
     private var annotations: AnnotationQueue
     /// The file is still unnamed (``linkIn()`` names it after its first record).
@@ -54,9 +56,12 @@ public final class EDFWriter {
     /// - Parameters:
     ///   - channels: the EEG signals (every one with `samplesPerRecord` =
     ///     `framesPerRecord`); the annotations signal is added here.
+    ///   - auxiliary: signals recorded after the channels at their own rate: each one's
+    ///     `samplesPerRecord` must divide `framesPerRecord` (25 beside 250); frames
+    ///     appended carry one value per aux signal (``append(_:auxiliary:)``).
     ///   - annotationBytesPerRecord: room for TALs in each record.
     ///   - overwrite: replace an existing file (otherwise ``EDFError/exists(path:)``).
-    public init(path: String, flavor: EDFFlavor, channels: [EDFSignal], start: DateComponents,
+    public init(path: String, flavor: EDFFlavor, channels: [EDFSignal], auxiliary: [EDFSignal] = [], start: DateComponents,
                 patient: String = "X X X X", recording: String? = nil, recordDuration: Double = 1,
                 annotationBytesPerRecord: Int = 384, overwrite: Bool = false) throws(EDFError) {
         guard let first = channels.first else { throw .invalidSpec("a recording needs at least one channel") }
@@ -77,12 +82,17 @@ public final class EDFWriter {
         annotations.physicalDimension = ""
         // Physical limits as the header's 8 characters will state them, so values
         // quantised here dequantise identically in any reader of the file.
-        let stated = channels.map { signal -> EDFSignal in
+        for signal in auxiliary where signal.samplesPerRecord < 1 || first.samplesPerRecord % signal.samplesPerRecord != 0 {
+            throw .invalidSpec("aux signal \(signal.label): \(signal.samplesPerRecord) samples per record does not divide the channels' \(first.samplesPerRecord)")
+        }
+        let stated = (channels + auxiliary).map { signal -> EDFSignal in
             var s = signal
             s.physicalMinimum = Double(formatNumber(s.physicalMinimum, width: 8)) ?? s.physicalMinimum
             s.physicalMaximum = Double(formatNumber(s.physicalMaximum, width: 8)) ?? s.physicalMaximum
             return s
         }
+        self.auxiliary = try EDFAuxiliaryTracks(Array(stated.suffix(auxiliary.count)), framesPerSample: auxiliary.map { first.samplesPerRecord / $0.samplesPerRecord },
+                                                framesPerRecord: first.samplesPerRecord)
         var header = EDFHeader(flavor: flavor, start: start, signals: stated + [annotations])
         header.patient = patient
         let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
@@ -161,6 +171,7 @@ public final class EDFWriter {
         if !closed { try? close() }
         recordBuffer.deallocate()
         digital.deallocate()
+        auxiliary.deallocate()
     }
 
     /// Seconds of signal written so far.
@@ -173,13 +184,28 @@ public final class EDFWriter {
     ///   record written before the failure, with the true record count in its header (see
     ///   ``failure``); later calls throw the same error.
     public func append(_ frames: UnsafeBufferPointer<Float>) throws(WriteError) {
+        try append(frames, auxiliary: UnsafeBufferPointer(start: nil, count: 0))
+    }
+
+    /// Aux signals recorded after the channels, at their own rate.
+    public var auxiliaryCount: Int { auxiliary.count }
+
+    /// Appends frames with their aux values: `auxiliary` holds ``auxiliaryCount`` values
+    /// per frame (interleaved), or nothing (the aux signals then read 0).
+    public func append(_ frames: UnsafeBufferPointer<Float>, auxiliary aux: UnsafeBufferPointer<Float>) throws(WriteError) {
         if let failure { throw failure }
         let channels = channelCount
         precondition(frames.count % channels == 0, "not a whole number of frames")
         var frame = 0
         let total = frames.count / channels
+        precondition(aux.isEmpty || aux.count == total * auxiliary.count, "one value per aux signal per frame")
         while frame < total {
             let take = min(framesPerRecord - filled, total - frame)
+            if aux.isEmpty || auxiliary.count == 0 {
+                auxiliary.fillZero(from: filled, count: take)
+            } else {
+                for i in 0..<take { auxiliary.store(aux, frame: frame + i, at: filled + i) }
+            }
             for c in 0..<channels {
                 let signal = header.signals[c]
                 let out = digital + c * framesPerRecord + filled
@@ -215,6 +241,7 @@ public final class EDFWriter {
             for c in 0..<channelCount {
                 (digital + c * framesPerRecord + filled).update(repeating: zero[c], count: take)
             }
+            auxiliary.fillZero(from: filled, count: take)
             filled += take
             remaining -= take
             framesWritten += Int64(take)
@@ -250,19 +277,12 @@ public final class EDFWriter {
     public var droppedAnnotationCount: Int { annotations.droppedCount }
 
     private func writeRecord(sync shouldSync: Bool = true) throws(WriteError) {
-        let bytesPerSample = header.flavor.bytesPerSample
         var offset = 0
         let out = recordBuffer.baseAddress!
         for c in 0..<channelCount {
-            let values = digital + c * framesPerRecord
-            for i in 0..<framesPerRecord {
-                let v = UInt32(bitPattern: values[i])
-                out.storeBytes(of: UInt8(v & 0xFF), toByteOffset: offset, as: UInt8.self)
-                out.storeBytes(of: UInt8((v >> 8) & 0xFF), toByteOffset: offset + 1, as: UInt8.self)
-                if bytesPerSample == 3 { out.storeBytes(of: UInt8((v >> 16) & 0xFF), toByteOffset: offset + 2, as: UInt8.self) }
-                offset += bytesPerSample
-            }
+            header.flavor.store(digital + c * framesPerRecord, count: framesPerRecord, into: out, at: &offset)
         }
+        auxiliary.encode(into: out, offset: &offset, flavor: header.flavor)
         // The annotation signal: time-keeping TAL, then as many pending TALs as fit.
         var tal = TAL.timekeeping(Double(recordsWritten) * header.recordDuration)
         tal += annotations.take(fitting: annotationBytes - tal.count)
@@ -296,6 +316,7 @@ public final class EDFWriter {
             annotate(Annotation(onset: duration, duration: Double(padding) / rate, kind: .padding), essential: true)
             let zero = channels(zeroValue: 0)
             for c in 0..<channelCount { (digital + c * framesPerRecord + filled).update(repeating: zero[c], count: padding) }
+            auxiliary.fillZero(from: filled, count: padding)
             filled = framesPerRecord
             try writeRecord(sync: false)
         }
@@ -305,6 +326,7 @@ public final class EDFWriter {
             let extra = annotations.take(fitting: annotationBytes - lastRecordTALBytes)
             if !extra.isEmpty {
                 let channelBytes = channelCount * framesPerRecord * header.flavor.bytesPerSample
+                    + auxiliary.recordBytes(bytesPerSample: header.flavor.bytesPerSample)
                 let at = header.headerBytes + (recordsWritten - 1) * header.recordBytes + channelBytes + lastRecordTALBytes
                 try guarded("writing the last annotations") { () throws(Errno) in try file?.write(all: extra, at: at) }
                 lastRecordTALBytes += extra.count
@@ -321,6 +343,7 @@ public final class EDFWriter {
             let zero = channels(zeroValue: 0)
             while !annotations.isEmpty {
                 for c in 0..<channelCount { (digital + c * framesPerRecord).update(repeating: zero[c], count: framesPerRecord) }
+                auxiliary.fillZero(from: 0, count: framesPerRecord)
                 try writeRecord(sync: false)
             }
         }

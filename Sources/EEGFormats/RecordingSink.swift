@@ -19,6 +19,10 @@ public protocol RecordingSink: AnyObject {
     func storedValues(_ samples: UnsafeMutableBufferPointer<Float>)
     /// Appends whole interleaved frames, in the layout's unit.
     func append(_ frames: UnsafeBufferPointer<Float>) throws(WriteError)
+    /// Appends frames with the layout's aux values (``StreamLayout/auxiliary``, one per
+    /// signal per frame, interleaved). A format without aux signals ignores them (the
+    /// default).
+    func append(_ frames: UnsafeBufferPointer<Float>, auxiliary: UnsafeBufferPointer<Float>) throws(WriteError)
     /// Records `frames` missing frames at the current end: filler annotated as
     /// ``AnnotationKind/samplesLost(count:cause:)``, never stitched.
     func gap(frames: Int, cause: SampleLossCause) throws(WriteError)
@@ -33,6 +37,10 @@ public protocol RecordingSink: AnyObject {
 }
 
 extension RecordingSink {
+    public func append(_ frames: UnsafeBufferPointer<Float>, auxiliary: UnsafeBufferPointer<Float>) throws(WriteError) {
+        try append(frames)
+    }
+
     /// Adds an annotation of `kind` at the current end (or `onset`), essential unless the
     /// kind may be dropped.
     @discardableResult

@@ -40,6 +40,9 @@ public enum DeviceDescription: Sendable, Equatable {
         /// Settings sent to each channel and confirmed by the board (`--gain`, `--input`,
         /// `--channels-off`, read by ``CytonChannelRequest``); nil: the board's defaults.
         public var channels: [CytonCommand.ChannelSettings]?
+        /// Stream and record the accelerometer (`accel_x…z`, g, 25 Hz) after the EEG
+        /// channels; `--no-aux` turns it off.
+        public var accelerometer = true
         public init(serial: String? = nil, port: String? = nil, daisy: Bool = false, channels: [CytonCommand.ChannelSettings]? = nil) {
             self.serial = serial
             self.port = port
@@ -119,6 +122,7 @@ extension DeviceDescription.CytonSettings {
         var configuration = CytonDriver.Configuration()
         configuration.daisy = daisy
         configuration.channels = channels
+        configuration.accelerometer = accelerometer
         try configuration.validate()
         return configuration
     }

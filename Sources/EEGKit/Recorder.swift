@@ -63,14 +63,16 @@ public final class Recorder {
     }
 
     /// Writes `count` frames: `samples` (interleaved, replaced in place by the stored
-    /// values), their device sample indices and ring drop counts.
-    public func store(_ samples: UnsafeMutableBufferPointer<Float>, indices: UnsafeBufferPointer<Int64>,
-                      droppedBefore: UnsafeBufferPointer<UInt32>) throws {
+    /// values), their aux values (``StreamLayout/auxiliary``, interleaved; empty: none),
+    /// their device sample indices and ring drop counts.
+    public func store(_ samples: UnsafeMutableBufferPointer<Float>, auxiliary: UnsafeBufferPointer<Float> = .init(start: nil, count: 0),
+                      indices: UnsafeBufferPointer<Int64>, droppedBefore: UnsafeBufferPointer<UInt32>) throws {
         let channels = channelCount
+        let aux = Aux(values: auxiliary, width: indices.isEmpty ? 0 : auxiliary.count / indices.count)
         var runStart = 0
         for i in 0..<indices.count {
             if let expected = expectedIndex, indices[i] != expected {
-                try flush(samples, from: runStart, to: i, channels: channels)
+                try flush(samples, aux, from: runStart, to: i, channels: channels)
                 runStart = i
                 let missing = Int(indices[i] - expected)
                 if missing > 0 {
@@ -80,14 +82,24 @@ public final class Recorder {
             }
             expectedIndex = indices[i] + 1
         }
-        try flush(samples, from: runStart, to: indices.count, channels: channels)
+        try flush(samples, aux, from: runStart, to: indices.count, channels: channels)
     }
 
-    private func flush(_ samples: UnsafeMutableBufferPointer<Float>, from: Int, to: Int, channels: Int) throws {
+    /// A batch's aux values and how many per frame.
+    private struct Aux {
+        let values: UnsafeBufferPointer<Float>
+        let width: Int
+    }
+
+    private func flush(_ samples: UnsafeMutableBufferPointer<Float>, _ aux: Aux, from: Int, to: Int, channels: Int) throws {
         guard to > from else { return }
         let run = UnsafeMutableBufferPointer(rebasing: samples[(from * channels)..<(to * channels)])
         sink.storedValues(run)
-        try sink.append(UnsafeBufferPointer(run))
+        if aux.width > 0 {
+            try sink.append(UnsafeBufferPointer(run), auxiliary: UnsafeBufferPointer(rebasing: aux.values[(from * aux.width)..<(to * aux.width)]))
+        } else {
+            try sink.append(UnsafeBufferPointer(run))
+        }
     }
 
     /// An annotation of `kind` at the current end of the recording. The result says

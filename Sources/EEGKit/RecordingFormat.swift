@@ -36,10 +36,21 @@ public enum RecordingFormat {
             signal.prefiltering = "None"
             return signal
         }
+        let auxiliary = try layout.auxiliary.map { aux throws(EDFError) -> EDFSignal in
+            guard Int(rate) % aux.framesPerSample == 0 else {
+                throw .invalidSpec("aux signal \(aux.label): one sample per \(aux.framesPerSample) frames does not divide \(Int(rate)) samples per second")
+            }
+            var signal = EDFSignal(label: aux.label, physicalMinimum: aux.minimum, physicalMaximum: aux.maximum,
+                                   digitalMinimum: aux.digitalMinimum, digitalMaximum: aux.digitalMaximum, samplesPerRecord: Int(rate) / aux.framesPerSample)
+            signal.physicalDimension = aux.unit
+            signal.transducer = aux.transducer
+            signal.prefiltering = "None"
+            return signal
+        }
         let calendar = Calendar(identifier: .gregorian)
         let components = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: start)
         let fields = headerFields(options, source: layout.source, start: components)
-        return try EDFWriter(path: options.path, flavor: flavor, channels: channels, start: components,
+        return try EDFWriter(path: options.path, flavor: flavor, channels: channels, auxiliary: auxiliary, start: components,
                              patient: fields.patient, recording: fields.recording, overwrite: options.overwrite)
     }
 

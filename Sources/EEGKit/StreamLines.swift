@@ -44,7 +44,7 @@ public struct StreamLineFormatter: Sendable {
         guard format == .csv else { return nil }
         switch emit {
         case .samples:
-            return (["sample"] + labels.map(CSVText.cell)).joined(separator: ",")
+            return (["sample"] + labels.map(CSVText.cell) + auxiliaryKeys.map(CSVText.cell)).joined(separator: ",")
         case .none:
             return nil
         case .metrics:
@@ -57,14 +57,22 @@ public struct StreamLineFormatter: Sendable {
         }
     }
 
-    /// One frame: `{"sample": 12, "Fp1": -3.25, ...}` or `12,-3.25,...`.
-    public func sampleLine(index: Int64, samples: UnsafeBufferPointer<Float>) -> String {
+    /// The keys of the aux values after the channels in sample lines: each aux signal's
+    /// label and unit (`accel_x_g`), so a line says what its numbers are in.
+    public var auxiliaryKeys: [String] { layout.auxiliary.map { "\($0.label)_\($0.unit)" } }
+
+    /// One frame: `{"sample": 12, "Fp1": -3.25, ..., "accel_x_g": 0.002}` or
+    /// `12,-3.25,...`; `auxiliary` holds the layout's aux values (or nothing).
+    public func sampleLine(index: Int64, samples: UnsafeBufferPointer<Float>, auxiliary: UnsafeBufferPointer<Float> = .init(start: nil, count: 0)) -> String {
         switch format {
         case .csv:
-            return "\(index)," + samples.map { CSVText.number($0) }.joined(separator: ",")
+            return "\(index)," + (Array(samples) + Array(auxiliary)).map { CSVText.number($0) }.joined(separator: ",")
         case .jsonl:
             var line = "{\"sample\": \(index)"
             for (label, value) in zip(labels, samples) { line += ", \(JSONText.string(label)): \(JSONText.number(value))" }
+            if !auxiliary.isEmpty {
+                for (key, value) in zip(auxiliaryKeys, auxiliary) { line += ", \(JSONText.string(key)): \(JSONText.number(value))" }
+            }
             return line + "}"
         }
     }

@@ -201,7 +201,7 @@ public final class StreamSession {
         stopRequested: () -> Bool
     ) throws -> StreamSummary {
         let capacity = max(1024, Int(layout.sampleRate * 8))
-        let (producer, consumer) = try FrameRing.create(channels: layout.channelCount, capacity: capacity)
+        let (producer, consumer) = try FrameRing.create(channels: layout.frameWidth, capacity: capacity)
         let events = DeviceEvents()
         let run = try SessionRun(session: self, consumer: consumer, write: write, status: status, onAnalysis: onAnalysis)
         defer { run.deallocate() }
@@ -330,7 +330,9 @@ private final class SessionRun {
     let write: (String) throws -> Void
     let status: (String) -> Void
     let onAnalysis: (LiveAnalysis) -> Void
+    /// EEG channels per frame, and aux values after them in the ring's frames.
     let channels: Int
+    let auxCount: Int
     var ledger: FrameLedger
     var analyzer: LiveAnalyzer?
     var recorder: Recorder?
@@ -346,6 +348,8 @@ private final class SessionRun {
     let samples: UnsafeMutableBufferPointer<Float>
     let indices: UnsafeMutableBufferPointer<Int64>
     let drops: UnsafeMutableBufferPointer<UInt32>
+    /// The aux values of the same frames, split from the EEG ones (empty without aux).
+    let auxSamples: UnsafeMutableBufferPointer<Float>
     /// Gaps found in the current batch, each with the batch position it comes before.
     var gaps: [(position: Int, gap: FrameGap)] = []
 
@@ -358,6 +362,7 @@ private final class SessionRun {
         self.onAnalysis = onAnalysis
         let options = session.options
         channels = session.layout.channelCount
+        auxCount = session.layout.auxiliary.count
         ledger = FrameLedger(limit: options.frameLimit)
         // Resolved even when nothing is analysed (record without --emit metrics), so a
         // --channels or --pair label the stream lacks is an error before anything starts.
@@ -370,12 +375,14 @@ private final class SessionRun {
         samples = .allocate(capacity: consumer.capacity * channels)
         indices = .allocate(capacity: consumer.capacity)
         drops = .allocate(capacity: consumer.capacity)
+        auxSamples = .allocate(capacity: consumer.capacity * auxCount)
     }
 
     func deallocate() {
         samples.deallocate()
         indices.deallocate()
         drops.deallocate()
+        auxSamples.deallocate()
     }
 
     /// How many frames the next turn waits for: the frames that complete the analyzer's
@@ -483,7 +490,9 @@ private final class SessionRun {
                         if verdict.deliver { gaps.append((count, gap)) } else { trailingGap = gap }
                     }
                     guard verdict.deliver else { continue }
-                    (samples.baseAddress! + count * channels).update(from: span.samples.baseAddress! + i * channels, count: channels)
+                    let frame = span.samples.baseAddress! + i * (channels + auxCount)
+                    (samples.baseAddress! + count * channels).update(from: frame, count: channels)
+                    if auxCount > 0 { (auxSamples.baseAddress! + count * auxCount).update(from: frame + channels, count: auxCount) }
                     indices[count] = span.sampleIndices[i]
                     drops[count] = span.droppedBefore[i]
                     count += 1
@@ -505,7 +514,8 @@ private final class SessionRun {
         let batchSamples = UnsafeMutableBufferPointer(rebasing: samples[0..<(count * channels)])
         let batchIndices = UnsafeBufferPointer(rebasing: indices[0..<count])
         let batchDrops = UnsafeBufferPointer(rebasing: drops[0..<count])
-        try recorder?.store(batchSamples, indices: batchIndices, droppedBefore: batchDrops)
+        let batchAux = UnsafeBufferPointer(rebasing: auxSamples[0..<(count * auxCount)])
+        try recorder?.store(batchSamples, auxiliary: batchAux, indices: batchIndices, droppedBefore: batchDrops)
         if let lsl {
             for (_, gap) in gaps { lsl.publish(marker: Self.gapText(gap)) }
             lsl.publish(samples: UnsafeBufferPointer(batchSamples), indices: batchIndices, channels: channels)
@@ -519,7 +529,8 @@ private final class SessionRun {
                     if let line = formatter.gapLine(frames: gap.frames, beforeSampleIndex: gap.beforeSampleIndex) { lines.append(line) }
                     nextGap += 1
                 }
-                lines.append(formatter.sampleLine(index: batchIndices[i], samples: UnsafeBufferPointer(rebasing: batchSamples[(i * channels)..<((i + 1) * channels)])))
+                lines.append(formatter.sampleLine(index: batchIndices[i], samples: UnsafeBufferPointer(rebasing: batchSamples[(i * channels)..<((i + 1) * channels)]),
+                                                  auxiliary: UnsafeBufferPointer(rebasing: batchAux[(i * auxCount)..<((i + 1) * auxCount)])))
             }
         }
         analyzer?.analyze(samples: UnsafeBufferPointer(batchSamples), sampleIndices: batchIndices, droppedBefore: batchDrops) { update in

@@ -44,6 +44,9 @@ struct DeviceOptions: ParsableArguments {
     @Option(name: .customLong("channels-off"), help: ArgumentHelp("Cyton: power these channels down (they read 0), e.g. ch7,ch8.", valueName: "labels"))
     var channelsOff: String?
 
+    @Flag(name: .customLong("no-aux"), help: "Cyton: leave out the accelerometer (accel_x, accel_y, accel_z in g, 25 Hz), which is otherwise streamed after the EEG channels and recorded as its own signals.")
+    var noAux = false
+
     @Option(help: "Simulated headset: random seed (the same seed gives the same signal).")
     var seed: UInt64 = 1
 
@@ -78,8 +81,8 @@ struct DeviceOptions: ParsableArguments {
         if speed != nil && simSpeed != nil { throw ValidationError("give --speed or --sim-speed (its older name), not both") }
         let speedGiven = try speedValue()
         if !device.isSimulated && speedGiven != 1 { throw ValidationError("\(speedFlag?.flag ?? "--speed") is for the simulated headset") }
-        if device.isSimulated && (port != nil || daisy) {
-            throw ValidationError("--port and --daisy are for --device cyton, not the simulated headset")
+        if device.isSimulated && (port != nil || daisy || noAux) {
+            throw ValidationError("--port, --daisy and --no-aux are for --device cyton, not the simulated headset")
         }
         if case .cyton(let cyton) = device.description, cyton.serial != nil, port != nil {
             throw ValidationError("give --device cyton:SERIAL or --port, not both")
@@ -107,6 +110,7 @@ struct DeviceOptions: ParsableArguments {
         case .cyton(var cyton):
             cyton.port = port
             cyton.daisy = daisy
+            cyton.accelerometer = !noAux
             cyton.channels = try usage { try channelRequest.settings(daisy: daisy) }
             return .cyton(cyton)
         case .rawCytonCapture:

@@ -63,7 +63,11 @@ struct Info: ParsableCommand {
         out += d.annotations.kept.map { "{\"onset_s\": \(n($0.onset)), \"duration_s\": \(n($0.duration)), \"text\": \(q($0.text))}" }.joined(separator: ", ")
         out += "], \"annotations_total\": \(d.annotations.total), \"gaps\": ["
         out += d.gaps.prefix(Self.annotationLimit).map { "{\"before_record\": \($0.record), \"from_s\": \(n($0.from)), \"to_s\": \(n($0.to)), \"seconds\": \(n($0.seconds))}" }.joined(separator: ", ")
-        out += "], \"gaps_total\": \(d.gaps.count)"
+        out += "], \"gaps_total\": \(d.gaps.count), \"other_signals\": ["
+        out += reader.otherRateSignals.map { i in
+            let s = h.signals[i]
+            return "{\"label\": \(q(s.label)), \"unit\": \(q(s.physicalDimension)), \"sample_rate\": \(n(Double(s.samplesPerRecord) / h.recordDuration))}"
+        }.joined(separator: ", ") + "]"
         out += ", \"problems\": [" + reader.problems.map(q).joined(separator: ", ") + "]}"
         return out
     }
@@ -82,6 +86,14 @@ struct Info: ParsableCommand {
         for c in d.channels {
             let unit = t(c.physicalDimension)
             try say("    \(t(c.label).padding(toLength: 16, withPad: " ", startingAt: 0)) \(unit.isEmpty ? "-" : unit)  \(c.physicalMinimum) … \(c.physicalMaximum)  (resolution \(String(format: "%.6g", c.gain)) \(unit))")
+        }
+        if !reader.otherRateSignals.isEmpty {
+            // Aux signals (an accelerometer) beside the EEG: shown, never analysed.
+            try say("  other signals, not analysed (\(reader.otherRateSignals.count)):")
+            for i in reader.otherRateSignals {
+                let s = h.signals[i], unit = t(s.physicalDimension)
+                try say("    \(t(s.label).padding(toLength: 16, withPad: " ", startingAt: 0)) \(unit.isEmpty ? "-" : unit)  \(String(format: "%g", Double(s.samplesPerRecord) / h.recordDuration)) Hz")
+            }
         }
         try printAnnotations(d.annotations)
         if reader.problems.isEmpty { try say("  problems: none") } else {

@@ -16,6 +16,9 @@ struct Decoded: Equatable {
     var gaps: [(Int, Int64)] = []
     var skipped = 0
     var accelerometer: [Accelerometer?] = []
+    var aux: [CytonAux] = []
+    /// The decoder's held reading at each frame.
+    var held: [Accelerometer] = []
 
     static func == (a: Decoded, b: Decoded) -> Bool {
         a.frames.map(\.0) == b.frames.map(\.0) && a.frames.map(\.1) == b.frames.map(\.1)
@@ -29,9 +32,11 @@ func decode(_ chunks: [[UInt8]], daisy: Bool = false) -> Decoded {
     for chunk in chunks {
         decoder.decode(chunk) { event in
             switch event {
-            case .frame(let index, let samples, let accel):
+            case .frame(let index, let samples, let aux):
                 out.frames.append((index, Array(samples)))
-                out.accelerometer.append(accel)
+                out.accelerometer.append(aux.accelerometer)
+                out.aux.append(aux)
+                out.held.append(aux.heldAccelerometer)
             case .gap(let gap): out.gaps.append((gap.frames, gap.beforeSampleIndex))
             case .skipped(let bytes): out.skipped += bytes
             }
@@ -67,6 +72,61 @@ struct CytonDecoderTests {
         #expect(out.accelerometer[0] == Accelerometer(x: 0.002, y: -0.004, z: 1.024))
         #expect(out.accelerometer[1] == nil)
         #expect(out.frames.count == 2)
+    }
+
+    @Test("0xC0 readings are held between the 25 Hz updates (zeros are no reading), as BrainFlow reports them")
+    func accelerometerHeld() {
+        let reading: [UInt8] = [0x00, 0x10, 0xFF, 0xE0, 0x20, 0x00]  // 16, −32, 8192 counts
+        let zeros: [UInt8] = [0, 0, 0, 0, 0, 0]
+        let out = decode([cytonPacket(1, counts: Self.counts, aux: zeros), cytonPacket(2, counts: Self.counts, aux: reading),
+                          cytonPacket(3, counts: Self.counts, aux: zeros)])
+        #expect(out.accelerometer == [nil, Accelerometer(x: 0.002, y: -0.004, z: 1.024), nil])
+        #expect(out.held == [.zero, Accelerometer(x: 0.002, y: -0.004, z: 1.024), Accelerometer(x: 0.002, y: -0.004, z: 1.024)])
+    }
+
+    @Test("0xC1/0xC2 raw aux: three big-endian 16-bit words; 0xC5/0xC6: one word and the board's uint32 ms clock")
+    func rawAux() {
+        let words: [UInt8] = [0x03, 0xFF, 0x00, 0x01, 0x80, 0x00]  // 1023, 1, 32768
+        let timed: [UInt8] = [0x12, 0x34, 0xDE, 0xAD, 0xBE, 0xEF]  // 0x1234, then 3,735,928,559 ms
+        let out = decode([cytonPacket(1, counts: Self.counts, aux: words, footer: 0xC1), cytonPacket(2, counts: Self.counts, aux: words, footer: 0xC2),
+                          cytonPacket(3, counts: Self.counts, aux: timed, footer: 0xC5), cytonPacket(4, counts: Self.counts, aux: timed, footer: 0xC6)])
+        #expect(out.aux.map(\.raw) == [SIMD3(1023, 1, 32768), SIMD3(1023, 1, 32768), SIMD3(0x1234, 0, 0), SIMD3(0x1234, 0, 0)])
+        #expect(out.aux.map(\.boardTime) == [nil, nil, 3_735_928_559, 3_735_928_559])
+        #expect(out.aux.map(\.footer) == [0xC1, 0xC2, 0xC5, 0xC6])
+        #expect(out.accelerometer == [nil, nil, nil, nil] && out.held.allSatisfy { $0 == .zero })
+    }
+
+    /// The firmware sends X on board counter % 10 = 7, Y on 8, Z on 9 (zeros otherwise),
+    /// then its clock. Counters 250…255, 0…9 unwrap to 250…265: counter 257 (byte 1) is X.
+    @Test("0xC3/0xC4: one axis per packet chosen by the unwrapped board counter, and the board's clock")
+    func timeStampedAccelerometer() {
+        func packet(_ number: Int, _ counts: Int16, footer: UInt8 = 0xC4) -> [UInt8] {
+            let u = UInt16(bitPattern: counts), time = UInt32(100_000 + number)
+            return cytonPacket(UInt8(number % 256), counts: Self.counts,
+                               aux: [UInt8(u >> 8), UInt8(u & 0xFF), UInt8(time >> 24), UInt8((time >> 16) & 0xFF), UInt8((time >> 8) & 0xFF), UInt8(time & 0xFF)],
+                               footer: footer)
+        }
+        var stream = packet(250, 0, footer: 0xC3)
+        for n in 251..<257 { stream += packet(n, 0) }
+        stream += packet(257, -16) + packet(258, 32) + packet(259, 8192) + packet(260, 0)
+        let out = decode([stream])
+        #expect(out.frames.count == 11 && out.aux[0].footer == 0xC3)
+        #expect(out.aux.map(\.boardTime) == (250...260).map { UInt32(100_000 + $0) })
+        #expect(out.aux[7].accelerometerAxis?.axis == 0 && out.aux[7].accelerometerAxis?.g == -0.002)
+        #expect(out.aux[8].accelerometerAxis?.axis == 1 && out.aux[8].accelerometerAxis?.g == 0.004)
+        #expect(out.aux[9].accelerometerAxis?.axis == 2 && out.aux[9].accelerometerAxis?.g == 1.024)
+        #expect(out.aux[10].accelerometerAxis == nil && out.aux[6].accelerometerAxis == nil)
+        #expect(out.held[6] == .zero && out.held[7] == Accelerometer(x: -0.002, y: 0, z: 0))
+        #expect(out.held[10] == Accelerometer(x: -0.002, y: 0.004, z: 1.024))
+    }
+
+    @Test("Daisy: a reading in the board half is kept for the pair's frame")
+    func daisyAccelerometer() {
+        let reading: [UInt8] = [0x00, 0x10, 0xFF, 0xE0, 0x20, 0x00]
+        let out = decode([cytonPacket(1, counts: Self.counts, aux: reading) + cytonPacket(2, counts: Self.counts)], daisy: true)
+        #expect(out.frames.count == 1)
+        #expect(out.accelerometer == [Accelerometer(x: 0.002, y: -0.004, z: 1.024)])
+        #expect(out.held == [Accelerometer(x: 0.002, y: -0.004, z: 1.024)])
     }
 
     @Test("every footer 0xC0…0xC6 is accepted; 0xC7 and others are not")
@@ -161,6 +221,19 @@ struct CytonDecoderTests {
         #expect(out.frames.map(\.0) == [0, 2, 4])
         #expect(out.gaps.map(\.0) == [1, 1])
         #expect(out.gaps.map(\.1) == [2, 4])
+    }
+
+    @Test("Daisy: a stream that starts with a Daisy half (the firmware's packet 0 after `b`) starts at frame 0, with no gap")
+    func daisyStartsWithDaisyHalf() {
+        // Found by the BrainFlow comparison: the lone first half was reported as "1 frame
+        // lost before sample 1", and then frame 0 followed.
+        let c: [Int32] = [1, 2, 3, 4, 5, 6, 7, 8]
+        for first: UInt8 in [0, 2, 254] {
+            let numbers = (0..<5).map { first &+ UInt8($0) }   // Daisy, (board, Daisy), (board, Daisy)
+            let out = decode([numbers.flatMap { cytonPacket($0, counts: c) }], daisy: true)
+            #expect(out.frames.map(\.0) == [0, 1], "first packet \(first)")
+            #expect(out.gaps.isEmpty, "first packet \(first): \(out.gaps)")
+        }
     }
 }
 

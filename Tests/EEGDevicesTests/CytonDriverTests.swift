@@ -287,6 +287,63 @@ struct CytonDriverLinkTests {
         #expect(links.links.count == 1)
     }
 
+    @Test("a late reply to an earlier command is purged before each x…X, never taken for its acknowledgement")
+    func lateReplyPurged() throws {
+        let late = "Success: Channel set for 1$$$"
+        let links = FakeLinks([FakeLink.Script(packets: scriptedStream(20), lateReply: late)])
+        var configuration = CytonDriver.Configuration()
+        configuration.channels = (1...8).map { var s = CytonCommand.ChannelSettings(channel: $0); s.gain = .x8; return s }
+        let driver = CytonDriver(name: "fake Cyton", configuration: configuration) { () throws(DeviceError) in links.open() }
+        let (producer, consumer) = try FrameRing.create(channels: 8, capacity: 1024)
+        // Without the purge, x1 takes the late reply, and x2 then takes x1's own reply:
+        // "the board answered x2040110X with 'Success: Channel set for 1'".
+        try driver.start(into: producer, events: DeviceEvents())
+        let frames = collect(consumer, 20)
+        driver.stop()
+        #expect(frames.count == 20)
+        let link = try #require(links.links.first).state.withLock { $0 }
+        #expect(link.lateReplyQueued)
+        let settings = (1...8).map { "^x\($0)040110X" }.joined()
+        #expect(link.transcript.hasPrefix("s^v" + settings + "b"), "\(link.transcript)")
+    }
+
+    @Test("with the accelerometer, each frame carries the held reading in g after the EEG channels (11 values); the ring must be that wide")
+    func accelerometerInFrames() throws {
+        // Readings (16, −32, 8192 counts) in packet 3 and (−8, 0, 4096) in packet 13;
+        // zeros in the others, as the board sends them between its 25 Hz readings.
+        var stream: [UInt8] = []
+        for i in 0..<20 {
+            let aux: [UInt8] = i == 3 ? [0x00, 0x10, 0xFF, 0xE0, 0x20, 0x00] : i == 13 ? [0xFF, 0xF8, 0x00, 0x00, 0x10, 0x00] : [0, 0, 0, 0, 0, 0]
+            stream += cytonPacket(UInt8(i), counts: scriptedCounts(i), aux: aux)
+        }
+        let links = FakeLinks([FakeLink.Script(packets: stream)])
+        var configuration = CytonDriver.Configuration()
+        configuration.accelerometer = true
+        let driver = CytonDriver(name: "fake Cyton", configuration: configuration) { () throws(DeviceError) in links.open() }
+        #expect(driver.layout.frameWidth == 11 && driver.layout.auxiliary.map(\.unit) == ["g", "g", "g"])
+        let (narrow, _) = try FrameRing.create(channels: 8, capacity: 64)
+        #expect(throws: DeviceError.invalidConfiguration("ring has 8 channels, the Cyton 11")) { try driver.start(into: narrow, events: DeviceEvents()) }
+        let (producer, consumer) = try FrameRing.create(channels: 11, capacity: 1024)
+        try driver.start(into: producer, events: DeviceEvents())
+        var frames: [[Float]] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while frames.count < 20 && ContinuousClock.now < deadline {
+            _ = consumer.waitForFrames(1, timeout: .milliseconds(100))
+            consumer.read(upTo: consumer.capacity) { f in
+                for span in [f.first, f.second] {
+                    for i in 0..<span.frameCount { frames.append(Array(span.samples[(i * 11)..<(i * 11 + 11)])) }
+                }
+            }
+        }
+        driver.stop()
+        try #require(frames.count == 20)
+        for (i, frame) in frames.enumerated() {
+            #expect(Array(frame[0..<8]) == expectedMicrovolts(i), "frame \(i)")
+            let held: [Float] = i < 3 ? [0, 0, 0] : i < 13 ? [0.002, -0.004, 1.024] : [-0.001, 0, 0.512]
+            #expect(Array(frame[8..<11]) == held, "frame \(i)")
+        }
+    }
+
     @Test("stress: 30 links that each end after 60 packets while hotplug wake-ups hammer the supervisor, then stop mid-stream")
     func reconnectStress() throws {
         let rounds = 30

@@ -209,4 +209,27 @@ struct CytonSDDecoderTests {
         clock.sample(0, Array(repeating: 0, count: 8))
         #expect(throws: CytonSDError.pausesTooLong(source: "", line: 6, milliseconds: 0xFFFF_FFFF)) { _ = try decodeSD(clock.bytes) }
     }
+
+    /// Each line repeats the counter, which reads as a whole cycle (255 samples) lost: by
+    /// hand, line k has read k samples and claims 255·(k − 1) missing, and the bound is
+    /// 2¹⁸ + 16·k, first passed at k = 1098 (279,735 > 279,712; at k = 1097, 279,480 ≤ 279,696).
+    @Test("filler is capped against the samples read: repeated counters and long pauses cannot balloon the output")
+    func fillerCap() throws {
+        var repeated = SDFileWriter()
+        for _ in 0..<1097 { repeated.sample(7, Array(repeating: 1, count: 8)) }
+        let allowed = try decodeSD(repeated.bytes)
+        #expect(allowed.frames.count == 1097 && allowed.gaps.reduce(0) { $0 + $1.frames } == 255 * 1096)
+        repeated.sample(7, Array(repeating: 1, count: 8))
+        #expect(throws: CytonSDError.gapsTooLong(source: "", line: 1098, missing: 279_735, read: 1098)) { _ = try decodeSD(repeated.bytes) }
+
+        // 20 s of pause at 16 kHz is 320,000 frames of filler after one sample read.
+        var paused = SDFileWriter()
+        paused.sample(0, Array(repeating: 0, count: 8))
+        paused.stamp("START", milliseconds: 0)
+        paused.stamp("STOP", milliseconds: 20_000)
+        paused.sample(0, Array(repeating: 0, count: 8))
+        #expect(throws: CytonSDError.gapsTooLong(source: "", line: 6, missing: 320_000, read: 1)) { _ = try decodeSD(paused.bytes, rate: 16000) }
+        // The same pause at 250 Hz is 5,000 frames: converted.
+        #expect(try decodeSD(paused.bytes).gaps == [FrameGap(frames: 5000, beforeSampleIndex: 5001, cause: .notRecorded)])
+    }
 }

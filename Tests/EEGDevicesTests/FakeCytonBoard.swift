@@ -5,9 +5,11 @@ import Synchronization
 @testable import EEGDevices
 
 /// A Cyton board on the far side of a pseudo-terminal, for driving `SerialPortTransport`
-/// and `CytonDriver` without hardware: answers `v` with a firmware banner ending `$$$`,
-/// streams its scripted packets on `b` (written in uneven chunks, as a radio link
-/// delivers them), stops on `s`, and records every command byte it received.
+/// and `CytonDriver` (and BrainFlow's serial Cyton boards, which open the same kind of
+/// port) without hardware: answers `v` with a firmware banner ending `$$$`, `d` (default
+/// channel settings) as firmware v3 does, streams its scripted packets on `b` (written in
+/// uneven chunks, as a radio link delivers them), stops on `s`, and records every command
+/// byte it received.
 ///
 /// Multi-byte commands are answered as firmware v3 does when not streaming: `x…X` with
 /// `Success: Channel set for N$$$` (or as ``AckMode`` says), `z…Z` with `Success: Lead
@@ -84,10 +86,14 @@ final class FakeCytonBoard: @unchecked Sendable {
         var chunk = 1
         while alive.load(ordering: .acquiring) {
             var p = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
-            if poll(&p, 1, 5) > 0, p.revents & Int16(POLLIN) != 0 {
-                let n = read(master, &buffer, buffer.count)
+            if poll(&p, 1, 5) > 0 {
+                let n = p.revents & Int16(POLLIN) != 0 ? read(master, &buffer, buffer.count) : 0
                 if n > 0 {
                     for byte in buffer[0..<n] { handle(byte) }
+                } else if p.revents & Int16(POLLHUP) != 0 {
+                    // No one has the slave open (not yet, or no longer): poll returns at
+                    // once, so wait rather than spin a core.
+                    usleep(2_000)
                 }
             }
             // Up to ~600 bytes per turn, in uneven chunks (1…37 bytes) so packets are
@@ -125,6 +131,10 @@ final class FakeCytonBoard: @unchecked Sendable {
                 $0.leadOffChannel = nil
             }
             reply(banner)
+        case UInt8(ascii: "d"):
+            // BrainFlow sends it after the banner and reads the reply up to a quiet second.
+            state.withLock { $0.gains = [Double](repeating: 24, count: 16) }
+            reply("updating channel settings to default$$$")
         case UInt8(ascii: "b"): state.withLock { $0.streaming = true }
         case UInt8(ascii: "s"): state.withLock { $0.streaming = false }
         // The firmware's answers to attaching a Daisy: with one (the banner names it), or not.
@@ -210,8 +220,8 @@ final class FakeCytonBoard: @unchecked Sendable {
 
 /// A Cyton board behind an in-memory ``ByteTransport``, for driving ``CytonDriver`` with
 /// no device and no I/O at all (the ThreadSanitizer target): answers `v` with a banner
-/// ending `$$$`, and after `b` streams its packets from its own receive thread in uneven
-/// chunks (1…37 bytes); can end the stream with an error once it has sent everything
+/// ending `$$$` and `x…X` with its acknowledgement (one reply per read), and after `b`
+/// streams its packets from its own receive thread in uneven chunks (1…37 bytes); can end the stream with an error once it has sent everything
 /// (an unplug, a USB stall), or fail the `b` write. Records what the driver did to it.
 final class FakeLink: ByteTransport, @unchecked Sendable {
     // @unchecked Sendable: mutable state is in `state` (a Mutex) or atomic.
@@ -221,6 +231,9 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
         var endWith: DeviceError?
         /// The `b` write fails with this error.
         var failStart: DeviceError?
+        /// A reply to an earlier command that arrives late: queued once the reset's banner
+        /// has been read to its end, before the driver sends anything else.
+        var lateReply: String?
     }
 
     struct State {
@@ -230,6 +243,10 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
         var stopReceivingCalls = 0
         var closed = false
         var sent = 0
+        /// Every byte written and every purge (`^`), in order.
+        var transcript = ""
+        var pendingCommand: [UInt8] = []
+        var lateReplyQueued = false
     }
 
     let name: String
@@ -248,7 +265,11 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
         let closed = state.withLock { $0.closed }
         guard !closed else { throw .disconnected(name) }
         for byte in bytes {
-            state.withLock { $0.commands.append(byte) }
+            state.withLock {
+                $0.commands.append(byte)
+                $0.transcript.unicodeScalars.append(UnicodeScalar(byte))
+            }
+            if acknowledgeSettings(byte) { continue }
             switch byte {
             case UInt8(ascii: "v"):
                 state.withLock { $0.replies += Array("OpenBCI V3 8-16 channel\nFirmware: v3.1.2\n$$$".utf8) }
@@ -263,18 +284,42 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
         }
     }
 
+    /// Gathers `x…X` and answers it as firmware v3 does; true while the byte belongs to one.
+    private func acknowledgeSettings(_ byte: UInt8) -> Bool {
+        state.withLock { s in
+            guard !s.pendingCommand.isEmpty || byte == UInt8(ascii: "x") else { return false }
+            s.pendingCommand.append(byte)
+            guard s.pendingCommand.count == 9 else { return true }
+            let channel = (Array("12345678QWERTYUI".utf8).firstIndex(of: s.pendingCommand[1]) ?? -1) + 1
+            s.replies += Array("Success: Channel set for \(channel)$$$".utf8)
+            s.pendingCommand = []
+            return true
+        }
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Duration) throws(DeviceError) -> Int {
         let n = state.withLock { s -> Int in
-            let n = min(buffer.count, s.replies.count)
+            // One reply per read, as a board's replies come some milliseconds apart.
+            let end = s.replies.indices.first { $0 >= 2 && s.replies[($0 - 2)...$0].allSatisfy { $0 == 0x24 } }.map { $0 + 1 }
+            let n = min(buffer.count, end ?? s.replies.count)
             for i in 0..<n { buffer[i] = s.replies[i] }
             s.replies.removeFirst(n)
+            if let late = script.lateReply, !s.lateReplyQueued, s.replies.isEmpty, s.commands.last == UInt8(ascii: "v") {
+                s.replies += Array(late.utf8)
+                s.lateReplyQueued = true
+            }
             return n
         }
         if n == 0 { Thread.sleep(forTimeInterval: 0.001) }
         return n
     }
 
-    func purge() throws(DeviceError) { state.withLock { $0.replies.removeAll() } }
+    func purge() throws(DeviceError) {
+        state.withLock {
+            $0.replies.removeAll()
+            $0.transcript += "^"
+        }
+    }
 
     func startReceiving(onBytes: @escaping @Sendable (UnsafeRawBufferPointer) -> Void, onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
         guard !receiving.exchange(true, ordering: .acquiringAndReleasing) else { return }

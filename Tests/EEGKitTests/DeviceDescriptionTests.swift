@@ -45,8 +45,10 @@ struct DeviceDescriptionTests {
         #expect(built.device.channelCount == 16)
         #expect(built.device.sampleRate == 125)
         #expect(built.device.state == .closed)
+        // 16 channels and the accelerometer's 3 values per frame.
+        #expect(built.device.layout.frameWidth == 19)
         // Opening happens at start, and fails there with the port's errno.
-        let (producer, _) = try FrameRing.create(channels: 16, capacity: 1024)
+        let (producer, _) = try FrameRing.create(channels: 19, capacity: 1024)
         #expect(throws: DeviceError.notFound("serial port /nonexistent/ttyUSB9")) {
             try built.device.start(into: producer, events: DeviceEvents())
         }

@@ -83,6 +83,36 @@ final class RunningEEG {
 
 // SeededGenerator (SplitMix64) is shared with ArgumentTests.swift.
 
+/// Runs `script` with `python3` and `arguments`; its standard output. nil (with a visible
+/// skip, or an issue in CI) when a module it imports is missing.
+func runPython(_ script: String, _ arguments: [String]) throws -> Data? {
+    try runPython(arguments: ["-c", script] + arguments)
+}
+
+/// Runs `python3` with `arguments` (a script file and its arguments, or `-c` and a
+/// script); its standard output, or nil as ``runPython(_:_:)`` says.
+func runPython(arguments: [String]) throws -> Data? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        if errors.contains("No module named") && ProcessInfo.processInfo.environment["CI"] != "true" {
+            print("SKIPPED: a Python module is missing; the files were not checked (make python-deps): \(errors.suffix(200))")
+            return nil
+        }
+        Issue.record("python3 failed: \(errors.suffix(2000))")
+        return nil
+    }
+    return data
+}
+
 /// What pyedflib sees in each file: samples of the first channel and the annotation
 /// texts. `nil` when pyedflib is missing on a developer machine (an issue in CI).
 func readWithPyedflib(_ paths: [String]) throws -> [String: (samples: [Double], annotations: [String])]? {
@@ -95,24 +125,7 @@ func readWithPyedflib(_ paths: [String]) throws -> [String: (samples: [Double], 
                 out[path] = {"samples": f.readSignal(0).tolist(), "annotations": [str(t) for t in f.readAnnotations()[2]]}
         json.dump(out, sys.stdout)
         """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + paths
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    if process.terminationStatus != 0 {
-        if errors.contains("No module named") && ProcessInfo.processInfo.environment["CI"] != "true" {
-            print("SKIPPED: pyedflib is not installed; the files were not checked with it (make python-deps)")
-            return nil
-        }
-        Issue.record("pyedflib could not read the files: \(errors)")
-        return nil
-    }
+    guard let data = try runPython(script, paths) else { return nil }
     struct Seen: Decodable { let samples: [Double]; let annotations: [String] }
     let decoded = try JSONDecoder().decode([String: Seen].self, from: data)
     return decoded.mapValues { ($0.samples, $0.annotations) }

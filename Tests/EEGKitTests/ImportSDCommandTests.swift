@@ -129,4 +129,16 @@ struct ImportSDCommandTests {
         #expect(try EEGProcess(["import-sd", input], killAfter: 30).status == 64)
         #expect(try EEGProcess(["import-sd", "-", "--out", out, "--force"], killAfter: 30).status == 64)
     }
+
+    @Test("a file whose counters claim far more lost samples than it holds is refused (65), with no output left")
+    func fillerCap() throws {
+        // 1,200 lines, each repeating the counter: 255 lost samples claimed per line read.
+        let text = String(repeating: sampleLine(9, Array(repeating: 3, count: 8), aux: false), count: 1200)
+        let input = try write(Array(text.utf8)), out = scratchPath("bdf")
+        let run = try EEGProcess(["import-sd", input, "--out", out])
+        #expect(run.status == 65, "\(run.stderr)")
+        #expect(run.stderr == "eeg import-sd: error: \(input) line 1098, column 1: counter jumps and pauses add up to 279735 missing samples for 1098 read, "
+            + "more than 16 per sample read plus 262144: the counters or stamps are corrupt, not converted\n", "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
 }

@@ -27,21 +27,7 @@ struct InteropTests {
     }
 
     static func readWithOtherTools(_ path: String) throws -> [String: Seen]? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus != 0 {
-            if errors.contains("No module named") && ProcessInfo.processInfo.environment["CI"] != "true" { return nil }  // a developer machine without them
-            Issue.record("the interop script failed: \(errors)")
-            return nil
-        }
+        guard let data = try runPython(arguments: [Self.script, path]) else { return nil }
         return try JSONDecoder().decode([String: Seen].self, from: data)
     }
 

@@ -51,6 +51,8 @@ struct USBDongleTests {
         let counts: [Int]
         /// The nearest float32 to counts × 4.5 / 24 / (2²³ − 1) × 10⁶, computed exactly.
         let microvolts: [Double]
+        /// An accelerometer reading in counts (x, y, z), or nil in the packets between.
+        let accel: [Int]?
         let start: Int
         let end: Int
     }
@@ -81,14 +83,16 @@ struct USBDongleTests {
         var index = firstIndex
         var previous: Int?
         var lastEnd = 0
+        var held = [Float](repeating: 0, count: 3)  // the last reading that arrived, in g
         for packet in session.packets where packet.end <= session.delivered_bytes {
+            if let accel = packet.accel { held = accel.map { Float(Double($0) * 0.002 / 16) } }
             if let previous {
                 let delta = Int64((packet.number - previous) & 0xFF == 0 ? 256 : (packet.number - previous) & 0xFF)
                 index += delta
                 if delta > 1 { result.gaps.append(Gap(frames: delta - 1, before: index)) }
             }
             previous = packet.number
-            result.frames.append((index, packet.microvolts.map { Float($0) }))
+            result.frames.append((index, packet.microvolts.map { Float($0) } + held))
             lastEnd = packet.end
         }
         result.skippedBytes = (session.garbage + session.torn).filter { $0.offset < lastEnd }.reduce(0) { $0 + $1.bytes }
@@ -131,26 +135,9 @@ struct USBDongleTests {
 
     // MARK: Running the device
 
-    static let wrapper = ["/usr/bin/umockdev-wrapper", "/usr/local/bin/umockdev-wrapper"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let script = Fixtures.root.deletingLastPathComponent().appendingPathComponent("Tests/umockdev/cyton_dongle.py").path
-
-    /// Whether umockdev and its Python bindings are here; says so when not.
-    static let available: Bool = {
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        python.arguments = ["-c", "import gi; gi.require_version('UMockdev', '1.0')"]
-        python.standardError = FileHandle.nullDevice
-        let importable = (try? python.run()) != nil && { python.waitUntilExit(); return python.terminationStatus == 0 }()
-        guard wrapper != nil, importable else {
-            print("◇ skipped: the emulated-dongle tests need umockdev-wrapper, /usr/bin/python3, python3-gi and gir1.2-umockdev-1.0")
-            return false
-        }
-        return true
-    }()
-
     /// Runs `scenario` (see cyton_dongle.py), at most 90 s.
     func run(_ scenario: String, rate: Int, packets: Int, seed: Int, _ extra: [String] = []) throws -> Result? {
-        guard Self.available, let wrapper = Self.wrapper else {
+        guard EmulatedDongle.available, let wrapper = EmulatedDongle.wrapper else {
             if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("umockdev or its Python bindings are missing, and CI must run these tests") }
             return nil
         }
@@ -160,7 +147,7 @@ struct USBDongleTests {
         defer { try? logHandle.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wrapper)
-        process.arguments = ["/usr/bin/python3", Self.script, "--eeg", EEGProcess.executable.path, "--scenario", scenario,
+        process.arguments = ["/usr/bin/python3", EmulatedDongle.script, "--eeg", EEGProcess.executable.path, "--scenario", scenario,
                              "--rate", "\(rate)", "--packets", "\(packets)", "--seed", "\(seed)", "--timeout", "45", "--out", out] + extra
         process.standardOutput = logHandle
         process.standardError = logHandle

@@ -72,12 +72,14 @@ struct USBReplayTests {
     func checkFrames(_ csv: String, count: Int, expected: Expected) throws {
         let lines = csv.split(separator: "\n")
         try #require(lines.count == count + 1, "expected \(count) frames, got \(lines.count - 1)")
-        #expect(lines[0] == "sample,ch1,ch2,ch3,ch4,ch5,ch6,ch7,ch8")
+        // The accelerometer's columns follow the channels (the capture's fixture states
+        // only the EEG µV, which are compared).
+        #expect(lines[0] == "sample,ch1,ch2,ch3,ch4,ch5,ch6,ch7,ch8,accel_x_g,accel_y_g,accel_z_g")
         var wrong = 0
         for (i, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",")
             if fields[0] != "\(i)" { wrong += 1; continue }
-            let values = fields.dropFirst().map { Float($0)! }
+            let values = fields.dropFirst().prefix(8).map { Float($0)! }
             if values != expected.microvolts[i].map({ Float($0) }) { wrong += 1 }
         }
         #expect(wrong == 0, "\(wrong) frames differ from the values the capture encodes")
@@ -130,11 +132,12 @@ struct USBReplayTests {
 struct USBReplaySkipped: Error {}
 
 extension USBReplayTests {
-    /// The frames of `csv` (after its header), as (sample index, µV values).
+    /// The frames of `csv` (after its header), as (sample index, µV values of the 8
+    /// channels; the accelerometer's columns after them are left out).
     func frames(_ csv: String) -> [(Int64, [Float])] {
         csv.split(separator: "\n").dropFirst().map { line in
             let f = line.split(separator: ",")
-            return (Int64(f[0])!, f.dropFirst().map { Float($0)! })
+            return (Int64(f[0])!, f.dropFirst().prefix(8).map { Float($0)! })
         }
     }
 

@@ -10,7 +10,8 @@ transfer's data — exactly what happens on platforms and with buffers where the
 controller writes into the buffer directly.
 
 The board streams 33-byte Cyton packets (0xA0, sample number, 8 x 24-bit big-endian
-signed counts, 6 aux bytes, footer 0xC0-0xC6) from a seeded generator at a chosen rate.
+signed counts, 6 aux bytes, footer 0xC0) from a seeded generator at a chosen rate; the aux
+bytes hold an accelerometer reading (3 x int16 big-endian) every 10 packets, zeros between.
 The FTDI side splits the byte stream into 64-byte USB packets, each starting with the
 2 modem-status bytes, with random payload lengths; a short packet ends a transfer, as
 on the wire. When the board has nothing to send, the oldest waiting transfer completes
@@ -30,6 +31,11 @@ Faults the script can inject (all recorded in the ground truth written to --out)
   claim busy       CLAIMINTERFACE fails with EBUSY (another program has the dongle)
 
 Scenario record-raw runs `eeg record --raw-capture` instead of `eeg stream`.
+
+With --stream-file (scenario stream) the board sends that file's bytes instead of a
+generated session, 33 bytes at a time at --rate, and eeg stops after --samples frames:
+the BrainFlow comparison feeds the dongle the very bytes BrainFlow read over a pty
+(Tests/interop/cyton_stream.py). --eeg-arg adds arguments (e.g. --daisy) to eeg.
 
 The board answers channel settings (`x CH POWER GAIN INPUT BIAS SRB2 SRB1 X`) with
 `Success: Channel set for N$$$` and lead-off settings (`z CH P N Z`) with `Success: Lead
@@ -145,8 +151,12 @@ class BoardSession:
                     number = (number + 1) & 0xFF
                     tick += 1
             counts = [self.count(rng) for _ in range(8)]
-            aux = bytes(rng.randrange(256) for _ in range(6))
-            packet = cyton_packet(number, counts, aux, 0xC0 + rng.randint(0, 6))
+            # The accelerometer, read every 10 packets (25 Hz at 250); zeros in between.
+            accel = None
+            if emitted % 10 == 3:
+                accel = [rng.choice([-1, 1]) * rng.randint(1, 32767), rng.randint(-32768, 32767), rng.randint(-32768, 32767)]
+            aux = b"".join((v & 0xFFFF).to_bytes(2, "big") for v in (accel or [0, 0, 0]))
+            packet = cyton_packet(number, counts, aux, 0xC0)
             if torn_pending is not None:
                 torn = self.torn_prefix(rng, torn_pending, packet)
                 if torn:
@@ -161,7 +171,7 @@ class BoardSession:
                 tick += int(pause_before_last * rate)
             start = len(self.stream)
             self.emit(tick, packet)
-            self.truth["packets"].append({"number": number, "counts": counts,
+            self.truth["packets"].append({"number": number, "counts": counts, "accel": accel,
                                           "microvolts": [microvolts(c) for c in counts],
                                           "start": start, "end": len(self.stream)})
             number = (number + 1) & 0xFF
@@ -209,6 +219,26 @@ class BoardSession:
     @property
     def finished(self):
         return self.position == len(self.items)
+
+
+class FileSession(BoardSession):
+    """The bytes of a file, 33 at a time at `rate` chunks per second (no ground truth of
+    its own: the file's writer has it)."""
+
+    def __init__(self, path, rate):
+        self.rate = rate
+        self.items = []
+        self.truth = {"first_number": 0, "rate": rate, "packets": [], "garbage": [], "torn": [],
+                      "radio_gaps": [], "delivered_bytes": 0, "stream_bytes": 0, "file": path}
+        self.stream = bytearray()
+        self.started = None
+        self.position = 0
+        self.sent = 0
+        with open(path, "rb") as fh:
+            data = fh.read()
+        for tick, offset in enumerate(range(0, len(data), 33)):
+            self.emit(tick, data[offset:offset + 33])
+        self.truth["stream_bytes"] = len(self.stream)
 
 
 class LeadOffSession(BoardSession):
@@ -363,6 +393,9 @@ class Dongle:
                 self.fault_at = self.fault_point()
         elif c == "s":
             self.board = None
+        elif c == "C":
+            # The firmware's answers to attaching a Daisy: with one (the banner names it), or not.
+            self.fifo.put(None, b"16$$$" if self.args.daisy_banner else b"no daisy to attach!8$$$")
 
     def multibyte(self, byte):
         """Collects `x...X` (9 bytes) and `z...Z` (5 bytes), then applies and answers it."""
@@ -632,7 +665,9 @@ def run(args):
         eeg_args = ["impedance", "--device", "cyton", "--format", "jsonl", "--seconds", "1s"] + args.eeg_arg
     if args.scenario == "devices":
         eeg_args = ["devices", "--check", "--json"]
-    if args.scenario in ("stream", "stuck-cancel", "start-fails", "claim-busy", "record-raw"):
+    if args.stream_file:
+        eeg_args += args.eeg_arg + ["--samples", str(args.samples)]
+    elif args.scenario in ("stream", "stuck-cancel", "start-fails", "claim-busy", "record-raw"):
         # Generated now only to know the frame count: the board session the device
         # streams is generated again, identically, on `b`.
         frames = frames_spanned(board_session(args, 0).truth)
@@ -709,6 +744,8 @@ def board_session(args, index):
     """Board session `index` of the scenario: its own seeded generator, so the same
     arguments give the same packets whatever the host did."""
     rng = random.Random(args.seed * 7919 + index)
+    if args.stream_file:
+        return FileSession(args.stream_file, args.rate)
     if args.scenario == "stream":
         return BoardSession(rng, args.rate, args.packets, True, 0.3)
     if args.scenario == "record-raw":
@@ -779,7 +816,9 @@ def main():
     parser.add_argument("--ohms", type=lambda text: [float(v) for v in text.split(",")],
                         default=[1000, 5000, 12000, 30000, 75000, 150000, 470000, 2000],
                         help="impedance: per channel, the impedance the lead-off stream implies")
-    parser.add_argument("--eeg-arg", action="append", default=[], help="impedance: one more argument for eeg")
+    parser.add_argument("--eeg-arg", action="append", default=[], help="impedance, --stream-file: one more argument for eeg")
+    parser.add_argument("--stream-file", help="stream: the board sends this file's bytes (needs --samples)")
+    parser.add_argument("--samples", type=int, help="with --stream-file: eeg's --samples")
     parser.add_argument("--daisy-banner", action="store_true", help="the reply to v says a Daisy is attached")
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for eeg's environment")

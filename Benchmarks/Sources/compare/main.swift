@@ -47,6 +47,11 @@ let channels = 8
 // `compare --lsl-only [--quick]`: the LSL outlet's throughput and latency (LSLRows.swift).
 if CommandLine.arguments.contains("--lsl-only") { lslRows(repository: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent(), quick: quick); exit(0) }
 if CommandLine.arguments.contains("--live-only") { liveRows(arguments: CommandLine.arguments, quick: quick); exit(0) }
+// `compare --array-only --eeg PATH [--quick]`: only the job-array row (ShardArrayBench.swift).
+if CommandLine.arguments.contains("--array-only"), let i = CommandLine.arguments.firstIndex(of: "--eeg"), i + 1 < CommandLine.arguments.count {
+    shardArrayRow(eeg: CommandLine.arguments[i + 1], quick: quick)
+    exit(0)
+}
 
 // eeg analyze: peak memory as the file doubles, and the speedup of two files on two cores.
 // Needs the eeg executable (make bench builds it): compare --eeg PATH. Runs first: the
