@@ -4,16 +4,38 @@ import Testing
 import EEGFormats
 @testable import EEGLSL
 
+/// A machine-scope service on ports from `base` (no discovery responder); with
+/// `startingThread: false` the test turns it by hand.
+func loopbackService(base: Int, startingThread: Bool = true) throws -> LSLService {
+    var configuration = LSLConfiguration()
+    configuration.scope = .machine
+    configuration.basePort = base + Int(getpid() % 100) // away from the other suites' ports
+    configuration.multicastPort = 1 // no discovery responder needed
+    return try LSLService(configuration: configuration, limits: LSLLimits(), startingThread: startingThread)
+}
+
+/// A one-channel 250 Hz float32 outlet.
+func smallOutlet(_ service: LSLService, _ name: String) throws -> LSLOutlet {
+    try service.addOutlet(StreamInfo(name: name, type: "EEG", channelCount: 1, nominalRate: 250, channelFormat: .float32, sourceID: name), format: .float32)
+}
+
 /// What a streamfeed request's headers negotiate, against the bytes liblsl's outlet
 /// (tcp_server.cpp) would send for the same request.
 @Suite("LSL streamfeed negotiation", .serialized)
 struct LSLFeedNegotiationTests {
-    func makeService() throws -> LSLService {
-        var configuration = LSLConfiguration()
-        configuration.scope = .machine
-        configuration.basePort = 16900 + Int(getpid() % 100) // away from the other suites' ports
-        configuration.multicastPort = 1 // no discovery responder needed
-        return try LSLService(configuration: configuration)
+    func makeService() throws -> LSLService { try loopbackService(base: 16900) }
+
+    /// A service with one outlet (strings: 1 channel, irregular; float32: 2 channels at
+    /// 250 Hz) and a raw inlet that sent it liblsl 1.17's request.
+    func requested(_ format: LSLValueFormat, valueSize: Int) throws -> (LSLService, LSLOutlet, RawPeer) {
+        let service = try makeService()
+        let text = format == .string
+        let info = StreamInfo(name: "neg-\(format)-\(getpid())", type: text ? "Markers" : "EEG", channelCount: text ? 1 : 2,
+                              nominalRate: text ? 0 : 250, channelFormat: text ? .string : .float32, sourceID: "t")
+        let outlet = try service.addOutlet(info, format: format)
+        let peer = try RawPeer(port: outlet.info.v4DataPort)
+        peer.send(liblsl117Request(uid: outlet.info.uid, valueSize: valueSize))
+        return (service, outlet, peer)
     }
 
     func waitFor(_ condition: () -> Bool) -> Bool {
@@ -43,12 +65,8 @@ struct LSLFeedNegotiationTests {
 
     @Test("a markers outlet serves a liblsl 1.17 inlet (Value-Size: 32): 200 OK, test patterns, then the marker")
     func stringOutletIgnoresValueSize() throws {
-        let service = try makeService()
+        let (service, outlet, peer) = try requested(.string, valueSize: 32)
         defer { service.stop() }
-        let info = StreamInfo(name: "neg-markers-\(getpid())", type: "Markers", channelCount: 1, nominalRate: 0, channelFormat: .string, sourceID: "t")
-        let outlet = try service.addOutlet(info, format: .string)
-        let peer = try RawPeer(port: outlet.info.v4DataPort)
-        peer.send(liblsl117Request(uid: outlet.info.uid, valueSize: 32))
         #expect(waitFor { service.currentStatistics.connections == 1 })
         usleep(100_000) // the request was read and the feed started
         outlet.push("stimulus A", timestamp: 1234.5)
@@ -64,12 +82,8 @@ struct LSLFeedNegotiationTests {
 
     @Test("a float32 outlet still answers 505 to a Value-Size other than 4 (liblsl would fall back to protocol 1.00)")
     func numericOutletChecksValueSize() throws {
-        let service = try makeService()
+        let (service, _, peer) = try requested(.float32, valueSize: 8)
         defer { service.stop() }
-        let info = StreamInfo(name: "neg-eeg-\(getpid())", type: "EEG", channelCount: 2, nominalRate: 250, channelFormat: .float32, sourceID: "t")
-        let outlet = try service.addOutlet(info, format: .float32)
-        let peer = try RawPeer(port: outlet.info.v4DataPort)
-        peer.send(liblsl117Request(uid: outlet.info.uid, valueSize: 8))
         #expect(try #require(peer.readToEnd()) == Array("LSL/110 505 Version not supported\r\n".utf8))
     }
 }
@@ -82,10 +96,7 @@ struct LSLServiceLifetimeTests {
     func releasedAfterStop() throws {
         weak var weakService: LSLService?
         do {
-            var configuration = LSLConfiguration()
-            configuration.scope = .machine
-            configuration.multicastPort = 1
-            let service = try LSLService(configuration: configuration)
+            let service = try loopbackService(base: 17000)
             weakService = service
             service.stop()
         }
@@ -97,13 +108,8 @@ struct LSLServiceLifetimeTests {
 extension LSLServiceLifetimeTests {
     @Test("a connection accepted on the fd number another one closed in the same turn is served, not dropped")
     func reusedDescriptorInOneTurn() throws {
-        var configuration = LSLConfiguration()
-        configuration.scope = .machine
-        configuration.basePort = 17100 + Int(getpid() % 100)
-        configuration.multicastPort = 1
-        let service = try LSLService(configuration: configuration, limits: LSLLimits(), startingThread: false)
-        let first = try service.addOutlet(StreamInfo(name: "reuse-a", type: "EEG", channelCount: 1, nominalRate: 250, channelFormat: .float32, sourceID: "a"), format: .float32)
-        let second = try service.addOutlet(StreamInfo(name: "reuse-b", type: "EEG", channelCount: 1, nominalRate: 250, channelFormat: .float32, sourceID: "b"), format: .float32)
+        let service = try loopbackService(base: 17100, startingThread: false)
+        let first = try smallOutlet(service, "reuse-a"), second = try smallOutlet(service, "reuse-b")
         service.turn() // adopts both outlets
         var reset: RawPeer? = try RawPeer(port: first.info.v4DataPort)
         usleep(50_000)
@@ -124,12 +130,8 @@ extension LSLServiceLifetimeTests {
 extension LSLServiceLifetimeTests {
     @Test("accepted connections probe idle peers: SO_KEEPALIVE (10 s idle, 5 s × 3 probes) and TCP_USER_TIMEOUT 30 s")
     func keepalive() throws {
-        var configuration = LSLConfiguration()
-        configuration.scope = .machine
-        configuration.basePort = 17200 + Int(getpid() % 100)
-        configuration.multicastPort = 1
-        let service = try LSLService(configuration: configuration, limits: LSLLimits(), startingThread: false)
-        let outlet = try service.addOutlet(StreamInfo(name: "keepalive", type: "EEG", channelCount: 1, nominalRate: 250, channelFormat: .float32, sourceID: "k"), format: .float32)
+        let service = try loopbackService(base: 17200, startingThread: false)
+        let outlet = try smallOutlet(service, "keepalive")
         service.turn() // adopts the outlet
         let peer = try RawPeer(port: outlet.info.v4DataPort)
         usleep(50_000)
