@@ -33,7 +33,9 @@ let package = Package(
         .target(name: "EEGDSP", dependencies: ["EEGCore", "CFFTW"]),
         .target(name: "EEGDevices", dependencies: ["EEGCore", "CLibUSB"]),
         .target(name: "EEGFormats", dependencies: ["EEGCore"]),
-        .target(name: "EEGKit", dependencies: ["EEGCore", "EEGDSP", "EEGDevices", "EEGFormats"]),
+        // The Lab Streaming Layer protocol (1.10) spoken natively: outlets, discovery, time service.
+        .target(name: "EEGLSL", dependencies: ["EEGCore", "EEGFormats"]),
+        .target(name: "EEGKit", dependencies: ["EEGCore", "EEGDSP", "EEGDevices", "EEGFormats", "EEGLSL"]),
         .executableTarget(
             name: "eeg",
             dependencies: [
@@ -50,5 +52,6 @@ let package = Package(
         .testTarget(name: "EEGDevicesTests", dependencies: ["EEGDevices", "EEGDSP", "TestSupport"]),
         .testTarget(name: "EEGFormatsTests", dependencies: ["EEGFormats", "TestSupport"]),
         .testTarget(name: "EEGKitTests", dependencies: ["EEGKit", "TestSupport"]),
+        .testTarget(name: "EEGLSLTests", dependencies: ["EEGLSL", "EEGFormats", "TestSupport"]),
     ]
 )

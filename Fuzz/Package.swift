@@ -18,6 +18,7 @@ let package = Package(
         .executableTarget(name: "FuzzArguments", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzEscaping", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzXDF", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+        .executableTarget(name: "FuzzLSLRequests", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzShardLine", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
     ]
 )

@@ -10,6 +10,9 @@
 @_exported import EEGCore
 @_exported import EEGDSP
 @_exported import EEGFormats
+// The LSL outlet's errors and configuration, so callers can map and report them.
+@_exported import struct EEGLSL.LSLError
+@_exported import struct EEGLSL.LSLConfigurationError
 @_exported import protocol EEGDevices.EEGDevice
 @_exported import enum EEGDevices.DeviceState
 @_exported import enum EEGDevices.DeviceEvent

@@ -36,6 +36,8 @@ public enum FailureKind: Int32, Sendable, CaseIterable {
         case is NumberFieldError: self = .badData  // a number taken from input that cannot be used
         case is CytonSDError: self = .badData  // every kind names a line of the SD-card file
         case is Errno: self = .io
+        case is LSLError: self = .unavailable  // no port to serve on: the network is the device here
+        case is LSLConfigurationError: self = .usage  // an lsl_api.cfg liblsl would refuse too
         default: self = .software
         }
     }

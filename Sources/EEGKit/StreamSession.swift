@@ -24,6 +24,8 @@ public struct StreamOptions: Sendable {
     public var recording: RecordingOptions?
     /// Run the live analyzer even when not emitting metrics (for a dashboard).
     public var analyze = false
+    /// Publish EEG, metrics and markers as LSL outlets (`--lsl`); `nil` for none.
+    public var lsl: LSLOptions?
 
     public init() {}
 }
@@ -334,6 +336,8 @@ private final class SessionRun {
     var ledger: FrameLedger
     var analyzer: LiveAnalyzer?
     var recorder: Recorder?
+    /// The LSL outlets (`--lsl`), fed from this thread only.
+    var lsl: LSLPublisher?
     var recordedBefore = (seconds: 0.0, clipped: 0)
     var summary = StreamSummary()
     var outputOpen = true
@@ -366,9 +370,10 @@ private final class SessionRun {
         // --channels or --pair label the stream lacks is an error before anything starts.
         let configuration = try options.analyzerConfiguration(layout: session.layout)
         recorder = try options.recording.map { try Recorder(options: $0, layout: session.layout) }
-        if options.emit == .metrics || options.analyze || recorder?.recordsMetrics == true {
+        if options.emit == .metrics || options.analyze || recorder?.recordsMetrics == true || options.lsl != nil {
             analyzer = try LiveAnalyzer(configuration)
         }
+        lsl = try options.lsl.map { try LSLPublisher(options: $0, layout: session.layout, hopSeconds: configuration.hopSeconds) }
         samples = .allocate(capacity: consumer.capacity * channels)
         indices = .allocate(capacity: consumer.capacity)
         drops = .allocate(capacity: consumer.capacity)
@@ -390,7 +395,7 @@ private final class SessionRun {
     /// below the threshold are still taken at the next ``StreamSession/turnTimeout``.
     func framesWorthWaking() -> Int {
         var frames = consumer.capacity / 4
-        if session.options.emit == .samples {
+        if session.options.emit == .samples || lsl != nil {
             frames = min(frames, Int(session.layout.sampleRate * StreamSession.sampleLineBatch))
         }
         if let analyzer { frames = min(frames, analyzer.framesUntilNextUpdate) }
@@ -424,6 +429,7 @@ private final class SessionRun {
     /// A device event or note (never dropped), or a user's marker (see
     /// ``AnnotationKind/mayBeDropped``), at the recording's current end.
     func annotate(_ kind: AnnotationKind) {
+        lsl?.publish(marker: AnnotationCodec.text(for: kind))
         guard let recorder else { return }
         report(recorder.annotate(kind), for: AnnotationCodec.text(for: kind))
     }
@@ -516,6 +522,10 @@ private final class SessionRun {
         let batchDrops = UnsafeBufferPointer(rebasing: drops[0..<count])
         let batchAux = UnsafeBufferPointer(rebasing: auxSamples[0..<(count * auxCount)])
         try recorder?.store(batchSamples, auxiliary: batchAux, indices: batchIndices, droppedBefore: batchDrops)
+        if let lsl {
+            for (_, gap) in gaps { lsl.publish(marker: Self.gapText(gap)) }
+            lsl.publish(samples: UnsafeBufferPointer(batchSamples), indices: batchIndices, channels: channels)
+        }
         var lines: [String] = []
         if options.emit == .samples && outputOpen {
             var nextGap = 0
@@ -532,6 +542,7 @@ private final class SessionRun {
         analyzer?.analyze(samples: UnsafeBufferPointer(batchSamples), sampleIndices: batchIndices, droppedBefore: batchDrops) { update in
             if options.emit == .metrics && outputOpen { lines.append(formatter.metricsLine(update)) }
             do { try recorder?.record(update) } catch { recordingFailure = recordingFailure ?? error }
+            lsl?.publish(update)
             onAnalysis(update)
         }
         lastIndex = batchIndices[count - 1]
@@ -544,9 +555,15 @@ private final class SessionRun {
     private func endGap(_ gap: FrameGap) throws {
         status("lost \(gap.frames) frame\(gap.frames == 1 ? "" : "s") before sample \(gap.beforeSampleIndex)\(gap.cause == .ringOverflow ? " (the ring buffer was full)" : "")")
         try recorder?.lost(gap)
+        lsl?.publish(marker: Self.gapText(gap))
         if session.options.emit == .samples, let line = session.formatter.gapLine(frames: gap.frames, beforeSampleIndex: gap.beforeSampleIndex) {
             try writeLines([line])
         }
+    }
+
+    /// A gap as the markers stream tells it: the recording's annotation text.
+    static func gapText(_ gap: FrameGap) -> String {
+        AnnotationCodec.text(for: .samplesLost(count: gap.frames, cause: gap.cause))
     }
 
     private func writeLines(_ lines: [String]) throws {

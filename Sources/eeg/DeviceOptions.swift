@@ -68,6 +68,9 @@ struct DeviceOptions: ParsableArguments {
         return simSpeed.map { ($0, "--sim-speed") }
     }
 
+    /// The speed flag as typed, for messages ("--speed" unless only --sim-speed was given).
+    var speedFlagName: String { speedFlag?.flag ?? "--speed" }
+
     /// The simulated headset's speed (1 unless given).
     func speedValue() throws -> Double {
         guard let given = speedFlag else { return 1 }

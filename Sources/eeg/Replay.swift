@@ -53,11 +53,13 @@ struct Replay: ParsableCommand {
 
     @OptionGroup var analysis: AnalysisFlags
 
+    @OptionGroup var lslFlags: LSLFlags
+
     func validate() throws {
         if (file == nil) == (raw == nil) { throw ValidationError("give a recording (eeg replay FILE) or a raw capture (eeg replay --raw FILE)") }
         if raw != nil && deviceProtocol.lowercased() != "cyton" { throw ValidationError("--device-protocol: only cyton is supported, got \(deviceProtocol)") }
         if raw != nil && (from != nil || to != nil) { throw ValidationError("--from/--to are for recordings, not raw captures") }
-        _ = try speed.value("--speed")
+        try lslFlags.validate(speed: try speed.value("--speed"), flag: "--speed")
         let positions = try self.positions()
         if let from = positions.from, let to = positions.to, to <= from { throw ValidationError("--to must be after --from") }
         try validateFileFormat()
@@ -125,6 +127,7 @@ struct Replay: ParsableCommand {
             var options = StreamOptions()
             output.apply(to: &options)
             try analysis.apply(to: &options)
+            options.lsl = lslFlags.options(sourceID: "eegkit-replay-" + URL(fileURLWithPath: file ?? raw ?? "").lastPathComponent)
             if output.wantsDashboard {
                 options.emit = .none
                 options.analyze = true

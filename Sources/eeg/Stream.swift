@@ -26,6 +26,7 @@ struct Stream: ParsableCommand {
               eeg stream --emit samples --format csv --samples 500 > raw.csv
               eeg stream --device sim --seed 7 --duration 2m --format csv > metrics.csv
               eeg stream --speed 20 --duration 3m --format csv   # 3 sim minutes in 9 s
+              eeg stream --lsl --lsl-name EEG                    # LSL outlets EEG, EEG-metrics, EEG-markers
               eeg stream --emit samples --format csv --duration 20s \\
                   | eeg bandpower --input-format csv --rate 250
             """
@@ -43,20 +44,25 @@ struct Stream: ParsableCommand {
 
     @OptionGroup var analysis: AnalysisFlags
 
+    @OptionGroup var lslFlags: LSLFlags
+
     func validate() throws {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
         if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
+        try lslFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
     }
 
     func run() throws {
         let stop = StopSignal()
         let sink = LineOutput()
         do {
-            let device = try deviceOptions.deviceDescription().makeDevice().device
+            let description = try deviceOptions.deviceDescription()
+            let device = try description.makeDevice().device
             var options = StreamOptions()
             output.apply(to: &options)
             try analysis.apply(to: &options)
+            options.lsl = lslFlags.options(sourceID: description.lslSourceID)
             if let samples { options.frameLimit = samples }
             if let duration { options.frameLimit = ArgumentValues.frames(seconds: try duration.seconds("--duration"), rate: device.sampleRate) }
             if output.wantsDashboard {

@@ -44,6 +44,8 @@ let quick = CommandLine.arguments.contains("--quick")
 let frames = quick ? 2_000_000 : 20_000_000
 let channels = 8
 // `compare --live-only [--quick] [--eeg PATH [--eeg-reference PATH]]`: only the live rows (LiveRows.swift).
+// `compare --lsl-only [--quick]`: the LSL outlet's throughput and latency (LSLRows.swift).
+if CommandLine.arguments.contains("--lsl-only") { lslRows(repository: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent(), quick: quick); exit(0) }
 if CommandLine.arguments.contains("--live-only") { liveRows(arguments: CommandLine.arguments, quick: quick); exit(0) }
 // `compare --array-only --eeg PATH [--quick]`: only the job-array row (ShardArrayBench.swift).
 if CommandLine.arguments.contains("--array-only"), let i = CommandLine.arguments.firstIndex(of: "--eeg"), i + 1 < CommandLine.arguments.count {

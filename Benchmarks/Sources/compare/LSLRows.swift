@@ -1,0 +1,87 @@
+import EEGKit
+import EEGLSL
+import Foundation
+
+/// `compare --lsl-only [--quick]`: EEGKit's LSL outlet into liblsl's own inlet (pylsl from
+/// `make interop-deps`), beside liblsl's outlet into the same inlet in one Python process
+/// (the reference), alternately, best of three: throughput (samples/s of 8 float32
+/// channels, first to last arrival) and push→pull latency p50/p99 of samples pushed
+/// 1 ms apart. Everything on loopback (machine-scope lsl_api.cfg). Both streams say 1000 Hz
+/// so the inlet's 360 s buffer holds every sample of the throughput run.
+func lslRows(repository: URL, quick: Bool) {
+    let python = repository.appendingPathComponent(".build-interop/venv/bin/python").path
+    let script = repository.appendingPathComponent("Tests/interop/lsl_bench.py").path
+    let configuration = repository.appendingPathComponent("Tests/interop/lsl_api_machine.cfg").path
+    guard FileManager.default.isExecutableFile(atPath: python) else { print("LSL rows skipped: no \(python) (make interop-deps)"); return }
+    let n = quick ? 100_000 : 400_000, m = quick ? 500 : 2000
+    var ours: [[String: Double]] = [], reference: [[String: Double]] = []
+    for _ in 0..<3 {
+        if let r = lslRunOurs(python: python, script: script, configuration: configuration, n: n, m: m) { ours.append(r) }
+        if let r = lslRun(python, [script, "reference", String(n), String(m)], configuration: configuration, whenReady: { _ in }) { reference.append(r) }
+    }
+    func best(_ runs: [[String: Double]], _ key: String, _ pick: ([Double]) -> Double?) -> String {
+        pick(runs.compactMap { $0[key] }).map { String(format: "%.3g", $0) } ?? "n/a"
+    }
+    func spread(_ runs: [[String: Double]], _ key: String) -> String {
+        let v = runs.compactMap { $0[key] }
+        guard let lo = v.min(), let hi = v.max() else { return "" }
+        return String(format: " (%.3g–%.3g)", lo, hi)
+    }
+    print("LSL outlet → pylsl 1.18 inlet, loopback, 8 × float32; best of \(ours.count)/\(reference.count) runs (range)")
+    print("  throughput samples/s   EEGKit \(best(ours, "rate", { $0.max() }))\(spread(ours, "rate"))   liblsl \(best(reference, "rate", { $0.max() }))\(spread(reference, "rate"))")
+    print("  latency p50 ms         EEGKit \(best(ours, "p50_ms", { $0.min() }))\(spread(ours, "p50_ms"))   liblsl \(best(reference, "p50_ms", { $0.min() }))\(spread(reference, "p50_ms"))")
+    print("  latency p99 ms         EEGKit \(best(ours, "p99_ms", { $0.min() }))\(spread(ours, "p99_ms"))   liblsl \(best(reference, "p99_ms", { $0.min() }))\(spread(reference, "p99_ms"))")
+}
+
+/// One run of EEGKit's outlet: N samples as fast as the queue takes them, then M paced.
+private func lslRunOurs(python: String, script: String, configuration: String, n: Int, m: Int) -> [String: Double]? {
+    guard let text = try? String(contentsOfFile: configuration, encoding: .utf8),
+          let service = try? LSLService(configuration: LSLConfiguration(iniText: text)) else { return nil }
+    defer { service.stop() }
+    let name = "lsl-bench-eegkit-\(getpid())"
+    guard let outlet = try? service.addOutlet(StreamInfo(name: name, type: "EEG", channelCount: 8, nominalRate: 1000, channelFormat: .float32, sourceID: name),
+                                              format: .float32, queueSamples: 65536) else { return nil }
+    return lslRun(python, [script, "inlet", name, String(n), String(m)], configuration: configuration) { _ in
+        var values = [Float](repeating: 0, count: 8)
+        for i in 0..<n {
+            values[0] = Float(i)
+            while !values.withUnsafeBufferPointer({ outlet.push($0, timestamp: Double(i)) }) { outlet.publish(); usleep(100) }
+            if i % 1000 == 999 { outlet.publish() }
+        }
+        outlet.publish()
+        usleep(500_000)
+        for _ in 0..<m {
+            values.withUnsafeBufferPointer { _ = outlet.push($0, timestamp: LSLClock.now()) }
+            outlet.publish()
+            usleep(1000)
+        }
+    }
+}
+
+/// Runs the Python side; `whenReady` runs once it printed "ready" (if it does); its JSON line.
+private func lslRun(_ python: String, _ arguments: [String], configuration: String, whenReady: (FileHandle) -> Void) -> [String: Double]? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["LSLAPICFG"] = configuration
+    process.environment = environment
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    var buffered = Data()
+    if arguments[1] == "inlet" {
+        while !buffered.contains(Data("ready\n".utf8)) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffered += chunk
+        }
+        whenReady(out.fileHandleForReading)
+    }
+    buffered += out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard let line = String(decoding: buffered, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+          let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+    return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+}

@@ -1,0 +1,122 @@
+import EEGCore
+import EEGDSP
+import EEGFormats
+import EEGLSL
+import Foundation
+
+/// What `--lsl`, `--lsl-name`, `--lsl-type` and `--lsl-chunk` ask for: three LSL outlets
+/// beside the session's other outputs.
+public struct LSLOptions: Sendable, Equatable {
+    /// The EEG stream's name; the metrics and markers streams add "-metrics" and "-markers".
+    public var name = "EEGKit"
+    /// The EEG stream's content type.
+    public var type = "EEG"
+    /// The fewest samples per hand-over to the network thread: it is woken once per
+    /// delivered batch that brings the samples not yet handed over to at least this many
+    /// (1 = every batch; larger values cost fewer wake-ups and add up to chunk / rate of
+    /// latency).
+    public var chunk = 1
+    /// The stable id inlets reconnect by (`eegkit-sim-seed-7`, `eegkit-cyton-SERIAL`, …).
+    public var sourceID: String
+    /// The environment the liblsl configuration is looked up in (LSLAPICFG, HOME).
+    public var environment: [String: String]
+
+    public init(sourceID: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.sourceID = sourceID
+        self.environment = environment
+    }
+}
+
+extension DeviceDescription {
+    /// The LSL `source_id` of this device, stable across restarts so inlets reconnect:
+    /// the dongle's serial for a Cyton (else its port, else "cyton"), the seed for the
+    /// simulated headset.
+    public var lslSourceID: String {
+        switch self {
+        case .simulated(let s): return "eegkit-sim-seed-\(s.seed)"
+        case .cyton(let c): return "eegkit-cyton-" + (c.serial ?? c.port ?? "default")
+        case .rawCytonCapture(let path, _, _): return "eegkit-replay-" + URL(fileURLWithPath: path).lastPathComponent
+        }
+    }
+}
+
+/// The session's three LSL outlets: EEG (float32 µV, timestamps from the de-jittered
+/// sample counter), metrics (one sample per analyzer hop, channels in ``Metric/all``
+/// order, NaN for a metric not available yet) and markers (strings: every marker and
+/// every gap or device annotation, as it happens).
+///
+/// Threading: called only from the session's thread (the single producer of all three
+/// outlets); `publish` is allocation- and lock-free per sample.
+final class LSLPublisher {
+    let service: LSLService
+    let eeg: LSLOutlet, metrics: LSLOutlet, markers: LSLOutlet
+    private var clock: DejitteredClock
+    private let chunk: Int
+    private var unpublished = 0
+    private let metricValues: UnsafeMutableBufferPointer<Float>
+    private var lastIndex: Int64?
+
+    init(options: LSLOptions, layout: StreamLayout, hopSeconds: Double) throws {
+        let configuration = try LSLConfiguration.load(environment: options.environment)
+        let service = try LSLService(configuration: configuration)
+        // An outlet that cannot bind must not leave the others served for the process's life.
+        do { (eeg, metrics, markers) = try Self.addOutlets(to: service, options: options, layout: layout, hopSeconds: hopSeconds) } catch {
+            service.stop()
+            throw error
+        }
+        self.service = service
+        clock = DejitteredClock(nominalRate: layout.sampleRate)
+        chunk = max(1, options.chunk)
+        metricValues = .allocate(capacity: Metric.all.count)
+    }
+
+    /// The EEG, metrics and markers outlets, in that order.
+    private static func addOutlets(to service: LSLService, options: LSLOptions, layout: StreamLayout,
+                                   hopSeconds: Double) throws -> (LSLOutlet, LSLOutlet, LSLOutlet) {
+        let channels = layout.labels.map { StreamInfo.Channel(label: $0, unit: layout.unit == "µV" ? "microvolts" : layout.unit, type: options.type) }
+        let eeg = try service.addOutlet(StreamInfo(name: options.name, type: options.type, channelCount: layout.channelCount, nominalRate: layout.sampleRate,
+                                               channelFormat: .float32, sourceID: options.sourceID, channels: channels), format: .float32,
+                                    queueSamples: max(4096, Int(layout.sampleRate * 4)))
+        let metricChannels = Metric.all.map { StreamInfo.Channel(label: $0.key, unit: $0.unit, type: "Metric") }
+        let metrics = try service.addOutlet(StreamInfo(name: options.name + "-metrics", type: "Metrics", channelCount: metricChannels.count, nominalRate: 1 / hopSeconds,
+                                                   channelFormat: .float32, sourceID: options.sourceID + "-metrics", channels: metricChannels), format: .float32)
+        let markers = try service.addOutlet(StreamInfo(name: options.name + "-markers", type: "Markers", channelCount: 1, nominalRate: 0,
+                                                   channelFormat: .string, sourceID: options.sourceID + "-markers",
+                                                   channels: [StreamInfo.Channel(label: "annotation", unit: "", type: "Marker")]), format: .string)
+        return (eeg, metrics, markers)
+    }
+
+    deinit {
+        metricValues.deallocate()
+        service.stop()
+    }
+
+    /// One batch of frames as delivered (after the recorder's rounding), seen now.
+    func publish(samples: UnsafeBufferPointer<Float>, indices: UnsafeBufferPointer<Int64>, channels: Int) {
+        guard let last = indices.last else { return }
+        clock.observe(index: last, arrival: LSLClock.now())
+        for (i, index) in indices.enumerated() {
+            guard let timestamp = clock.timestamp(of: index) else { continue }
+            eeg.push(UnsafeBufferPointer(rebasing: samples[(i * channels)..<((i + 1) * channels)]), timestamp: timestamp)
+        }
+        // One wake-up per batch (or per `chunk` samples across batches), never per sample.
+        unpublished += indices.count
+        if unpublished >= chunk { eeg.publish(); unpublished = 0 }
+        lastIndex = last
+    }
+
+    /// One analyzer update: the shown metrics, stamped at the window's last sample.
+    func publish(_ update: LiveAnalysis) {
+        let shown = update.shownMetrics
+        for (i, metric) in Metric.all.enumerated() { metricValues[i] = Float(shown[metric] ?? .nan) }
+        metrics.push(UnsafeBufferPointer(metricValues), timestamp: clock.timestamp(of: update.sampleIndex) ?? LSLClock.now())
+        metrics.publish()
+    }
+
+    /// A marker or annotation, stamped at the stream's current end.
+    func publish(marker text: String) {
+        let timestamp = lastIndex.flatMap { clock.timestamp(of: $0 + 1) } ?? LSLClock.now()
+        markers.push(text, timestamp: timestamp)
+        markers.publish()
+    }
+}

@@ -1,0 +1,34 @@
+/// What one inlet may cost an outlet: the caps and timeouts that keep malformed, slow,
+/// silent or greedy peers from stalling EEGKit or growing its memory.
+public struct LSLLimits: Sendable, Equatable {
+    /// Connections per outlet; more are accepted and closed at once.
+    public var connectionsPerOutlet = 16
+    /// Seconds a connection has to send a whole request (slow or silent senders are cut).
+    public var requestTimeout = 5.0
+    /// Seconds a connection with bytes waiting may take none before it is closed.
+    public var stallTimeout = 10.0
+    /// The most a feed buffers for a slow inlet, whatever `Max-Buffer-Length` asks for;
+    /// beyond it the inlet loses samples (counted) rather than EEGKit gaining memory.
+    public var feedBytes = 4 << 20
+    /// The least a feed buffers (an inlet asking for almost nothing still gets this).
+    public var minimumFeedBytes = 64 << 10
+    /// The most a connection may send after its request (liblsl's inlets send nothing);
+    /// a peer that keeps sending is closed instead of costing a turn per read.
+    public var bytesAfterRequest = 4096
+
+    public init() {}
+}
+
+/// Counts the network thread publishes after every turn, for tests and diagnostics.
+public struct LSLServiceStatistics: Sendable, Equatable {
+    /// Open TCP connections over all outlets.
+    public var connections = 0
+    /// Bytes waiting in all feeds and replies.
+    public var pendingBytes = 0
+    /// Connections closed for a malformed or oversized request, a timeout, or the cap.
+    public var refusedOrTimedOut = 0
+    /// Samples inlets lost because they read too slowly.
+    public var samplesDroppedForSlowInlets = 0
+    /// Network-thread turns so far.
+    public var turns = 0
+}

@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension LSLService {
+    /// Answers every waiting datagram: a matching shortinfo query with the outlet's short
+    /// info (to the sender's address at its return port), a time request with the
+    /// receive and send times (service sockets only, as liblsl's).
+    func answerDatagrams(on fd: Int32, receivedAt now: Double, timeService: Bool) {
+        for _ in 0..<64 {
+            guard let (length, sender) = LSLSocket.receive(fd, into: datagram) else { return }
+            // Under machine scope nothing from outside the machine is answered.
+            if configuration.loopbackOnly, !LSLSocket.text(of: sender).hasPrefix("127.") { continue }
+            guard length <= datagram.count, let request = LSLDatagramRequest.parse(UnsafeRawBufferPointer(rebasing: datagram[0..<length])) else { continue }
+            switch request {
+            case .shortinfo(let query, let returnPort, let queryID):
+                var to = sender
+                to.sin_port = returnPort.bigEndian
+                for outlet in outlets where (timeService ? outlet.serviceSocket == fd : true) && LSLQuery.matches(query, fields: outlet.queryFields) {
+                    LSLSocket.send(fd, Array((queryID + "\r\n").utf8) + outlet.shortInfo, to: to)
+                }
+            case .timedata(let waveID, let t0):
+                guard timeService else { continue }
+                LSLSocket.send(fd, Array(" \(waveID) \(t0) \(now) \(LSLClock.now())".utf8), to: sender)
+            }
+        }
+    }
+
+    /// Moves the outlet's queued samples to its feeds, then reads requests, writes
+    /// replies and feeds, and closes what ended, failed or outlived its timeout.
+    func serve(_ outlet: LSLOutlet, now: Double) {
+        let key = ObjectIdentifier(outlet)
+        let list = connections[key] ?? []
+        let feeds = list.filter { $0.phase == .streaming }
+        let droppedBefore = feeds.reduce(0) { $0 + $1.droppedSamples }
+        outlet.queue.drain(scratch: outlet.drainScratch) { sample in
+            for feed in feeds { feed.queueSample(sample) }
+        }
+        statistics.samplesDroppedForSlowInlets += feeds.reduce(0) { $0 + $1.droppedSamples } - droppedBefore
+        var keep: [LSLConnection] = []
+        for connection in list {
+            let events = connection.revents
+            connection.revents = 0
+            switch serve(connection, of: outlet, events: events, now: now) {
+            case .keep: keep.append(connection)
+            case .done: close(connection.fd)
+            case .refused: close(connection.fd); statistics.refusedOrTimedOut += 1
+            }
+        }
+        connections[key] = keep
+        outlet.streamingFeeds.store(keep.count { $0.phase == .streaming }, ordering: .relaxed)
+    }
+
+    enum Outcome { case keep, done, refused }
+
+    /// One connection's turn: kept, done (answered, or the peer left), or refused.
+    private func serve(_ connection: LSLConnection, of outlet: LSLOutlet, events: Int16, now: Double) -> Outcome {
+        if events & Int16(POLLERR | POLLNVAL) != 0 { return .done }
+        if connection.phase == .request {
+            if events & Int16(POLLIN | POLLHUP) != 0 {
+                let outcome = readRequest(connection, of: outlet)
+                guard outcome == .keep else { return outcome }
+            }
+        } else if events & Int16(POLLIN | POLLHUP) != 0 {
+            // An inlet sends nothing after its request: read and forget, noticing when it
+            // hangs up; a peer that keeps sending is closed rather than served a turn per read.
+            guard let n = LSLSocket.read(connection.fd, into: datagram) else { return .done }
+            connection.bytesAfterRequest += n
+            if connection.bytesAfterRequest > limits.bytesAfterRequest { return .refused }
+        }
+        guard connection.flush(now: now) else { return .done }
+        if connection.phase == .reply && connection.pendingBytes == 0 { return .done }
+        return connection.expired(now: now, limits: limits) ? .refused : .keep
+    }
+
+    /// Reads what the inlet sent and, once the request is whole, queues the answer.
+    private func readRequest(_ connection: LSLConnection, of outlet: LSLOutlet) -> Outcome {
+        let room = min(4096, LSLRequestParser.maximumRequestBytes + 1 - connection.inbox.count)
+        guard room > 0, let n = LSLSocket.read(connection.fd, into: UnsafeMutableRawBufferPointer(rebasing: datagram[0..<room])) else { return .done }
+        connection.inbox += datagram[0..<n]
+        let outcome: LSLRequestParser.Outcome
+        do { outcome = try LSLRequestParser.parse(connection.inbox) } catch { return .refused }
+        guard case .complete(let request) = outcome else { return .keep }
+        connection.inbox = []
+        switch request {
+        case .fullinfo:
+            connection.queue(outlet.fullInfo)
+            connection.phase = .reply
+        case .shortinfo(let query):
+            guard LSLQuery.matches(query, fields: outlet.queryFields) else { return .done }
+            connection.queue(outlet.shortInfo)
+            connection.phase = .reply
+        case .streamfeed(let feed):
+            startFeed(connection, of: outlet, feed)
+        }
+        return .keep
+    }
+
+    /// Answers a `LSL:streamfeed/110` request: status and headers, the two test patterns,
+    /// then (when the inlet wants samples buffered) every sample pushed from now on.
+    private func startFeed(_ connection: LSLConnection, of outlet: LSLOutlet, _ feed: StreamFeedRequest) {
+        if !feed.uid.isEmpty && feed.uid != outlet.info.uid {
+            connection.queue(Array("LSL/110 404 Not found\r\n".utf8))
+            connection.phase = .reply
+            return
+        }
+        // A string outlet ignores Value-Size, as liblsl's does: liblsl ≤ 1.17 inlets send
+        // sizeof(std::string) (32), pylsl 1.18's 0. A numeric outlet needs its own width.
+        let sizeMismatch = outlet.format != .string && feed.valueSize.map { $0 != outlet.format.valueSize } == true
+        if sizeMismatch || !feed.hasIEEE754Floats {
+            // liblsl would fall back to protocol 1.00's archive format, which EEGKit does not speak.
+            connection.queue(Array("LSL/110 505 Version not supported\r\n".utf8))
+            connection.phase = .reply
+            return
+        }
+        let header = "LSL/110 200 OK\r\nUID: \(outlet.info.uid)\r\nByte-Order: 1234\r\nSuppress-Subnormals: 0\r\nData-Protocol-Version: 110\r\n\r\n"
+        connection.queue(Array(header.utf8) + outlet.testPatterns)
+        guard feed.maxBufferedSamples > 0 else { connection.phase = .reply; return }
+        let wanted = feed.maxBufferedSamples.multipliedReportingOverflow(by: outlet.queue.maximumSampleBytes)
+        connection.feedLimit = min(max(wanted.overflow ? Int.max : wanted.partialValue, limits.minimumFeedBytes), limits.feedBytes)
+        connection.phase = .streaming
+    }
+}
+

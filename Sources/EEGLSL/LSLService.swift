@@ -1,0 +1,186 @@
+import EEGFormats
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// The process's LSL network side: one thread that answers discovery queries, serves
+/// every outlet's TCP connections and time requests, and moves samples from the outlets'
+/// queues to their inlets — POSIX sockets and `poll`, nothing blocking, every wait bounded.
+///
+/// Limits (the network is untrusted): ``LSLLimits`` (connections per outlet, request and
+/// stall timeouts, feed buffers) and ``LSLRequestParser``'s bounds on requests.
+public final class LSLService: @unchecked Sendable {
+    public let configuration: LSLConfiguration
+    public let limits: LSLLimits
+    private let published = Mutex(LSLServiceStatistics())
+    /// Network-thread only; copied to `published` after each turn.
+    var statistics = LSLServiceStatistics()
+    /// The address every socket binds: loopback under machine scope, else the configured
+    /// listen address (or any).
+    let host: String
+    /// A non-blocking pipe: producers write a byte to wake the thread out of `poll`.
+    private let wakeFD: Int32
+    private let wakeWriteFD: Int32
+    private var responderFD: Int32 = -1
+    private let pending = Mutex<[LSLOutlet]>([])
+    private let running = Atomic<Bool>(true)
+    private let wakeCount = Atomic<Int>(0)
+    // Network-thread state.
+    var outlets: [LSLOutlet] = []
+    var connections: [ObjectIdentifier: [LSLConnection]] = [:]
+    let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: LSLDatagramRequest.maximumBytes, alignment: 8)
+    private let finished = Atomic<Bool>(false)
+
+    /// Opens the discovery responder (port `MulticastPort`, shared with other LSL programs)
+    /// and starts the network thread.
+    public convenience init(configuration: LSLConfiguration, limits: LSLLimits = LSLLimits()) throws(LSLError) {
+        try self.init(configuration: configuration, limits: limits, startingThread: true)
+    }
+
+    /// Without `startingThread`, a test runs ``turn()`` itself, then ``startThread()``.
+    init(configuration: LSLConfiguration, limits: LSLLimits, startingThread: Bool) throws(LSLError) {
+        guard configuration.allowIPv4 else { throw LSLError(kind: .noIPv4) }
+        self.configuration = configuration
+        self.limits = limits
+        host = configuration.loopbackOnly ? "127.0.0.1" : configuration.listenAddress
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw LSLSocket.failure("pipe") }
+        for end in ends { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK); _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        (wakeFD, wakeWriteFD) = (ends[0], ends[1])
+        // Another LSL program may hold the port without SO_REUSEADDR: then EEGKit is still
+        // found through the unicast ports of the range (KnownPeers), as liblsl's outlets are.
+        if let fd = try? LSLSocket.bound(Int32(SOCK_DGRAM.rawValue), host: host, port: configuration.multicastPort, reuseAddress: true) {
+            responderFD = fd
+            if !configuration.loopbackOnly { configuration.discoveryAddresses.filter(LSLSocket.isMulticast).forEach { LSLSocket.joinGroup(fd, $0) } }
+        }
+        if startingThread { startThread() }
+    }
+
+    /// Starts the network thread. It holds the service while it runs and releases it when
+    /// `run` returns (after ``stop()``); the service keeps no reference back: no cycle.
+    func startThread() {
+        let thread = Thread { [self] in run() }
+        thread.name = "eeg-lsl"
+        thread.start()
+    }
+
+    /// The network thread's counts as of its last turn (from any thread).
+    public var currentStatistics: LSLServiceStatistics { published.withLock { $0 } }
+
+    /// Stops the network thread (waiting for it at most a second) and closes every socket.
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        wake()
+        for _ in 0..<200 where !finished.load(ordering: .acquiring) { usleep(5000) }
+    }
+
+    deinit {
+        stop()
+        // Closed only here: outlets reach the service weakly, so no wake() can follow.
+        close(wakeFD)
+        close(wakeWriteFD)
+    }
+
+    /// Offers a new stream: binds its TCP data port and UDP service port in the configured
+    /// range, fills in uid, session, host name and creation time.
+    /// - Parameter queueSeconds: how much the hand-over queue holds at the nominal rate.
+    public func addOutlet(_ description: StreamInfo, format: LSLValueFormat, queueSamples: Int = 4096) throws(LSLError) -> LSLOutlet {
+        let (listener, dataPort) = try LSLSocket.boundInRange(Int32(SOCK_STREAM.rawValue), host: host, base: configuration.basePort,
+                                                              range: configuration.portRange, allowRandom: configuration.allowRandomPorts)
+        let service: (Int32, Int)
+        do {
+            service = try LSLSocket.boundInRange(Int32(SOCK_DGRAM.rawValue), host: host, base: configuration.basePort,
+                                                 range: configuration.portRange, allowRandom: configuration.allowRandomPorts)
+        } catch { close(listener); throw error }
+        var info = description
+        info.uid = UUID().uuidString.lowercased()
+        info.sessionID = configuration.sessionID
+        info.hostname = LSLSocket.hostName()
+        info.createdAt = LSLClock.now()
+        info.v4DataPort = dataPort
+        info.v4ServicePort = service.1
+        let sampleBytes = format == .float32 ? LSLSampleEncoding.numericSampleSize(channels: info.channelCount, width: 4) : 256
+        let outlet = LSLOutlet(info: info, format: format, queueBytes: queueSamples * (sampleBytes + 4),
+                               listener: listener, serviceSocket: service.0, service: self)
+        pending.withLock { $0.append(outlet) }
+        wake()
+        return outlet
+    }
+
+    /// Wakes the network thread (non-blocking: a full pipe already means "awake").
+    func wake() {
+        wakeCount.add(1, ordering: .relaxed)
+        var one: UInt8 = 1
+        _ = write(wakeWriteFD, &one, 1)
+    }
+
+    /// How many times producers (and stop/add/close) woke the network thread: each is a
+    /// `write(2)` on the caller's thread and a turn on the network thread.
+    public var wakeUps: Int { wakeCount.load(ordering: .relaxed) }
+
+    private func run() {
+        while running.load(ordering: .acquiring) { turn() }
+        for outlet in outlets { retire(outlet) }
+        pending.withLock { $0.forEach(retire); $0.removeAll() }
+        if responderFD >= 0 { close(responderFD) }
+        datagram.deallocate()
+        finished.store(true, ordering: .releasing)
+    }
+
+    /// One poll: wake-ups, new and closed outlets, queued samples, then every ready socket.
+    func turn() {
+        var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+        var polled: [(slot: Int, connection: LSLConnection)] = []
+        if responderFD >= 0 { fds.append(pollfd(fd: responderFD, events: Int16(POLLIN), revents: 0)) }
+        for outlet in outlets {
+            fds.append(pollfd(fd: outlet.listener, events: Int16(POLLIN), revents: 0))
+            fds.append(pollfd(fd: outlet.serviceSocket, events: Int16(POLLIN), revents: 0))
+            for connection in connections[ObjectIdentifier(outlet)] ?? [] {
+                let events = connection.phase == .request ? POLLIN : (connection.pendingBytes > 0 ? POLLOUT | POLLIN : POLLIN)
+                polled.append((fds.count, connection))
+                fds.append(pollfd(fd: connection.fd, events: Int16(events), revents: 0))
+            }
+        }
+        _ = poll(&fds, nfds_t(fds.count), 250)
+        let now = LSLClock.now()
+        var ready: [Int32: Int16] = [:]
+        for entry in fds where entry.revents != 0 { ready[entry.fd] = entry.revents }
+        for (slot, connection) in polled { connection.revents = fds[slot].revents }
+        if ready[wakeFD] != nil { _ = read(wakeFD, datagram.baseAddress, datagram.count) }
+        adoptAndRetire()
+        if responderFD >= 0, ready[responderFD] != nil { answerDatagrams(on: responderFD, receivedAt: now, timeService: false) }
+        for outlet in outlets {
+            if ready[outlet.listener] != nil { accept(for: outlet, now: now) }
+            if ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, receivedAt: now, timeService: true) }
+            serve(outlet, now: now)
+        }
+        statistics.turns += 1
+        statistics.connections = connections.values.reduce(0) { $0 + $1.count }
+        statistics.pendingBytes = connections.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.pendingBytes } }
+        let snapshot = statistics
+        published.withLock { $0 = snapshot }
+    }
+
+    private func adoptAndRetire() {
+        outlets += pending.withLock { p -> [LSLOutlet] in let all = p; p.removeAll(); return all }
+        for outlet in outlets where outlet.closed.load(ordering: .acquiring) { retire(outlet) }
+        outlets.removeAll { $0.closed.load(ordering: .acquiring) }
+    }
+
+    func retire(_ outlet: LSLOutlet) {
+        for connection in connections.removeValue(forKey: ObjectIdentifier(outlet)) ?? [] { close(connection.fd) }
+        close(outlet.listener)
+        close(outlet.serviceSocket)
+    }
+
+    private func accept(for outlet: LSLOutlet, now: Double) {
+        while let fd = LSLSocket.accept(outlet.listener) {
+            var list = connections[ObjectIdentifier(outlet)] ?? []
+            guard list.count < limits.connectionsPerOutlet else { close(fd); statistics.refusedOrTimedOut += 1; continue }
+            list.append(LSLConnection(fd: fd, now: now))
+            connections[ObjectIdentifier(outlet)] = list
+        }
+    }
+}
