@@ -80,7 +80,7 @@ test-unit:
 	$(SWIFT) test
 
 test-tsan:
-	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter "FrameRingStressTests|FrameRingSemanticsTests|CytonDriverLinkTests|CytonDriverTests|RawCaptureTests|RawCaptureWriteTests|HotplugWakeTests|DriverSupervisorTests|FrameLedgerTests|RingOverflowTests|ShardEventPipeTests"
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter "FrameRingStressTests|FrameRingSemanticsTests|CytonDriverLinkTests|CytonDriverTests|RawCaptureTests|RawCaptureWriteTests|HotplugWakeTests|DriverSupervisorTests|FrameLedgerTests|RingOverflowTests|ShardEventPipeTests|LSLHostilePeerTests|LSLOutletInteropTests|LSLPublisherWakeTests"
 
 # Every test again with AddressSanitizer (the `eeg` processes the tests start are the
 # sanitized build too).
