@@ -35,7 +35,12 @@ public struct ShardMerge: Sendable {
         // Unchecked: each iteration writes its own element, read only after all have ended.
         nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Result<CheckedShard, ShardError>?>.allocate(capacity: paths.count)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        // Deinitialized before it is freed: the checked shards it holds are released, also
+        // when a failure is thrown (AddressSanitizer's leak check found them lost).
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
         DispatchQueue.concurrentPerform(iterations: paths.count) { i in
             results[i] = Result { () throws(ShardError) in try Self.check(paths[i]) }
         }
