@@ -188,7 +188,10 @@ struct FrameRingSemanticsTests {
         let batch = [Float](repeating: 1, count: 12)
         #expect(batch.withUnsafeBufferPointer { producer.push($0, firstSampleIndex: 0) } == 8)
         #expect(waiter.result() == .ready)
-        #expect(producer.wakeUpsSignalled == 1)
+        // The publish wakes it; the drop check in the same write may wake it once more if
+        // the woken consumer has already set its target again before seeing the frames
+        // (benign: the extra signal only makes a later wait look once more).
+        #expect((1...2).contains(producer.wakeUpsSignalled), "\(producer.wakeUpsSignalled) wake-ups")
         #expect(consumer.droppedFrameCount == 4)
     }
 }
