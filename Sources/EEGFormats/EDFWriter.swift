@@ -91,8 +91,8 @@ public final class EDFWriter {
             s.physicalMaximum = Double(formatNumber(s.physicalMaximum, width: 8)) ?? s.physicalMaximum
             return s
         }
-        self.auxiliary = try EDFAuxiliaryTracks(Array(stated.suffix(auxiliary.count)), framesPerSample: auxiliary.map { first.samplesPerRecord / $0.samplesPerRecord },
-                                                framesPerRecord: first.samplesPerRecord)
+        let tracks = try EDFAuxiliaryTracks(Array(stated.suffix(auxiliary.count)), framesPerSample: auxiliary.map { first.samplesPerRecord / $0.samplesPerRecord },
+                                            framesPerRecord: first.samplesPerRecord)
         var header = EDFHeader(flavor: flavor, start: start, signals: stated + [annotations])
         header.patient = patient
         let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
@@ -101,7 +101,14 @@ public final class EDFWriter {
         self.header = header
 
         var unnamed = false
-        file = try Self.create(path: path, header: header.encode(), overwrite: overwrite, unnamed: &unnamed)
+        do {
+            file = try Self.create(path: path, header: header.encode(), overwrite: overwrite, unnamed: &unnamed)
+        } catch {
+            // deinit does not run for an object whose init threw.
+            tracks.deallocate()
+            throw error
+        }
+        self.auxiliary = tracks
         linkPending = unnamed
         self.overwrite = overwrite
         recordBuffer = .allocate(byteCount: header.recordBytes, alignment: 16)
