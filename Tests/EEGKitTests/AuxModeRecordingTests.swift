@@ -21,23 +21,8 @@ struct AuxModeRecordingTests {
     }
 
     static func record(_ mode: CytonAuxMode, _ ext: String) throws -> String {
-        let path = scratchPath(ext)
         let layout = Cyton.layout(daisy: false, channels: nil, source: "test Cyton", aux: mode)
-        let recorder = try Recorder(options: RecordingOptions(path: path), layout: layout)
-        var samples = (0..<(frames * 8)).map { Float(($0 % 97) - 48) }
-        let aux = (0..<frames).flatMap { values(mode, $0) }
-        let indices = (0..<frames).map(Int64.init)
-        let drops = [UInt32](repeating: 0, count: frames)
-        recorder.begin(atSampleIndex: 0)
-        try samples.withUnsafeMutableBufferPointer { s in
-            try aux.withUnsafeBufferPointer { a in
-                try indices.withUnsafeBufferPointer { i in
-                    try drops.withUnsafeBufferPointer { try recorder.store(s, auxiliary: a, indices: i, droppedBefore: $0) }
-                }
-            }
-        }
-        try recorder.close()
-        return path
+        return try recordAuxFrames(layout, ext: ext, frames: frames, aux: (0..<frames).flatMap { values(mode, $0) })
     }
 
     static let cases: [(CytonAuxMode, String, [String], String)] = [
