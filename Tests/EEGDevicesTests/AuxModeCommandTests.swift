@@ -98,6 +98,24 @@ struct AuxModeCommandTests {
         #expect(perRecord.dropFirst(8 * 7).prefix(32) == "250     250     250     250     ")
     }
 
+    @Test("--emit metrics: band powers and quality for ch1…ch8 only; the analog inputs (a 1023-count swing) never enter them")
+    func metrics() throws {
+        // 4 s of packets, A5 toggling 0/1023 each packet: as a channel it would dominate.
+        let packets = (0..<1000).flatMap { i in
+            cytonPacket(UInt8(i % 256), counts: scriptedCounts(i), aux: i % 2 == 0 ? [0x03, 0xFF, 0x03, 0xFF, 0x03, 0xFF] : [0, 0, 0, 0, 0, 0], footer: 0xC1)
+        }
+        let board = try FakeCytonBoard(packets: packets)
+        let out = try run(["stream", "--device", "cyton", "--port", board.slavePath, "--aux", "analog", "--emit", "metrics", "--samples", "1000"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n")
+        try #require(!lines.isEmpty, "no metrics line: \(out.stderr)")
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let channels = try #require(object["channels"] as? [[String: Any]])
+            #expect(channels.compactMap { $0["label"] as? String } == (1...8).map { "ch\($0)" }, "\(line.prefix(300))")
+        }
+    }
+
     @Test("checks: a refused mode fails with exit 69 naming the command; --aux with the sim, an unknown mode, or with --no-aux: exit 64")
     func checks() throws {
         let board = try FakeCytonBoard(packets: Self.stream(.markers), boardModeReply: "Failure: invalid board mode value.$$$")
