@@ -2,13 +2,15 @@ import Foundation
 
 /// `eeg merge`: shard files (``ShardWriter``) read back as the batch events one
 /// `eeg analyze` over the whole list would have reported, in the list's order — so the
-/// same renderers write the same bytes.
+/// same renderers write the same bytes. A rendered shard's epochs come back as the text
+/// those renderers wrote for them in the shard (``Piece/text``), to be copied.
 ///
 /// Opening checks every shard before anything is written: each must be complete (its
 /// completion line present, its checksum right) and all must come from the same plan and
 /// settings, with every shard of the plan present; otherwise a ``ShardError`` names the
-/// shard and what to do. ``replay(format:keepEpochs:emit:)`` then reads each file's lines from
-/// its shard: memory holds one file's epochs when a report wants them, one line otherwise.
+/// shard and what to do. ``replay(format:keepEpochs:emit:)`` then reads each file's lines
+/// from its shard: memory holds one file's epochs when a report wants them, otherwise one
+/// line or one text block (``ShardTextBlock/maxBytes``).
 public struct ShardMerge: Sendable {
     /// A shard file that was checked complete: its header and where each file starts.
     struct CheckedShard: Sendable {
