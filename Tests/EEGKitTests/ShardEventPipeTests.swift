@@ -40,4 +40,26 @@ struct ShardEventPipeTests {
         #expect(result.failure == error)
         #expect(Self.handOver(count: 0, capacity: 4, failure: nil).paths.isEmpty)
     }
+
+    @Test("a byte budget holds the reader back: never more than the budget waiting, except one event larger than it alone")
+    func byteBudget() {
+        let sizes = (0..<5_000).map { $0 % 97 == 0 ? 5_000 : ($0 * 37) % 400 }
+        let pipe = ShardEventPipe<Int>(capacity: 1_000, byteBudget: 1_000) { sizes[$0] }
+        let reader = Thread {
+            for i in sizes.indices { pipe.put(i) }
+            pipe.end(nil)
+        }
+        reader.start()
+        var taken: [Int] = [], worst = 0, batches = 0
+        while let batch = pipe.take() {
+            batches += 1
+            let bytes = batch.reduce(0) { $0 + sizes[$1] }
+            #expect(bytes <= 1_000 || batch.count == 1, "\(batch.count) events of \(bytes) bytes waiting")
+            worst = max(worst, bytes)
+            taken += batch
+            usleep(50) // a slow renderer, so the reader fills the pipe
+        }
+        #expect(taken == Array(sizes.indices))
+        #expect(worst > 500, "the pipe never filled: the budget was not tested")
+    }
 }

@@ -69,7 +69,12 @@ public struct ShardMerge: Sendable {
     /// ends the reading, as it would reading in one thread.
     public func replay(format: AnalysisFormat, keepEpochs: Bool, emit: (Piece) -> Void) throws(ShardError) {
         try checkMerges(into: format, keepEpochs: keepEpochs)
-        let pipe = ShardEventPipe<Piece>(capacity: 1024)
+        // 1024 pieces keep both threads busy; 8 MiB bounds the text blocks of rendered
+        // shards (up to 256 KiB each), which 1024 of would make 256 MiB.
+        let pipe = ShardEventPipe<Piece>(capacity: 1024, byteBudget: 8 << 20) { piece in
+            if case .text(let text) = piece { return text.utf8.count }
+            return 0
+        }
         let reader = Thread { [self] in
             do throws(ShardError) {
                 for (index, owner) in owners.enumerated() { try readFile(index, owner, keepEpochs: keepEpochs, emit: pipe.put) }
