@@ -123,3 +123,51 @@ struct LSLXDFAgreementTests {
         }
     }
 }
+
+extension LSLXDFAgreementTests {
+    @Test("LabRecorder records EEGKit's three outlets: pyxdf reads the printed samples, the labels, the markers; EEGKit reads the file alike")
+    func labRecorderRecordsEEGKit() throws {
+        guard LSLInterop.available("LabRecorder recording EEGKit") else { return }
+        let name = "EEGKit-labrec-\(getpid())"
+        let path = scratchPath("xdf"), own = scratchPath("bdf")
+        defer { for p in [path, own] { try? FileManager.default.removeItem(atPath: p) } }
+        // EEGKit first: LabRecorder looks its streams up once. Stopped with Ctrl-C once the
+        // markers are in, so no fixed duration has to outlast LabRecorder's start.
+        let eeg = try Child(EEGProcess.executable.path, ["record", "--out", own, "--lsl", "--lsl-name", name, "--seed", "6",
+                                                         "--markers-from-stdin", "--emit", "samples", "--format", "csv"])
+        let recorder = try Child(LSLInterop.python, [Self.script, "labrecorder", name, path])
+        #expect(recorder.wait(forLine: "recording", seconds: 60))
+        usleep(500_000)
+        eeg.write("stimulus A\n")
+        usleep(500_000)
+        eeg.write("stimulus B\n")
+        usleep(1_000_000)
+        eeg.process.interrupt()
+        let printed = eeg.finish(), seen = recorder.finish()
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(seen.status == 0, "\(seen.stderr.suffix(2000))")
+        let file = try JSONDecoder().decode(XDFInteropTests.Seen.self, from: Self.lastJSON(seen.stdout))
+        #expect(Set(file.streams.map(\.name)) == [name, name + "-metrics", name + "-markers"])
+        let stream = try #require(file.streams.first { $0.name == name })
+        #expect(stream.format == "float32" && stream.rate == 250 && stream.labels == ["Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2"])
+        // The EEG LabRecorder got is a run of the printed samples (it joined after EEGKit started).
+        let rows = printed.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst().map { Float(String($0)) } }
+        let samples = stream.samples.map { $0.map { $0.number.map { Float($0) } } }
+        #expect(samples.count > 250, "LabRecorder got \(samples.count) samples")
+        let first = try #require(rows.firstIndex { $0 == samples.first })
+        #expect(Array(rows[first...].prefix(samples.count)) == samples)
+        let metrics = try #require(file.streams.first { $0.name == name + "-metrics" })
+        #expect(metrics.format == "float32" && metrics.labels == Metric.all.map(\.key))
+        let markers = try #require(file.streams.first { $0.name == name + "-markers" })
+        #expect(markers.samples.map { $0.first?.text } == ["Marker: stimulus A", "Marker: stimulus B"])
+        // Each marker lies within the EEG LabRecorder recorded, B after A.
+        let stamps = markers.timestamps
+        #expect(stamps.count == 2 && stamps[0] < stamps[1])
+        #expect(stamps.allSatisfy { $0 > stream.timestamps.first ?? .infinity && $0 < stream.timestamps.last ?? -.infinity })
+        // EEGKit reads LabRecorder's file of its own outlets: the EEG stream (not the metrics), the same values.
+        let ours = try XDFInteropTests.readWithEEGKit(path)
+        #expect(ours.reader.labels == stream.labels)
+        #expect(ours.frames == samples.flatMap { $0.map { $0 ?? .nan } })
+        #expect(ours.annotations.map(\.kind) == [.marker("stimulus A"), .marker("stimulus B")])
+    }
+}
