@@ -5,10 +5,13 @@ import Glibc
 extension LSLService {
     /// Answers every waiting datagram: a matching shortinfo query with the outlet's short
     /// info (to the sender's address at its return port), a time request with the
-    /// receive and send times (service sockets only, as liblsl's).
-    func answerDatagrams(on fd: Int32, receivedAt now: Double, timeService: Bool) {
+    /// receive and send times (service sockets only, as liblsl's). The receive time is
+    /// read as each datagram is taken, as liblsl reads it on receipt: a time taken before
+    /// would make later requests look older than they are and bias `time_correction()`.
+    func answerDatagrams(on fd: Int32, timeService: Bool) {
         for _ in 0..<64 {
             guard let (length, sender) = LSLSocket.receive(fd, into: datagram) else { return }
+            let receivedAt = LSLClock.now()
             // Under machine scope nothing from outside the machine is answered.
             if configuration.loopbackOnly, !LSLSocket.text(of: sender).hasPrefix("127.") { continue }
             guard length <= datagram.count, let request = LSLDatagramRequest.parse(UnsafeRawBufferPointer(rebasing: datagram[0..<length])) else { continue }
@@ -21,7 +24,7 @@ extension LSLService {
                 }
             case .timedata(let waveID, let t0):
                 guard timeService else { continue }
-                LSLSocket.send(fd, Array(" \(waveID) \(t0) \(now) \(LSLClock.now())".utf8), to: sender)
+                LSLSocket.send(fd, Array(" \(waveID) \(t0) \(receivedAt) \(LSLClock.now())".utf8), to: sender)
             }
         }
     }

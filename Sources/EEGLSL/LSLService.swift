@@ -150,10 +150,11 @@ public final class LSLService: @unchecked Sendable {
         for (slot, connection) in polled { connection.revents = fds[slot].revents }
         if ready[wakeFD] != nil { _ = read(wakeFD, datagram.baseAddress, datagram.count) }
         adoptAndRetire()
-        if responderFD >= 0, ready[responderFD] != nil { answerDatagrams(on: responderFD, receivedAt: now, timeService: false) }
+        // Time requests first: their replies' timing is what time_correction() measures.
+        for outlet in outlets where ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, timeService: true) }
+        if responderFD >= 0, ready[responderFD] != nil { answerDatagrams(on: responderFD, timeService: false) }
         for outlet in outlets {
             if ready[outlet.listener] != nil { accept(for: outlet, now: now) }
-            if ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, receivedAt: now, timeService: true) }
             serve(outlet, now: now)
         }
         statistics.turns += 1
