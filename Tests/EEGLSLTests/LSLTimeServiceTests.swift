@@ -44,3 +44,34 @@ struct LSLTimeServiceTests {
         #expect(replies.allSatisfy { $0[2] <= $0[3] })
     }
 }
+
+/// A process out of descriptors: `accept` fails with EMFILE while the listener stays
+/// readable, so polling it again at once would spin the network thread (review SHOULD #11).
+@Suite("LSL listener out of descriptors")
+struct LSLAcceptPauseTests {
+    final class Attempts: @unchecked Sendable { var count = 0 }
+
+    @Test("after EMFILE the listener is left out of the poll for the pause: one attempt over two turns, not one per turn")
+    func pausesAfterEMFILE() throws {
+        var configuration = LSLConfiguration()
+        configuration.scope = .machine
+        configuration.basePort = 17500 + Int(getpid() % 100)
+        configuration.multicastPort = 1
+        var limits = LSLLimits()
+        limits.acceptPause = 30 // far longer than the test: no turn may retry within it
+        let service = try LSLService(configuration: configuration, limits: limits, startingThread: false)
+        let outlet = try smallOutlet(service, "emfile-\(getpid())")
+        service.turn() // adopts the outlet
+        let attempts = Attempts()
+        service.acceptConnection = { _ in attempts.count += 1; return .outOfDescriptors }
+        let peer = try RawPeer(port: outlet.info.v4DataPort)
+        _ = peer
+        usleep(50_000) // the connection waits in the backlog: the listener polls readable
+        service.turn()
+        service.turn()
+        #expect(attempts.count == 1)
+        #expect(service.statistics.acceptPauses == 1)
+        service.startThread()
+        service.stop()
+    }
+}
