@@ -34,24 +34,26 @@ extension LSLService {
     func serve(_ outlet: LSLOutlet, now: Double) {
         let key = ObjectIdentifier(outlet)
         let list = connections[key] ?? []
-        let feeds = list.filter { $0.phase == .streaming }
-        let droppedBefore = feeds.reduce(0) { $0 + $1.droppedSamples }
+        // No per-turn arrays: the feeds are picked out of the list as each sample is fanned out.
+        let droppedBefore = list.reduce(0) { $0 + $1.droppedSamples }
         outlet.queue.drain(scratch: outlet.drainScratch) { sample in
-            for feed in feeds { feed.queueSample(sample) }
+            for feed in list where feed.phase == .streaming { feed.queueSample(sample) }
         }
-        statistics.samplesDroppedForSlowInlets += feeds.reduce(0) { $0 + $1.droppedSamples } - droppedBefore
-        var keep: [LSLConnection] = []
+        statistics.samplesDroppedForSlowInlets += list.reduce(0) { $0 + $1.droppedSamples } - droppedBefore
+        var ended = 0
         for connection in list {
             let events = connection.revents
             connection.revents = 0
             switch serve(connection, of: outlet, events: events, now: now) {
-            case .keep: keep.append(connection)
+            case .keep: continue
             case .done: close(connection.fd)
             case .refused: close(connection.fd); statistics.refusedOrTimedOut += 1
             }
+            connection.ended = true
+            ended += 1
         }
-        connections[key] = keep
-        outlet.streamingFeeds.store(keep.count { $0.phase == .streaming }, ordering: .relaxed)
+        if ended > 0 { connections[key]?.removeAll { $0.ended } }
+        outlet.streamingFeeds.store(list.count { !$0.ended && $0.phase == .streaming }, ordering: .relaxed)
     }
 
     enum Outcome { case keep, done, refused }

@@ -32,6 +32,11 @@ public final class LSLService: @unchecked Sendable {
     var connections: [ObjectIdentifier: [LSLConnection]] = [:]
     let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: LSLDatagramRequest.maximumBytes, alignment: 8)
     private let finished = Atomic<Bool>(false)
+    // The turn's poll set, the connection at each polled slot, and what was ready by fd
+    // (network thread only; kept to be reused).
+    private var fds: [pollfd] = []
+    private var polled: [(slot: Int, connection: LSLConnection)] = []
+    private var ready: [Int32: Int16] = [:]
     /// How connections are taken from a listener (a test substitutes a failing one).
     var acceptConnection: (Int32) -> LSLSocket.Accepted = LSLSocket.accept
 
@@ -133,8 +138,12 @@ public final class LSLService: @unchecked Sendable {
 
     /// One poll: wake-ups, new and closed outlets, queued samples, then every ready socket.
     func turn() {
-        var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-        var polled: [(slot: Int, connection: LSLConnection)] = []
+        // The poll set and its bookkeeping are reused turn after turn: no allocation once
+        // they have grown to the most sockets seen.
+        fds.removeAll(keepingCapacity: true)
+        polled.removeAll(keepingCapacity: true)
+        ready.removeAll(keepingCapacity: true)
+        fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
         if responderFD >= 0 { fds.append(pollfd(fd: responderFD, events: Int16(POLLIN), revents: 0)) }
         let before = LSLClock.now()
         var timeout = 250.0
@@ -151,7 +160,6 @@ public final class LSLService: @unchecked Sendable {
         }
         _ = poll(&fds, nfds_t(fds.count), Int32(timeout))
         let now = LSLClock.now()
-        var ready: [Int32: Int16] = [:]
         for entry in fds where entry.revents != 0 { ready[entry.fd] = entry.revents }
         for (slot, connection) in polled { connection.revents = fds[slot].revents }
         if ready[wakeFD] != nil { _ = read(wakeFD, datagram.baseAddress, datagram.count) }
