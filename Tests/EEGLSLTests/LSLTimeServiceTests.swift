@@ -11,9 +11,7 @@ import EEGFormats
 struct LSLTimeServiceTests {
     @Test("two time requests answered in one turn: the second's receive time is not before the first's send time")
     func receiveTimeOnReceipt() throws {
-        let service = try loopbackService(base: 17300, startingThread: false)
-        let outlet = try smallOutlet(service, "time-\(getpid())")
-        service.turn() // adopts the outlet
+        let (service, outlet) = try adoptedOutlet(base: 17300, "time-\(getpid())")
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
         var to = sockaddr_in()
