@@ -12,6 +12,14 @@ public protocol RecordingClock: AnyObject {
     func timestamp(ofFrame frame: Int64) -> Double
     /// The clock's reading now (a stream header's `created_at`).
     func now() -> Double
+    /// The recording's frame 0 is the device's sample `index`: for a clock that stamps
+    /// device samples (the session's de-jittered one). Called once, before any timestamp
+    /// is asked for; clocks that count frames themselves ignore it.
+    func recordingBegins(atSampleIndex index: Int64)
+}
+
+extension RecordingClock {
+    public func recordingBegins(atSampleIndex index: Int64) {}
 }
 
 /// The monotonic clock at the first frame, plus the frame's position over the rate:

@@ -1,7 +1,7 @@
 import EEGCore
 
 /// An XDF file seen as one EEG recording: its EEG stream (the first numeric stream with
-/// a regular rate, or the one named), placed on a timeline of samples from its first
+/// a regular rate typed "EEG", else the first with a regular rate, or the one named), placed on a timeline of samples from its first
 /// timestamp, and the samples of every string stream (markers) as annotations on that
 /// timeline — EEGKit's own annotation texts decode to their kinds (``AnnotationCodec``),
 /// other programs' markers are kept as their text.
@@ -48,7 +48,7 @@ public final class XDFRecording {
     /// Markers as annotations, by onset; onsets before the first EEG frame are 0.
     public private(set) var annotations: [Annotation] = []
 
-    /// - Parameter streamName: the stream to read as EEG; nil for the first numeric
+    /// - Parameter streamName: the stream to read as EEG; nil for the first numeric stream typed "EEG" with a regular rate, else the first numeric
     ///   stream with a regular rate.
     /// - Throws: ``XDFError`` (`streamNotFound` when no stream fits, or any kind the
     ///   file's chunks give).
@@ -59,7 +59,9 @@ public final class XDFRecording {
     public init(reader: XDFReader, streamName: String? = nil) throws(XDFError) {
         self.reader = reader
         let candidates = reader.streams.filter { $0.info.channelFormat != .string && $0.info.nominalRate > 0 && $0.info.channelCount > 0 }
-        guard let chosen = streamName.map({ name in candidates.first { $0.info.name == name } }) ?? candidates.first else {
+        // LabRecorder writes streams in the order it found them: prefer the one typed EEG.
+        let preferred = candidates.first { $0.info.type == "EEG" } ?? candidates.first
+        guard let chosen = streamName.map({ name in candidates.first { $0.info.name == name } }) ?? preferred else {
             let names = reader.streams.map { "'\($0.info.name)' (\($0.info.channelFormat.rawValue), \($0.info.nominalRate) Hz)" }.joined(separator: ", ")
             throw XDFError(.streamNotFound, path: reader.path, streamName.map { "no numeric stream with a regular rate named '\($0)'; streams: \(names)" }
                 ?? "no numeric stream with a regular rate to read as EEG; streams: \(names.isEmpty ? "none" : names)")

@@ -1,11 +1,13 @@
 import EEGCore
 
 /// A recording written as XDF: the EEG stream (float32 in the layout's unit, its nominal
-/// rate, the channel labels in the header), the live metrics (one double64 sample per
-/// analyzer hop, irregular rate) and a string markers stream carrying every annotation
-/// (markers, lost samples, device events, start and end) at its time, in one file.
+/// rate, the channel labels in the header), the live metrics (one float32 sample per
+/// analyzer hop) and a string markers stream carrying every annotation (markers, lost
+/// samples, device events, start and end) at its time, in one file. The stream headers
+/// are given (``SessionStreamInfos``): the same the session's LSL outlets serve.
 ///
-/// Timestamps come from one ``RecordingClock`` for all three streams. Lost frames are
+/// Timestamps come from one ``RecordingClock`` for all three streams (the session's
+/// de-jittered clock when it publishes LSL, so a sample's XDF and LSL stamps are equal). Lost frames are
 /// not written as filler: the next frame's stored timestamp jumps over them (as
 /// LabRecorder's files do) and a `samplesLost` marker says how many and why.
 ///
@@ -33,6 +35,8 @@ public final class XDFRecordingSink: RecordingSink {
     public let metricNames: [String]
     private let clock: any RecordingClock
     private var frames: Int64 = 0
+    /// The timestamps of the batch being appended (grows to the largest batch, once).
+    private var stamps: [Double] = []
     private var nextBoundary: Int64
     private var summaries: [UInt32: (first: Double, last: Double, count: Int)] = [:]
     /// A marker that could not be written (``annotate(_:essential:)`` cannot throw):
@@ -52,34 +56,32 @@ public final class XDFRecordingSink: RecordingSink {
     /// Creates the file and writes the file header and the three stream headers.
     ///
     /// - Parameters:
-    ///   - metricNames: the metrics stream's channels (no metrics stream when empty).
-    ///   - sourceID: the EEG stream's `source_id` (stable per device).
+    ///   - streams: the stream headers, as the session's LSL outlets describe them
+    ///     (EEGKit's `SessionStreamInfos.make`): the EEG stream's channel count and rate
+    ///     must be the layout's, the metrics stream (if any) float32.
+    ///   - clock: the timestamps (default: the monotonic clock at the first frame, plus
+    ///     the frame's position over the rate). Every EEG frame's timestamp is kept as the
+    ///     clock gives it (stored only where it is not the previous one + 1 / rate).
     /// - Throws: ``XDFError`` (the file exists, cannot be created, or the rate is not a
     ///   positive finite number), ``WriteError`` for the headers.
-    public init(path: String, layout: StreamLayout, metricNames: [String], sourceID: String, overwrite: Bool,
+    public init(path: String, layout: StreamLayout, streams: SessionStreamInfos, overwrite: Bool,
                 clock: (any RecordingClock)? = nil) throws {
         guard layout.sampleRate.isFinite, layout.sampleRate > 0, layout.channelCount > 0 else {
             throw XDFError(.invalidSpec, path: path, "an XDF recording needs channels and a positive rate, not \(layout.channelCount) channels at \(layout.sampleRate) Hz")
         }
+        precondition(streams.eeg.channelCount == layout.channelCount && streams.eeg.nominalRate == layout.sampleRate
+                     && streams.eeg.channelFormat == .float32 && (streams.metrics?.channelFormat ?? .float32) == .float32,
+                     "the EEG stream header must describe the layout as float32, the metrics float32")
         self.layout = layout
-        self.metricNames = metricNames
+        metricNames = streams.metrics?.channels.map(\.label) ?? []
         self.clock = clock ?? AnchoredMonotonicClock(sampleRate: layout.sampleRate)
         nextBoundary = Int64((Self.boundarySeconds * layout.sampleRate).rounded(.up))
         writer = try XDFWriter(path: path, overwrite: overwrite)
         let created = self.clock.now()
-        let unit = layout.unit == "µV" ? "microvolts" : layout.unit
-        var streams = [(StreamID.eeg, StreamInfo(name: "EEGKit", type: "EEG", channelCount: layout.channelCount, nominalRate: layout.sampleRate,
-                                                 channelFormat: .float32, sourceID: sourceID,
-                                                 channels: layout.labels.map { .init(label: $0, unit: unit, type: "EEG") }))]
-        if !metricNames.isEmpty {
-            streams.append((StreamID.metrics, StreamInfo(name: "EEGKit metrics", type: "Metrics", channelCount: metricNames.count, nominalRate: 0,
-                                                         channelFormat: .double64, sourceID: sourceID + " metrics",
-                                                         channels: metricNames.map { .init(label: $0, unit: "", type: "Metric") })))
-        }
-        streams.append((StreamID.markers, StreamInfo(name: "EEGKit markers", type: "Markers", channelCount: 1, nominalRate: 0,
-                                                     channelFormat: .string, sourceID: sourceID + " markers",
-                                                     channels: [.init(label: "marker", unit: "", type: "Marker")])))
-        for (id, var info) in streams {
+        var headers = [(StreamID.eeg, streams.eeg)]
+        if let metrics = streams.metrics { headers.append((StreamID.metrics, metrics)) }
+        headers.append((StreamID.markers, streams.markers))
+        for (id, var info) in headers {
             info.createdAt = created
             try writer.writeStreamHeader(id: id, xml: info.xml(includingDescription: true))
         }
@@ -95,11 +97,14 @@ public final class XDFRecordingSink: RecordingSink {
         precondition(frames.count % channels == 0, "not a whole number of frames")
         let count = frames.count / channels
         guard count > 0 else { return }
-        let first = clock.timestamp(ofFrame: self.frames)
+        stamps.removeAll(keepingCapacity: true)
+        for f in 0..<Int64(count) { stamps.append(clock.timestamp(ofFrame: self.frames + f)) }
         if !anchored { try anchor() }
-        try writer.writeSamples(id: StreamID.eeg, frames: frames, channels: channels, firstTimestamp: first)
+        try stamps.withUnsafeBufferPointer { stamps throws(WriteError) in
+            try writer.writeSamples(id: StreamID.eeg, frames: frames, channels: channels, timestamps: stamps, step: 1 / layout.sampleRate)
+        }
         self.frames += Int64(count)
-        note(StreamID.eeg, first: first, last: clock.timestamp(ofFrame: self.frames - 1), count: count)
+        note(StreamID.eeg, first: stamps[0], last: stamps[count - 1], count: count)
         if self.frames >= nextBoundary {
             nextBoundary = self.frames + Int64((Self.boundarySeconds * layout.sampleRate).rounded(.up))
             try writer.writeBoundary()
@@ -126,7 +131,7 @@ public final class XDFRecordingSink: RecordingSink {
             beforeFirstFrame.append(annotation)
             return .whole
         }
-        let time = clock.timestamp(ofFrame: 0) + annotation.onset
+        let time = timestamp(atSecond: annotation.onset)
         do {
             try writer.writeSample(id: StreamID.markers, strings: [annotation.text], timestamp: time)
             note(StreamID.markers, first: time, last: time, count: 1)
@@ -137,9 +142,25 @@ public final class XDFRecordingSink: RecordingSink {
         }
     }
 
+    /// The timestamp of a point `seconds` into the recording (gaps included): the clock's
+    /// stamp of the frame there, and between two frames the same fraction of the way
+    /// between their stamps.
+    private func timestamp(atSecond seconds: Double) -> Double {
+        let position = seconds * layout.sampleRate
+        // Onsets come from frame counts; anything else (not finite, negative, past Int64)
+        // is placed at the current end rather than trapping.
+        guard position.isFinite, position >= 0, position < 1e15 else { return clock.timestamp(ofFrame: frames) }
+        // Onsets are frame counts over the rate: a position within rounding of a frame is it.
+        let nearest = position.rounded()
+        let frame = abs(position - nearest) < 1e-6 ? Int64(nearest) : Int64(position.rounded(.down))
+        let fraction = max(0, position - Double(frame))
+        let at = clock.timestamp(ofFrame: frame)
+        return fraction == 0 ? at : at + fraction * (clock.timestamp(ofFrame: frame + 1) - at)
+    }
+
     /// Writes one metrics sample (values in ``metricNames`` order, NaN where a metric is
     /// unavailable) at the timestamp of recording frame `frame`.
-    public func appendMetrics(_ values: UnsafeBufferPointer<Double>, atFrame frame: Int64) throws(WriteError) {
+    public func appendMetrics(_ values: UnsafeBufferPointer<Float>, atFrame frame: Int64) throws(WriteError) {
         if let pendingFailure { throw pendingFailure }
         guard !metricNames.isEmpty else { return }
         precondition(values.count == metricNames.count, "\(values.count) metric values for \(metricNames.count) metrics")

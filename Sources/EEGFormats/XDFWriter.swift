@@ -79,15 +79,35 @@ public final class XDFWriter {
     /// chunk: the first frame's timestamp is stored, the others are left for the reader
     /// to deduce (previous + 1 / nominal rate), as XDF allows.
     public func writeSamples(id: UInt32, frames: UnsafeBufferPointer<Float>, channels: Int, firstTimestamp: Double) throws(WriteError) {
+        try writeSamples(id: id, frames: frames, channels: channels) { f in f == 0 ? firstTimestamp : nil }
+    }
+
+    /// Writes `frames` interleaved frames of `channels` float32 values as one samples
+    /// chunk, frame `f` at `timestamps[f]`: a timestamp is stored only where the reader's
+    /// deduction (the previous one + `step`, bit for bit as XDF readers compute it) would
+    /// not give it exactly, so evenly spaced stamps cost nothing and every stamp reads
+    /// back as given. `step` is 1 / the stream's nominal rate.
+    public func writeSamples(id: UInt32, frames: UnsafeBufferPointer<Float>, channels: Int,
+                             timestamps: UnsafeBufferPointer<Double>, step: Double) throws(WriteError) {
+        precondition(timestamps.count * channels == frames.count, "one timestamp per frame")
+        try writeSamples(id: id, frames: frames, channels: channels) { f in
+            f > 0 && timestamps[f - 1] + step == timestamps[f] ? nil : timestamps[f]
+        }
+    }
+
+    /// One samples chunk of float32 frames; `stamp(f)` is frame f's stored timestamp, nil
+    /// to leave it deduced.
+    private func writeSamples(id: UInt32, frames: UnsafeBufferPointer<Float>, channels: Int,
+                              stamp: (Int) -> Double?) throws(WriteError) {
         let count = frames.count / channels
         guard count > 0 else { return }
         begin(.samples, id: id)
         XDFChunk.appendVariableLength(UInt64(count), to: &chunk)
         let frameBytes = UnsafeRawBufferPointer(frames)
         for f in 0..<count {
-            if f == 0 {
+            if let time = stamp(f) {
                 chunk.append(8)
-                XDFChunk.appendDouble(firstTimestamp, to: &chunk)
+                XDFChunk.appendDouble(time, to: &chunk)
             } else {
                 chunk.append(0)
             }
@@ -97,13 +117,14 @@ public final class XDFWriter {
         try finish("writing samples of stream \(id)")
     }
 
-    /// Writes one sample of double64 values with its timestamp.
-    public func writeSample(id: UInt32, values: UnsafeBufferPointer<Double>, timestamp: Double) throws(WriteError) {
+    /// Writes one sample of float32 values with its timestamp.
+    public func writeSample(id: UInt32, values: UnsafeBufferPointer<Float>, timestamp: Double) throws(WriteError) {
         begin(.samples, id: id)
         XDFChunk.appendVariableLength(1, to: &chunk)
         chunk.append(8)
         XDFChunk.appendDouble(timestamp, to: &chunk)
-        for v in values { XDFChunk.appendDouble(v, to: &chunk) }
+        // float32 little-endian: this host's own layout.
+        chunk.append(contentsOf: UnsafeRawBufferPointer(values))
         try finish("writing a sample of stream \(id)")
     }
 

@@ -40,50 +40,44 @@ extension DeviceDescription {
     }
 }
 
-/// The session's three LSL outlets: EEG (float32 µV, timestamps from the de-jittered
-/// sample counter), metrics (one sample per analyzer hop, channels in ``Metric/all``
-/// order, NaN for a metric not available yet) and markers (strings: every marker and
-/// every gap or device annotation, as it happens).
+/// The session's three LSL outlets: EEG (float32 µV), metrics (one sample per analyzer
+/// hop, channels in ``Metric/all`` order, NaN for a metric not available yet) and
+/// markers (strings: every marker and every gap or device annotation, as it happens),
+/// described by ``SessionStreamInfos`` and stamped by the session's clock (shared with
+/// an XDF recording).
 ///
 /// Threading: called only from the session's thread (the single producer of all three
 /// outlets); `publish` is allocation- and lock-free per sample.
 final class LSLPublisher {
     let service: LSLService
     let eeg: LSLOutlet, metrics: LSLOutlet, markers: LSLOutlet
-    private var clock: DejitteredClock
+    private let clock: SessionClock
     private let chunk: Int
     private var unpublished = 0
     private let metricValues: UnsafeMutableBufferPointer<Float>
     private var lastIndex: Int64?
 
-    init(options: LSLOptions, layout: StreamLayout, hopSeconds: Double) throws {
+    /// - Parameter streams: the three streams' descriptions (``SessionStreamInfos/make``),
+    ///   metrics included.
+    init(options: LSLOptions, streams: SessionStreamInfos, clock: SessionClock) throws {
+        guard let metricsInfo = streams.metrics, metricsInfo.channelCount == Metric.all.count else {
+            preconditionFailure("the metrics outlet publishes every metric of Metric.all")
+        }
         let configuration = try LSLConfiguration.load(environment: options.environment)
         let service = try LSLService(configuration: configuration)
         // An outlet that cannot bind must not leave the others served for the process's life.
-        do { (eeg, metrics, markers) = try Self.addOutlets(to: service, options: options, layout: layout, hopSeconds: hopSeconds) } catch {
+        do {
+            eeg = try service.addOutlet(streams.eeg, format: .float32, queueSamples: max(4096, Int(streams.eeg.nominalRate * 4)))
+            metrics = try service.addOutlet(metricsInfo, format: .float32)
+            markers = try service.addOutlet(streams.markers, format: .string)
+        } catch {
             service.stop()
             throw error
         }
         self.service = service
-        clock = DejitteredClock(nominalRate: layout.sampleRate)
+        self.clock = clock
         chunk = max(1, options.chunk)
-        metricValues = .allocate(capacity: Metric.all.count)
-    }
-
-    /// The EEG, metrics and markers outlets, in that order.
-    private static func addOutlets(to service: LSLService, options: LSLOptions, layout: StreamLayout,
-                                   hopSeconds: Double) throws -> (LSLOutlet, LSLOutlet, LSLOutlet) {
-        let channels = layout.labels.map { StreamInfo.Channel(label: $0, unit: layout.unit == "µV" ? "microvolts" : layout.unit, type: options.type) }
-        let eeg = try service.addOutlet(StreamInfo(name: options.name, type: options.type, channelCount: layout.channelCount, nominalRate: layout.sampleRate,
-                                               channelFormat: .float32, sourceID: options.sourceID, channels: channels), format: .float32,
-                                    queueSamples: max(4096, Int(layout.sampleRate * 4)))
-        let metricChannels = Metric.all.map { StreamInfo.Channel(label: $0.key, unit: $0.unit, type: "Metric") }
-        let metrics = try service.addOutlet(StreamInfo(name: options.name + "-metrics", type: "Metrics", channelCount: metricChannels.count, nominalRate: 1 / hopSeconds,
-                                                   channelFormat: .float32, sourceID: options.sourceID + "-metrics", channels: metricChannels), format: .float32)
-        let markers = try service.addOutlet(StreamInfo(name: options.name + "-markers", type: "Markers", channelCount: 1, nominalRate: 0,
-                                                   channelFormat: .string, sourceID: options.sourceID + "-markers",
-                                                   channels: [StreamInfo.Channel(label: "annotation", unit: "", type: "Marker")]), format: .string)
-        return (eeg, metrics, markers)
+        metricValues = .allocate(capacity: metricsInfo.channelCount)
     }
 
     deinit {
@@ -91,13 +85,12 @@ final class LSLPublisher {
         service.stop()
     }
 
-    /// One batch of frames as delivered (after the recorder's rounding), seen now.
+    /// One batch of frames as delivered (after the recorder's rounding), after the
+    /// session's clock observed it.
     func publish(samples: UnsafeBufferPointer<Float>, indices: UnsafeBufferPointer<Int64>, channels: Int) {
         guard let last = indices.last else { return }
-        clock.observe(index: last, arrival: LSLClock.now())
         for (i, index) in indices.enumerated() {
-            guard let timestamp = clock.timestamp(of: index) else { continue }
-            eeg.push(UnsafeBufferPointer(rebasing: samples[(i * channels)..<((i + 1) * channels)]), timestamp: timestamp)
+            eeg.push(UnsafeBufferPointer(rebasing: samples[(i * channels)..<((i + 1) * channels)]), timestamp: clock.timestamp(of: index))
         }
         // One wake-up per batch (or per `chunk` samples across batches), never per sample.
         unpublished += indices.count
@@ -109,13 +102,13 @@ final class LSLPublisher {
     func publish(_ update: LiveAnalysis) {
         let shown = update.shownMetrics
         for (i, metric) in Metric.all.enumerated() { metricValues[i] = Float(shown[metric] ?? .nan) }
-        metrics.push(UnsafeBufferPointer(metricValues), timestamp: clock.timestamp(of: update.sampleIndex) ?? LSLClock.now())
+        metrics.push(UnsafeBufferPointer(metricValues), timestamp: clock.timestamp(of: update.sampleIndex))
         metrics.publish()
     }
 
     /// A marker or annotation, stamped at the stream's current end.
     func publish(marker text: String) {
-        let timestamp = lastIndex.flatMap { clock.timestamp(of: $0 + 1) } ?? LSLClock.now()
+        let timestamp = lastIndex.map { clock.timestamp(of: $0 + 1) } ?? LSLClock.now()
         markers.push(text, timestamp: timestamp)
         markers.publish()
     }

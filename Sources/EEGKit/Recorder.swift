@@ -12,8 +12,16 @@ public struct RecordingOptions: Sendable {
     /// values outside are clipped and counted. BDF stores the device's full scale.
     public var edfRange = 3276.7
     /// XDF only: where the timestamps come from (default: the monotonic clock at the
-    /// first frame, plus the frame's position over the rate).
+    /// first frame, plus the frame's position over the rate). A session sets its own
+    /// de-jittered clock here, shared with its LSL outlets.
     public var clock: (any RecordingClock & Sendable)?
+    /// XDF only: the stream headers (default: ``SessionStreamInfos/make`` with the
+    /// default names, ``sourceID`` and the default analyzer hop). A session sets the
+    /// ones its LSL outlets serve.
+    public var streams: SessionStreamInfos?
+    /// XDF only: the streams' `source_id` when ``streams`` is not given (default: the
+    /// layout's source); the CLI passes the device's stable LSL source id.
+    public var sourceID: String?
 
     public init(path: String) { self.path = path }
 
@@ -38,13 +46,16 @@ public final class Recorder {
     public private(set) var gapFrames = 0
     /// The sink that also records metrics (XDF), and a row of values for it.
     private let metricSink: XDFRecordingSink?
-    private var metricRow: [Double]
+    private var metricRow: [Float]
+    /// The XDF clock, told where the recording starts in device samples.
+    private let clock: (any RecordingClock)?
 
     public init(options: RecordingOptions, layout: StreamLayout, start: Date = Date()) throws {
         sink = try RecordingFormat.sink(for: options, layout: layout, start: start)
         channelCount = layout.channelCount
         metricSink = sink as? XDFRecordingSink
-        metricRow = [Double](repeating: .nan, count: metricSink == nil ? 0 : Metric.all.count)
+        metricRow = [Float](repeating: .nan, count: metricSink == nil ? 0 : Metric.all.count)
+        clock = options.clock
         sink.annotate(.recordingStarted(source: layout.source), onset: 0)
     }
 
@@ -59,7 +70,10 @@ public final class Recorder {
     /// frames missing between it and the first frame stored are then written as a gap.
     public func begin(atSampleIndex index: Int64) {
         if expectedIndex == nil { expectedIndex = index }
-        if originIndex == nil { originIndex = index }
+        if originIndex == nil {
+            originIndex = index
+            clock?.recordingBegins(atSampleIndex: index)
+        }
     }
 
     /// Whether the recording keeps the live metrics too (XDF): the session then runs
@@ -71,7 +85,7 @@ public final class Recorder {
     public func record(_ update: LiveAnalysis) throws {
         guard let metricSink, let origin = originIndex else { return }
         let shown = update.shownMetrics
-        for (i, metric) in Metric.all.enumerated() { metricRow[i] = shown[metric] ?? .nan }
+        for (i, metric) in Metric.all.enumerated() { metricRow[i] = Float(shown[metric] ?? .nan) }
         try metricRow.withUnsafeBufferPointer { values in try metricSink.appendMetrics(values, atFrame: update.sampleIndex - origin) }
     }
 

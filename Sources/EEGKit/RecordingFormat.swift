@@ -4,15 +4,16 @@ import Foundation
 /// new format is added, as a ``RecordingSink`` (EDF+/BDF+, XDF).
 public enum RecordingFormat {
     /// A new sink for `options.path` holding a stream of `layout`: XDF for a `.xdf` name
-    /// (with a metrics stream of every metric in ``Metric/all``), else EDF+ or BDF+.
+    /// (the streams of ``RecordingOptions/streams``, by default ``SessionStreamInfos/make``'s), else EDF+ or BDF+.
     ///
     /// - Throws: ``EDFError`` when the layout does not fit the format (a rate that is not
     ///   a whole number of samples per second) or the file cannot be created;
     ///   ``XDFError`` for an XDF file that cannot be created.
     public static func sink(for options: RecordingOptions, layout: StreamLayout, start: Date) throws -> any RecordingSink {
         if options.isXDF {
-            return try XDFRecordingSink(path: options.path, layout: layout, metricNames: Metric.all.map(\.key),
-                                        sourceID: layout.source, overwrite: options.overwrite, clock: options.clock)
+            let streams = options.streams ?? SessionStreamInfos.make(layout: layout, sourceID: options.sourceID ?? layout.source,
+                                                                     hopSeconds: LiveAnalyzerConfiguration(layout: layout).hopSeconds)
+            return try XDFRecordingSink(path: options.path, layout: layout, streams: streams, overwrite: options.overwrite, clock: options.clock)
         }
         return try edfWriter(options, flavor: EDFFlavor(path: options.path), layout: layout, start: start)
     }

@@ -338,6 +338,10 @@ private final class SessionRun {
     var recorder: Recorder?
     /// The LSL outlets (`--lsl`), fed from this thread only.
     var lsl: LSLPublisher?
+    /// The session's one clock (LSL outlets and an XDF recording), observed per batch.
+    let clock: SessionClock
+    /// The streams the outlets serve and an XDF recording holds (``SessionStreamInfos``).
+    let streams: SessionStreamInfos
     var recordedBefore = (seconds: 0.0, clipped: 0)
     var summary = StreamSummary()
     var outputOpen = true
@@ -369,11 +373,22 @@ private final class SessionRun {
         // Resolved even when nothing is analysed (record without --emit metrics), so a
         // --channels or --pair label the stream lacks is an error before anything starts.
         let configuration = try options.analyzerConfiguration(layout: session.layout)
-        recorder = try options.recording.map { try Recorder(options: $0, layout: session.layout) }
+        let clock = SessionClock(nominalRate: session.layout.sampleRate)
+        let streams = SessionStreamInfos.make(layout: session.layout, name: options.lsl?.name ?? SessionStreamInfos.defaultName,
+                                          type: options.lsl?.type ?? SessionStreamInfos.defaultType,
+                                          sourceID: options.lsl?.sourceID ?? options.recording?.sourceID ?? session.layout.source,
+                                          hopSeconds: configuration.hopSeconds)
+        self.clock = clock
+        self.streams = streams
+        // The outlets before the recording: an outlet that cannot bind must not leave an
+        // empty recording file behind.
+        lsl = try options.lsl.map { try LSLPublisher(options: $0, streams: streams, clock: clock) }
+        recorder = try options.recording.map {
+            try Recorder(options: Self.sessionRecording($0, streams: streams, clock: options.lsl == nil ? nil : clock), layout: session.layout)
+        }
         if options.emit == .metrics || options.analyze || recorder?.recordsMetrics == true || options.lsl != nil {
             analyzer = try LiveAnalyzer(configuration)
         }
-        lsl = try options.lsl.map { try LSLPublisher(options: $0, layout: session.layout, hopSeconds: configuration.hopSeconds) }
         samples = .allocate(capacity: consumer.capacity * channels)
         indices = .allocate(capacity: consumer.capacity)
         drops = .allocate(capacity: consumer.capacity)
@@ -407,8 +422,19 @@ private final class SessionRun {
         return max(frames, 1)
     }
 
+    /// The recording's options with the session's stream headers, and its clock while it
+    /// publishes LSL (real time, as `--lsl` requires): its XDF stamps are then the
+    /// outlets'. Without `--lsl` an XDF recording keeps its own nominal-rate clock, since a
+    /// replay or a paced simulation is not real time.
+    private static func sessionRecording(_ options: RecordingOptions, streams: SessionStreamInfos, clock: SessionClock?) -> RecordingOptions {
+        var options = options
+        if options.streams == nil { options.streams = streams }
+        if let clock, options.clock == nil { options.clock = clock.forRecording() }
+        return options
+    }
+
     func openRecorder(_ options: RecordingOptions) throws {
-        let new = try Recorder(options: options, layout: session.layout)
+        let new = try Recorder(options: Self.sessionRecording(options, streams: streams, clock: lsl == nil ? nil : clock), layout: session.layout)
         // An XDF recording keeps the metrics: analyse from now on if nothing did.
         if new.recordsMetrics && analyzer == nil {
             analyzer = try LiveAnalyzer(session.options.analyzerConfiguration(layout: session.layout))
@@ -516,6 +542,7 @@ private final class SessionRun {
 
     private func deliver(_ count: Int) throws {
         let options = session.options, formatter = session.formatter
+        clock.observe(newestIndex: indices[count - 1])
         if let recorder, let origin = ledger.origin { recorder.begin(atSampleIndex: origin) }
         let batchSamples = UnsafeMutableBufferPointer(rebasing: samples[0..<(count * channels)])
         let batchIndices = UnsafeBufferPointer(rebasing: indices[0..<count])

@@ -19,6 +19,8 @@ final class LSLConnection {
     var revents: Int16 = 0
     /// Bytes the peer sent after its request (read and discarded, up to a limit).
     var bytesAfterRequest = 0
+    /// Closed by the network thread (and about to leave its outlet's list).
+    var ended = false
 
     init(fd: Int32, now: Double) {
         self.fd = fd

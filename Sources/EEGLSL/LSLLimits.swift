@@ -15,6 +15,12 @@ public struct LSLLimits: Sendable, Equatable {
     /// The most a connection may send after its request (liblsl's inlets send nothing);
     /// a peer that keeps sending is closed instead of costing a turn per read.
     public var bytesAfterRequest = 4096
+    /// Connections taken from one listener per turn: a connection flood cannot hold the
+    /// network thread in its accept loop while the feeds wait.
+    public var acceptsPerTurn = 32
+    /// Seconds a listener is left out of the poll after `accept` found no free descriptor
+    /// (EMFILE/ENFILE): it stays readable, and polling it at once would spin a core.
+    public var acceptPause = 0.1
 
     public init() {}
 }
@@ -31,4 +37,6 @@ public struct LSLServiceStatistics: Sendable, Equatable {
     public var samplesDroppedForSlowInlets = 0
     /// Network-thread turns so far.
     public var turns = 0
+    /// Times a listener was paused because the process had no descriptor left.
+    public var acceptPauses = 0
 }

@@ -22,6 +22,9 @@ public final class LSLOutlet: @unchecked Sendable {
     /// Inlets being fed samples (written by the network thread after each turn): with none,
     /// ``publish()`` does not wake the thread; the queue is drained on its next turn anyway.
     let streamingFeeds = Atomic<Int>(0)
+    /// Network thread only: until when (LSL clock) its listener is left out of the poll
+    /// because `accept` found no free descriptor.
+    var acceptPausedUntil = 0.0
     private weak var service: LSLService?
     /// The producer's encoding space for one sample (allocated once).
     private let scratch: UnsafeMutableRawBufferPointer

@@ -5,10 +5,13 @@ import Glibc
 extension LSLService {
     /// Answers every waiting datagram: a matching shortinfo query with the outlet's short
     /// info (to the sender's address at its return port), a time request with the
-    /// receive and send times (service sockets only, as liblsl's).
-    func answerDatagrams(on fd: Int32, receivedAt now: Double, timeService: Bool) {
+    /// receive and send times (service sockets only, as liblsl's). The receive time is
+    /// read as each datagram is taken, as liblsl reads it on receipt: a time taken before
+    /// would make later requests look older than they are and bias `time_correction()`.
+    func answerDatagrams(on fd: Int32, timeService: Bool) {
         for _ in 0..<64 {
             guard let (length, sender) = LSLSocket.receive(fd, into: datagram) else { return }
+            let receivedAt = LSLClock.now()
             // Under machine scope nothing from outside the machine is answered.
             if configuration.loopbackOnly, !LSLSocket.text(of: sender).hasPrefix("127.") { continue }
             guard length <= datagram.count, let request = LSLDatagramRequest.parse(UnsafeRawBufferPointer(rebasing: datagram[0..<length])) else { continue }
@@ -21,7 +24,7 @@ extension LSLService {
                 }
             case .timedata(let waveID, let t0):
                 guard timeService else { continue }
-                LSLSocket.send(fd, Array(" \(waveID) \(t0) \(now) \(LSLClock.now())".utf8), to: sender)
+                LSLSocket.send(fd, Array(" \(waveID) \(t0) \(receivedAt) \(LSLClock.now())".utf8), to: sender)
             }
         }
     }
@@ -31,24 +34,26 @@ extension LSLService {
     func serve(_ outlet: LSLOutlet, now: Double) {
         let key = ObjectIdentifier(outlet)
         let list = connections[key] ?? []
-        let feeds = list.filter { $0.phase == .streaming }
-        let droppedBefore = feeds.reduce(0) { $0 + $1.droppedSamples }
+        // No per-turn arrays: the feeds are picked out of the list as each sample is fanned out.
+        let droppedBefore = list.reduce(0) { $0 + $1.droppedSamples }
         outlet.queue.drain(scratch: outlet.drainScratch) { sample in
-            for feed in feeds { feed.queueSample(sample) }
+            for feed in list where feed.phase == .streaming { feed.queueSample(sample) }
         }
-        statistics.samplesDroppedForSlowInlets += feeds.reduce(0) { $0 + $1.droppedSamples } - droppedBefore
-        var keep: [LSLConnection] = []
+        statistics.samplesDroppedForSlowInlets += list.reduce(0) { $0 + $1.droppedSamples } - droppedBefore
+        var ended = 0
         for connection in list {
             let events = connection.revents
             connection.revents = 0
             switch serve(connection, of: outlet, events: events, now: now) {
-            case .keep: keep.append(connection)
+            case .keep: continue
             case .done: close(connection.fd)
             case .refused: close(connection.fd); statistics.refusedOrTimedOut += 1
             }
+            connection.ended = true
+            ended += 1
         }
-        connections[key] = keep
-        outlet.streamingFeeds.store(keep.count { $0.phase == .streaming }, ordering: .relaxed)
+        if ended > 0 { connections[key]?.removeAll { $0.ended } }
+        outlet.streamingFeeds.store(list.count { !$0.ended && $0.phase == .streaming }, ordering: .relaxed)
     }
 
     enum Outcome { case keep, done, refused }

@@ -32,6 +32,13 @@ public final class LSLService: @unchecked Sendable {
     var connections: [ObjectIdentifier: [LSLConnection]] = [:]
     let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: LSLDatagramRequest.maximumBytes, alignment: 8)
     private let finished = Atomic<Bool>(false)
+    // The turn's poll set, the connection at each polled slot, and what was ready by fd
+    // (network thread only; kept to be reused).
+    private var fds: [pollfd] = []
+    private var polled: [(slot: Int, connection: LSLConnection)] = []
+    private var ready: [Int32: Int16] = [:]
+    /// How connections are taken from a listener (a test substitutes a failing one).
+    var acceptConnection: (Int32) -> LSLSocket.Accepted = LSLSocket.accept
 
     /// Opens the discovery responder (port `MulticastPort`, shared with other LSL programs)
     /// and starts the network thread.
@@ -131,11 +138,19 @@ public final class LSLService: @unchecked Sendable {
 
     /// One poll: wake-ups, new and closed outlets, queued samples, then every ready socket.
     func turn() {
-        var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-        var polled: [(slot: Int, connection: LSLConnection)] = []
+        // The poll set and its bookkeeping are reused turn after turn: no allocation once
+        // they have grown to the most sockets seen.
+        fds.removeAll(keepingCapacity: true)
+        polled.removeAll(keepingCapacity: true)
+        ready.removeAll(keepingCapacity: true)
+        fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
         if responderFD >= 0 { fds.append(pollfd(fd: responderFD, events: Int16(POLLIN), revents: 0)) }
+        let before = LSLClock.now()
+        var timeout = 250.0
         for outlet in outlets {
-            fds.append(pollfd(fd: outlet.listener, events: Int16(POLLIN), revents: 0))
+            // A paused listener (no descriptor left) is polled again once its pause is over.
+            let paused = outlet.acceptPausedUntil - before
+            if paused > 0 { timeout = min(timeout, paused * 1000 + 1) } else { fds.append(pollfd(fd: outlet.listener, events: Int16(POLLIN), revents: 0)) }
             fds.append(pollfd(fd: outlet.serviceSocket, events: Int16(POLLIN), revents: 0))
             for connection in connections[ObjectIdentifier(outlet)] ?? [] {
                 let events = connection.phase == .request ? POLLIN : (connection.pendingBytes > 0 ? POLLOUT | POLLIN : POLLIN)
@@ -143,17 +158,17 @@ public final class LSLService: @unchecked Sendable {
                 fds.append(pollfd(fd: connection.fd, events: Int16(events), revents: 0))
             }
         }
-        _ = poll(&fds, nfds_t(fds.count), 250)
+        _ = poll(&fds, nfds_t(fds.count), Int32(timeout))
         let now = LSLClock.now()
-        var ready: [Int32: Int16] = [:]
         for entry in fds where entry.revents != 0 { ready[entry.fd] = entry.revents }
         for (slot, connection) in polled { connection.revents = fds[slot].revents }
         if ready[wakeFD] != nil { _ = read(wakeFD, datagram.baseAddress, datagram.count) }
         adoptAndRetire()
-        if responderFD >= 0, ready[responderFD] != nil { answerDatagrams(on: responderFD, receivedAt: now, timeService: false) }
+        // Time requests first: their replies' timing is what time_correction() measures.
+        for outlet in outlets where ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, timeService: true) }
+        if responderFD >= 0, ready[responderFD] != nil { answerDatagrams(on: responderFD, timeService: false) }
         for outlet in outlets {
             if ready[outlet.listener] != nil { accept(for: outlet, now: now) }
-            if ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, receivedAt: now, timeService: true) }
             serve(outlet, now: now)
         }
         statistics.turns += 1
@@ -175,12 +190,22 @@ public final class LSLService: @unchecked Sendable {
         close(outlet.serviceSocket)
     }
 
+    /// Takes waiting connections (at most ``LSLLimits/acceptsPerTurn``); with no
+    /// descriptor left, leaves the listener out of the poll for ``LSLLimits/acceptPause``.
     private func accept(for outlet: LSLOutlet, now: Double) {
-        while let fd = LSLSocket.accept(outlet.listener) {
-            var list = connections[ObjectIdentifier(outlet)] ?? []
-            guard list.count < limits.connectionsPerOutlet else { close(fd); statistics.refusedOrTimedOut += 1; continue }
-            list.append(LSLConnection(fd: fd, now: now))
-            connections[ObjectIdentifier(outlet)] = list
+        for _ in 0..<limits.acceptsPerTurn {
+            switch acceptConnection(outlet.listener) {
+            case .none: return
+            case .outOfDescriptors:
+                outlet.acceptPausedUntil = now + limits.acceptPause
+                statistics.acceptPauses += 1
+                return
+            case .connection(let fd):
+                var list = connections[ObjectIdentifier(outlet)] ?? []
+                guard list.count < limits.connectionsPerOutlet else { close(fd); statistics.refusedOrTimedOut += 1; continue }
+                list.append(LSLConnection(fd: fd, now: now))
+                connections[ObjectIdentifier(outlet)] = list
+            }
         }
     }
 }

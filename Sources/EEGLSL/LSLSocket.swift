@@ -104,10 +104,18 @@ enum LSLSocket {
 
     static let sendBufferBytes: Int32 = 256 << 10
 
-    /// An accepted, non-blocking connection with TCP_NODELAY (as liblsl sets), or nil.
-    static func accept(_ fd: Int32) -> Int32? {
+    /// What `accept` gave: a connection, nothing waiting (or a connection that failed
+    /// before it was taken), or no descriptor to take it with (EMFILE, ENFILE, ENOBUFS,
+    /// ENOMEM: the listener stays readable, so polling it again at once would spin).
+    enum Accepted: Equatable { case connection(Int32), none, outOfDescriptors }
+
+    /// An accepted, non-blocking connection with TCP_NODELAY (as liblsl sets).
+    static func accept(_ fd: Int32) -> Accepted {
         let client = Glibc.accept(fd, nil, nil)
-        guard client >= 0 else { return nil }
+        guard client >= 0 else {
+            let error = errno
+            return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM ? .outOfDescriptors : .none
+        }
         _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
         _ = fcntl(client, F_SETFD, FD_CLOEXEC)
         var one: Int32 = 1
@@ -117,7 +125,7 @@ enum LSLSocket {
         var size = sendBufferBytes
         setsockopt(client, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         probeIdlePeers(client)
-        return client
+        return .connection(client)
     }
 
     /// An idle feed (a markers stream between markers) of an inlet whose machine slept or

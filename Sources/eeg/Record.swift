@@ -86,6 +86,7 @@ struct Record: ParsableCommand {
             try analysis.apply(to: &options)
             var recordingOptions = RecordingOptions(path: out)
             recordingOptions.overwrite = force
+            recordingOptions.sourceID = description.lslSourceID
             fields.apply(to: &recordingOptions)
             options.recording = recordingOptions
             options.lsl = lslFlags.options(sourceID: description.lslSourceID)

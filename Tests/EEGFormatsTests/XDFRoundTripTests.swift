@@ -9,10 +9,20 @@ import Testing
 struct XDFRoundTripTests {
     static let layout = StreamLayout(labels: ["Fp1", "Fp2", "O1"], sampleRate: 100, fullScale: 187_500, source: "test source")
 
+    /// Stream headers as a session gives them (EEGKit's SessionStreamInfos.make, by hand here).
+    static func streams(metrics: [String], layout: StreamLayout = layout) -> SessionStreamInfos {
+        SessionStreamInfos(
+            eeg: StreamInfo(name: "S", type: "EEG", channelCount: layout.channelCount, nominalRate: layout.sampleRate, channelFormat: .float32,
+                            sourceID: "sim-1", channels: layout.labels.map { .init(label: $0, unit: "microvolts", type: "EEG") }),
+            metrics: metrics.isEmpty ? nil : StreamInfo(name: "S-metrics", type: "Metrics", channelCount: metrics.count, nominalRate: 4, channelFormat: .float32,
+                                                        sourceID: "sim-1-metrics", channels: metrics.map { .init(label: $0, unit: "", type: "Metric") }),
+            markers: StreamInfo(name: "S-markers", type: "Markers", channelCount: 1, nominalRate: 0, channelFormat: .string, sourceID: "sim-1-markers"))
+    }
+
     /// 250 frames, a 30-frame gap, 120 more; markers at 0.5 s and after the gap; two
     /// metric samples.
     func write(_ path: String) throws -> [Float] {
-        let sink = try XDFRecordingSink(path: path, layout: Self.layout, metricNames: ["engagement", "attention"], sourceID: "sim-1",
+        let sink = try XDFRecordingSink(path: path, layout: Self.layout, streams: Self.streams(metrics: ["engagement", "attention"]),
                                         overwrite: false, clock: FixedRecordingClock(origin: 1000, rate: 100))
         let values = (0..<(370 * 3)).map { Float(sin(Double($0) * 0.37) * 50) + 0.123 }
         sink.annotate(.recordingStarted(source: "test"), onset: 0)
@@ -24,7 +34,7 @@ struct XDFRoundTripTests {
             try sink.append(UnsafeBufferPointer(rebasing: all[(250 * 3)...]))
         }
         sink.annotate(.marker("after the gap"))
-        try [0.5, Double.nan].withUnsafeBufferPointer { try sink.appendMetrics($0, atFrame: 399) }
+        try [Float(0.5), Float.nan].withUnsafeBufferPointer { try sink.appendMetrics($0, atFrame: 399) }
         sink.annotate(.recordingEnded)
         try sink.close()
         return values
@@ -59,7 +69,7 @@ struct XDFRoundTripTests {
         #expect(recording.annotations[2].duration == 0.3)
         #expect(kinds[3] == (4.0, .marker("after the gap")))
         #expect(kinds[4] == (4.0, .recordingEnded))
-        let metrics = try #require(recording.reader.streams.first { $0.info.name == "EEGKit metrics" })
+        let metrics = try #require(recording.reader.streams.first { $0.info.name == "S-metrics" })
         #expect(metrics.info.channels.map(\.label) == ["engagement", "attention"] && metrics.sampleCount == 1)
     }
 
@@ -85,7 +95,7 @@ struct XDFRoundTripTests {
     @Test("discarding a recording that never started leaves no file")
     func discard() throws {
         let path = temporaryPath("xdf")
-        let sink = try XDFRecordingSink(path: path, layout: Self.layout, metricNames: [], sourceID: "x", overwrite: false)
+        let sink = try XDFRecordingSink(path: path, layout: Self.layout, streams: XDFRoundTripTests.streams(metrics: []), overwrite: false)
         #expect(FileManager.default.fileExists(atPath: path))
         sink.discard()
         #expect(!FileManager.default.fileExists(atPath: path))
@@ -104,7 +114,7 @@ struct XDFAnchorTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reading = Reading()
         let clock = AnchoredMonotonicClock(sampleRate: 100) { reading.now }
-        let sink = try XDFRecordingSink(path: path, layout: XDFRoundTripTests.layout, metricNames: [], sourceID: "x", overwrite: false, clock: clock)
+        let sink = try XDFRecordingSink(path: path, layout: XDFRoundTripTests.layout, streams: XDFRoundTripTests.streams(metrics: []), overwrite: false, clock: clock)
         sink.annotate(.recordingStarted(source: "test"), onset: 0)
         reading.now = 20  // the device took 10 s to deliver
         let frames = [Float](repeating: 1, count: 30)
@@ -112,7 +122,7 @@ struct XDFAnchorTests {
         try sink.close()
         let recording = try XDFRecording(path: path)
         #expect(recording.firstTimestamp == 20)
-        let markers = try #require(recording.reader.streams.first { $0.info.name == "EEGKit markers" })
+        let markers = try #require(recording.reader.streams.first { $0.info.name == "S-markers" })
         var last = 0.0
         let stamps = try recording.reader.decodeStrings(markers.chunks[0], of: markers, last: &last).map(\.timestamp)
         #expect(stamps == [20])

@@ -17,7 +17,8 @@ struct LSLPublisherWakeTests {
         options.chunk = chunk
         options.environment = ["LSLAPICFG": LSLInterop.configuration]
         let layout = StreamLayout(labels: (1...8).map { "ch\($0)" }, sampleRate: 250, fullScale: 187_500, source: "test")
-        return try LSLPublisher(options: options, layout: layout, hopSeconds: 0.5)
+        return try LSLPublisher(options: options, streams: .make(layout: layout, name: options.name, sourceID: options.sourceID, hopSeconds: 0.5),
+                                clock: SessionClock(nominalRate: 250))
     }
 
     /// Pushes `batches` batches of `size` frames (8 channels), indices from 0.
@@ -81,7 +82,9 @@ extension LSLPublisherWakeTests {
         var options = LSLOptions(sourceID: "eegkit-partial-\(getpid())")
         options.environment = ["LSLAPICFG": cfg]
         let layout = StreamLayout(labels: ["ch1"], sampleRate: 250, fullScale: 1, source: "test")
-        #expect(throws: (any Error).self) { try LSLPublisher(options: options, layout: layout, hopSeconds: 0.5) }
+        #expect(throws: (any Error).self) {
+            try LSLPublisher(options: options, streams: .make(layout: layout, sourceID: options.sourceID, hopSeconds: 0.5), clock: SessionClock(nominalRate: 250))
+        }
         usleep(300_000)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }

@@ -16,7 +16,7 @@ struct XDFCommandTests {
         let info = try EEGProcess(["info", path])
         #expect(info.status == 0, "\(info.stderr)")
         #expect(info.stdout.contains("XDF, 3 streams; EEG from stream 1 'EEGKit': 2.0 s at 250 Hz, 0 gaps"))
-        #expect(info.stdout.contains("stream 3: 'EEGKit markers' (Markers), 1 × string at irregular rate, 3 samples"))
+        #expect(info.stdout.contains("stream 3: 'EEGKit-markers' (Markers), 1 × string at irregular rate, 3 samples"))
         #expect(info.stdout.contains("Marker: go"))
         let json = try EEGProcess(["info", path, "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

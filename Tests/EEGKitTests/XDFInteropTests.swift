@@ -118,7 +118,7 @@ struct XDFInteropTests {
             #expect(abs((stamp - first) - annotation.onset) < 1e-6)
         }
         let metrics = try #require(seen.streams.first { $0.type == "Metrics" })
-        #expect(metrics.labels == Metric.all.map(\.key) && metrics.format == "double64" && !metrics.samples.isEmpty)
+        #expect(metrics.labels == Metric.all.map(\.key) && metrics.format == "float32" && !metrics.samples.isEmpty)
         // The metrics stream holds what the live lines printed (6 significant digits there).
         let lines = record.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(lines.count == metrics.samples.count)

@@ -14,6 +14,14 @@ func loopbackService(base: Int, startingThread: Bool = true) throws -> LSLServic
     return try LSLService(configuration: configuration, limits: LSLLimits(), startingThread: startingThread)
 }
 
+/// A hand-turned service (ports from `base`) with one small outlet, already adopted.
+func adoptedOutlet(base: Int, _ name: String) throws -> (LSLService, LSLOutlet) {
+    let service = try loopbackService(base: base, startingThread: false)
+    let outlet = try smallOutlet(service, name)
+    service.turn() // adopts the outlet
+    return (service, outlet)
+}
+
 /// A one-channel 250 Hz float32 outlet.
 func smallOutlet(_ service: LSLService, _ name: String) throws -> LSLOutlet {
     try service.addOutlet(StreamInfo(name: name, type: "EEG", channelCount: 1, nominalRate: 250, channelFormat: .float32, sourceID: name), format: .float32)
@@ -130,9 +138,7 @@ extension LSLServiceLifetimeTests {
 extension LSLServiceLifetimeTests {
     @Test("accepted connections probe idle peers: SO_KEEPALIVE (10 s idle, 5 s × 3 probes) and TCP_USER_TIMEOUT 30 s")
     func keepalive() throws {
-        let service = try loopbackService(base: 17200, startingThread: false)
-        let outlet = try smallOutlet(service, "keepalive")
-        service.turn() // adopts the outlet
+        let (service, outlet) = try adoptedOutlet(base: 17200, "keepalive")
         let peer = try RawPeer(port: outlet.info.v4DataPort)
         usleep(50_000)
         service.turn() // accepts the peer
