@@ -26,6 +26,8 @@ public struct StreamOptions: Sendable {
     public var analyze = false
     /// Publish EEG, metrics and markers as LSL outlets (`--lsl`); `nil` for none.
     public var lsl: LSLOptions?
+    /// Take markers from another program's LSL marker stream (`--markers-from-lsl`); `nil` for none.
+    public var markersFromLSL: LSLMarkerOptions?
 
     public init() {}
 }
@@ -269,6 +271,7 @@ public final class StreamSession {
             events.drain().forEach(run.report)
             try applyRecordingRequests(run)
             run.addMarkers(markers.drain())
+            run.addLSLMarkers()
             try run.processBatch()
             try flush()
             tick()
@@ -338,6 +341,8 @@ private final class SessionRun {
     var recorder: Recorder?
     /// The LSL outlets (`--lsl`), fed from this thread only.
     var lsl: LSLPublisher?
+    /// The LSL marker inlet (`--markers-from-lsl`), drained on this thread.
+    var lslMarkers: LSLMarkerIntake?
     var recordedBefore = (seconds: 0.0, clipped: 0)
     var summary = StreamSummary()
     var outputOpen = true
@@ -374,6 +379,7 @@ private final class SessionRun {
             analyzer = try LiveAnalyzer(configuration)
         }
         lsl = try options.lsl.map { try LSLPublisher(options: $0, layout: session.layout, hopSeconds: configuration.hopSeconds) }
+        lslMarkers = try options.markersFromLSL.map { try LSLMarkerIntake(options: $0, nominalRate: session.layout.sampleRate) }
         samples = .allocate(capacity: consumer.capacity * channels)
         indices = .allocate(capacity: consumer.capacity)
         drops = .allocate(capacity: consumer.capacity)
@@ -381,6 +387,7 @@ private final class SessionRun {
     }
 
     func deallocate() {
+        lslMarkers?.inlet.stop()
         samples.deallocate()
         indices.deallocate()
         drops.deallocate()
@@ -468,6 +475,12 @@ private final class SessionRun {
         }
     }
 
+    /// Markers from the LSL marker inlet whose samples have arrived, at those samples.
+    func addLSLMarkers() {
+        lslMarkers?.apply(delivered: lastIndex >= 0 ? lastIndex : nil, recorder: recorder, sampleRate: session.layout.sampleRate,
+                          lsl: lsl, annotateAtEnd: annotate, status: status)
+    }
+
     private func report(_ storage: AnnotationStorage, for text: String) {
         let start = String(text.prefix(40)) + (text.count > 40 ? "…" : "")
         switch storage {
@@ -546,6 +559,7 @@ private final class SessionRun {
             onAnalysis(update)
         }
         lastIndex = batchIndices[count - 1]
+        lslMarkers?.observe(lastIndex: lastIndex)
         if let failure = recordingFailure { throw failure }
         try writeLines(lines)
     }
@@ -594,6 +608,8 @@ private final class SessionRun {
                 summary.droppedFrames = Int(ledger.lost)
             }
         }
+        // Markers whose samples came in the last batches, before the file closes.
+        addLSLMarkers()
         if summary.endedBy == .stopRequested, let path = recorder?.sink.path { status("stopping: closing \(path)") }
         try closeRecorder()
         summary.recordedSeconds = recordedBefore.seconds
