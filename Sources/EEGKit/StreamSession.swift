@@ -539,6 +539,8 @@ private final class SessionRun {
             for (_, gap) in gaps { lsl.publish(marker: Self.gapText(gap)) }
             lsl.publish(samples: UnsafeBufferPointer(batchSamples), indices: batchIndices, channels: channels)
         }
+        // Seen when the EEG outlet's clock sees it, so both fits follow the same arrivals.
+        lslMarkers?.observe(lastIndex: batchIndices[count - 1])
         var lines: [String] = []
         if options.emit == .samples && outputOpen {
             var nextGap = 0
@@ -559,7 +561,6 @@ private final class SessionRun {
             onAnalysis(update)
         }
         lastIndex = batchIndices[count - 1]
-        lslMarkers?.observe(lastIndex: lastIndex)
         if let failure = recordingFailure { throw failure }
         try writeLines(lines)
     }

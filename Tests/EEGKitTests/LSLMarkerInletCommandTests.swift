@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import EEGKit
+
+/// `eeg record --markers-from-lsl NAME` against liblsl's own outlet (pylsl), everything
+/// on loopback under the machine-scope configuration, and against a hostile fake outlet.
+@Suite("eeg --markers-from-lsl", .serialized)
+struct LSLMarkerInletCommandTests {
+    typealias Child = LSLCommandTests.Child
+    static let source = LSLInterop.repository.appendingPathComponent("Tests/interop/lsl_marker_source.py").path
+
+    struct Pushed: Decodable {
+        struct Marker: Decodable { let text: String; let timestamp: Double; let values: [Double] }
+        let markers: [Marker]?
+        let error: String?
+    }
+
+    /// Ctrl-C once `done` holds (60 s hang guard), then the finished run.
+    static func interrupt(_ eeg: Child) -> (status: Int32, stdout: String, stderr: String) {
+        eeg.process.interrupt()
+        return eeg.finish()
+    }
+
+    /// The marker outlet starts after the recording and restarts in the middle of it; it
+    /// stamps each marker with the LSL timestamp of an EEG sample EEGKit's own outlet sent,
+    /// so the sample each must land on is known (its values are found in the printed
+    /// samples). Tolerance ±1 sample: the inlet places markers by a de-jittered fit of the
+    /// session's batch arrivals, and the EEG outlet stamps by another fit of the same
+    /// arrivals taken a moment apart; with the time correction's error (~0.1 ms here) the
+    /// two agree to well under a period (4 ms), so only a time near a half-period
+    /// boundary can round to the neighbour.
+    @Test("pylsl markers land at their samples: the outlet appears late, goes and comes back")
+    func markersAtTheirSamples() throws {
+        guard LSLInterop.available("eeg record --markers-from-lsl") else { return }
+        let eegName = "EEGKit-mk-\(getpid())", markerName = "Triggers-\(getpid())"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-markers-\(getpid()).bdf").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let eeg = try Child(EEGProcess.executable.path, ["record", "--out", file, "--force", "--lsl", "--lsl-name", eegName,
+                                                         "--markers-from-lsl", markerName, "--emit", "samples", "--format", "csv"])
+        let source = try Child(LSLInterop.python, [Self.source, markerName, eegName, "4", "--restart", "--timeout", "40"])
+        let pushedRun = source.finish()
+        let recorded = Self.interrupt(eeg)
+        #expect(pushedRun.status == 0, "\(pushedRun.stderr.suffix(1500))")
+        #expect(recorded.status == 0, "\(recorded.stderr.suffix(1500))")
+        let pushed = try JSONDecoder().decode(Pushed.self, from: Data((pushedRun.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
+        #expect(pushed.error == nil, "\(pushed.error ?? "")")
+        let markers = try #require(pushed.markers)
+        #expect(markers.map(\.text) == ["m0", "m1", "m2", "m3", "r0", "r1", "r2", "r3"])
+        // The printed samples: index, then the values the EEG outlet sent.
+        let rows = recorded.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let origin = try #require(rows.first.flatMap { Int64($0[0]) })
+        let annotations = try EDFReader(path: file).allAnnotations()
+        for marker in markers {
+            let values = marker.values.map(Float.init)
+            let row = try #require(rows.first { $0.dropFirst().map { Float($0) } == values }, "\(marker.text): no printed sample has its values")
+            let expected = Int64(row[0])! - origin
+            let annotation = try #require(annotations.first { $0.text == "Marker: \(marker.text)" }, "\(marker.text) not in the file")
+            let placed = Int64((annotation.onset * 250).rounded())
+            print("LSL marker \(marker.text): placed at sample \(placed), expected \(expected)")
+            #expect(abs(placed - expected) <= 1, "\(marker.text) at sample \(placed), expected \(expected)")
+        }
+        let texts = annotations.map(\.text)
+        #expect(texts.contains { $0.hasPrefix("LSL marker stream '\(markerName)' found (") })
+        #expect(texts.contains { $0.hasPrefix("LSL marker stream '\(markerName)' lost: ") })
+        #expect(texts.contains { $0.hasPrefix("LSL marker stream '\(markerName)' found again (") })
+        #expect(recorded.stderr.contains("LSL marker at sample"))
+    }
+
+    @Test("a hostile outlet: a warning naming what it did, no crash, the recording intact")
+    func hostileOutlet() throws {
+        let name = "Hostile-\(getpid())"
+        let port = 17600 + Int(getpid() % 300)
+        let fake = try FakeLSLOutlet(name: name, behaviour: .hugeString, udpPort: port)
+        defer { fake.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-hostile-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = directory + "/lsl_api.cfg", file = directory + "/s.bdf"
+        try "[multicast]\nResolveScope = machine\n[lab]\nKnownPeers = {127.0.0.1}\n[ports]\nBasePort = \(port)\nPortRange = 1\nIPv6 = disable\n"
+            .write(toFile: configuration, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = EEGProcess.executable
+        process.arguments = ["record", "--out", file, "--markers-from-lsl", name, "--duration", "3s"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["LSLAPICFG": configuration]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("LSL marker stream '\(name)' at 127.0.0.1:\(fake.tcpPort): a marker string of 1099511627776 bytes"), "\(stderr)")
+        let reader = try EDFReader(path: file)
+        #expect(reader.recordCount == 3)
+        #expect(try reader.allAnnotations().map(\.text).contains("Recording ends"))
+    }
+}
