@@ -30,11 +30,11 @@ struct LSLMarkerInletCommandTests {
     /// arrivals taken a moment apart; with the time correction's error (~0.1 ms here) the
     /// two agree to well under a period (4 ms), so only a time near a half-period
     /// boundary can round to the neighbour.
-    @Test("pylsl markers land at their samples: the outlet appears late, goes and comes back")
-    func markersAtTheirSamples() throws {
+    @Test("pylsl markers land at their samples: the outlet appears late, goes and comes back", arguments: ["bdf", "xdf"])
+    func markersAtTheirSamples(format: String) throws {
         guard LSLInterop.available("eeg record --markers-from-lsl") else { return }
         let eegName = "EEGKit-mk-\(getpid())", markerName = "Triggers-\(getpid())"
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-markers-\(getpid()).bdf").path
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-markers-\(getpid()).\(format)").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         let eeg = try Child(EEGProcess.executable.path, ["record", "--out", file, "--force", "--lsl", "--lsl-name", eegName,
                                                          "--markers-from-lsl", markerName, "--emit", "samples", "--format", "csv"])
@@ -50,14 +50,15 @@ struct LSLMarkerInletCommandTests {
         // The printed samples: index, then the values the EEG outlet sent.
         let rows = recorded.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
         let origin = try #require(rows.first.flatMap { Int64($0[0]) })
-        let annotations = try EDFReader(path: file).allAnnotations()
+        // XDF: the markers stream, placed on the EEG stream's timeline by EEGKit's reader.
+        let annotations = format == "xdf" ? try XDFRecording(path: file).annotations : try EDFReader(path: file).allAnnotations()
         for marker in markers {
             let values = marker.values.map(Float.init)
             let row = try #require(rows.first { $0.dropFirst().map { Float($0) } == values }, "\(marker.text): no printed sample has its values")
             let expected = Int64(row[0])! - origin
             let annotation = try #require(annotations.first { $0.text == "Marker: \(marker.text)" }, "\(marker.text) not in the file")
             let placed = Int64((annotation.onset * 250).rounded())
-            print("LSL marker \(marker.text): placed at sample \(placed), expected \(expected)")
+            print("LSL marker \(marker.text) (\(format)): placed at sample \(placed), expected \(expected)")
             #expect(abs(placed - expected) <= 1, "\(marker.text) at sample \(placed), expected \(expected)")
         }
         let texts = annotations.map(\.text)
