@@ -117,7 +117,9 @@ extension LSLMarkerIntake {
                 lsl?.markers.push(AnnotationCodec.text(for: .marker(text)), timestamp: timestamp)
                 lsl?.markers.publish()
                 let storage = recorder?.annotate(.marker(text), atSampleIndex: index, sampleRate: sampleRate)
-                status("LSL marker at sample \(index): \(text)" + (storage == .dropped ? " (not stored: annotations are coming faster than the file can store them)" : ""))
+                // Shown shortened: a marker may be up to 64 KiB (the file keeps all of it).
+                let shown = text.count > 120 ? text.prefix(120) + "…" : Substring(text)
+                status("LSL marker at sample \(index): \(shown)" + (storage == .dropped ? " (not stored: annotations are coming faster than the file can store them)" : ""))
             case .note(let text):
                 annotateAtEnd(.note(text))
                 status(text)

@@ -36,11 +36,15 @@ struct LSLMarkerInletCommandTests {
         let eegName = "EEGKit-mk-\(getpid())", markerName = "Triggers-\(getpid())"
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-markers-\(getpid()).\(format)").path
         defer { try? FileManager.default.removeItem(atPath: file) }
+        // EEGKit republishes them on its own markers outlet, read here by liblsl.
+        let republished = try Child(LSLInterop.python, [LSLInterop.inletScript, "pylsl", eegName + "-markers", "100", "--type", "Markers",
+                                                        "--timeout", "40", "--until-idle", "4"])
+        #expect(republished.wait(forLine: "resolving"))
         let eeg = try Child(EEGProcess.executable.path, ["record", "--out", file, "--force", "--lsl", "--lsl-name", eegName,
                                                          "--markers-from-lsl", markerName, "--emit", "samples", "--format", "csv"])
         let source = try Child(LSLInterop.python, [Self.source, markerName, eegName, "4", "--restart", "--timeout", "40"])
         let pushedRun = source.finish()
-        let recorded = Self.interrupt(eeg)
+        let recorded = Self.interrupt(eeg), pulled = republished.finish()
         #expect(pushedRun.status == 0, "\(pushedRun.stderr.suffix(1500))")
         #expect(recorded.status == 0, "\(recorded.stderr.suffix(1500))")
         let pushed = try JSONDecoder().decode(Pushed.self, from: Data((pushedRun.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
@@ -60,6 +64,13 @@ struct LSLMarkerInletCommandTests {
             let placed = Int64((annotation.onset * 250).rounded())
             print("LSL marker \(marker.text) (\(format)): placed at sample \(placed), expected \(expected)")
             #expect(abs(placed - expected) <= 1, "\(marker.text) at sample \(placed), expected \(expected)")
+        }
+        // Republished with the marker's own time (the same clock here: within 1 ms).
+        let outlet = try JSONDecoder().decode(LSLPeerResult.self, from: Data((pulled.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
+        let republishedTexts = (outlet.samples ?? []).map { row -> String in if case .text(let t)? = row.first { t } else { "" } }, stamps = outlet.timestamps ?? []
+        for marker in markers {
+            let i = try #require(republishedTexts.firstIndex(of: "Marker: \(marker.text)"), "\(marker.text) not republished: \(republishedTexts)")
+            #expect(abs(stamps[i] - marker.timestamp) < 0.001)
         }
         let texts = annotations.map(\.text)
         #expect(texts.contains { $0.hasPrefix("LSL marker stream '\(markerName)' found (") })
