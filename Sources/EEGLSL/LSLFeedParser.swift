@@ -157,8 +157,7 @@ public struct LSLFeedParser: Sendable {
                 swapBytes = value == "4321"
             case "data-protocol-version":
                 guard value == "110" else { throw LSLInletError(.badHeader(line)) }
-            case "suppress-subnormals", "uid": break
-            default: break
+            default: break // UID, Suppress-Subnormals: nothing to do for a reader
             }
         }
     }

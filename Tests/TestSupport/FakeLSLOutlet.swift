@@ -29,8 +29,9 @@ public final class FakeLSLOutlet: @unchecked Sendable {
     private let lock = NSLock()
     private var running = true
     private var finished = false
-    /// Connections accepted so far.
-    public private(set) var connections = 0
+    private var accepted = 0
+    /// Connections accepted so far (from any thread).
+    public var connections: Int { lock.withLock { accepted } }
 
     public init(name: String, behaviour: Behaviour, udpPort: Int) throws {
         self.name = name
@@ -78,7 +79,7 @@ public final class FakeLSLOutlet: @unchecked Sendable {
             if fds[1].revents != 0 {
                 let client = accept(tcp, nil, nil)
                 if client >= 0 {
-                    connections += 1
+                    lock.withLock { accepted += 1 }
                     clients.append(client)
                     feed(client)
                 }

@@ -16,8 +16,8 @@ runFuzzer { data, size in
         let formats = StreamInfo.ChannelFormat.allCases
         let format = formats[Int(selector / 4) % formats.count]
         let channels = 1 + Int(selector / 32) % 3
-        guard var whole = try? LSLFeedParser(channelCount: channels, format: format, nominalRate: selector % 4 == 0 ? 0 : 250),
-              var pieces = Optional(whole) else { return 0 }
+        guard let parser = try? LSLFeedParser(channelCount: channels, format: format, nominalRate: selector % 4 == 0 ? 0 : 250) else { return 0 }
+        var whole = parser, pieces = parser
         let wholeResult = Result { () throws(LSLInletError) in try whole.consume(bytes) }
         var pieceSamples: [LSLInletSample] = []
         var pieceError: LSLInletError?
@@ -25,7 +25,7 @@ runFuzzer { data, size in
         var start = 0
         while start < bytes.count, pieceError == nil {
             let end = min(bytes.count, start + step)
-            do { pieceSamples += try pieces.consume(bytes[start..<end]) } catch { pieceError = error }
+            do throws(LSLInletError) { pieceSamples += try pieces.consume(bytes[start..<end]) } catch { pieceError = error }
             start = end
         }
         switch wholeResult {
