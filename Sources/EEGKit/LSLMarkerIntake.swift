@@ -73,8 +73,13 @@ final class LSLMarkerIntake {
     /// What the inlet reported since the last turn, and markers whose sample has now been
     /// delivered (`delivered`: the newest delivered index, nil before the first).
     func take(delivered: Int64?) -> [Placement] {
-        var placements: [Placement] = []
         let (events, dropped) = inlet.drain()
+        return place(events, dropped: dropped, delivered: delivered)
+    }
+
+    /// ``take(delivered:)`` for events already drained (tests feed it directly).
+    func place(_ events: [LSLMarkerInlet.Event], dropped: Int, delivered: Int64?) -> [Placement] {
+        var placements: [Placement] = []
         for event in events {
             switch event {
             case .marker(let values, let timestamp):
@@ -97,6 +102,9 @@ final class LSLMarkerIntake {
             }
             let ahead = Double(index - delivered) / clock.nominalRate
             guard index <= delivered || ahead > Self.maximumWaitSeconds else { return false }
+            if index > delivered {
+                placements.append(.warning("LSL marker '\(marker.text.prefix(40))' is stamped \(String(format: "%.1f", ahead)) s after the newest sample: placed at the newest"))
+            }
             placements.append(.marker(marker.text, index: min(index, delivered), timestamp: marker.timestamp))
             return true
         }
