@@ -59,7 +59,7 @@ def s(t, text): return b"\x02" + struct.pack("<d", t) + bytes([1, len(text)]) + 
 pat = s(123456.789, b"10") * 2
 open(f"{c}/string-feed.bin", "wb").write(bytes([8, 7]) + ok + pat + s(10.5, b"stimulus") + b"\x01\x04" + struct.pack("<I", 3) + b"off")
 def i(t, v): return b"\x02" + struct.pack("<d", t) + struct.pack("<i", v)
-open(f"{c}/int32-feed.bin", "wb").write(bytes([13, 3]) + ok + i(123456.789, 4) + i(123456.789, 2) + i(3.0, 42) + b"\x01" + struct.pack("<i", 7))
+open(f"{c}/int32-feed.bin", "wb").write(bytes([13, 3]) + ok + i(123456.789, 65541) + i(123456.789, 65539) + i(3.0, 42) + b"\x01" + struct.pack("<i", 7))
 info = (b"<?xml version=\"1.0\"?><info><name>T</name><type>Markers</type><channel_count>1</channel_count><channel_format>string</channel_format>"
         b"<source_id>s</source_id><nominal_srate>0</nominal_srate><uid>u</uid><v4data_port>16573</v4data_port><v4service_port>16572</v4service_port></info>")
 open(f"{c}/shortinfo.bin", "wb").write(bytes([2, 0]) + b"42\r\n" + info)

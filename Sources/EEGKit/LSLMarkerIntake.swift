@@ -77,6 +77,24 @@ final class LSLMarkerIntake {
         return place(events, dropped: dropped, delivered: delivered)
     }
 
+    /// At the recording's end: what ``take(delivered:)`` gives, then every marker still
+    /// waiting for a sample that will never come, placed at the last sample with a warning
+    /// that says so (none is dropped silently).
+    func takeAll(delivered: Int64?) -> [Placement] {
+        var placements = take(delivered: delivered)
+        for marker in waiting {
+            let note = "LSL marker '\(marker.text.prefix(40))' is stamped after the recording's last sample"
+            if let delivered {
+                placements.append(.warning(note + ": placed at its end"))
+                placements.append(.marker(marker.text, index: delivered, timestamp: marker.timestamp))
+            } else {
+                placements.append(.warning(note + " (no sample was recorded): not stored"))
+            }
+        }
+        waiting.removeAll()
+        return placements
+    }
+
     /// ``take(delivered:)`` for events already drained (tests feed it directly).
     func place(_ events: [LSLMarkerInlet.Event], dropped: Int, delivered: Int64?) -> [Placement] {
         var placements: [Placement] = []
@@ -117,9 +135,10 @@ extension LSLMarkerIntake {
     /// annotation at its sample (the same kind `--markers-from-stdin` writes) and on
     /// EEGKit's own markers outlet with its own timestamp, a note at the recording's end,
     /// and a status line for each.
-    func apply(delivered: Int64?, recorder: Recorder?, sampleRate: Double, lsl: LSLPublisher?,
+    /// `final`: the recording ends; markers still waiting are placed at its last sample.
+    func apply(delivered: Int64?, recorder: Recorder?, sampleRate: Double, lsl: LSLPublisher?, final: Bool = false,
                annotateAtEnd: (AnnotationKind) -> Void, status: (String) -> Void) {
-        for placement in take(delivered: delivered) {
+        for placement in final ? takeAll(delivered: delivered) : take(delivered: delivered) {
             switch placement {
             case .marker(let text, let index, let timestamp):
                 lsl?.markers.push(AnnotationCodec.text(for: .marker(text)), timestamp: timestamp)

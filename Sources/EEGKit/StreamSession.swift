@@ -476,9 +476,9 @@ private final class SessionRun {
     }
 
     /// Markers from the LSL marker inlet whose samples have arrived, at those samples.
-    func addLSLMarkers() {
+    func addLSLMarkers(final: Bool = false) {
         lslMarkers?.apply(delivered: lastIndex >= 0 ? lastIndex : nil, recorder: recorder, sampleRate: session.layout.sampleRate,
-                          lsl: lsl, annotateAtEnd: annotate, status: status)
+                          lsl: lsl, final: final, annotateAtEnd: annotate, status: status)
     }
 
     private func report(_ storage: AnnotationStorage, for text: String) {
@@ -609,8 +609,9 @@ private final class SessionRun {
                 summary.droppedFrames = Int(ledger.lost)
             }
         }
-        // Markers whose samples came in the last batches, before the file closes.
-        addLSLMarkers()
+        // Markers whose samples came in the last batches, and those stamped after the last
+        // sample (at it, with a warning), before the file closes.
+        addLSLMarkers(final: true)
         if summary.endedBy == .stopRequested, let path = recorder?.sink.path { status("stopping: closing \(path)") }
         try closeRecorder()
         summary.recordedSeconds = recordedBefore.seconds

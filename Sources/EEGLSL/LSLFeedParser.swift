@@ -189,11 +189,21 @@ public struct LSLFeedParser: Sendable {
         return (LSLInletSample(values: values, timestamp: timestamp), reader.position)
     }
 
-    /// The test patterns (tcp_server's `assign_test_pattern`): timestamp 123456.789,
-    /// channel k = ±(k + offset), + for even k, with offset 4 then 2 (10 for strings).
+    /// The test patterns (liblsl's `assign_test_pattern`): timestamp 123456.789, channel
+    /// k = ±(k + offset), + for even k, with offset 4 then 2 plus a constant per format
+    /// that reaches its high bytes (measured from pylsl 1.18's outlet: int8 +1, int16 +257,
+    /// int32 +65537, int64 +2147483649, double64 +16777217, float32 +0); strings k + 10.
     private func check(pattern sample: LSLInletSample) throws(LSLInletError) {
         guard sample.timestamp == Self.testPatternTimestamp else { throw LSLInletError(.testPatternMismatch) }
-        let offset = format == .string ? 10 : (patternsSeen == 0 ? 4 : 2)
+        let high: Int = switch format {
+        case .int8: 1
+        case .int16: 257
+        case .int32: 65537
+        case .int64: 2_147_483_649
+        case .double64: 16_777_217
+        case .float32, .string: 0
+        }
+        let offset = format == .string ? 10 : (patternsSeen == 0 ? 4 : 2) + high
         for (k, value) in sample.values.enumerated() {
             let expected = (k + offset) * (k % 2 == 0 ? 1 : -1)
             guard let number = Double(value), number == Double(expected) else { throw LSLInletError(.testPatternMismatch) }

@@ -16,10 +16,42 @@ struct LSLMarkerInletCommandTests {
         let error: String?
     }
 
-    /// Ctrl-C once `done` holds (60 s hang guard), then the finished run.
-    static func interrupt(_ eeg: Child) -> (status: Int32, stdout: String, stderr: String) {
-        eeg.process.interrupt()
-        return eeg.finish()
+    /// `eeg` with standard output and standard error both read as they come, so the test
+    /// can wait for a line on either (machine-scope LSLAPICFG, as every test process).
+    final class Recording: @unchecked Sendable {
+        let process = Process()
+        private let out = Pipe(), err = Pipe()
+        private var data = [Data(), Data()]
+        private let lock = NSLock()
+        private let group = DispatchGroup()
+        init(_ arguments: [String]) throws {
+            process.executableURL = EEGProcess.executable
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(["LSLAPICFG": LSLInterop.configuration]) { $1 }
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            for (i, pipe) in [out, err].enumerated() {
+                DispatchQueue.global().async(group: group) {
+                    while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty { self.lock.withLock { self.data[i] += chunk } }
+                }
+            }
+        }
+        /// Waits (60 s hang guard) until standard error holds `count` lines starting with `prefix`.
+        func wait(stderrLines count: Int, prefix: String) -> Bool {
+            let deadline = Date().addingTimeInterval(60)
+            func seen() -> Int { lock.withLock { String(decoding: data[1], as: UTF8.self) }.split(separator: "\n").count { $0.hasPrefix(prefix) } }
+            while Date() < deadline, process.isRunning, seen() < count { usleep(20_000) }
+            return seen() >= count
+        }
+        /// Ctrl-C, then the finished run.
+        func interrupt() -> (status: Int32, stdout: String, stderr: String) {
+            process.interrupt()
+            group.wait()
+            process.waitUntilExit()
+            return lock.withLock { (process.terminationStatus, String(decoding: data[0], as: UTF8.self), String(decoding: data[1], as: UTF8.self)) }
+        }
     }
 
     /// The marker outlet starts after the recording and restarts in the middle of it; it
@@ -40,11 +72,13 @@ struct LSLMarkerInletCommandTests {
         let republished = try Child(LSLInterop.python, [LSLInterop.inletScript, "pylsl", eegName + "-markers", "100", "--type", "Markers",
                                                         "--timeout", "40", "--until-idle", "4"])
         #expect(republished.wait(forLine: "resolving"))
-        let eeg = try Child(EEGProcess.executable.path, ["record", "--out", file, "--force", "--lsl", "--lsl-name", eegName,
+        let eeg = try Recording(["record", "--out", file, "--force", "--lsl", "--lsl-name", eegName,
                                                          "--markers-from-lsl", markerName, "--emit", "samples", "--format", "csv"])
         let source = try Child(LSLInterop.python, [Self.source, markerName, eegName, "4", "--restart", "--timeout", "40"])
-        let pushedRun = source.finish()
-        let recorded = Self.interrupt(eeg), pulled = republished.finish()
+        #expect(source.wait(forLine: "pushed", seconds: 120))
+        // Stopped once all 8 markers were placed (not after a fixed time).
+        #expect(eeg.wait(stderrLines: 8, prefix: "eeg: LSL marker at sample"))
+        let recorded = eeg.interrupt(), pulled = republished.finish(), pushedRun = source.finish()
         #expect(pushedRun.status == 0, "\(pushedRun.stderr.suffix(1500))")
         #expect(recorded.status == 0, "\(recorded.stderr.suffix(1500))")
         let pushed = try JSONDecoder().decode(Pushed.self, from: Data((pushedRun.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))

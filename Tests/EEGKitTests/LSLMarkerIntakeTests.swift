@@ -47,4 +47,18 @@ struct LSLMarkerIntakeTests {
         #expect(placed.contains { if case .warning(let w) = $0 { w.hasPrefix("LSL marker 'later' is stamped") } else { false } })
         #expect(placed.contains { if case .warning(let w) = $0 { w.hasPrefix("LSL marker 'absurd' dropped") } else { false } })
     }
+
+    @Test("at the end, markers still waiting for their sample are placed at the last one, with a warning")
+    func pendingAtEnd() throws {
+        let intake = try Self.intake()
+        defer { intake.inlet.stop() }
+        intake.observe(lastIndex: 249, arrival: 10 + 249.0 / 250)
+        // 2 s after the last sample: it waits (its sample may still come)...
+        #expect(intake.place([.marker(values: ["next flip"], timestamp: 13)], dropped: 0, delivered: 249).isEmpty)
+        // ...until the recording ends.
+        let final = intake.takeAll(delivered: 249)
+        #expect(final == [.warning("LSL marker 'next flip' is stamped after the recording's last sample: placed at its end"),
+                          .marker("next flip", index: 249, timestamp: 13)])
+        #expect(intake.takeAll(delivered: 249).isEmpty)
+    }
 }

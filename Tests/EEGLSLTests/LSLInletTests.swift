@@ -36,15 +36,43 @@ struct LSLInletTests {
         #expect(pulled == expected)
     }
 
-    @Test("an int32 feed in big-endian byte order: patterns ±(k+4), ±(k+2), values as text")
+    @Test("an int32 feed in big-endian byte order: patterns ±(k+4+65537), ±(k+2+65537) as pylsl 1.18 sends them, values as text")
     func int32BigEndian() throws {
         func sample(_ t: Double, _ values: [Int32]) -> [UInt8] {
             [2] + withUnsafeBytes(of: t.bitPattern.bigEndian) { Array($0) } + values.flatMap { v in withUnsafeBytes(of: v.bigEndian) { Array($0) } }
         }
         let header = Self.okHeader.replacingOccurrences(of: "1234", with: "4321")
-        let bytes = Array(header.utf8) + sample(123456.789, [4, -5]) + sample(123456.789, [2, -3]) + sample(7.5, [42, -1])
+        let bytes = Array(header.utf8) + sample(123456.789, [65541, -65542]) + sample(123456.789, [65539, -65540]) + sample(7.5, [42, -1])
         var parser = try LSLFeedParser(channelCount: 2, format: .int32, nominalRate: 0)
         #expect(try parser.consume(bytes) == [LSLInletSample(values: ["42", "-1"], timestamp: 7.5)])
+    }
+
+    @Test("the test patterns of every numeric format, as pylsl 1.18's outlet sends them (3 channels)")
+    func numericPatterns() throws {
+        func sample(_ values: [Double], _ format: StreamInfo.ChannelFormat) -> [UInt8] {
+            var bytes: [UInt8] = [2] + withUnsafeBytes(of: (123456.789).bitPattern.littleEndian) { Array($0) }
+            for v in values {
+                switch format {
+                case .int8: bytes += [UInt8(bitPattern: Int8(v))]
+                case .int16: bytes += withUnsafeBytes(of: Int16(v).littleEndian) { Array($0) }
+                case .int32: bytes += withUnsafeBytes(of: Int32(v).littleEndian) { Array($0) }
+                case .int64: bytes += withUnsafeBytes(of: Int64(v).littleEndian) { Array($0) }
+                case .double64: bytes += withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) }
+                default: bytes += withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { Array($0) }
+                }
+            }
+            return bytes
+        }
+        let measured: [(StreamInfo.ChannelFormat, [Double], [Double])] = [
+            (.int32, [65541, -65542, 65543], [65539, -65540, 65541]), (.int16, [261, -262, 263], [259, -260, 261]),
+            (.int8, [5, -6, 7], [3, -4, 5]), (.int64, [2147483653, -2147483654, 2147483655], [2147483651, -2147483652, 2147483653]),
+            (.double64, [16777221, -16777222, 16777223], [16777219, -16777220, 16777221]), (.float32, [4, -5, 6], [2, -3, 4]),
+        ]
+        for (format, first, second) in measured {
+            var parser = try LSLFeedParser(channelCount: 3, format: format, nominalRate: 0)
+            _ = try parser.consume(Array(Self.okHeader.utf8) + sample(first, format) + sample(second, format))
+            #expect(parser.verified, "\(format)")
+        }
     }
 
     @Test("hostile replies end the feed with the kind that says why", arguments: [

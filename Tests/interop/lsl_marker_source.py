@@ -7,7 +7,8 @@ string marker stream MARKERS_NAME, waits until EEGKit's inlet has connected, and
 COUNT markers "m0", "m1", … each stamped with (push_sample's explicit timestamp) the
 timestamp of an EEG sample pulled a moment before. With --restart it then withdraws the
 outlet, waits, offers the stream again (a new outlet, as a restarted program would) and
-pushes COUNT more, "r0", "r1", …
+pushes COUNT more, "r0", "r1", … It then prints "pushed" and keeps the outlet until its
+standard input closes.
 
 Prints "resolving" once pylsl is loaded, then one JSON object: for every marker its text,
 its timestamp and the values of the EEG sample whose time it carries. Run with LSLAPICFG
@@ -17,6 +18,7 @@ usage: lsl_marker_source.py MARKERS_NAME EEG_NAME COUNT [--restart] [--timeout S
 """
 import argparse
 import json
+import sys
 import time
 
 
@@ -74,9 +76,11 @@ def main():
         time.sleep(1.5)
         outlet = offer(pylsl, args.markers, args.timeout)
         pushed += push_markers(pylsl, outlet, eeg, "r", args.count)
-    # Give the last marker's sample time to be recorded before the outlet goes.
-    time.sleep(0.5)
     print(json.dumps({"markers": pushed}), flush=True)
+    # The outlet stays until the test closes standard input (it has seen every marker placed):
+    # liblsl may drop what is still queued when an outlet is destroyed.
+    print("pushed", flush=True)
+    sys.stdin.read()
 
 
 main()
