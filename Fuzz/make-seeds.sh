@@ -47,3 +47,21 @@ open(f"{c}/FuzzEscaping/ansi.bin", "wb").write(b'\x1b[31mred\x1b[0m,"q"\r\n=cmd\
 open(f"{c}/FuzzEscaping/plain.bin", "wb").write("Fp1 µV α/β".encode())
 PY
 ls -la "$c"/*
+# The marker inlet: a string and an int32 feed (header, test patterns, samples), a
+# shortinfo reply and a time reply; the first two bytes pick the parser/format and the
+# piece size (see Fuzz/Sources/FuzzLSLInlet).
+python3 - "$c" <<'PY'
+import struct, sys, os
+c = sys.argv[1] + "/FuzzLSLInlet"
+os.makedirs(c, exist_ok=True)
+ok = b"LSL/110 200 OK\r\nUID: u\r\nByte-Order: 1234\r\nSuppress-Subnormals: 0\r\nData-Protocol-Version: 110\r\n\r\n"
+def s(t, text): return b"\x02" + struct.pack("<d", t) + bytes([1, len(text)]) + text
+pat = s(123456.789, b"10") * 2
+open(f"{c}/string-feed.bin", "wb").write(bytes([8, 7]) + ok + pat + s(10.5, b"stimulus") + b"\x01\x04" + struct.pack("<I", 3) + b"off")
+def i(t, v): return b"\x02" + struct.pack("<d", t) + struct.pack("<i", v)
+open(f"{c}/int32-feed.bin", "wb").write(bytes([13, 3]) + ok + i(123456.789, 65541) + i(123456.789, 65539) + i(3.0, 42) + b"\x01" + struct.pack("<i", 7))
+info = (b"<?xml version=\"1.0\"?><info><name>T</name><type>Markers</type><channel_count>1</channel_count><channel_format>string</channel_format>"
+        b"<source_id>s</source_id><nominal_srate>0</nominal_srate><uid>u</uid><v4data_port>16573</v4data_port><v4service_port>16572</v4service_port></info>")
+open(f"{c}/shortinfo.bin", "wb").write(bytes([2, 0]) + b"42\r\n" + info)
+open(f"{c}/timedata.bin", "wb").write(bytes([3, 0]) + b" 7 1.5 2.25 2.5")
+PY

@@ -42,7 +42,7 @@ public final class Recorder {
     public let channelCount: Int
     private var expectedIndex: Int64?
     /// The device sample index of the recording's first frame (its frame 0).
-    private var originIndex: Int64?
+    private(set) var originIndex: Int64?
     public private(set) var gapFrames = 0
     /// The sink that also records metrics (XDF), and a row of values for it.
     private let metricSink: XDFRecordingSink?

@@ -26,6 +26,8 @@ public struct StreamOptions: Sendable {
     public var analyze = false
     /// Publish EEG, metrics and markers as LSL outlets (`--lsl`); `nil` for none.
     public var lsl: LSLOptions?
+    /// Take markers from another program's LSL marker stream (`--markers-from-lsl`); `nil` for none.
+    public var markersFromLSL: LSLMarkerOptions?
 
     public init() {}
 }
@@ -269,6 +271,7 @@ public final class StreamSession {
             events.drain().forEach(run.report)
             try applyRecordingRequests(run)
             run.addMarkers(markers.drain())
+            run.addLSLMarkers()
             try run.processBatch()
             try flush()
             tick()
@@ -342,6 +345,8 @@ private final class SessionRun {
     let clock: SessionClock
     /// The streams the outlets serve and an XDF recording holds (``SessionStreamInfos``).
     let streams: SessionStreamInfos
+    /// The LSL marker inlet (`--markers-from-lsl`), drained on this thread.
+    var lslMarkers: LSLMarkerIntake?
     var recordedBefore = (seconds: 0.0, clipped: 0)
     var summary = StreamSummary()
     var outputOpen = true
@@ -383,6 +388,7 @@ private final class SessionRun {
         // The outlets before the recording: an outlet that cannot bind must not leave an
         // empty recording file behind.
         lsl = try options.lsl.map { try LSLPublisher(options: $0, streams: streams, clock: clock) }
+        lslMarkers = try options.markersFromLSL.map { try LSLMarkerIntake(options: $0, nominalRate: session.layout.sampleRate) }
         recorder = try options.recording.map {
             try Recorder(options: Self.sessionRecording($0, streams: streams, clock: options.lsl == nil ? nil : clock), layout: session.layout)
         }
@@ -396,6 +402,7 @@ private final class SessionRun {
     }
 
     func deallocate() {
+        lslMarkers?.inlet.stop()
         samples.deallocate()
         indices.deallocate()
         drops.deallocate()
@@ -494,6 +501,12 @@ private final class SessionRun {
         }
     }
 
+    /// Markers from the LSL marker inlet whose samples have arrived, at those samples.
+    func addLSLMarkers(final: Bool = false) {
+        lslMarkers?.apply(delivered: lastIndex >= 0 ? lastIndex : nil, recorder: recorder, sampleRate: session.layout.sampleRate,
+                          lsl: lsl, final: final, annotateAtEnd: annotate, status: status)
+    }
+
     private func report(_ storage: AnnotationStorage, for text: String) {
         let start = String(text.prefix(40)) + (text.count > 40 ? "…" : "")
         switch storage {
@@ -553,6 +566,8 @@ private final class SessionRun {
             for (_, gap) in gaps { lsl.publish(marker: Self.gapText(gap)) }
             lsl.publish(samples: UnsafeBufferPointer(batchSamples), indices: batchIndices, channels: channels)
         }
+        // Seen when the EEG outlet's clock sees it, so both fits follow the same arrivals.
+        lslMarkers?.observe(lastIndex: batchIndices[count - 1])
         var lines: [String] = []
         if options.emit == .samples && outputOpen {
             var nextGap = 0
@@ -621,6 +636,9 @@ private final class SessionRun {
                 summary.droppedFrames = Int(ledger.lost)
             }
         }
+        // Markers whose samples came in the last batches, and those stamped after the last
+        // sample (at it, with a warning), before the file closes.
+        addLSLMarkers(final: true)
         if summary.endedBy == .stopRequested, let path = recorder?.sink.path { status("stopping: closing \(path)") }
         try closeRecorder()
         summary.recordedSeconds = recordedBefore.seconds

@@ -133,7 +133,7 @@ enum LSLSocket {
     /// connection slots for good: keepalive probes after 10 s idle, 5 s apart; with
     /// TCP_USER_TIMEOUT 30 s (which Linux also applies to unanswered probes) the socket
     /// errors about 30–40 s after the peer vanished, and poll reports it.
-    private static func probeIdlePeers(_ fd: Int32) {
+    static func probeIdlePeers(_ fd: Int32) {
         let size = socklen_t(MemoryLayout<Int32>.size)
         for (level, name, value) in [(SOL_SOCKET, SO_KEEPALIVE, Int32(1)), (Int32(IPPROTO_TCP), TCP_KEEPIDLE, 10),
                                      (Int32(IPPROTO_TCP), TCP_KEEPINTVL, 5), (Int32(IPPROTO_TCP), TCP_KEEPCNT, 3),

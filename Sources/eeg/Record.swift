@@ -59,11 +59,14 @@ struct Record: ParsableCommand {
 
     @OptionGroup var lslFlags: LSLFlags
 
+    @OptionGroup var lslMarkerFlags: LSLMarkerFlags
+
     func validate() throws {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
         if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
         try lslFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
+        try lslMarkerFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
         if rawCapture != nil, !(try deviceOptions.deviceDescription().sendsRawBytes) { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
         try validateRecordingOutput(out, force: force)
     }
@@ -90,6 +93,7 @@ struct Record: ParsableCommand {
             fields.apply(to: &recordingOptions)
             options.recording = recordingOptions
             options.lsl = lslFlags.options(sourceID: description.lslSourceID)
+            options.markersFromLSL = lslMarkerFlags.options()
             if let samples { options.frameLimit = samples }
             if let duration { options.frameLimit = ArgumentValues.frames(seconds: try duration.seconds("--duration"), rate: device.sampleRate) }
             try options.validate(for: device.layout)

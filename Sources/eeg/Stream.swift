@@ -46,11 +46,14 @@ struct Stream: ParsableCommand {
 
     @OptionGroup var lslFlags: LSLFlags
 
+    @OptionGroup var lslMarkerFlags: LSLMarkerFlags
+
     func validate() throws {
         if duration != nil && samples != nil { throw ValidationError("give --duration or --samples, not both") }
         _ = try duration?.seconds("--duration")
         if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
         try lslFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
+        try lslMarkerFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
     }
 
     func run() throws {
@@ -63,6 +66,7 @@ struct Stream: ParsableCommand {
             output.apply(to: &options)
             try analysis.apply(to: &options)
             options.lsl = lslFlags.options(sourceID: description.lslSourceID)
+            options.markersFromLSL = lslMarkerFlags.options()
             if let samples { options.frameLimit = samples }
             if let duration { options.frameLimit = ArgumentValues.frames(seconds: try duration.seconds("--duration"), rate: device.sampleRate) }
             if output.wantsDashboard {

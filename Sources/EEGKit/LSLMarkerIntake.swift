@@ -1,0 +1,161 @@
+import EEGCore
+import EEGFormats
+import EEGLSL
+import Foundation
+
+/// What `--markers-from-lsl NAME` asks for: markers from another program's LSL stream.
+public struct LSLMarkerOptions: Sendable, Equatable {
+    /// The marker stream's LSL name (`name='NAME'` in the query).
+    public var name: String
+    /// The environment the liblsl configuration is looked up in (LSLAPICFG, HOME).
+    public var environment: [String: String]
+
+    public init(name: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.name = name
+        self.environment = environment
+    }
+}
+
+/// Places the markers of an LSL marker stream at the samples they belong to: the inlet's
+/// timestamps (on this machine's LSL clock after time correction) are mapped to device
+/// sample indices through a de-jittered clock of the session's own batches (the same fit
+/// the EEG outlet stamps samples with), and each marker waits until its sample has been
+/// delivered, so it never lands past the recording's end.
+///
+/// Threading: the session's thread only. ``observe(lastIndex:arrival:)`` once per batch
+/// (no allocation); ``take(delivered:)`` once per turn (allocates only when markers came).
+final class LSLMarkerIntake {
+    /// One thing for the session to do with what the inlet reported.
+    enum Placement: Equatable {
+        /// A marker: its text, the device sample index it belongs to, its LSL time.
+        case marker(String, index: Int64, timestamp: Double)
+        /// A note for the recording's current end and the person watching (found, lost).
+        case note(String)
+        /// Only for the person watching (an unusable outlet, a marker out of range).
+        case warning(String)
+    }
+
+    let name: String
+    let inlet: LSLMarkerInlet
+    private var clock: DejitteredClock
+    private var waiting: [(text: String, timestamp: Double)] = []
+    private var wasConnected = false
+    /// A marker more than this far ahead of the newest sample is placed at once (its
+    /// source's clock is wrong, or it was stamped for later): markers never wait for ever.
+    static let maximumWaitSeconds = 10.0
+    static let maximumWaiting = 1024
+
+    init(options: LSLMarkerOptions, nominalRate: Double) throws {
+        let configuration = try LSLConfiguration.load(environment: options.environment)
+        name = options.name
+        inlet = LSLMarkerInlet(name: options.name, configuration: configuration)
+        clock = DejitteredClock(nominalRate: nominalRate)
+        inlet.start()
+    }
+
+    deinit { inlet.stop() }
+
+    /// One delivered batch: its newest sample's index, seen at `arrival` (LSL clock).
+    func observe(lastIndex: Int64, arrival: Double) {
+        clock.observe(index: lastIndex, arrival: arrival)
+    }
+
+    /// The device sample index whose timestamp is nearest `time` (LSL clock), from the
+    /// newest stamped sample `reference` and the fitted rate; nil before the first batch or
+    /// for a time absurdly far (over a day) from the recording.
+    func sampleIndex(at time: Double, reference: Int64) -> Int64? {
+        guard let stamped = clock.timestamp(of: reference) else { return nil }
+        let offset = ((time - stamped) * clock.estimatedRate).rounded()
+        guard offset.isFinite, abs(offset) <= 86_400 * clock.nominalRate else { return nil }
+        return reference + Int64(offset)
+    }
+
+    /// What the inlet reported since the last turn, and markers whose sample has now been
+    /// delivered (`delivered`: the newest delivered index, nil before the first).
+    func take(delivered: Int64?) -> [Placement] {
+        let (events, dropped) = inlet.drain()
+        return place(events, dropped: dropped, delivered: delivered)
+    }
+
+    /// At the recording's end: what ``take(delivered:)`` gives, then every marker still
+    /// waiting for a sample that will never come, placed at the last sample with a warning
+    /// that says so (none is dropped silently).
+    func takeAll(delivered: Int64?) -> [Placement] {
+        var placements = take(delivered: delivered)
+        for marker in waiting {
+            let note = "LSL marker '\(marker.text.prefix(40))' is stamped after the recording's last sample"
+            if let delivered {
+                placements.append(.warning(note + ": placed at its end"))
+                placements.append(.marker(marker.text, index: delivered, timestamp: marker.timestamp))
+            } else {
+                placements.append(.warning(note + " (no sample was recorded): not stored"))
+            }
+        }
+        waiting.removeAll()
+        return placements
+    }
+
+    /// ``take(delivered:)`` for events already drained (tests feed it directly).
+    func place(_ events: [LSLMarkerInlet.Event], dropped: Int, delivered: Int64?) -> [Placement] {
+        var placements: [Placement] = []
+        for event in events {
+            switch event {
+            case .marker(let values, let timestamp):
+                if waiting.count < Self.maximumWaiting { waiting.append((values.joined(separator: ", "), timestamp)) } else {
+                    placements.append(.warning("LSL marker '\(values.joined(separator: ", ").prefix(40))' dropped: \(Self.maximumWaiting) markers already wait for their samples"))
+                }
+            case .connected(let host):
+                placements.append(.note("LSL marker stream '\(name)' \(wasConnected ? "found again" : "found") (\(host))"))
+                wasConnected = true
+            case .lost(let why): placements.append(.note("LSL marker stream '\(name)' lost: \(why)"))
+            case .warning(let why): placements.append(.warning("LSL marker stream \(why)"))
+            }
+        }
+        if dropped > 0 { placements.append(.warning("\(dropped) LSL marker events dropped: they came faster than the session took them")) }
+        guard let delivered else { return placements }
+        waiting.removeAll { marker in
+            guard let index = sampleIndex(at: marker.timestamp, reference: delivered) else {
+                placements.append(.warning("LSL marker '\(marker.text.prefix(40))' dropped: its time \(marker.timestamp) is nowhere near the recording"))
+                return true
+            }
+            let ahead = Double(index - delivered) / clock.nominalRate
+            guard index <= delivered || ahead > Self.maximumWaitSeconds else { return false }
+            if index > delivered {
+                placements.append(.warning("LSL marker '\(marker.text.prefix(40))' is stamped \(String(format: "%.1f", ahead)) s after the newest sample: placed at the newest"))
+            }
+            placements.append(.marker(marker.text, index: min(index, delivered), timestamp: marker.timestamp))
+            return true
+        }
+        return placements
+    }
+}
+
+extension LSLMarkerIntake {
+    /// One session turn: every placement written where it goes — a marker as a marker
+    /// annotation at its sample (the same kind `--markers-from-stdin` writes) and on
+    /// EEGKit's own markers outlet with its own timestamp, a note at the recording's end,
+    /// and a status line for each.
+    /// `final`: the recording ends; markers still waiting are placed at its last sample.
+    func apply(delivered: Int64?, recorder: Recorder?, sampleRate: Double, lsl: LSLPublisher?, final: Bool = false,
+               annotateAtEnd: (AnnotationKind) -> Void, status: (String) -> Void) {
+        for placement in final ? takeAll(delivered: delivered) : take(delivered: delivered) {
+            switch placement {
+            case .marker(let text, let index, let timestamp):
+                lsl?.markers.push(AnnotationCodec.text(for: .marker(text)), timestamp: timestamp)
+                lsl?.markers.publish()
+                let storage = recorder?.annotate(.marker(text), atSampleIndex: index, sampleRate: sampleRate)
+                // Shown shortened: a marker may be up to 64 KiB (the file keeps all of it).
+                let shown = text.count > 120 ? text.prefix(120) + "…" : Substring(text)
+                status("LSL marker at sample \(index): \(shown)" + (storage == .dropped ? " (not stored: annotations are coming faster than the file can store them)" : ""))
+            case .note(let text):
+                annotateAtEnd(.note(text))
+                status(text)
+            case .warning(let text):
+                status(text)
+            }
+        }
+    }
+
+    /// One delivered batch's newest sample, seen now.
+    func observe(lastIndex: Int64) { observe(lastIndex: lastIndex, arrival: LSLClock.now()) }
+}

@@ -1,0 +1,146 @@
+import EEGFormats
+import Foundation
+import Synchronization
+
+/// Pulls a marker stream another program publishes (PsychoPy, a trigger box) by name, on
+/// its own thread: resolves it, opens its feed, corrects its timestamps to this machine's
+/// LSL clock, and queues each sample; when the stream is lost it resolves it again, with
+/// backoff (0.25 s doubling to 4 s), so it may appear late and come and go.
+///
+/// Threading: the inlet's thread does all network work, every call bounded (see
+/// ``LSLInletTimeouts``); ``drain()`` is called from any one thread (the session's) and
+/// takes a lock only when something is queued. At most ``capacity`` events wait; more are
+/// dropped and counted. ``stop()`` returns within about a second.
+public final class LSLMarkerInlet: @unchecked Sendable {
+    /// What happened, in order.
+    public enum Event: Sendable, Equatable {
+        /// One marker: the sample's values, its timestamp on this machine's LSL clock
+        /// (the outlet's plus the time correction).
+        case marker(values: [String], timestamp: Double)
+        /// The stream was found and its feed verified (the outlet's host name).
+        case connected(host: String)
+        /// The feed ended after it had been verified.
+        case lost(String)
+        /// An outlet of that name could not be used (refused, malformed, silent).
+        case warning(String)
+    }
+
+    public static let capacity = 4096
+    public let name: String
+    public let resolver: LSLResolver
+    public let timeouts: LSLInletTimeouts
+    private let queue = Mutex<(events: [Event], dropped: Int)>(([], 0))
+    private let pending = Atomic<Bool>(false)
+    private let running = Atomic<Bool>(false)
+    private let finished = Atomic<Bool>(true)
+    private var lastWarning = ""
+
+    public init(name: String, configuration: LSLConfiguration, timeouts: LSLInletTimeouts = LSLInletTimeouts()) {
+        self.name = name
+        resolver = LSLResolver(configuration: configuration)
+        self.timeouts = timeouts
+    }
+
+    deinit { stop() }
+
+    /// Starts the inlet's thread (once).
+    public func start() {
+        guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        finished.store(false, ordering: .releasing)
+        let thread = Thread { [self] in
+            run()
+            finished.store(true, ordering: .releasing)
+        }
+        thread.name = "eeg-lsl-inlet"
+        thread.start()
+    }
+
+    /// Stops the thread, waiting for it at most about a second.
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        for _ in 0..<400 where !finished.load(ordering: .acquiring) { usleep(5000) }
+    }
+
+    /// The events since the last call, oldest first, and how many were dropped.
+    public func drain() -> (events: [Event], dropped: Int) {
+        guard pending.exchange(false, ordering: .acquiringAndReleasing) else { return ([], 0) }
+        return queue.withLock { q in
+            defer { q = ([], 0) }
+            return q
+        }
+    }
+
+    private func post(_ event: Event) {
+        queue.withLock { q in
+            if q.events.count < Self.capacity { q.events.append(event) } else { q.dropped += 1 }
+        }
+        pending.store(true, ordering: .releasing)
+    }
+
+    /// A warning, unless it repeats the previous one (a broken outlet is retried every few seconds).
+    private func warn(_ message: String) {
+        guard message != lastWarning else { return }
+        lastWarning = message
+        post(.warning(message))
+    }
+
+    private var isRunning: Bool { running.load(ordering: .acquiring) }
+
+    private func run() {
+        var backoff = timeouts.firstBackoff
+        while isRunning {
+            // The newest of several (an outlet restarted while its old info still answers).
+            if let stream = try? resolver.resolve(query: resolver.query(name: name), wait: timeouts.resolve).max(by: { $0.info.createdAt < $1.info.createdAt }) {
+                let hadFeed = follow(stream)
+                if hadFeed { backoff = timeouts.firstBackoff }
+            }
+            pause(backoff)
+            backoff = min(backoff * 2, timeouts.maximumBackoff)
+        }
+    }
+
+    /// Sleeps `seconds` in short steps, so ``stop()`` is seen.
+    private func pause(_ seconds: Double) {
+        let until = LSLClock.now() + seconds
+        while isRunning, LSLClock.now() < until { usleep(20_000) }
+    }
+
+    /// Reads one outlet's feed until it ends or the inlet stops; whether it was verified.
+    private func follow(_ stream: LSLResolvedStream) -> Bool {
+        let feed = LSLFeedConnection(stream: stream, resolver: resolver, timeouts: timeouts)
+        var verified = false
+        do {
+            try feed.open()
+            while isRunning {
+                let samples = try feed.read()
+                if !verified && feed.verified {
+                    verified = true
+                    lastWarning = ""
+                    post(.connected(host: stream.info.hostname.isEmpty ? stream.address : stream.info.hostname))
+                }
+                for sample in samples { post(.marker(values: sample.values, timestamp: sample.timestamp + feed.correction)) }
+            }
+        } catch {
+            if verified { post(.lost(error.description)) } else { warn("'\(name)' at \(stream.address):\(stream.info.v4DataPort): \(error.description)") }
+        }
+        feed.close()
+        return verified
+    }
+}
+
+/// How long the marker inlet waits for each step (seconds).
+public struct LSLInletTimeouts: Sendable, Equatable {
+    /// One resolve attempt.
+    public var resolve = 1.0
+    /// The TCP connection to be accepted.
+    public var connect = 2.0
+    /// The reply header and both test patterns, from the connection on.
+    public var handshake = 5.0
+    /// One read wait (bounds how late ``LSLMarkerInlet/stop()`` is seen).
+    public var poll = 0.25
+    /// Between time-correction measurements while the feed runs.
+    public var correctionInterval = 5.0
+    public var firstBackoff = 0.25
+    public var maximumBackoff = 4.0
+    public init() {}
+}

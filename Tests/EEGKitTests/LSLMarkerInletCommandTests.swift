@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import EEGKit
+
+/// `eeg record --markers-from-lsl NAME` against liblsl's own outlet (pylsl), everything
+/// on loopback under the machine-scope configuration, and against a hostile fake outlet.
+@Suite("eeg --markers-from-lsl", .serialized)
+struct LSLMarkerInletCommandTests {
+    typealias Child = LSLCommandTests.Child
+    static let source = LSLInterop.repository.appendingPathComponent("Tests/interop/lsl_marker_source.py").path
+
+    struct Pushed: Decodable {
+        struct Marker: Decodable { let text: String; let timestamp: Double; let values: [Double] }
+        let markers: [Marker]?
+        let error: String?
+    }
+
+    /// `eeg` with standard output and standard error both read as they come, so the test
+    /// can wait for a line on either (machine-scope LSLAPICFG, as every test process).
+    final class Recording: @unchecked Sendable {
+        let process = Process()
+        private let out = Pipe(), err = Pipe()
+        private var data = [Data(), Data()]
+        private let lock = NSLock()
+        private let group = DispatchGroup()
+        init(_ arguments: [String]) throws {
+            process.executableURL = EEGProcess.executable
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(["LSLAPICFG": LSLInterop.configuration]) { $1 }
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            for (i, pipe) in [out, err].enumerated() {
+                DispatchQueue.global().async(group: group) {
+                    while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty { self.lock.withLock { self.data[i] += chunk } }
+                }
+            }
+        }
+        /// Waits (60 s hang guard) until standard error holds `count` lines starting with `prefix`.
+        func wait(stderrLines count: Int, prefix: String) -> Bool {
+            let deadline = Date().addingTimeInterval(60)
+            func seen() -> Int { lock.withLock { String(decoding: data[1], as: UTF8.self) }.split(separator: "\n").count { $0.hasPrefix(prefix) } }
+            while Date() < deadline, process.isRunning, seen() < count { usleep(20_000) }
+            return seen() >= count
+        }
+        /// Ctrl-C, then the finished run.
+        func interrupt() -> (status: Int32, stdout: String, stderr: String) {
+            process.interrupt()
+            group.wait()
+            process.waitUntilExit()
+            return lock.withLock { (process.terminationStatus, String(decoding: data[0], as: UTF8.self), String(decoding: data[1], as: UTF8.self)) }
+        }
+    }
+
+    /// The marker outlet starts after the recording and restarts in the middle of it; it
+    /// stamps each marker with the LSL timestamp of an EEG sample EEGKit's own outlet sent,
+    /// so the sample each must land on is known (its values are found in the printed
+    /// samples). Tolerance ±1 sample: the inlet places markers by a de-jittered fit of the
+    /// session's batch arrivals, and the EEG outlet stamps by another fit of the same
+    /// arrivals taken a moment apart; with the time correction's error (~0.1 ms here) the
+    /// two agree to well under a period (4 ms), so only a time near a half-period
+    /// boundary can round to the neighbour.
+    @Test("pylsl markers land at their samples: the outlet appears late, goes and comes back", arguments: ["bdf", "xdf"])
+    func markersAtTheirSamples(format: String) throws {
+        guard LSLInterop.available("eeg record --markers-from-lsl") else { return }
+        let eegName = "EEGKit-mk-\(getpid())", markerName = "Triggers-\(getpid())"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-markers-\(getpid()).\(format)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // EEGKit republishes them on its own markers outlet, read here by liblsl.
+        let republished = try Child(LSLInterop.python, [LSLInterop.inletScript, "pylsl", eegName + "-markers", "100", "--type", "Markers",
+                                                        "--timeout", "40", "--until-idle", "4"])
+        #expect(republished.wait(forLine: "resolving"))
+        let eeg = try Recording(["record", "--out", file, "--force", "--lsl", "--lsl-name", eegName,
+                                                         "--markers-from-lsl", markerName, "--emit", "samples", "--format", "csv"])
+        let source = try Child(LSLInterop.python, [Self.source, markerName, eegName, "4", "--restart", "--timeout", "40"])
+        #expect(source.wait(forLine: "pushed", seconds: 120))
+        // Stopped once all 8 markers were placed (not after a fixed time).
+        #expect(eeg.wait(stderrLines: 8, prefix: "eeg: LSL marker at sample"))
+        let recorded = eeg.interrupt(), pulled = republished.finish(), pushedRun = source.finish()
+        #expect(pushedRun.status == 0, "\(pushedRun.stderr.suffix(1500))")
+        #expect(recorded.status == 0, "\(recorded.stderr.suffix(1500))")
+        let pushed = try JSONDecoder().decode(Pushed.self, from: Data((pushedRun.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
+        #expect(pushed.error == nil, "\(pushed.error ?? "")")
+        let markers = try #require(pushed.markers)
+        #expect(markers.map(\.text) == ["m0", "m1", "m2", "m3", "r0", "r1", "r2", "r3"])
+        // The printed samples: index, then the values the EEG outlet sent.
+        let rows = recorded.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let origin = try #require(rows.first.flatMap { Int64($0[0]) })
+        // XDF: the markers stream, placed on the EEG stream's timeline by EEGKit's reader.
+        let annotations = format == "xdf" ? try XDFRecording(path: file).annotations : try EDFReader(path: file).allAnnotations()
+        for marker in markers {
+            let values = marker.values.map(Float.init)
+            let row = try #require(rows.first { $0.dropFirst().map { Float($0) } == values }, "\(marker.text): no printed sample has its values")
+            let expected = Int64(row[0])! - origin
+            let annotation = try #require(annotations.first { $0.text == "Marker: \(marker.text)" }, "\(marker.text) not in the file")
+            let placed = Int64((annotation.onset * 250).rounded())
+            print("LSL marker \(marker.text) (\(format)): placed at sample \(placed), expected \(expected)")
+            #expect(abs(placed - expected) <= 1, "\(marker.text) at sample \(placed), expected \(expected)")
+        }
+        // Republished with the marker's own time (the same clock here: within 1 ms).
+        let outlet = try JSONDecoder().decode(LSLPeerResult.self, from: Data((pulled.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
+        let republishedTexts = (outlet.samples ?? []).map { row -> String in if case .text(let t)? = row.first { t } else { "" } }, stamps = outlet.timestamps ?? []
+        for marker in markers {
+            let i = try #require(republishedTexts.firstIndex(of: "Marker: \(marker.text)"), "\(marker.text) not republished: \(republishedTexts)")
+            #expect(abs(stamps[i] - marker.timestamp) < 0.001)
+        }
+        let texts = annotations.map(\.text)
+        #expect(texts.contains { $0.hasPrefix("LSL marker stream '\(markerName)' found (") })
+        #expect(texts.contains { $0.hasPrefix("LSL marker stream '\(markerName)' lost: ") })
+        #expect(texts.contains { $0.hasPrefix("LSL marker stream '\(markerName)' found again (") })
+        #expect(recorded.stderr.contains("LSL marker at sample"))
+    }
+
+    @Test("a hostile outlet: a warning naming what it did, no crash, the recording intact")
+    func hostileOutlet() throws {
+        let name = "Hostile-\(getpid())"
+        let port = 17600 + Int(getpid() % 300)
+        let fake = try FakeLSLOutlet(name: name, behaviour: .hugeString, udpPort: port)
+        defer { fake.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-hostile-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = directory + "/lsl_api.cfg", file = directory + "/s.bdf"
+        try "[multicast]\nResolveScope = machine\n[lab]\nKnownPeers = {127.0.0.1}\n[ports]\nBasePort = \(port)\nPortRange = 1\nIPv6 = disable\n"
+            .write(toFile: configuration, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = EEGProcess.executable
+        process.arguments = ["record", "--out", file, "--markers-from-lsl", name, "--duration", "3s"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["LSLAPICFG": configuration]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("LSL marker stream '\(name)' at 127.0.0.1:\(fake.tcpPort): a marker string of 1099511627776 bytes"), "\(stderr)")
+        let reader = try EDFReader(path: file)
+        #expect(reader.recordCount == 3)
+        #expect(try reader.allAnnotations().map(\.text).contains("Recording ends"))
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import TestSupport
+import EEGLSL
+@testable import EEGKit
+
+/// Where the marker intake puts markers, given batch arrivals on a known clock: the
+/// sample whose time a marker carries, once that sample has been delivered.
+@Suite("LSL marker placement")
+struct LSLMarkerIntakeTests {
+    /// An intake whose inlet looks only on loopback for a stream nobody offers.
+    static func intake() throws -> LSLMarkerIntake {
+        let options = LSLMarkerOptions(name: "nobody-\(getpid())", environment: ["LSLAPICFG": LSLInterop.configuration])
+        return try LSLMarkerIntake(options: options, nominalRate: 250)
+    }
+
+    @Test("a marker at a sample's time lands on it; a later one waits for its sample; notes for found/lost")
+    func placement() throws {
+        let intake = try Self.intake()
+        defer { intake.inlet.stop() }
+        // Batches of 250 samples arriving exactly once a second: sample i is at 10 + i/250 s.
+        for second in 1...4 { intake.observe(lastIndex: Int64(second * 250 - 1), arrival: 10 + Double(second * 250 - 1) / 250) }
+        let timeA: Double = 10 + 300.0 / 250, timeB: Double = 10 + 1100.0 / 250
+        var events: [LSLMarkerInlet.Event] = [.connected(host: "lab-pc"), .marker(values: ["a"], timestamp: timeA)]
+        events += [.marker(values: ["b", "2"], timestamp: timeB), .lost("gone"), .connected(host: "lab-pc")]
+        let first = intake.place(events, dropped: 0, delivered: 999)
+        let stream = "LSL marker stream 'nobody-\(getpid())'"
+        var expected: [LSLMarkerIntake.Placement] = [.note("\(stream) found (lab-pc)"), .note("\(stream) lost: gone")]
+        expected += [.note("\(stream) found again (lab-pc)"), .marker("a", index: 300, timestamp: timeA)]
+        #expect(first == expected)
+        // "b" belongs to sample 1100, not delivered yet: it waits, then lands there.
+        intake.observe(lastIndex: 1249, arrival: 10 + 1249.0 / 250)
+        let later: [LSLMarkerIntake.Placement] = [.marker("b, 2", index: 1100, timestamp: timeB)]
+        #expect(intake.place([], dropped: 0, delivered: 1249) == later)
+    }
+
+    @Test("markers far ahead are placed at the newest sample, absurd times dropped, each with a warning")
+    func outOfRange() throws {
+        let intake = try Self.intake()
+        defer { intake.inlet.stop() }
+        #expect(intake.place([.marker(values: ["early"], timestamp: 5)], dropped: 2, delivered: nil)
+                == [.warning("2 LSL marker events dropped: they came faster than the session took them")])
+        intake.observe(lastIndex: 249, arrival: 10 + 249.0 / 250)
+        let placed = intake.place([.marker(values: ["later"], timestamp: 60), .marker(values: ["absurd"], timestamp: 1e300)], dropped: 0, delivered: 249)
+        #expect(placed.contains(.marker("early", index: -1250, timestamp: 5)))
+        #expect(placed.contains(.marker("later", index: 249, timestamp: 60)))
+        #expect(placed.contains { if case .warning(let w) = $0 { w.hasPrefix("LSL marker 'later' is stamped") } else { false } })
+        #expect(placed.contains { if case .warning(let w) = $0 { w.hasPrefix("LSL marker 'absurd' dropped") } else { false } })
+    }
+
+    @Test("at the end, markers still waiting for their sample are placed at the last one, with a warning")
+    func pendingAtEnd() throws {
+        let intake = try Self.intake()
+        defer { intake.inlet.stop() }
+        intake.observe(lastIndex: 249, arrival: 10 + 249.0 / 250)
+        // 2 s after the last sample: it waits (its sample may still come)...
+        #expect(intake.place([.marker(values: ["next flip"], timestamp: 13)], dropped: 0, delivered: 249).isEmpty)
+        // ...until the recording ends.
+        let final = intake.takeAll(delivered: 249)
+        #expect(final == [.warning("LSL marker 'next flip' is stamped after the recording's last sample: placed at its end"),
+                          .marker("next flip", index: 249, timestamp: 13)])
+        #expect(intake.takeAll(delivered: 249).isEmpty)
+    }
+}
