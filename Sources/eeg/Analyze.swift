@@ -6,6 +6,10 @@ import Synchronization
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
+        // Parsed directly as the root for speed (DirectParse): as a subcommand of `eeg`, so
+        // that parse skips the completion-script check the real root does. Only a root
+        // command's super-command name is ever read, so the tree's texts do not change.
+        _superCommandName: "eeg",
         abstract: "Analyze recordings epoch by epoch: band powers, ratios, scores, quality, summaries.",
         discussion: """
             For each file (EDF, EDF+, BDF, BDF+; float32 with --rate/--channel-count, and \
