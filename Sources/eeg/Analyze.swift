@@ -67,7 +67,11 @@ struct Analyze: ParsableCommand {
     var report: String?
 
     @Option(name: .shortAndLong, help: "Files analysed at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int = Analyze.processorCount
+
+    /// Read once: the parser makes several `Analyze()` values at every start, and each
+    /// would read the cgroup CPU quota files again.
+    static let processorCount = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: ArgumentHelp("Take the I-th of N shares of the files, balanced by size: I/N (1 ≤ I ≤ N).", valueName: "I/N"))
     var shard: String?

@@ -18,7 +18,7 @@ struct DirectParseTests {
             let t = Double(i / 4) / 250, channel = Double(i % 4)
             samples[i] = Float(20 * sin(2 * .pi * (9 + channel) * t) + 5 * sin(2 * .pi * 21 * t + channel))
         }
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("small.f32").path, contents: samples.withUnsafeBytes { Data($0) })
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("small.f32").path, contents: samples.withUnsafeBytes { Data($0) })
         return dir.path
     }()
 
