@@ -59,7 +59,7 @@ public struct AnalysisRenderer: Sendable {
     /// then each channel's band powers and quality word. Written into one string as it
     /// goes — no array of cells, no per-number string — as it is the hot part of a
     /// one-shot analyze (900 rows of 62 cells for 1 h; the array-and-join version cost
-    /// ~90 M instructions more, callgrind).
+    /// ~55 M instructions more, callgrind).
     private func csvEpoch(_ info: FileInfo, _ e: EpochResult) -> String {
         var row = CSVText.cell(info.path)
         row.reserveCapacity(row.utf8.count + 64 + 24 * (Self.metrics.count + 6 * e.channels.count))
