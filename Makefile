@@ -52,6 +52,17 @@ demo: build
 test: setup python-deps interop-deps setup-slurm test-unit test-tsan test-asan fuzz-smoke test-install
 
 
+# A virtual environment at $(1) with the pinned packages of $(2), for $(3); python3-venv
+# is installed with apt when Debian's Python lacks it. Touches the target when done.
+define python-venv
+$(PYTHON) -m venv $(1) || { \
+	echo "== installing python3-venv (apt) for $(3)"; rm -rf $(1); \
+	$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3-venv && \
+	$(PYTHON) -m venv $(1); }
+$(1)/bin/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r $(2)
+touch $@
+endef
+
 # The interop tests' peers (liblsl through pylsl and mne-lsl, LabRecorder, pyxdf, BrainFlow)
 # live in a virtual environment under the build folder; the tests look for
 # .build-interop/venv/bin/python and skip visibly (an issue under CI=true) without it.
@@ -60,13 +71,7 @@ INTEROP_VENV := .build-interop/venv
 interop-deps: $(INTEROP_VENV)/.installed
 
 $(INTEROP_VENV)/.installed: Tests/interop/requirements.txt
-	$(PYTHON) -m venv $(INTEROP_VENV) || { \
-		echo "== installing python3-venv (apt) for the interop tests' virtual environment"; rm -rf $(INTEROP_VENV); \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3-venv && \
-		$(PYTHON) -m venv $(INTEROP_VENV); }
-	$(INTEROP_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-		-r Tests/interop/requirements.txt
-	touch $@
+	$(call python-venv,$(INTEROP_VENV),Tests/interop/requirements.txt,the interop tests)
 # The real-Slurm test (SlurmClusterTests, issue 14) runs a one-node cluster from Debian's
 # slurm-wlm and munge: installed here when missing, for `make test` only. The test starts
 # and stops its own munged, slurmctld and slurmd (on 127.0.0.1, in a temporary folder);
@@ -126,13 +131,7 @@ bench-peers: build $(PEERS_VENV)/.installed
 		--work $(CURDIR)/$(PEERS_DIR) --runs $(PEERS_RUNS)
 
 $(PEERS_VENV)/.installed: Benchmarks/peers/requirements.txt
-	$(PYTHON) -m venv $(PEERS_VENV) || { \
-		echo "== installing python3-venv (apt) for the peers' virtual environment"; rm -rf $(PEERS_VENV); \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3-venv && \
-		$(PYTHON) -m venv $(PEERS_VENV); }
-	$(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-		-r Benchmarks/peers/requirements.txt
-	touch $@
+	$(call python-venv,$(PEERS_VENV),Benchmarks/peers/requirements.txt,the peers)
 
 clean:
 	rm -rf .build .build-interop .build-tsan .build-asan .build-fuzz Benchmarks/.build Fuzz/.build

@@ -12,14 +12,19 @@ extension Cyton {
     /// As ``layout(daisy:gains:source:)`` for channels sent these settings, with each
     /// channel's settings described in ``StreamLayout/acquisition`` (for a recording's
     /// header). nil: the board's defaults, described as such.
-    /// With `accelerometer`, frames carry the held accelerometer reading after the EEG
-    /// channels (``accelerometerSignals(daisy:)``).
-    public static func layout(daisy: Bool, channels: [CytonCommand.ChannelSettings]?, source: String, accelerometer: Bool = false) -> StreamLayout {
+    /// Frames carry the aux channels of `aux` after the EEG channels
+    /// (``CytonAuxMode/signals(daisy:)``).
+    public static func layout(daisy: Bool, channels: [CytonCommand.ChannelSettings]?, source: String, aux: CytonAuxMode) -> StreamLayout {
         var layout = layout(daisy: daisy, gains: channels?.map(\.gain.rawValue), source: source)
-        layout.auxiliary = accelerometer ? accelerometerSignals(daisy: daisy) : []
+        layout.auxiliary = aux.signals(daisy: daisy)
         let settings = channels ?? (1...(daisy ? 16 : 8)).map { CytonCommand.ChannelSettings(channel: $0) }
         layout.acquisition = settings.map(\.summary)
         return layout
+    }
+
+    /// As ``layout(daisy:channels:source:aux:)`` with the accelerometer or no aux channels.
+    public static func layout(daisy: Bool, channels: [CytonCommand.ChannelSettings]?, source: String, accelerometer: Bool = false) -> StreamLayout {
+        layout(daisy: daisy, channels: channels, source: source, aux: accelerometer ? .accel : .none)
     }
 }
 

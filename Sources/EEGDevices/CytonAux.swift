@@ -42,10 +42,14 @@ public struct CytonAux: Equatable, Sendable {
     /// 25 Hz readings (zero before the first): the value a stream channel shows. Filled
     /// by ``CytonDecoder`` (``HeldAccelerometer``); zero from ``decode(_:boardCounter:)``.
     public var heldAccelerometer = Accelerometer.zero
+    /// With Daisy: the raw words of the frame's board half (the earlier packet of the
+    /// pair), so a marker the board put there is not lost; nil otherwise. Filled by
+    /// ``CytonDecoder``.
+    public var boardHalfRaw: SIMD3<UInt16>?
 
     public static func == (a: CytonAux, b: CytonAux) -> Bool {
         a.footer == b.footer && a.accelerometer == b.accelerometer && a.raw == b.raw && a.boardTime == b.boardTime
-            && a.heldAccelerometer == b.heldAccelerometer
+            && a.heldAccelerometer == b.heldAccelerometer && a.boardHalfRaw == b.boardHalfRaw
             && a.accelerometerAxis?.axis == b.accelerometerAxis?.axis && a.accelerometerAxis?.g == b.accelerometerAxis?.g
     }
 

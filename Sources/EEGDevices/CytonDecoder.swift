@@ -44,6 +44,7 @@ public struct CytonDecoder {
     private var firstNumber: Int64 = 0
     private var held = HeldAccelerometer()
     private var boardHalfReading: Accelerometer?  // a reading in the pending board half
+    private var boardHalfRaw: SIMD3<UInt16>?      // the pending board half's raw aux words
 
     /// - Parameter gains: the programmable gain of each channel (8, or 16 with Daisy);
     ///   default 24 for all.
@@ -138,6 +139,7 @@ public struct CytonDecoder {
             readChannels(into: 0)
             boardHalfIndex = packetIndex
             boardHalfReading = aux.accelerometer
+            boardHalfRaw = aux.raw
         } else if let board = boardHalfIndex, board == packetIndex - 1 {
             readChannels(into: 8)
             let frameIndex = (packetIndex - 1) / 2
@@ -147,6 +149,7 @@ public struct CytonDecoder {
             lastFrameIndex = frameIndex
             boardHalfIndex = nil
             if aux.accelerometer == nil { aux.accelerometer = boardHalfReading }
+            aux.boardHalfRaw = boardHalfRaw
             frame.withUnsafeBufferPointer { f in
                 handle(.frame(sampleIndex: frameIndex, samples: f, aux: aux))
             }

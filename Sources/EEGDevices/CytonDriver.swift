@@ -11,7 +11,8 @@ import Synchronization
 ///   for the `$$$` that ends the board's banner (timeout), attach the Daisy (`C`) if
 ///   asked, send each channel's settings (`x…X`, each after a purge of the input) and
 ///   wait for the board to confirm each
-///   (`Success: Channel set for N`; a missing or different reply fails the start), then
+///   (`Success: Channel set for N`; a missing or different reply fails the start), set
+///   the aux mode (`/2`, `/3`, `/4`, confirmed likewise) unless it is the default, then
 ///   start streaming (`b`); samples are scaled by the confirmed gains. If starting fails, the transport is stopped
 ///   and closed (the device released) before the error is thrown.
 /// - streaming: the transport delivers bytes on its thread; the pure ``CytonDecoder``
@@ -45,9 +46,16 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         /// gains the board confirmed. nil: nothing is sent and the board keeps what its
         /// soft reset set (gain 24, normal input, in bias, SRB2 connected).
         public var channels: [CytonCommand.ChannelSettings]?
-        /// Frames carry the held accelerometer reading (g) after the EEG channels
-        /// (``Cyton/accelerometerSignals(daisy:)``); the ring must be that wide.
-        public var accelerometer = false
+        /// What the aux bytes carry and so which aux channels frames carry after the EEG
+        /// channels (``CytonAuxMode/signals(daisy:)``); the ring must be that wide. A mode
+        /// other than the default is set with its board mode command (`/N`) and must be
+        /// confirmed by the board before streaming starts.
+        public var aux: CytonAuxMode = .none
+        /// Frames carry the held accelerometer reading (g): ``aux`` is `.accel`.
+        public var accelerometer: Bool {
+            get { aux == .accel }
+            set { aux = newValue ? .accel : .none }
+        }
         /// How long the soft reset (`v`) may take to answer.
         public var resetTimeout: Duration = .seconds(3)
         /// How long any other command may take to be acknowledged (`x…X`, `z…Z`, `C`).
@@ -87,7 +95,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     public let name: String
     public let configuration: Configuration
     public var layout: StreamLayout {
-        Cyton.layout(daisy: configuration.daisy, channels: configuration.channels, source: name, accelerometer: configuration.accelerometer)
+        Cyton.layout(daisy: configuration.daisy, channels: configuration.channels, source: name, aux: configuration.aux)
     }
 
     /// One connection to the board. `decoder` is touched only by `onBytes` on the
@@ -97,28 +105,28 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         /// Added to the decoder's indices: the board's counter restarts on reconnection.
         let indexOffset: Int64
         var decoder: CytonDecoder
-        /// One frame with its accelerometer values appended, when the layout has them:
-        /// allocated once per connection, not per packet.
+        /// Writes each frame's aux values (this thread's only).
+        var auxChannels: CytonAuxChannels
+        /// One frame with its aux values appended, when the layout has them: allocated
+        /// once per connection, not per packet.
         let wide: UnsafeMutableBufferPointer<Float>?
 
-        init(session: DriverSession, indexOffset: Int64, decoder: CytonDecoder, accelerometer: Bool) {
+        init(session: DriverSession, indexOffset: Int64, decoder: CytonDecoder, aux: CytonAuxMode) {
             self.session = session
             self.indexOffset = indexOffset
             self.decoder = decoder
-            wide = accelerometer ? .allocate(capacity: decoder.channelCount + 3) : nil
+            auxChannels = CytonAuxChannels(mode: aux)
+            wide = aux == .none ? nil : .allocate(capacity: decoder.channelCount + auxChannels.count)
         }
 
         deinit { wide?.deallocate() }
 
-        /// `samples` as the ring's frame: as they are, or with the held reading after them.
+        /// `samples` as the ring's frame: as they are, or with the aux values after them.
         @inline(__always)
         func frame(_ samples: UnsafeBufferPointer<Float>, _ aux: CytonAux) -> UnsafeBufferPointer<Float> {
             guard let wide else { return samples }
             _ = wide.initialize(from: samples)
-            let held = aux.heldAccelerometer
-            wide[samples.count] = Float(held.x)
-            wide[samples.count + 1] = Float(held.y)
-            wide[samples.count + 2] = Float(held.z)
+            auxChannels.write(aux, into: wide, at: samples.count)
             return UnsafeBufferPointer(wide)
         }
     }
@@ -149,6 +157,14 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         func configure(_ transport: any ByteTransport) throws(DeviceError) {
             _ = try reset(transport)
             try sendChannelSettings(transport)
+            try sendBoardMode(transport)
+        }
+
+        /// Sends the aux mode's board mode command (`/2`, `/3`, `/4`) and waits for the
+        /// board to confirm it; nothing for the default mode (the soft reset set it).
+        func sendBoardMode(_ transport: any ByteTransport) throws(DeviceError) {
+            guard let mode = configuration.aux.boardMode else { return }
+            try send(.boardMode(configuration.aux), transport, what: "the \(mode.name) aux mode, which needs firmware v3")
         }
 
         /// Stops any stream, purges, soft-resets and attaches or detaches the Daisy as
@@ -235,7 +251,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         func startStreaming(_ transport: any ByteTransport, firstIndex: Int64, session: DriverSession,
                             onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
             let connection = Connection(session: session, indexOffset: firstIndex,
-                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmed), accelerometer: configuration.accelerometer)
+                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmed), aux: configuration.aux)
             try transport.startReceiving(onBytes: { [self, connection] bytes in decode(bytes, on: connection) }, onEnd: onEnd)
             try transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
         }

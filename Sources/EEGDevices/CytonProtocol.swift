@@ -57,6 +57,9 @@ public enum CytonCommand: Equatable, Sendable {
     /// uses) on a channel's P and/or N input: `z CHANNEL P N Z`. When not streaming the
     /// board answers `Success: Lead off set for N$$$`.
     case leadOff(channel: Int, positive: Bool, negative: Bool)
+    /// What the aux bytes carry (firmware v3): `/` and the mode's digit (``CytonAuxMode/boardMode``).
+    /// The board answers `Success: MODE$$$` (earlier v3 releases: `Board mode set to MODE$$$`).
+    case boardMode(CytonAuxMode)
 
     /// The ADS1299 programmable gain, with the firmware's code for each.
     public enum Gain: Double, Sendable, CaseIterable {
@@ -118,6 +121,8 @@ public enum CytonCommand: Equatable, Sendable {
                     0x30 + s.input.rawValue, flag(s.includeInBias), flag(s.connectToSRB2), flag(s.connectToSRB1), UInt8(ascii: "X")]
         case .leadOff(let channel, let positive, let negative):
             return [UInt8(ascii: "z"), Cyton.channelCode(channel), flag(positive), flag(negative), UInt8(ascii: "Z")]
+        case .boardMode(let mode):
+            return [UInt8(ascii: "/"), mode.boardMode?.digit ?? UInt8(ascii: "0")]
         }
     }
 
@@ -127,6 +132,8 @@ public enum CytonCommand: Equatable, Sendable {
         switch self {
         case .channelSettings(let s): return "Success: Channel set for \(s.channel)"
         case .leadOff(let channel, _, _): return "Success: Lead off set for \(channel)"
+        // Both wordings end with the mode's name.
+        case .boardMode(let mode): return mode.boardMode?.name ?? "default"
         default: return nil
         }
     }

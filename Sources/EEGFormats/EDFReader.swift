@@ -28,9 +28,11 @@ public final class EDFReader {
     public let recordCount: Int
     /// Things a careful user should know (a never-closed recording, skipped signals…).
     public private(set) var problems: [String] = []
-    /// Signals at a rate other than the channels' (a Cyton's 25 Hz accelerometer beside
-    /// 250 Hz EEG), by index in the header: described, not read as EEG channels.
-    public private(set) var otherRateSignals: [Int] = []
+    /// Signals that are not EEG channels, by index in the header: described, never read as
+    /// channels or analysed. Those at a rate other than the channels' (a Cyton's 25 Hz
+    /// accelerometer beside 250 Hz EEG) and those whose unit is not a voltage (a Cyton's
+    /// analog inputs in "counts", digital inputs as "level", markers as "code").
+    public private(set) var otherSignals: [Int] = []
     public let fileSize: Int
 
     /// The open file, closed when the reader goes away.
@@ -105,10 +107,11 @@ public final class EDFReader {
             recordCount = layout.count
             problems += layout.problems
             let ordinary = header.signals.indices.filter { !header.signals[$0].isAnnotations }
-            let rate = ordinary.first.map { header.signals[$0].samplesPerRecord } ?? 0
-            channelSignals = ordinary.filter { header.signals[$0].samplesPerRecord == rate }
-            channelScales = channelSignals.map { SampleScale(header.signals[$0]) }
-            otherRateSignals = ordinary.filter { header.signals[$0].samplesPerRecord != rate }
+            let channels = Self.channels(among: ordinary, of: header)
+            channelSignals = channels
+            channelScales = channels.map { SampleScale(header.signals[$0]) }
+            let isChannel = Set(channels)
+            otherSignals = ordinary.filter { !isChannel.contains($0) }
             if channelSignals.isEmpty {
                 throw EDFError.badField(path: path, field: "label of signal 1", offset: 256, found: CheckedNumber.printable(Array(header.signals[0].label.utf8)),
                                         expected: "at least one signal besides annotations (this file has no samples to read)")
@@ -122,6 +125,21 @@ public final class EDFReader {
         self.file = consume file
         batch = recordCount > 0 ? RecordBatch(recordBytes: header.recordBytes, records: recordCount) : nil
         segments = try timeline()  // on a throw, deinit closes the file and the batch frees its buffer
+    }
+
+    /// The signals read as EEG channels: those in a voltage unit (or none) at the rate of
+    /// the first of them. A file with no signal in a voltage unit is read by rate alone.
+    private static func channels(among ordinary: [Int], of header: EDFHeader) -> [Int] {
+        let voltages = ordinary.filter { isVoltage(header.signals[$0].physicalDimension) }
+        let candidates = voltages.isEmpty ? ordinary : voltages
+        let rate = candidates.first.map { header.signals[$0].samplesPerRecord } ?? 0
+        return candidates.filter { header.signals[$0].samplesPerRecord == rate }
+    }
+
+    /// A physical dimension an EEG channel can have: a voltage, or none given.
+    static func isVoltage(_ dimension: String) -> Bool {
+        let unit = dimension.trimmingCharacters(in: .whitespaces).lowercased()
+        return ["", "v", "mv", "uv", "\u{B5}v", "\u{3BC}v", "nv"].contains(unit)
     }
 
     public var channelCount: Int { channelSignals.count }

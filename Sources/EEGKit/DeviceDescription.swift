@@ -40,9 +40,14 @@ public enum DeviceDescription: Sendable, Equatable {
         /// Settings sent to each channel and confirmed by the board (`--gain`, `--input`,
         /// `--channels-off`, read by ``CytonChannelRequest``); nil: the board's defaults.
         public var channels: [CytonCommand.ChannelSettings]?
-        /// Stream and record the accelerometer (`accel_x…z`, g, 25 Hz) after the EEG
-        /// channels; `--no-aux` turns it off.
-        public var accelerometer = true
+        /// What the aux bytes carry, streamed and recorded after the EEG channels
+        /// (`--aux`; default the accelerometer, `accel_x…z` in g at 25 Hz; `--no-aux`: none).
+        public var aux: CytonAuxMode = .accel
+        /// Stream and record the accelerometer: ``aux`` is `.accel` (false: none).
+        public var accelerometer: Bool {
+            get { aux == .accel }
+            set { aux = newValue ? .accel : .none }
+        }
         public init(serial: String? = nil, port: String? = nil, daisy: Bool = false, channels: [CytonCommand.ChannelSettings]? = nil) {
             self.serial = serial
             self.port = port
@@ -122,7 +127,7 @@ extension DeviceDescription.CytonSettings {
         var configuration = CytonDriver.Configuration()
         configuration.daisy = daisy
         configuration.channels = channels
-        configuration.accelerometer = accelerometer
+        configuration.aux = aux
         try configuration.validate()
         return configuration
     }

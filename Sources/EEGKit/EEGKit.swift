@@ -22,3 +22,4 @@
 @_exported import enum EEGDevices.DeviceTable
 @_exported import enum EEGDevices.CytonSDError
 @_exported import struct EEGDevices.CytonSDProblem
+@_exported import enum EEGDevices.CytonAuxMode

@@ -44,8 +44,22 @@ struct DeviceOptions: ParsableArguments {
     @Option(name: .customLong("channels-off"), help: ArgumentHelp("Cyton: power these channels down (they read 0), e.g. ch7,ch8.", valueName: "labels"))
     var channelsOff: String?
 
-    @Flag(name: .customLong("no-aux"), help: "Cyton: leave out the accelerometer (accel_x, accel_y, accel_z in g, 25 Hz), which is otherwise streamed after the EEG channels and recorded as its own signals.")
+    @Option(help: ArgumentHelp("Cyton: what the board sends beside the EEG, streamed after the channels and recorded as its own signals: accel (accel_x/y/z in g, 25 Hz; the default), analog (analog_a5/a6/a7, ADC counts 0…1023), digital (digital_d11/d12/d13/d17/d18, 0 or 1), markers (marker, the code of a marker the board received, 0 otherwise) or none. Modes other than accel need firmware v3, which must confirm them.", valueName: "mode"))
+    var aux: String?
+
+    @Flag(name: .customLong("no-aux"), help: "Cyton: no aux channels (the same as --aux none).")
     var noAux = false
+
+    /// `--aux` / `--no-aux` as a mode (accel unless given).
+    func auxMode() throws -> CytonAuxMode {
+        if noAux, let aux, aux != CytonAuxMode.none.rawValue { throw ValidationError("give --aux \(aux) or --no-aux, not both") }
+        if noAux { return .none }
+        guard let aux else { return .accel }
+        guard let mode = CytonAuxMode(rawValue: aux) else {
+            throw ValidationError("--aux: '\(aux)' is not a mode; use one of \(CytonAuxMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return mode
+    }
 
     @Option(help: "Simulated headset: random seed (the same seed gives the same signal).")
     var seed: UInt64 = 1
@@ -84,6 +98,8 @@ struct DeviceOptions: ParsableArguments {
         if device.isSimulated && (port != nil || daisy || noAux) {
             throw ValidationError("--port, --daisy and --no-aux are for --device cyton, not the simulated headset")
         }
+        if device.isSimulated, let aux { throw ValidationError("--aux \(aux) is for --device cyton, not the simulated headset") }
+        _ = try auxMode()
         if case .cyton(let cyton) = device.description, cyton.serial != nil, port != nil {
             throw ValidationError("give --device cyton:SERIAL or --port, not both")
         }
@@ -110,7 +126,7 @@ struct DeviceOptions: ParsableArguments {
         case .cyton(var cyton):
             cyton.port = port
             cyton.daisy = daisy
-            cyton.accelerometer = !noAux
+            cyton.aux = try auxMode()
             cyton.channels = try usage { try channelRequest.settings(daisy: daisy) }
             return .cyton(cyton)
         case .rawCytonCapture:

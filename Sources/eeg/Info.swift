@@ -77,7 +77,7 @@ struct Info: ParsableCommand {
         out += "], \"annotations_total\": \(d.annotations.total), \"gaps\": ["
         out += d.gaps.prefix(Self.annotationLimit).map { "{\"before_record\": \($0.record), \"from_s\": \(n($0.from)), \"to_s\": \(n($0.to)), \"seconds\": \(n($0.seconds))}" }.joined(separator: ", ")
         out += "], \"gaps_total\": \(d.gaps.count), \"other_signals\": ["
-        out += reader.otherRateSignals.map { i in
+        out += reader.otherSignals.map { i in
             let s = h.signals[i]
             return "{\"label\": \(q(s.label)), \"unit\": \(q(s.physicalDimension)), \"sample_rate\": \(n(Double(s.samplesPerRecord) / h.recordDuration))}"
         }.joined(separator: ", ") + "]"
@@ -100,10 +100,10 @@ struct Info: ParsableCommand {
             let unit = t(c.physicalDimension)
             try say("    \(t(c.label).padding(toLength: 16, withPad: " ", startingAt: 0)) \(unit.isEmpty ? "-" : unit)  \(c.physicalMinimum) … \(c.physicalMaximum)  (resolution \(String(format: "%.6g", c.gain)) \(unit))")
         }
-        if !reader.otherRateSignals.isEmpty {
+        if !reader.otherSignals.isEmpty {
             // Aux signals (an accelerometer) beside the EEG: shown, never analysed.
-            try say("  other signals, not analysed (\(reader.otherRateSignals.count)):")
-            for i in reader.otherRateSignals {
+            try say("  other signals, not analysed (\(reader.otherSignals.count)):")
+            for i in reader.otherSignals {
                 let s = h.signals[i], unit = t(s.physicalDimension)
                 try say("    \(t(s.label).padding(toLength: 16, withPad: " ", startingAt: 0)) \(unit.isEmpty ? "-" : unit)  \(String(format: "%g", Double(s.samplesPerRecord) / h.recordDuration)) Hz")
             }

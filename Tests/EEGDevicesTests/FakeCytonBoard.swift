@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// Multi-byte commands are answered as firmware v3 does when not streaming: `x…X` with
 /// `Success: Channel set for N$$$` (or as ``AckMode`` says), `z…Z` with `Success: Lead
-/// off set for N$$$`. With `leadOffOhms`, the board makes its own stream after `b`: every
+/// off set for N$$$`, `/N` (board mode) with `Success: MODE$$$` (or `boardModeReply`). With `leadOffOhms`, the board makes its own stream after `b`: every
 /// channel reads 0 except the one whose N-input lead-off drive is on, which reads the
 /// 6 nA, 31.25 Hz drive across `leadOffOhms[channel] + 2.2 kΩ` (a sine of peak
 /// √2·Vrms = 6 nA × (Z + 2.2 kΩ)), plus an electrode offset and a 10 Hz signal the
@@ -26,6 +26,7 @@ final class FakeCytonBoard: @unchecked Sendable {
     private let ackMode: AckMode
     private let leadOffOhms: [Double]?
     private let banner: String
+    private let boardModeReply: String?
     private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
     private let alive = Atomic<Bool>(true)
@@ -51,6 +52,13 @@ final class FakeCytonBoard: @unchecked Sendable {
         var gains = [Double](repeating: 24, count: 16)
         var leadOffChannel: Int?
         var generated = 0
+        /// The board mode digit last set with `/N` (`0` after a reset).
+        var boardMode = UInt8(ascii: "0")
+    }
+
+    /// The firmware's name for board mode `digit` (`/0`…`/4`).
+    static func boardModeName(_ digit: UInt8) -> String {
+        ["0": "default", "1": "debug", "2": "analog", "3": "digital", "4": "marker"][Character(UnicodeScalar(digit))] ?? "?"
     }
 
     static let standardBanner = "OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\nLIS3DH Device ID: 0x33\nFirmware: v3.1.2\n$$$"
@@ -61,9 +69,11 @@ final class FakeCytonBoard: @unchecked Sendable {
     ///   - ackMode: how `x…X` is answered.
     ///   - leadOffOhms: per channel (1…8), the electrode impedance the lead-off stream implies.
     ///   - banner: the reply to `v`, `$$$` included.
+    ///   - boardModeReply: the reply to `/N` (`$$$` included) instead of the firmware's.
     init(packets: [UInt8], silent: Bool = false, ackMode: AckMode = .normal, leadOffOhms: [Double]? = nil,
-         banner: String = FakeCytonBoard.standardBanner) throws {
+         banner: String = FakeCytonBoard.standardBanner, boardModeReply: String? = nil) throws {
         self.ackMode = ackMode
+        self.boardModeReply = boardModeReply
         self.leadOffOhms = leadOffOhms
         self.banner = banner
         master = PTY.openMaster(O_RDWR | O_NOCTTY)
@@ -78,6 +88,7 @@ final class FakeCytonBoard: @unchecked Sendable {
     }
 
     var commands: [UInt8] { state.withLock { $0.commands } }
+    var boardMode: UInt8 { state.withLock { $0.boardMode } }
     var sentBytes: Int { state.withLock { $0.sent } }
 
     private func run() {
@@ -129,6 +140,7 @@ final class FakeCytonBoard: @unchecked Sendable {
                 $0.streaming = false
                 $0.gains = [Double](repeating: 24, count: 16)
                 $0.leadOffChannel = nil
+                $0.boardMode = UInt8(ascii: "0")
             }
             reply(banner)
         case UInt8(ascii: "d"):
@@ -143,16 +155,16 @@ final class FakeCytonBoard: @unchecked Sendable {
         }
     }
 
-    /// Gathers the bytes of `x…X` (9) and `z…Z` (5); returns a command when complete.
+    /// Gathers the bytes of `x…X` (9), `z…Z` (5) and `/N` (2); returns a command when complete.
     private func collect(_ byte: UInt8) -> [UInt8]? {
         state.withLock { s -> [UInt8]? in
             if s.pending.isEmpty {
-                guard byte == UInt8(ascii: "x") || byte == UInt8(ascii: "z") else { return nil }
+                guard byte == UInt8(ascii: "x") || byte == UInt8(ascii: "z") || byte == UInt8(ascii: "/") else { return nil }
                 s.pending = [byte]
                 return []
             }
             s.pending.append(byte)
-            let length = s.pending[0] == UInt8(ascii: "x") ? 9 : 5
+            let length = s.pending[0] == UInt8(ascii: "x") ? 9 : s.pending[0] == UInt8(ascii: "/") ? 2 : 5
             guard s.pending.count == length else { return [] }
             defer { s.pending = [] }
             return s.pending
@@ -161,6 +173,11 @@ final class FakeCytonBoard: @unchecked Sendable {
 
     private func answer(_ command: [UInt8]) {
         guard !command.isEmpty else { return }
+        if command[0] == UInt8(ascii: "/") {
+            state.withLock { $0.boardMode = command[1] }
+            reply(boardModeReply ?? "Success: \(Self.boardModeName(command[1]))$$$")
+            return
+        }
         let channel = (Array("12345678QWERTYUI".utf8).firstIndex(of: command[1]) ?? -1) + 1
         if command[0] == UInt8(ascii: "x") {
             let gains: [Double] = [1, 2, 4, 6, 8, 12, 24]
@@ -234,6 +251,8 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
         /// A reply to an earlier command that arrives late: queued once the reset's banner
         /// has been read to its end, before the driver sends anything else.
         var lateReply: String?
+        /// The reply to `/N` (`$$$` included) instead of the firmware's `Success: MODE$$$`.
+        var boardModeReply: String?
     }
 
     struct State {
@@ -269,7 +288,7 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
                 $0.commands.append(byte)
                 $0.transcript.unicodeScalars.append(UnicodeScalar(byte))
             }
-            if acknowledgeSettings(byte) { continue }
+            if acknowledgeSettings(byte) || acknowledgeBoardMode(byte) { continue }
             switch byte {
             case UInt8(ascii: "v"):
                 state.withLock { $0.replies += Array("OpenBCI V3 8-16 channel\nFirmware: v3.1.2\n$$$".utf8) }
@@ -287,11 +306,23 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
     /// Gathers `x…X` and answers it as firmware v3 does; true while the byte belongs to one.
     private func acknowledgeSettings(_ byte: UInt8) -> Bool {
         state.withLock { s in
-            guard !s.pendingCommand.isEmpty || byte == UInt8(ascii: "x") else { return false }
+            guard s.pendingCommand.first ?? byte == UInt8(ascii: "x") else { return false }
             s.pendingCommand.append(byte)
             guard s.pendingCommand.count == 9 else { return true }
             let channel = (Array("12345678QWERTYUI".utf8).firstIndex(of: s.pendingCommand[1]) ?? -1) + 1
             s.replies += Array("Success: Channel set for \(channel)$$$".utf8)
+            s.pendingCommand = []
+            return true
+        }
+    }
+
+    /// Gathers `/N` and answers it as firmware v3.1 does (or with the script's reply).
+    private func acknowledgeBoardMode(_ byte: UInt8) -> Bool {
+        state.withLock { s in
+            guard s.pendingCommand.first ?? byte == UInt8(ascii: "/") else { return false }
+            s.pendingCommand.append(byte)
+            guard s.pendingCommand.count == 2 else { return true }
+            s.replies += Array((script.boardModeReply ?? "Success: \(FakeCytonBoard.boardModeName(byte))$$$").utf8)
             s.pendingCommand = []
             return true
         }

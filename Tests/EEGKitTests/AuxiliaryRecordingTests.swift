@@ -3,6 +3,27 @@ import Testing
 import EEGDevices
 @testable import EEGKit
 
+/// Records `frames` frames of 8 EEG channels (µV: (i mod 97) − 48 for the i-th value)
+/// with `aux` (the layout's aux values, interleaved) through ``Recorder`` to a new
+/// scratch file with extension `ext`; its path.
+func recordAuxFrames(_ layout: StreamLayout, ext: String, frames: Int, aux: [Float]) throws -> String {
+    let path = scratchPath(ext)
+    let recorder = try Recorder(options: RecordingOptions(path: path), layout: layout)
+    var samples = (0..<(frames * 8)).map { Float(($0 % 97) - 48) }
+    let indices = (0..<frames).map(Int64.init)
+    let drops = [UInt32](repeating: 0, count: frames)
+    recorder.begin(atSampleIndex: 0)
+    try samples.withUnsafeMutableBufferPointer { s in
+        try aux.withUnsafeBufferPointer { a in
+            try indices.withUnsafeBufferPointer { i in
+                try drops.withUnsafeBufferPointer { try recorder.store(s, auxiliary: a, indices: i, droppedBefore: $0) }
+            }
+        }
+    }
+    try recorder.close()
+    return path
+}
+
 /// A Cyton stream with its accelerometer, recorded: the aux signals at 25 Hz in g beside
 /// EEG at 250 Hz, read back by EEGKit (EEG only), pyedflib and MNE.
 @Suite("Aux signals in recordings", .serialized)
@@ -21,24 +42,9 @@ struct AuxiliaryRecordingTests {
     }
 
     static func record(_ ext: String) throws -> String {
-        let path = scratchPath(ext)
         let layout = Cyton.layout(daisy: false, channels: nil, source: "test Cyton", accelerometer: true)
         #expect(layout.frameWidth == 11 && layout.auxiliary.map(\.label) == ["accel_x", "accel_y", "accel_z"])
-        let recorder = try Recorder(options: RecordingOptions(path: path), layout: layout)
-        var samples = (0..<(frames * 8)).map { Float(($0 % 97) - 48) }
-        let aux = (0..<frames).flatMap(held)
-        let indices = (0..<frames).map(Int64.init)
-        let drops = [UInt32](repeating: 0, count: frames)
-        recorder.begin(atSampleIndex: 0)
-        try samples.withUnsafeMutableBufferPointer { s in
-            try aux.withUnsafeBufferPointer { a in
-                try indices.withUnsafeBufferPointer { i in
-                    try drops.withUnsafeBufferPointer { try recorder.store(s, auxiliary: a, indices: i, droppedBefore: $0) }
-                }
-            }
-        }
-        try recorder.close()
-        return path
+        return try recordAuxFrames(layout, ext: ext, frames: frames, aux: (0..<frames).flatMap(held))
     }
 
     @Test("BDF+ and EDF+: accel_x/y/z at 25 samples per record in g, exact counts; EEGKit reads the EEG channels only")

@@ -118,7 +118,7 @@ class BoardSession:
     """One run of the board between `b` and `s`: a script of timed items, generated up
     front from the seed, and the ground truth of what it emitted."""
 
-    def __init__(self, rng, rate, packets, faults, pause_before_last):
+    def __init__(self, rng, rate, packets, faults, pause_before_last, board_mode="0"):
         self.rate = rate
         first_number = rng.randrange(256)
         self.items = []            # (due time in seconds from start, bytes)
@@ -152,11 +152,15 @@ class BoardSession:
                     tick += 1
             counts = [self.count(rng) for _ in range(8)]
             # The accelerometer, read every 10 packets (25 Hz at 250); zeros in between.
+            # In analog mode (`/2`): A5, A6, A7 as 10-bit reads in every packet, footer 0xC1.
             accel = None
-            if emitted % 10 == 3:
+            analog = None
+            if board_mode == "2":
+                analog = [rng.randint(0, 1023) for _ in range(3)]
+            elif emitted % 10 == 3:
                 accel = [rng.choice([-1, 1]) * rng.randint(1, 32767), rng.randint(-32768, 32767), rng.randint(-32768, 32767)]
-            aux = b"".join((v & 0xFFFF).to_bytes(2, "big") for v in (accel or [0, 0, 0]))
-            packet = cyton_packet(number, counts, aux, 0xC0)
+            aux = b"".join((v & 0xFFFF).to_bytes(2, "big") for v in (analog or accel or [0, 0, 0]))
+            packet = cyton_packet(number, counts, aux, 0xC1 if analog else 0xC0)
             if torn_pending is not None:
                 torn = self.torn_prefix(rng, torn_pending, packet)
                 if torn:
@@ -171,7 +175,7 @@ class BoardSession:
                 tick += int(pause_before_last * rate)
             start = len(self.stream)
             self.emit(tick, packet)
-            self.truth["packets"].append({"number": number, "counts": counts, "accel": accel,
+            self.truth["packets"].append({"number": number, "counts": counts, "accel": accel, "analog": analog,
                                           "microvolts": [microvolts(c) for c in counts],
                                           "start": start, "end": len(self.stream)})
             number = (number + 1) & 0xFF
@@ -352,6 +356,7 @@ class Dongle:
         self.pending = []            # a multi-byte command being received
         self.commands = []           # the x...X and z...Z commands, in order
         self.gains = [24] * 16
+        self.board_mode = "0"        # as last set with /N (0, the default, after a reset)
         self.lead_off = None         # the channel whose N-input drive is on
         self.generated = 0           # packets the lead-off sessions produced
         # How hard the host was pushed: transfers filled, those whose own buffer was
@@ -370,12 +375,13 @@ class Dongle:
 
     def command(self, byte, now):
         c = chr(byte)
-        if self.pending or c in "xz":
+        if self.pending or c in "xz/":
             self.multibyte(byte)
             return
         if c == "v":
             self.board = None
             self.gains = [24] * 16
+            self.board_mode = "0"
             self.lead_off = None
             self.fifo.put(None, DAISY_BANNER if self.args.daisy_banner else BANNER)
         elif c == "b" and self.args.scenario == "impedance":
@@ -385,7 +391,7 @@ class Dongle:
             self.sessions.append(session)
             self.board = session
         elif c == "b":
-            session = board_session(self.args, len(self.sessions))
+            session = board_session(self.args, len(self.sessions), self.board_mode)
             session.start(now)
             self.sessions.append(session)
             self.board = session
@@ -398,12 +404,18 @@ class Dongle:
             self.fifo.put(None, b"16$$$" if self.args.daisy_banner else b"no daisy to attach!8$$$")
 
     def multibyte(self, byte):
-        """Collects `x...X` (9 bytes) and `z...Z` (5 bytes), then applies and answers it."""
+        """Collects `x...X` (9 bytes), `z...Z` (5 bytes) and `/N` (2), then applies and answers it."""
         self.pending.append(byte)
-        length = 9 if self.pending[0] == ord("x") else 5
+        length = {ord("x"): 9, ord("/"): 2}.get(self.pending[0], 5)
         if len(self.pending) < length:
             return
         command, self.pending = bytes(self.pending), []
+        if command[0] == ord("/"):
+            # Firmware v3.1's answer to a board mode command.
+            self.board_mode = chr(command[1])
+            names = {"0": "default", "1": "debug", "2": "analog", "3": "digital", "4": "marker"}
+            self.fifo.put(None, b"Success: %s$$$" % names.get(self.board_mode, "?").encode())
+            return
         self.commands.append(command.decode("latin-1"))
         channel = "12345678QWERTYUI".index(chr(command[1])) + 1
         if command[0] == ord("x"):
@@ -670,7 +682,9 @@ def run(args):
     elif args.scenario in ("stream", "stuck-cancel", "start-fails", "claim-busy", "record-raw"):
         # Generated now only to know the frame count: the board session the device
         # streams is generated again, identically, on `b`.
-        frames = frames_spanned(board_session(args, 0).truth)
+        frames = frames_spanned(board_session(args, 0, "2" if args.aux == "analog" else "0").truth)
+        if args.aux:
+            eeg_args += ["--aux", args.aux]
         # record-raw stops while the board is still streaming, so transfers are full
         # when they are cancelled.
         eeg_args += ["--samples", str(frames // 2 if args.scenario == "record-raw" else frames)]
@@ -740,14 +754,15 @@ def run(args):
         json.dump(result, fh)
 
 
-def board_session(args, index):
+def board_session(args, index, board_mode="0"):
     """Board session `index` of the scenario: its own seeded generator, so the same
-    arguments give the same packets whatever the host did."""
+    arguments give the same packets whatever the host did. `board_mode` is the one the
+    host set with `/N` (analog, `2`: footer 0xC1 with A5–A7 in every packet)."""
     rng = random.Random(args.seed * 7919 + index)
     if args.stream_file:
         return FileSession(args.stream_file, args.rate)
     if args.scenario == "stream":
-        return BoardSession(rng, args.rate, args.packets, True, 0.3)
+        return BoardSession(rng, args.rate, args.packets, True, 0.3, board_mode)
     if args.scenario == "record-raw":
         return BoardSession(rng, args.rate, args.packets, True, 0)
     if args.scenario in ("unplug", "replug", "error"):
@@ -819,6 +834,8 @@ def main():
     parser.add_argument("--eeg-arg", action="append", default=[], help="impedance, --stream-file: one more argument for eeg")
     parser.add_argument("--stream-file", help="stream: the board sends this file's bytes (needs --samples)")
     parser.add_argument("--samples", type=int, help="with --stream-file: eeg's --samples")
+    parser.add_argument("--aux", choices=["accel", "analog"],
+                        help="stream: eeg's --aux; the board streams what the host set with /N (analog: A5-A7 in every packet)")
     parser.add_argument("--daisy-banner", action="store_true", help="the reply to v says a Daisy is attached")
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for eeg's environment")
