@@ -6,6 +6,10 @@ import Synchronization
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
+        // Parsed directly as the root for speed (DirectParse): as a subcommand of `eeg`, so
+        // that parse skips the completion-script check the real root does. Only a root
+        // command's super-command name is ever read, so the tree's texts do not change.
+        _superCommandName: "eeg",
         abstract: "Analyze recordings epoch by epoch: band powers, ratios, scores, quality, summaries.",
         discussion: """
             For each file (EDF, EDF+, BDF, BDF+; float32 with --rate/--channel-count, and \
@@ -63,7 +67,11 @@ struct Analyze: ParsableCommand {
     var report: String?
 
     @Option(name: .shortAndLong, help: "Files analysed at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int = Analyze.processorCount
+
+    /// Read once: the parser makes several `Analyze()` values at every start, and each
+    /// would read the cgroup CPU quota files again.
+    static let processorCount = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: ArgumentHelp("Take the I-th of N shares of the files, balanced by size: I/N (1 ≤ I ≤ N).", valueName: "I/N"))
     var shard: String?

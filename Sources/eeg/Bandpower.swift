@@ -5,6 +5,10 @@ import Foundation
 struct Bandpower: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bandpower",
+        // Parsed directly as the root for speed (DirectParse): as a subcommand of `eeg`, so
+        // that parse skips the completion-script check the real root does. Only a root
+        // command's super-command name is ever read, so the tree's texts do not change.
+        _superCommandName: "eeg",
         abstract: "Band powers and ratios of raw samples (Welch PSD, equal to scipy.signal.welch).",
         discussion: """
             Reads interleaved little-endian float32 frames in µV (or CSV rows) from a file \

@@ -40,7 +40,7 @@ struct EEG: ParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try DirectParse.command(arguments) ?? parseAsRoot(arguments)
             try command.run()
         } catch let error as ExitCode {
             exit(withError: error)

@@ -4,6 +4,7 @@ import Foundation
 
 struct Impedance: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "impedance",  // see EEG.configuration: a derived name costs ~1–3 M instructions at start
         abstract: "Measure each Cyton electrode's impedance with the board's lead-off drive.",
         discussion: """
             One channel at a time, the board drives 6 nA at 31.2 Hz through the electrode \

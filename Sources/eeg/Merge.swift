@@ -4,6 +4,7 @@ import Foundation
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "merge",  // see EEG.configuration: a derived name costs ~1–3 M instructions at start
         abstract: "Merge the shard files of 'eeg analyze --format shard' into what one run over all the files writes.",
         discussion: """
             Reads the shard files of an array job (eeg analyze --shard I/N --format shard) \

@@ -4,6 +4,7 @@ import Foundation
 
 struct Slurm: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "slurm",  // see EEG.configuration: a derived name costs ~1–3 M instructions at start
         abstract: "Write a Slurm script that analyzes recordings as a job array and merges the results.",
         discussion: """
             Writes DIR/run.sh and DIR/files.txt. Running 'sh DIR/run.sh' submits one array \

@@ -16,9 +16,11 @@ struct EEGProcess {
     /// `killAfter`: a hang guard for commands that must end at once (a usage error); the
     /// command is killed after that many seconds (status 137), so a regression that makes
     /// it run fails the test instead of hanging it. Not a timing assertion.
-    init(_ arguments: [String], stdin: Data? = nil, killAfter seconds: Int? = nil, workingDirectory: String? = nil) throws {
+    init(_ arguments: [String], stdin: Data? = nil, killAfter seconds: Int? = nil, workingDirectory: String? = nil,
+         environment: [String: String] = [:]) throws {
         let process = Process()
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let seconds {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
             process.arguments = ["-s", "KILL", "\(seconds)", Self.executable.path] + arguments

@@ -47,17 +47,45 @@ public struct AnalysisRenderer: Sendable {
             if !e.annotations.isEmpty { out += "  [" + TerminalText.safe(e.annotations.map(\.text).joined(separator: "; ")) + "]" }
             return out + "\n"
         case .csv:
-            var fields = [CSVText.cell(info.path), "\(e.index)", CSVText.number(e.start), e.rejected ? "rejected" : "ok", CSVText.cell(e.rejectionReasons.joined(separator: "; "))]
-            let values = e.metrics
-            fields += Self.metrics.map { NumberStyle.exact.csv(values[$0]) }
-            fields.append(CSVText.cell(e.annotations.map(\.text).joined(separator: "; ")))
-            for c in e.channels { fields += c.absolute.map { CSVText.number($0) } + [StreamLineFormatter.qualityWord(c.quality)] }
-            return fields.joined(separator: ",") + "\n"
+            return csvEpoch(info, e)
         case .jsonl:
             return "{\"file\": \(JSONText.string(info.path)), " + epochJSON(info.bands, e).dropFirst() + "\n"
         case .json:
             return (firstInFile ? "" : ", ") + epochJSON(info.bands, e)
         }
+    }
+
+    /// An epoch's CSV row: file, epoch, start, status, reasons, the metrics, annotations,
+    /// then each channel's band powers and quality word. Written into one string as it
+    /// goes — no array of cells, no per-number string — as it is the hot part of a
+    /// one-shot analyze (900 rows of 62 cells for 1 h; the array-and-join version cost
+    /// ~55 M instructions more, callgrind).
+    private func csvEpoch(_ info: FileInfo, _ e: EpochResult) -> String {
+        var row = CSVText.cell(info.path)
+        row.reserveCapacity(row.utf8.count + 64 + 24 * (Self.metrics.count + 6 * e.channels.count))
+        row += ","
+        row += String(e.index)
+        row += ","
+        CSVText.appendNumber(e.start, to: &row)
+        row += e.rejected ? ",rejected," : ",ok,"
+        row += CSVText.cell(e.rejectionReasons.joined(separator: "; "))
+        let values = e.metrics
+        for metric in Self.metrics {
+            row += ","
+            CSVText.appendNumber(values[metric], to: &row)
+        }
+        row += ","
+        row += CSVText.cell(e.annotations.map(\.text).joined(separator: "; "))
+        for c in e.channels {
+            for power in c.absolute {
+                row += ","
+                CSVText.appendNumber(power, to: &row)
+            }
+            row += ","
+            row += StreamLineFormatter.qualityWord(c.quality)
+        }
+        row += "\n"
+        return row
     }
 
     /// The end of a file's output: its summary.

@@ -38,7 +38,7 @@ public enum ArgumentValues {
     /// spaces; NaN, ±∞ and values that overflow to ∞ (`1e400`) are errors.
     public static func number(_ text: String, flag: String, in range: ClosedRange<Double>, unit: String = "") throws(ArgumentError) -> Double {
         let expected = describe(range, unit: unit)
-        guard let value = decimalNumber(text.trimmingCharacters(in: .whitespaces)) else {
+        guard let value = decimalNumber(text.trimmingSpaces()) else {
             throw ArgumentError(.malformed, flag: flag, value: text, expected: "a number \(expected)")
         }
         return try check(value, flag: flag, in: range, unit: unit, given: text)
@@ -61,7 +61,7 @@ public enum ArgumentValues {
     /// A decimal integer in `range` (no sign-less overflow: `99999999999999999999` is
     /// out of range, not a trap).
     public static func integer(_ text: String, flag: String, in range: ClosedRange<Int>) throws(ArgumentError) -> Int {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingSpaces()
         guard let value = Int(trimmed) else {
             let digits = !trimmed.isEmpty && trimmed.drop(while: { $0 == "-" || $0 == "+" }).allSatisfy { $0.isASCII && $0.isNumber }
             throw ArgumentError(digits ? .outOfRange : .malformed, flag: flag, value: text, expected: "an integer \(range.lowerBound)…\(range.upperBound)")
@@ -80,7 +80,7 @@ public enum ArgumentValues {
         var seconds = 0.0
         for part in parts {
             // In a sum every part names its unit: `1m30` is a typo, not 90 s.
-            guard let (number, scale) = splitUnit(part), parts.count == 1 || number.count < part.trimmingCharacters(in: .whitespaces).count,
+            guard let (number, scale) = splitUnit(part), parts.count == 1 || number.count < part.trimmingSpaces().count,
                   let value = decimalNumber(number) else { throw ArgumentError(.malformed, flag: flag, value: text, expected: expected) }
             seconds += value * scale
         }
@@ -95,7 +95,7 @@ public enum ArgumentValues {
         let lower = text.lowercased()
         var parts: [String] = [], current = ""
         for character in lower {
-            let sofar = current.trimmingCharacters(in: .whitespaces)
+            let sofar = current.trimmingSpaces()
             if character.isASCII, character.isNumber || character == ".", ["ms", "min", "s", "m", "h"].contains(where: sofar.hasSuffix) {
                 parts.append(current)
                 current = ""
@@ -108,10 +108,10 @@ public enum ArgumentValues {
 
     /// The number part and the seconds per unit of a duration, or nil without a number.
     static func splitUnit(_ text: String) -> (Substring, Double)? {
-        let lower = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let lower = text.trimmingSpaces().lowercased()
         let units: [(String, Double)] = [("ms", 0.001), ("min", 60), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where lower.hasSuffix(suffix) {
-            let number = lower.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+            let number = lower.dropLast(suffix.count).trimmingSpaces()
             return number.isEmpty ? nil : (Substring(number), scale)
         }
         return lower.isEmpty ? nil : (Substring(lower), 1)
@@ -132,7 +132,7 @@ public enum ArgumentValues {
     public static func shard(_ text: String, flag: String = "--shard") throws(ArgumentError) -> Shard {
         let expected = "I/N with 1 ≤ I ≤ N ≤ \(shardCountRange.upperBound), e.g. 1/4"
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let i = Int(parts[0].trimmingCharacters(in: .whitespaces)), let n = Int(parts[1].trimmingCharacters(in: .whitespaces)) else {
+        guard parts.count == 2, let i = Int(parts[0].trimmingSpaces()), let n = Int(parts[1].trimmingSpaces()) else {
             throw ArgumentError(.malformed, flag: flag, value: text, expected: expected)
         }
         guard shardCountRange.contains(n), (1...n).contains(i), let shard = try? Shard(index: i, count: n) else {
@@ -145,7 +145,7 @@ public enum ArgumentValues {
     public static func passband(_ text: String, flag: String = "--filter") throws(ArgumentError) -> ClosedRange<Double> {
         let expected = "LOW-HIGH in Hz with 0 < LOW < HIGH ≤ \(format(frequencyRange.upperBound)), e.g. 1-45"
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let lo = decimalNumber(parts[0].trimmingCharacters(in: .whitespaces)), let hi = decimalNumber(parts[1].trimmingCharacters(in: .whitespaces)) else {
+        guard parts.count == 2, let lo = decimalNumber(parts[0].trimmingSpaces()), let hi = decimalNumber(parts[1].trimmingSpaces()) else {
             throw ArgumentError(.malformed, flag: flag, value: text, expected: expected)
         }
         guard lo.isFinite, hi.isFinite else { throw ArgumentError(.notFinite, flag: flag, value: text, expected: expected) }
@@ -159,7 +159,7 @@ public enum ArgumentValues {
         let form = "name:LOW-HIGH,… in Hz, e.g. theta:4-8,alpha:8-13"
         var bands: [FrequencyBand] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = item.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1)
+            let parts = item.trimmingSpaces().split(separator: ":", maxSplits: 1)
             let edges = parts.count == 2 ? parts[1].split(separator: "-", maxSplits: 1) : []
             guard edges.count == 2, let low = decimalNumber(edges[0]), let high = decimalNumber(edges[1]) else {
                 throw ArgumentError(.malformed, flag: flag, value: text, expected: form)
@@ -178,7 +178,7 @@ public enum ArgumentValues {
     /// A playback speed: a number (an `x` suffix allowed: `4x`) in 0.001…1 000 000, or
     /// `max` (as fast as possible, returned as +∞).
     public static func speed(_ text: String, flag: String = "--speed") throws(ArgumentError) -> Double {
-        let lower = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let lower = text.trimmingSpaces().lowercased()
         if lower == "max" { return .infinity }
         let number = lower.hasSuffix("x") ? String(lower.dropLast()) : lower
         let expected = "max or a speed \(describe(speedRange, unit: "")) (1 = real time)"
@@ -191,7 +191,7 @@ public enum ArgumentValues {
     /// Segment overlap: samples `0 ≤ n < segmentLength`, or a percentage `p%` with
     /// 0 ≤ p < 100 (rounded down to samples).
     public static func overlap(_ text: String, segmentLength: Int, flag: String = "--overlap") throws(ArgumentError) -> Int {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingSpaces()
         if trimmed.hasSuffix("%") {
             let expected = "a percentage in [0, 100), e.g. 50%"
             guard let percent = decimalNumber(trimmed.dropLast()) else { throw ArgumentError(.malformed, flag: flag, value: text, expected: expected) }
@@ -210,7 +210,7 @@ public enum ArgumentValues {
 
     /// `LEFT:RIGHT` channel labels, both non-empty.
     public static func pair(_ text: String, flag: String = "--pair") throws(ArgumentError) -> (left: String, right: String) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw ArgumentError(.malformed, flag: flag, value: text, expected: "LEFT:RIGHT channel labels, e.g. F3:F4")
         }
@@ -220,7 +220,7 @@ public enum ArgumentValues {
     /// Comma-separated labels, spaces around each trimmed; empty labels are kept (and
     /// then rejected by the count check) so `a,,b` is three labels, as typed.
     public static func labels(_ text: String) -> [String] {
-        text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
     }
 
     // MARK: Descriptions

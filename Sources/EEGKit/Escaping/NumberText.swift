@@ -16,6 +16,16 @@ extension NumberText {
         return "\(value)"
     }
 
+    /// ``number(_:)-(Double?)`` appended to `text`: the same characters, with no string of
+    /// its own (for rows of many numbers).
+    public static func appendNumber(_ value: Double?, to text: inout String) {
+        guard let value, value.isFinite else {
+            text += missingNumber
+            return
+        }
+        value.write(to: &text)  // what "\(value)" writes
+    }
+
     /// A single-precision sample in its shortest form (`-3.25`), or ``missingNumber``
     /// when not finite.
     public static func number(_ value: Float) -> String {
