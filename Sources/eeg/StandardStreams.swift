@@ -11,6 +11,9 @@ import Foundation
 final class TextOutput: Sendable {
     let destination: OutputDestination
     let name: String
+    /// A plain file (not a terminal, pipe or device): nobody reads it while it is written,
+    /// so a command may gather its text into fewer, larger writes.
+    let isRegularFile: Bool
     /// Where the bytes go: standard output (never closed here) or a file this owns.
     private enum Target: ~Copyable, Sendable {
         case standard(StandardStream)
@@ -25,6 +28,8 @@ final class TextOutput: Sendable {
         target = .standard(stream)
         self.name = name
         destination = OutputDestination(descriptorIsTerminal: stream.isTerminal)
+        var info = stat()
+        isRegularFile = fstat(stream.rawValue, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
     }
 
     /// Opens `path` for writing the way a shell's `>` does: created (mode 0666 less the
@@ -40,6 +45,7 @@ final class TextOutput: Sendable {
             throw .cannotOpen(path: path, reason: error.description)
         }
         destination = OutputDestination(descriptorIsTerminal: file.isTerminal)
+        isRegularFile = (try? file.status().isRegularFile) ?? false
         name = path
         target = .file(file)
     }
