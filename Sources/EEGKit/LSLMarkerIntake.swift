@@ -40,6 +40,11 @@ final class LSLMarkerIntake {
     private var clock: DejitteredClock
     private var waiting: [(text: String, timestamp: Double)] = []
     private var wasConnected = false
+    /// Whether the user was told the stream has not been found yet (once, after
+    /// ``notFoundWarningSeconds`` of samples), and at the end that it never was.
+    private var warnedNotFound = false
+    private var notedNeverFound = false
+    static let notFoundWarningSeconds = 10.0
     /// A marker more than this far ahead of the newest sample is placed at once (its
     /// source's clock is wrong, or it was stamped for later): markers never wait for ever.
     static let maximumWaitSeconds = 10.0
@@ -92,6 +97,10 @@ final class LSLMarkerIntake {
             }
         }
         waiting.removeAll()
+        if !wasConnected && !notedNeverFound {
+            notedNeverFound = true
+            placements.append(.note("LSL marker stream '\(name)' was never found: no markers were taken from it"))
+        }
         return placements
     }
 
@@ -113,6 +122,11 @@ final class LSLMarkerIntake {
         }
         if dropped > 0 { placements.append(.warning("\(dropped) LSL marker events dropped: they came faster than the session took them")) }
         guard let delivered else { return placements }
+        // A misspelt name or a scope that cannot reach the outlet must not pass unnoticed.
+        if !wasConnected && !warnedNotFound && Double(delivered + 1) >= Self.notFoundWarningSeconds * clock.nominalRate {
+            warnedNotFound = true
+            placements.append(.warning("LSL marker stream '\(name)' not found after \(Int(Self.notFoundWarningSeconds)) s; still looking (check the name, and that lsl_api.cfg's scope reaches its program)"))
+        }
         waiting.removeAll { marker in
             guard let index = sampleIndex(at: marker.timestamp, reference: delivered) else {
                 placements.append(.warning("LSL marker '\(marker.text.prefix(40))' dropped: its time \(marker.timestamp) is nowhere near the recording"))

@@ -58,7 +58,25 @@ struct LSLMarkerIntakeTests {
         // ...until the recording ends.
         let final = intake.takeAll(delivered: 249)
         #expect(final == [.warning("LSL marker 'next flip' is stamped after the recording's last sample: placed at its end"),
-                          .marker("next flip", index: 249, timestamp: 13)])
+                          .marker("next flip", index: 249, timestamp: 13),
+                          .note("LSL marker stream 'nobody-\(getpid())' was never found: no markers were taken from it")])
         #expect(intake.takeAll(delivered: 249).isEmpty)
+    }
+
+    @Test("a stream never found is said: once after 10 s of samples while looking, and as a note at the end")
+    func neverFound() throws {
+        let intake = try Self.intake()
+        defer { intake.inlet.stop() }
+        let stream = "LSL marker stream 'nobody-\(getpid())'"
+        #expect(intake.place([], dropped: 0, delivered: 2_498).isEmpty)
+        #expect(intake.place([], dropped: 0, delivered: 2_499)
+                == [.warning("\(stream) not found after 10 s; still looking (check the name, and that lsl_api.cfg's scope reaches its program)")])
+        #expect(intake.place([], dropped: 0, delivered: 5_000).isEmpty)
+        #expect(intake.takeAll(delivered: 5_000) == [.note("\(stream) was never found: no markers were taken from it")])
+        // Found once: no such note.
+        let found = try Self.intake()
+        defer { found.inlet.stop() }
+        _ = found.place([.connected(host: "lab-pc"), .lost("gone")], dropped: 0, delivered: 2_499)
+        #expect(found.takeAll(delivered: 5_000).isEmpty)
     }
 }
