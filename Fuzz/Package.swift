@@ -20,5 +20,6 @@ let package = Package(
         .executableTarget(name: "FuzzXDF", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzLSLRequests", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
         .executableTarget(name: "FuzzShardLine", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
+        .executableTarget(name: "FuzzShardFile", dependencies: ["FuzzSupport", .product(name: "EEGKit", package: "EEGKit")]),
     ]
 )

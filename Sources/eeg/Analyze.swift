@@ -74,6 +74,9 @@ struct Analyze: ParsableCommand {
     @Flag(name: .customLong("for-report"), help: "With --format shard: also write each epoch's spectrum, which only 'eeg merge --report' draws (the shard is about 3 times larger).")
     var forReport = false
 
+    @Option(help: ArgumentHelp("With --format shard: write the epochs as the text 'eeg merge --format FORMAT' writes (table, csv, jsonl or json), so the merge copies them instead of rendering them; that merge must use this format.", valueName: "format"))
+    var render: AnalysisFormat?
+
     /// --input-format, --rate, --channel-count, --labels: as in replay and bandpower.
     @OptionGroup var source: FileSourceOptions
     var rate: Double? { source.rate }

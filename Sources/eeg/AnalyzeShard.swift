@@ -21,6 +21,7 @@ extension Analyze {
             if saveCalibration != nil { throw ValidationError("--save-calibration is written by 'eeg merge' from the shard files: give it there") }
         }
         if forReport && format != .shard { throw ValidationError("--for-report keeps what 'eeg merge --report' needs in a shard file: it goes with --format shard") }
+        if render != nil && format != .shard { throw ValidationError("--render writes a shard file's epochs as 'eeg merge' will write them: it goes with --format shard (give the output's format with --format)") }
         if skipDone && (format != .shard || out == nil) { throw ValidationError("--skip-done needs --format shard and --out FILE: it leaves a complete shard file as it is") }
     }
 
@@ -35,7 +36,7 @@ extension Analyze {
         // The epochs' spectra are most of a shard and only the report draws them.
         options.keepSpectra = forReport
         options.keepEpochs = false
-        let writer = ShardWriter(plan: ShardPlan(paths: all, shards: shard.count), shard: shard, options: options)
+        let writer = ShardWriter(plan: ShardPlan(paths: all, shards: shard.count), shard: shard, options: options, render: render)
         if skipDone, let out, isDone(out, writer.header) { return }
         // A regular file (or a new one) is written beside and renamed; a device or FIFO
         // named by --out is written through.
@@ -86,7 +87,9 @@ extension Analyze {
         }
         let state = analyse(writer.paths, options: options, into: sink, stop: stop, initial: EmitState(shardWriter: writer)) { event, s in
             Self.announce(event, &s)
-            guard var shardWriter = s.shardWriter else { return nil }
+            // Taken out while it writes: a copy left behind would make every epoch copy
+            // the writer's rendered-text buffer (copy on write).
+            guard var shardWriter = s.shardWriter.take() else { return nil }
             defer { s.shardWriter = shardWriter }
             do { return try shardWriter.line(for: event) } catch {
                 s.shardFailure = "\(error)"

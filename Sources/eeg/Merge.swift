@@ -45,13 +45,22 @@ struct Merge: ParsableCommand {
         let merge: ShardMerge
         do { merge = try ShardMerge(paths: shards) } catch { throw fail("merge", error) }
         let renderer = AnalysisRenderer(format: format ?? (standardOutputIsTerminal && out == nil ? .table : .jsonl))
+        // Refused before --out is opened (and emptied).
+        do { try merge.checkMerges(into: renderer.format, keepEpochs: report != nil) } catch { throw fail("merge", error) }
         let sink: TextOutput
         do { sink = try out.map { try TextOutput(path: $0) } ?? TextOutput.standard } catch { throw fail("merge", error) }
         // The events one run would have reported, through the code that renders them there.
         var state = Analyze.EmitState()
         do {
-            try merge.replay(keepEpochs: report != nil) { event in
-                let text = Analyze.render(event, renderer, &state, command: "merge")
+            try merge.replay(format: renderer.format, keepEpochs: report != nil) { piece in
+                let text: String?
+                switch piece {
+                case .event(let event): text = Analyze.render(event, renderer, &state, command: "merge")
+                case .text(let rendered):
+                    // Epochs a rendered shard holds as this format's text already.
+                    text = rendered
+                    state.firstEpoch = false
+                }
                 guard let text, !text.isEmpty, state.writeFailure == nil else { return }
                 do throws(WriteError) { try sink.write(text) } catch { state.writeFailure = error }
             }

@@ -11,7 +11,9 @@ struct Slurm: ParsableCommand {
             file size) and a merge job that runs when every task has succeeded \
             (--dependency=afterok) and writes exactly what one 'eeg analyze' over all the \
             files writes. --analyze gives every task the same analysis flags; --format, \
-            --out and --report are the merge's.
+            --out and --report are the merge's. The tasks render their epochs in \
+            --format (--render), so the merge copies them; --any-format keeps records \
+            instead, for a merge into any format.
 
             Examples:
               eeg slurm data/*.edf --shards 16 --dir run1 --format csv --out run1/results.csv
@@ -46,6 +48,9 @@ struct Slurm: ParsableCommand {
     @Option(help: ArgumentHelp("Also the HTML report, written by the merge.", valueName: "file.html"))
     var report: String?
 
+    @Flag(name: .customLong("any-format"), help: "Write the shards as epoch records, which merge into any format, instead of rendered in --format for the merge to copy (the merge then renders every epoch: slower).")
+    var anyFormat = false
+
     @Option(name: .customLong("cpus-per-task"), help: ArgumentHelp("Cores per task (its -j).", valueName: "n"))
     var cpusPerTask = 1
 
@@ -59,7 +64,7 @@ struct Slurm: ParsableCommand {
     var eeg: String?
 
     /// Flags the script sets for each task itself.
-    static let scriptOwned: Set<String> = ["--shard", "--format", "--out", "--files-from", "--skip-done", "--for-report", "--report", "--save-calibration", "-j", "--jobs"]
+    static let scriptOwned: Set<String> = ["--shard", "--format", "--out", "--files-from", "--skip-done", "--for-report", "--render", "--report", "--save-calibration", "-j", "--jobs"]
 
     func validate() throws {
         if files.isEmpty && filesFrom == nil { throw ValidationError("give the recordings, e.g. eeg slurm data/*.edf --shards 16") }
@@ -84,8 +89,9 @@ struct Slurm: ParsableCommand {
         let directory = Self.absolute(dir, in: cwd)
         var script = SlurmScript(eeg: eeg.map { Self.absolute($0, in: cwd) } ?? Self.executable, workingDirectory: cwd, directory: directory,
                                  plan: ShardPlan(paths: list, shards: shards))
-        // The tasks keep the epochs' spectra only when the merge draws a report.
-        script.analyzeArguments = (report == nil ? [] : ["--for-report"]) + analyzeArguments
+        // The tasks keep the epochs' spectra only when the merge draws a report, and render
+        // the epochs in the merge's format, so that the merge copies them.
+        script.analyzeArguments = (report == nil ? [] : ["--for-report"]) + (anyFormat ? [] : ["--render", format.rawValue]) + analyzeArguments
         script.mergeArguments = ["--format", format.rawValue, "--out", out.map { Self.absolute($0, in: cwd) } ?? directory + "/results." + format.rawValue]
             + (report.map { ["--report", Self.absolute($0, in: cwd)] } ?? [])
         script.taskSettings = ["--cpus-per-task=\(cpusPerTask)"] + (time.map { ["--time=\($0)"] } ?? []) + (partition.map { ["--partition=\($0)"] } ?? [])

@@ -111,9 +111,9 @@ struct LSLCommandTests {
         let name = "EEGKit-cli-\(getpid())-\(library)"
         let inlet = try Child(Self.python, [Self.script, library, name, "100000", "--type", "EEG", "--source-id", "eegkit-sim-seed-5",
                                             "--timeout", "20", "--until-idle", "1.5"])
-        // The inlet's library takes seconds to load on a busy machine: start EEGKit once it
+        // The inlet's library has taken over 30 s to load on a busy machine: start EEGKit once it
         // is resolving, so the inlet joins early in the stream.
-        #expect(inlet.wait(forLine: "resolving"))
+        #expect(inlet.wait(forLine: "resolving", seconds: 120))
         let eeg = try Child(EEGProcess.executable.path, ["stream", "--lsl", "--lsl-name", name, "--seed", "5", "--emit", "samples",
                                                          "--format", "csv", "--duration", "5s"])
         // While both run: every socket EEGKit holds is bound to loopback (machine scope).
@@ -154,7 +154,7 @@ struct LSLCommandTests {
         // mne-lsl bundles liblsl 1.17, whose inlet sends Value-Size: 32 for strings (LabRecorder's too).
         let mneMarkers = try Child(Self.python, [Self.script, "mne", name + "-markers", "2", "--type", "Markers", "--timeout", "20"])
         let metrics = try Child(Self.python, [Self.script, "pylsl", name + "-metrics", "4", "--type", "Metrics", "--timeout", "20"])
-        #expect(markers.wait(forLine: "resolving") && metrics.wait(forLine: "resolving") && mneMarkers.wait(forLine: "resolving"))
+        #expect(markers.wait(forLine: "resolving", seconds: 120) && metrics.wait(forLine: "resolving", seconds: 120) && mneMarkers.wait(forLine: "resolving", seconds: 120))
         let eeg = try Child(EEGProcess.executable.path, ["record", "--out", file, "--force", "--lsl", "--lsl-name", name,
                                                          "--markers-from-stdin", "--duration", "6s"])
         #expect(markers.wait(forLine: "ready") && metrics.wait(forLine: "ready") && mneMarkers.wait(forLine: "ready"))
@@ -187,7 +187,7 @@ struct LSLCommandTests {
         let name = "EEGKit-restart-\(getpid())"
         let inlet = try Child(Self.python, [Self.script, "pylsl", name, "100000", "--source-id", "eegkit-sim-seed-9",
                                             "--timeout", "40", "--until-idle", "6"])
-        #expect(inlet.wait(forLine: "resolving"))
+        #expect(inlet.wait(forLine: "resolving", seconds: 120))
         let arguments = ["stream", "--lsl", "--lsl-name", name, "--seed", "9", "--emit", "samples", "--format", "csv", "--duration", "4s"]
         let first = try Child(EEGProcess.executable.path, arguments)
         #expect(inlet.wait(forLine: "ready"))

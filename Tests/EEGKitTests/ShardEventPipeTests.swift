@@ -10,7 +10,7 @@ struct ShardEventPipeTests {
 
     /// The events a reader thread puts (`count`, then the end with `failure`), as taken.
     static func handOver(count: Int, capacity: Int, failure: ShardError?) -> (paths: [String], failure: ShardError?, mostWaiting: Int) {
-        let pipe = ShardEventPipe(capacity: capacity)
+        let pipe = ShardEventPipe<BatchAnalysis.Event>(capacity: capacity)
         let reader = Thread {
             for i in 0..<count { pipe.put(event(i)) }
             pipe.end(failure)

@@ -93,7 +93,7 @@ struct SlurmScriptTests {
         #expect(script.contains("#SBATCH --output=\(folder)/fake/logs/analyze-%A_%a.log\n"))
         #expect(script.contains("#SBATCH --time=0:10:00\n"))
         #expect(script.contains("shard=$((SLURM_ARRAY_TASK_ID + 1))\n"))
-        #expect(script.contains(" analyze --files-from \(folder)/fake/files.txt --shard \"$shard/4\" -j \"${SLURM_CPUS_PER_TASK:-1}\" --format shard --out \(folder)/fake/shards/shard-\"$shard\"-of-4.jsonl --skip-done --for-report\n"))
+        #expect(script.contains(" analyze --files-from \(folder)/fake/files.txt --shard \"$shard/4\" -j \"${SLURM_CPUS_PER_TASK:-1}\" --format shard --out \(folder)/fake/shards/shard-\"$shard\"-of-4.jsonl --skip-done --for-report --render csv\n"))
         #expect(try ShardMergeTests.read("fake/files.txt") == ShardDataset.made.files.joined(separator: "\n") + "\n")
 
         let environment = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), "FAKE_SLURM_STATE": state]
@@ -128,7 +128,13 @@ struct SlurmScriptTests {
         let plain = try ShardDataset.eeg(["slurm", "a.edf", "--shards", "2", "--dir", "plain"])
         #expect(plain.status == 0, "\(plain.stderr)")
         let script = try ShardMergeTests.read("plain/run.sh")
-        #expect(script.contains("--skip-done\n") && !script.contains("--for-report"))
+        #expect(script.contains("--skip-done --render jsonl\n") && !script.contains("--for-report"))
+        let any = try ShardDataset.eeg(["slurm", "a.edf", "--shards", "2", "--dir", "any", "--any-format"])
+        #expect(any.status == 0, "\(any.stderr)")
+        #expect(try ShardMergeTests.read("any/run.sh").contains("--skip-done\n"))
+        let render = try ShardDataset.eeg(["slurm", "a.edf", "--shards", "2", "--analyze", "--render csv"])
+        #expect(render.status == 64)
+        #expect(render.stderr.contains("--analyze: --render is set by the script for each task: leave it out"))
         #expect(SlurmScript.words("--labels 'Fp 1,Fp2' --epoch \"2s\"") == ["--labels", "Fp 1,Fp2", "--epoch", "2s"])
         #expect(SlurmScript.quoted("it's here") == "'it'\\''s here'")
         #expect(SlurmScript.quoted("/data/s01.edf") == "/data/s01.edf")

@@ -83,7 +83,9 @@ def pull(chunk, args):
             last = time.monotonic()
         elif args.until_idle and samples and time.monotonic() - last > args.until_idle:
             break
-    return samples, stamps
+    # A chunk can bring more than were asked for (a slow inlet finds several waiting):
+    # COUNT means the first COUNT samples.
+    return samples[:args.count], stamps[:args.count]
 
 
 def main():

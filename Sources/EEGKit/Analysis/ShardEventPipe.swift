@@ -4,10 +4,10 @@ import Foundation
 /// thread that renders them, so that reading (most of `eeg merge`) and rendering run on
 /// two cores. Bounded: the reader waits when `capacity` events are waiting, so memory
 /// holds at most that many whatever the files' lengths. One reader, one taker.
-final class ShardEventPipe: @unchecked Sendable {
+final class ShardEventPipe<Item: Sendable>: @unchecked Sendable {
     // @unchecked: every stored property is touched only with `condition` locked.
     private let condition = NSCondition()
-    private var waiting: [BatchAnalysis.Event] = []
+    private var waiting: [Item] = []
     private var ended = false
     private var failure: ShardError?
     private let capacity: Int
@@ -15,7 +15,7 @@ final class ShardEventPipe: @unchecked Sendable {
     init(capacity: Int) { self.capacity = capacity }
 
     /// Hands `event` over; waits while the pipe is full.
-    func put(_ event: BatchAnalysis.Event) {
+    func put(_ event: Item) {
         condition.lock()
         defer { condition.unlock() }
         while waiting.count >= capacity { condition.wait() }
@@ -34,7 +34,7 @@ final class ShardEventPipe: @unchecked Sendable {
 
     /// Every event waiting (at least one), or nil once the reader ended and all were
     /// taken — then `failure` says whether it read everything.
-    func take() -> [BatchAnalysis.Event]? {
+    func take() -> [Item]? {
         condition.lock()
         defer { condition.unlock() }
         while waiting.isEmpty && !ended { condition.wait() }

@@ -57,6 +57,37 @@ struct ShardFileLines {
         }
     }
 
+    /// The next `count` bytes (at most ``ShardTextBlock/maxBytes``), which must be followed
+    /// by a line feed (read too): a rendered text block. Nil when the file ends first (a
+    /// shard cut short). The line number counts the line feeds inside.
+    mutating func block(_ count: Int) throws(ShardError) -> ArraySlice<UInt8>? {
+        precondition(count <= ShardTextBlock.maxBytes, "a block's size is checked when its line is read")
+        while buffer.count - start <= count && !atEnd { try fill() }
+        guard buffer.count - start > count else { return nil }
+        guard buffer[start + count] == 0x0A else {
+            throw ShardError(path: path, .malformed("the text block at byte \(offset) is not followed by a line feed after its \(count) bytes"))
+        }
+        let bytes = buffer[start..<(start + count)]
+        lineNumber += 1 + Self.lineFeeds(in: bytes)
+        offset += Int64(count + 1)
+        start += count + 1
+        return bytes
+    }
+
+    /// How many line feeds `bytes` holds (memchr: a block is up to 256 KiB).
+    private static func lineFeeds(in bytes: ArraySlice<UInt8>) -> Int {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard var at = buffer.baseAddress else { return 0 }
+            let end = at + buffer.count
+            var found = 0
+            while at < end, let hit = memchr(at, 0x0A, end - at) {
+                found += 1
+                at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) + 1
+            }
+            return found
+        }
+    }
+
     /// The index of the first line feed from `start` (memchr: a shard is megabytes of lines).
     private func nextLineFeed() -> Int? {
         buffer.withUnsafeBufferPointer { bytes in

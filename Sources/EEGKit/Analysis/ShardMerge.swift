@@ -2,13 +2,15 @@ import Foundation
 
 /// `eeg merge`: shard files (``ShardWriter``) read back as the batch events one
 /// `eeg analyze` over the whole list would have reported, in the list's order — so the
-/// same renderers write the same bytes.
+/// same renderers write the same bytes. A rendered shard's epochs come back as the text
+/// those renderers wrote for them in the shard (``Piece/text``), to be copied.
 ///
 /// Opening checks every shard before anything is written: each must be complete (its
 /// completion line present, its checksum right) and all must come from the same plan and
 /// settings, with every shard of the plan present; otherwise a ``ShardError`` names the
-/// shard and what to do. ``replay(keepEpochs:emit:)`` then reads each file's lines from
-/// its shard: memory holds one file's epochs when a report wants them, one line otherwise.
+/// shard and what to do. ``replay(format:keepEpochs:emit:)`` then reads each file's lines
+/// from its shard: memory holds one file's epochs when a report wants them, otherwise one
+/// line or one text block (``ShardTextBlock/maxBytes``).
 public struct ShardMerge: Sendable {
     /// A shard file that was checked complete: its header and where each file starts.
     struct CheckedShard: Sendable {
@@ -50,72 +52,109 @@ public struct ShardMerge: Sendable {
         owners = try Self.owners(shards)
     }
 
-    /// Hands every file's events to `emit` in the list's order. `keepEpochs`: a file's end
-    /// carries its epochs, as a run with `--report` keeps them (a file with more than a
-    /// report keeps fails as it fails there).
+    /// What the merge hands on, in the list's order: a batch event to render, or epochs
+    /// a rendered shard holds already rendered in the output's format, to write as they are.
+    public enum Piece: Sendable {
+        case event(BatchAnalysis.Event)
+        case text(String)
+    }
+
+    /// Hands every file's events to `emit` in the list's order, for output in `format`.
+    /// `keepEpochs`: a file's end carries its epochs, as a run with `--report` keeps them
+    /// (a file with more than a report keeps fails as it fails there). A rendered shard
+    /// (``ShardHeader/render``) hands its epochs over as text, and must be in `format`.
     ///
     /// The lines are read on a thread of their own while `emit` runs on the caller's, a
-    /// bounded number of events apart; `emit` sees every event before the failure that
+    /// bounded number of pieces apart; `emit` sees every piece before the failure that
     /// ends the reading, as it would reading in one thread.
-    public func replay(keepEpochs: Bool, emit: (BatchAnalysis.Event) -> Void) throws(ShardError) {
-        if keepEpochs, let bare = shards.first(where: { $0.header.spectra == false }) {
-            throw ShardError(path: bare.path, .mismatch("shard \(bare.header.name) was written without the epochs' spectra the report draws: run the shards with --for-report ('eeg slurm --report' does), then merge with --report"))
-        }
-        let pipe = ShardEventPipe(capacity: 1024)
+    public func replay(format: AnalysisFormat, keepEpochs: Bool, emit: (Piece) -> Void) throws(ShardError) {
+        try checkMerges(into: format, keepEpochs: keepEpochs)
+        let pipe = ShardEventPipe<Piece>(capacity: 1024)
         let reader = Thread { [self] in
             do throws(ShardError) {
-                try read(keepEpochs: keepEpochs, emit: pipe.put)
+                for (index, owner) in owners.enumerated() { try readFile(index, owner, keepEpochs: keepEpochs, emit: pipe.put) }
                 pipe.end(nil)
             } catch {
                 pipe.end(error)
             }
         }
         reader.start()
-        while let events = pipe.take() { events.forEach(emit) }
+        while let pieces = pipe.take() { pieces.forEach(emit) }
         if let failure = pipe.readFailure { throw failure }
     }
 
-    /// Reads every file's events from its shard, in the list's order.
-    private func read(keepEpochs: Bool, emit: (BatchAnalysis.Event) -> Void) throws(ShardError) {
-        for (index, owner) in owners.enumerated() {
-            let shard = shards[owner.shard]
-            var lines = try ShardFileLines(path: shard.path, from: owner.start.offset, lineNumber: owner.start.line)
-            defer { lines.close() }
-            var info: FileInfo?
-            var epochs: [EpochResult] = []
-            while true {
-                let at = lines.offset, number = lines.lineNumber
-                guard let line = try lines.next() else { throw ShardError(path: shard.path, .malformed("it ends inside file \(index + 1) of the list")) }
-                let record = try Self.record(line.bytes, path: shard.path, line: number, at: at)
-                guard record.file == index else { throw ShardError(path: shard.path, .malformed("line \(number) (byte \(at)) belongs to another file")) }
-                do throws(ShardError.Problem) {
-                    if let begin = record.begin {
-                        let begun = try begin.value()
-                        if keepEpochs, begun.epochCount > FileAnalyzer.maxKeptEpochs {
-                            let error = EpochPlan.tooManyForReport(path: begun.path, epochCount: begun.epochCount, epochSeconds: shard.header.epochSeconds)
-                            emit(.failed(path: begun.path, message: "\(error)", kind: FailureKind(of: error)))
-                            break
-                        }
-                        info = begun
-                        emit(.begin(begun))
-                    } else if let epoch = record.epoch, let info {
-                        let e = try epoch.value(of: info)
-                        if keepEpochs { epochs.append(e) }
-                        emit(.epoch(info, e))
-                    } else if let end = record.end {
-                        emit(.end(try end.value(epochs: epochs)))
-                        break
-                    } else if let failed = record.failed {
-                        emit(.failed(path: failed.path, message: failed.message, kind: FailureKind(rawValue: failed.kind) ?? .software))
-                        break
-                    } else {
-                        throw .malformed("line \(number) (byte \(at)) is out of place")
+    /// Whether the shards hold what a merge into `format` needs (`keepEpochs`: with a
+    /// report): the epochs' spectra for a report, and rendered text only in `format`.
+    /// ``replay(format:keepEpochs:emit:)`` checks it too; call it first to refuse before
+    /// any output is opened.
+    public func checkMerges(into format: AnalysisFormat, keepEpochs: Bool) throws(ShardError) {
+        if keepEpochs, let bare = shards.first(where: { $0.header.spectra == false }) {
+            throw ShardError(path: bare.path, .mismatch("shard \(bare.header.name) was written without the epochs' spectra the report draws: run the shards with --for-report ('eeg slurm --report' does), then merge with --report"))
+        }
+        if let other = shards.first(where: { $0.header.render != nil && $0.header.render != format.rawValue }), let render = other.header.render {
+            throw ShardError(path: other.path, .mismatch("shard \(other.header.name) holds its epochs rendered as \(render) (--render \(render)): merge it with --format \(render), or run the shards again with --render \(format.rawValue) (or without --render, for any format)"))
+        }
+    }
+
+    /// Reads file `index` of the list from its shard: its begin, epochs (records, or
+    /// rendered text), and its end or failure.
+    private func readFile(_ index: Int, _ owner: (shard: Int, start: (offset: Int64, line: Int)), keepEpochs: Bool, emit: (Piece) -> Void) throws(ShardError) {
+        let shard = shards[owner.shard]
+        let rendered = shard.header.render != nil
+        var lines = try ShardFileLines(path: shard.path, from: owner.start.offset, lineNumber: owner.start.line)
+        defer { lines.close() }
+        var info: FileInfo?
+        var epochs: [EpochResult] = []
+        while true {
+            let at = lines.offset, number = lines.lineNumber
+            guard let line = try lines.next() else { throw ShardError(path: shard.path, .malformed("it ends inside file \(index + 1) of the list")) }
+            let kind = ShardLineKind(line.bytes)
+            if rendered, kind == .text, info != nil {
+                emit(.text(try Self.text(of: line.bytes, file: index, from: &lines, path: shard.path, line: number, at: at)))
+                continue
+            }
+            // A rendered shard's epoch records are there for the report only.
+            if rendered, kind == .epoch, !keepEpochs { continue }
+            let record = try Self.record(line.bytes, path: shard.path, line: number, at: at)
+            guard record.file == index else { throw ShardError(path: shard.path, .malformed("line \(number) (byte \(at)) belongs to another file")) }
+            do throws(ShardError.Problem) {
+                if let begin = record.begin {
+                    let begun = try begin.value()
+                    if keepEpochs, begun.epochCount > FileAnalyzer.maxKeptEpochs {
+                        let error = EpochPlan.tooManyForReport(path: begun.path, epochCount: begun.epochCount, epochSeconds: shard.header.epochSeconds)
+                        emit(.event(.failed(path: begun.path, message: "\(error)", kind: FailureKind(of: error))))
+                        return
                     }
-                } catch {
-                    throw ShardError(path: shard.path, error)
+                    info = begun
+                    emit(.event(.begin(begun)))
+                } else if let epoch = record.epoch, let info {
+                    let e = try epoch.value(of: info)
+                    if keepEpochs { epochs.append(e) }
+                    if !rendered { emit(.event(.epoch(info, e))) }
+                } else if let end = record.end {
+                    return emit(.event(.end(try end.value(epochs: epochs))))
+                } else if let failed = record.failed {
+                    return emit(.event(.failed(path: failed.path, message: failed.message, kind: FailureKind(rawValue: failed.kind) ?? .software)))
+                } else {
+                    throw .malformed("line \(number) (byte \(at)) is out of place")
                 }
+            } catch {
+                throw ShardError(path: shard.path, error)
             }
         }
+    }
+
+    /// The rendered text of a block whose announcing line is `bytes` (line `line`, at byte
+    /// `offset`), read from `lines`: of file `file`, whole, valid UTF-8.
+    static func text(of bytes: ArraySlice<UInt8>, file: Int, from lines: inout ShardFileLines, path: String, line: Int, at offset: Int64) throws(ShardError) -> String {
+        guard let block = ShardTextBlock.parse(bytes), block.file == file else {
+            throw ShardError(path: path, .malformed("line \(line) (byte \(offset)) is not a text block of file \(file + 1) of the list"))
+        }
+        guard let text = try lines.block(block.count) else { throw ShardError(path: path, .malformed("it ends inside file \(file + 1) of the list")) }
+        guard let string = String(validating: text, as: UTF8.self) else {
+            throw ShardError(path: path, .malformed("the text block of line \(line) (byte \(offset)) is not valid UTF-8"))
+        }
+        return string
     }
 
     /// One line of shard file `path` read back: an epoch line by ``ShardEpochLine``, the
@@ -151,30 +190,38 @@ extension ShardMerge {
         var starts: [(offset: Int64, line: Int)] = []
         var inFile = false
         var trailer: ShardTrailer?
-        while true {
+        reading: while true {
             let at = lines.offset, number = lines.lineNumber
             guard let line = try lines.next() else { break }
             guard trailer == nil else { throw ShardError(path: path, .malformed("there is more after its completion line")) }
             guard line.terminated else { break }  // a last line cut mid-way: no completion line
-            switch ShardLineKind(line.bytes) {
+            let kind = ShardLineKind(line.bytes)
+            switch kind {
             case .complete:
                 trailer = try? ShardLine.decoder().decode(ShardLine.self, from: Data(line.bytes)).complete
                 if trailer == nil { throw ShardError(path: path, .malformed("its completion line cannot be read")) }
                 continue
-            case .begin, .epoch: break
-            case .terminal:
-                if !inFile { starts.append((at, number)) }
-                inFile = false
-                line.bytes.withUnsafeBytes { sum.add($0) }
-                sum.add("\n")
-                continue
             case .other: throw ShardError(path: path, .malformed("line \(number) (byte \(at)) is not a shard record"))
+            case .begin, .epoch, .text, .terminal:
+                if !inFile { starts.append((at, number)) }
+                inFile = kind != .terminal
             }
-            if !inFile { starts.append((at, number)); inFile = true }
             line.bytes.withUnsafeBytes { sum.add($0) }
             sum.add("\n")
+            guard kind == .text else { continue }
+            guard header.render != nil, let block = ShardTextBlock.parse(line.bytes) else {
+                throw ShardError(path: path, .malformed("line \(number) (byte \(at)) is not a shard record"))
+            }
+            guard let text = try lines.block(block.count) else { break reading }  // cut inside the block
+            text.withUnsafeBytes { sum.add($0) }
+            sum.add("\n")
         }
-        let done = starts.count - (inFile ? 1 : 0)
+        return try checked(path, header, trailer, starts: starts, done: starts.count - (inFile ? 1 : 0), sum: sum)
+    }
+
+    /// The shard read through by ``check(_:)``, when its completion line is there and agrees
+    /// with what it holds.
+    private static func checked(_ path: String, _ header: ShardHeader, _ trailer: ShardTrailer?, starts: [(offset: Int64, line: Int)], done: Int, sum: ShardChecksum) throws(ShardError) -> CheckedShard {
         guard let trailer else {
             let left = header.assigned[min(done, header.assigned.count)...].map(\.path)
             throw ShardError(path: path, .incomplete("shard \(header.name) was cut short: \(done) of its \(header.assigned.count) files were written and the completion line is missing (a task stopped, a node lost); not yet written: "
@@ -197,8 +244,13 @@ extension ShardMerge {
         }
         first.bytes.withUnsafeBytes { sum.add($0) }
         sum.add("\n")
-        guard header.format == ShardHeader.currentFormat else {
-            throw ShardError(path: path, .mismatch("it is a shard file of another version ('\(header.format)'; this eeg reads '\(ShardHeader.currentFormat)'): analyse it again"))
+        guard [ShardHeader.currentFormat, ShardHeader.renderedFormat].contains(header.format) else {
+            throw ShardError(path: path, .mismatch("it is a shard file of another version ('\(header.format)'; this eeg reads '\(ShardHeader.currentFormat)' and '\(ShardHeader.renderedFormat)'): analyse it again"))
+        }
+        // Rendered text only in the version that says so, in a format there is.
+        guard (header.format == ShardHeader.renderedFormat) == (header.render != nil),
+              header.render.map({ AnalysisFormat(rawValue: $0) != nil }) ?? true else {
+            throw ShardError(path: path, .malformed("its header does not describe a shard"))
         }
         let indices = header.assigned.map(\.index)
         guard header.shards >= 1, (1...header.shards).contains(header.shard), header.files >= 0,
@@ -254,12 +306,13 @@ extension ShardMerge {
 }
 
 /// What a shard line is, from its first key (the encoder sorts keys, and "file" sorts
-/// after every record's name), without decoding it.
+/// after every record's name, so only a text block's line starts with it), without
+/// decoding it.
 enum ShardLineKind {
-    case begin, epoch, terminal, complete, other
+    case begin, epoch, text, terminal, complete, other
 
     init(_ bytes: ArraySlice<UInt8>) {
         func starts(_ prefix: String) -> Bool { bytes.starts(with: prefix.utf8) }
-        if starts("{\"begin\":") { self = .begin } else if starts("{\"epoch\":") { self = .epoch } else if starts("{\"end\":") || starts("{\"failed\":") { self = .terminal } else if starts("{\"complete\":") { self = .complete } else { self = .other }
+        if starts("{\"begin\":") { self = .begin } else if starts("{\"epoch\":") { self = .epoch } else if starts("{\"file\":") { self = .text } else if starts("{\"end\":") || starts("{\"failed\":") { self = .terminal } else if starts("{\"complete\":") { self = .complete } else { self = .other }
     }
 }

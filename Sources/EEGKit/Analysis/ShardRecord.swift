@@ -54,8 +54,15 @@ public struct ShardHeader: Codable, Sendable, Equatable {
     /// (`--for-report`): false leaves them out, nil is a shard written before the choice
     /// existed, which always carried them.
     public var spectra: Bool?
+    /// The output format the epochs are rendered in (`--render`, ``ShardTextBlock``), which
+    /// the merge must write; nil: the epochs are records, for any format.
+    public var render: String?
 
+    /// "eegkit-shard 1": epochs as records (``EpochRecord``), merged into any format.
     public static let currentFormat = "eegkit-shard 1"
+    /// "eegkit-shard 2": epochs rendered for one output format (``render``), as text
+    /// blocks, with records too only for the report; an older eeg refuses it by its version.
+    public static let renderedFormat = "eegkit-shard 2"
 
     public struct AssignedFile: Codable, Sendable, Equatable {
         public var index: Int
