@@ -123,15 +123,9 @@ struct CytonDriverBoardTimeTests {
     func refused() throws {
         for (reply, expected) in [("", DeviceError.timeout("waiting for the board to confirm time stamps on for the board_time channel (<)")),
                                   ("Failure: unknown command$$$", DeviceError.protocolError("the board answered < with 'Failure: unknown command', not 'Time stamp ON'"))] {
-            let links = FakeLinks([FakeLink.Script(packets: scriptedStream(10), timeStampReply: reply)])
             var configuration = CytonDriver.Configuration()
             configuration.boardTime = true
-            configuration.replyTimeout = .milliseconds(300)
-            let driver = CytonDriver(name: "fake Cyton", configuration: configuration) { () throws(DeviceError) in links.open() }
-            let (producer, _) = try FrameRing.create(channels: 9, capacity: 64)
-            #expect(throws: expected) { try driver.start(into: producer, events: DeviceEvents()) }
-            let link = try #require(links.links.first).state.withLock { $0 }
-            #expect(!link.transcript.contains("b") && link.closed, "\(link.transcript)")
+            try CytonDriverAuxModeTests().expectStartFails(configuration, FakeLink.Script(packets: scriptedStream(10), timeStampReply: reply), with: expected)
         }
     }
 }
