@@ -281,8 +281,16 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         func close(_ transport: any ByteTransport) { transport.close() }
 
         func abandon(_ transport: any ByteTransport) {
-            try? transport.write(CytonCommand.stopStreaming.bytes, timeout: .milliseconds(200))
+            stopBoard(transport, timeout: .milliseconds(200))
             transport.close()
+        }
+
+        /// `s`, then `>` when time stamps were asked for: a soft reset leaves them on, and
+        /// the next session, of any program, would get time-stamped packets it did not ask
+        /// for. Best effort: the link may already be gone.
+        private func stopBoard(_ transport: any ByteTransport, timeout: Duration) {
+            try? transport.write(CytonCommand.stopStreaming.bytes, timeout: timeout)
+            if configuration.boardTime { try? transport.write(CytonCommand.timeStamps(false).bytes, timeout: timeout) }
         }
 
         func drop(_ transport: any ByteTransport) {
@@ -293,10 +301,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         /// Stops the board (best effort: `s` first, so it stops sending even if the rest
         /// fails), stops receiving, and closes the transport.
         func release(_ transport: any ByteTransport) {
-            try? transport.write(CytonCommand.stopStreaming.bytes, timeout: .milliseconds(500))
-            // A soft reset leaves time stamps on: the next session, of any program, would
-            // get time-stamped packets it did not ask for.
-            if configuration.boardTime { try? transport.write(CytonCommand.timeStamps(false).bytes, timeout: .milliseconds(500)) }
+            stopBoard(transport, timeout: .milliseconds(500))
             transport.stopReceiving()
             transport.close()
         }

@@ -150,7 +150,8 @@ struct CytonDriverAuxModeTests {
     }
 
     /// Starting a driver with `configuration` on a link following `script` throws
-    /// `expected`; the link is closed and `b` was never sent.
+    /// `expected`; the link is closed and `b` was never sent (and, when time stamps were
+    /// asked for, `>` was: the start may have failed after the board turned them on).
     func expectStartFails(_ configuration: CytonDriver.Configuration, _ script: FakeLink.Script, with expected: DeviceError) throws {
         var configuration = configuration
         configuration.replyTimeout = .milliseconds(300)
@@ -160,5 +161,6 @@ struct CytonDriverAuxModeTests {
         #expect(throws: expected) { try driver.start(into: producer, events: DeviceEvents()) }
         let link = try #require(links.links.first).state.withLock { $0 }
         #expect(!link.transcript.contains("b") && link.closed, "\(link.transcript)")
+        #expect(link.transcript.hasSuffix(">") == configuration.boardTime, "\(link.transcript)")
     }
 }
