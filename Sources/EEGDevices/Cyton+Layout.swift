@@ -13,10 +13,12 @@ extension Cyton {
     /// channel's settings described in ``StreamLayout/acquisition`` (for a recording's
     /// header). nil: the board's defaults, described as such.
     /// Frames carry the aux channels of `aux` after the EEG channels
-    /// (``CytonAuxMode/signals(daisy:)``).
-    public static func layout(daisy: Bool, channels: [CytonCommand.ChannelSettings]?, source: String, aux: CytonAuxMode) -> StreamLayout {
+    /// (``CytonAuxMode/signals(daisy:)``), then, with `boardTime`, the board's clock
+    /// (``CytonBoardTime/signal``).
+    public static func layout(daisy: Bool, channels: [CytonCommand.ChannelSettings]?, source: String, aux: CytonAuxMode,
+                              boardTime: Bool = false) -> StreamLayout {
         var layout = layout(daisy: daisy, gains: channels?.map(\.gain.rawValue), source: source)
-        layout.auxiliary = aux.signals(daisy: daisy)
+        layout.auxiliary = aux.signals(daisy: daisy) + (boardTime ? [CytonBoardTime.signal] : [])
         let settings = channels ?? (1...(daisy ? 16 : 8)).map { CytonCommand.ChannelSettings(channel: $0) }
         layout.acquisition = settings.map(\.summary)
         return layout

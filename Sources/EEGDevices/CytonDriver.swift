@@ -12,7 +12,8 @@ import Synchronization
 ///   asked, send each channel's settings (`x…X`, each after a purge of the input) and
 ///   wait for the board to confirm each
 ///   (`Success: Channel set for N`; a missing or different reply fails the start), set
-///   the aux mode (`/2`, `/3`, `/4`, confirmed likewise) unless it is the default, then
+///   the aux mode (`/2`, `/3`, `/4`, confirmed likewise) unless it is the default, turn
+///   time stamps on (`<`, confirmed likewise) for a board-time channel, then
 ///   start streaming (`b`); samples are scaled by the confirmed gains. If starting fails, the transport is stopped
 ///   and closed (the device released) before the error is thrown.
 /// - streaming: the transport delivers bytes on its thread; the pure ``CytonDecoder``
@@ -56,6 +57,11 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             get { aux == .accel }
             set { aux = newValue ? .accel : .none }
         }
+        /// Frames carry the board's millisecond clock (``CytonBoardTime``) after the aux
+        /// channels: the time-stamp command (`<`) is sent after the board mode and must be
+        /// confirmed before streaming starts; `>` is sent when the driver releases the
+        /// board, since a soft reset does not turn time stamps off.
+        public var boardTime = false
         /// How long the soft reset (`v`) may take to answer.
         public var resetTimeout: Duration = .seconds(3)
         /// How long any other command may take to be acknowledged (`x…X`, `z…Z`, `C`).
@@ -95,7 +101,8 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
     public let name: String
     public let configuration: Configuration
     public var layout: StreamLayout {
-        Cyton.layout(daisy: configuration.daisy, channels: configuration.channels, source: name, aux: configuration.aux)
+        Cyton.layout(daisy: configuration.daisy, channels: configuration.channels, source: name, aux: configuration.aux,
+                     boardTime: configuration.boardTime)
     }
 
     /// One connection to the board. `decoder` is touched only by `onBytes` on the
@@ -107,16 +114,21 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         var decoder: CytonDecoder
         /// Writes each frame's aux values (this thread's only).
         var auxChannels: CytonAuxChannels
+        /// The board's clock channel after the aux values, when `carriesBoardTime` (this thread's only).
+        var boardTime = CytonBoardTime()
+        let carriesBoardTime: Bool
         /// One frame with its aux values appended, when the layout has them: allocated
         /// once per connection, not per packet.
         let wide: UnsafeMutableBufferPointer<Float>?
 
-        init(session: DriverSession, indexOffset: Int64, decoder: CytonDecoder, aux: CytonAuxMode) {
+        init(session: DriverSession, indexOffset: Int64, decoder: CytonDecoder, aux: CytonAuxMode, boardTime: Bool) {
             self.session = session
             self.indexOffset = indexOffset
             self.decoder = decoder
             auxChannels = CytonAuxChannels(mode: aux)
-            wide = aux == .none ? nil : .allocate(capacity: decoder.channelCount + auxChannels.count)
+            carriesBoardTime = boardTime
+            let extra = auxChannels.count + (boardTime ? 1 : 0)
+            wide = extra == 0 ? nil : .allocate(capacity: decoder.channelCount + extra)
         }
 
         deinit { wide?.deallocate() }
@@ -127,6 +139,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             guard let wide else { return samples }
             _ = wide.initialize(from: samples)
             auxChannels.write(aux, into: wide, at: samples.count)
+            if carriesBoardTime { wide[samples.count + auxChannels.count] = boardTime.value(aux) }
             return UnsafeBufferPointer(wide)
         }
     }
@@ -158,6 +171,14 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
             _ = try reset(transport)
             try sendChannelSettings(transport)
             try sendBoardMode(transport)
+            try sendTimeStamps(transport)
+        }
+
+        /// Turns the board's time stamps on (`<`) and waits for its `Time stamp ON`, when
+        /// the board's clock is a channel; nothing otherwise.
+        func sendTimeStamps(_ transport: any ByteTransport) throws(DeviceError) {
+            guard configuration.boardTime else { return }
+            try send(.timeStamps(true), transport, what: "time stamps on for the board_time channel")
         }
 
         /// Sends the aux mode's board mode command (`/2`, `/3`, `/4`) and waits for the
@@ -251,7 +272,8 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         func startStreaming(_ transport: any ByteTransport, firstIndex: Int64, session: DriverSession,
                             onEnd: @escaping @Sendable (DeviceError) -> Void) throws(DeviceError) {
             let connection = Connection(session: session, indexOffset: firstIndex,
-                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmed), aux: configuration.aux)
+                                        decoder: CytonDecoder(daisy: configuration.daisy, gains: confirmed), aux: configuration.aux,
+                                        boardTime: configuration.boardTime)
             try transport.startReceiving(onBytes: { [self, connection] bytes in decode(bytes, on: connection) }, onEnd: onEnd)
             try transport.write(CytonCommand.startStreaming.bytes, timeout: .seconds(1))
         }
@@ -259,8 +281,16 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         func close(_ transport: any ByteTransport) { transport.close() }
 
         func abandon(_ transport: any ByteTransport) {
-            try? transport.write(CytonCommand.stopStreaming.bytes, timeout: .milliseconds(200))
+            stopBoard(transport, timeout: .milliseconds(200))
             transport.close()
+        }
+
+        /// `s`, then `>` when time stamps were asked for: a soft reset leaves them on, and
+        /// the next session, of any program, would get time-stamped packets it did not ask
+        /// for. Best effort: the link may already be gone.
+        private func stopBoard(_ transport: any ByteTransport, timeout: Duration) {
+            try? transport.write(CytonCommand.stopStreaming.bytes, timeout: timeout)
+            if configuration.boardTime { try? transport.write(CytonCommand.timeStamps(false).bytes, timeout: timeout) }
         }
 
         func drop(_ transport: any ByteTransport) {
@@ -271,7 +301,7 @@ public final class CytonDriver: EEGDevice, @unchecked Sendable {
         /// Stops the board (best effort: `s` first, so it stops sending even if the rest
         /// fails), stops receiving, and closes the transport.
         func release(_ transport: any ByteTransport) {
-            try? transport.write(CytonCommand.stopStreaming.bytes, timeout: .milliseconds(500))
+            stopBoard(transport, timeout: .milliseconds(500))
             transport.stopReceiving()
             transport.close()
         }

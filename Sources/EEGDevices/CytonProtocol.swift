@@ -60,6 +60,11 @@ public enum CytonCommand: Equatable, Sendable {
     /// What the aux bytes carry (firmware v3): `/` and the mode's digit (``CytonAuxMode/boardMode``).
     /// The board answers `Success: MODE$$$` (earlier v3 releases: `Board mode set to MODE$$$`).
     case boardMode(CytonAuxMode)
+    /// Time stamps on (`<`) or off (`>`): every packet then carries the board's clock in
+    /// ms (footers 0xC3–0xC6, ``CytonAux/boardTime``). When not streaming the board
+    /// answers `Time stamp ON$$$` (`Time stamp OFF$$$`). A soft reset (`v`) does not
+    /// turn them off (firmware v3.1.2's reset leaves the time-sync mode as it was).
+    case timeStamps(Bool)
 
     /// The ADS1299 programmable gain, with the firmware's code for each.
     public enum Gain: Double, Sendable, CaseIterable {
@@ -123,6 +128,7 @@ public enum CytonCommand: Equatable, Sendable {
             return [UInt8(ascii: "z"), Cyton.channelCode(channel), flag(positive), flag(negative), UInt8(ascii: "Z")]
         case .boardMode(let mode):
             return [UInt8(ascii: "/"), mode.boardMode?.digit ?? UInt8(ascii: "0")]
+        case .timeStamps(let on): return Array((on ? "<" : ">").utf8)
         }
     }
 
@@ -134,6 +140,7 @@ public enum CytonCommand: Equatable, Sendable {
         case .leadOff(let channel, _, _): return "Success: Lead off set for \(channel)"
         // Both wordings end with the mode's name.
         case .boardMode(let mode): return mode.boardMode?.name ?? "default"
+        case .timeStamps(let on): return on ? "Time stamp ON" : "Time stamp OFF"
         default: return nil
         }
     }

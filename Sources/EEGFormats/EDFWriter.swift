@@ -71,6 +71,12 @@ public final class EDFWriter {
         guard channels.allSatisfy({ $0.samplesPerRecord == first.samplesPerRecord }) else {
             throw .invalidSpec("all channels must have the same sample rate")
         }
+        // A digital range the format cannot store would be written as a header that no
+        // reader (this one included) accepts, and samples cut to 16 or 24 bits.
+        let limit = flavor.digitalLimit
+        for signal in channels + auxiliary where signal.digitalMinimum < -limit - 1 || signal.digitalMaximum > limit {
+            throw .invalidSpec("signal \(signal.label): digital range \(signal.digitalMinimum)…\(signal.digitalMaximum) does not fit \(flavor == .edf ? "EDF's 16-bit" : "BDF's 24-bit") samples (\(-limit - 1)…\(limit))\(flavor == .edf ? "; record to .bdf" : "")")
+        }
         self.path = path
         channelCount = channels.count
         framesPerRecord = first.samplesPerRecord

@@ -43,6 +43,10 @@ public enum DeviceDescription: Sendable, Equatable {
         /// What the aux bytes carry, streamed and recorded after the EEG channels
         /// (`--aux`; default the accelerometer, `accel_x…z` in g at 25 Hz; `--no-aux`: none).
         public var aux: CytonAuxMode = .accel
+        /// Stream and record the board's millisecond clock as `board_time` (ms) after the
+        /// aux channels (`--board-time`; ``CytonBoardTime``): the board is asked for time
+        /// stamps (`<`) and must confirm.
+        public var boardTime = false
         /// Stream and record the accelerometer: ``aux`` is `.accel` (false: none).
         public var accelerometer: Bool {
             get { aux == .accel }
@@ -128,6 +132,7 @@ extension DeviceDescription.CytonSettings {
         configuration.daisy = daisy
         configuration.channels = channels
         configuration.aux = aux
+        configuration.boardTime = boardTime
         try configuration.validate()
         return configuration
     }

@@ -50,6 +50,9 @@ struct DeviceOptions: ParsableArguments {
     @Flag(name: .customLong("no-aux"), help: "Cyton: no aux channels (the same as --aux none).")
     var noAux = false
 
+    @Flag(name: .customLong("board-time"), help: "Cyton: add board_time (ms), the board's own clock from its time-stamped packets: ms since the first stamp, modulo 2^24 (it wraps every 4 h 39 min 37 s). The board must confirm time stamps on (<). Recordings need .bdf (24-bit samples hold it exactly; .edf cannot).")
+    var boardTime = false
+
     /// `--aux` / `--no-aux` as a mode (accel unless given).
     func auxMode() throws -> CytonAuxMode {
         if noAux, let aux, aux != CytonAuxMode.none.rawValue { throw ValidationError("give --aux \(aux) or --no-aux, not both") }
@@ -99,6 +102,7 @@ struct DeviceOptions: ParsableArguments {
             throw ValidationError("--port, --daisy and --no-aux are for --device cyton, not the simulated headset")
         }
         if device.isSimulated, let aux { throw ValidationError("--aux \(aux) is for --device cyton, not the simulated headset") }
+        if device.isSimulated && boardTime { throw ValidationError("--board-time is for --device cyton, not the simulated headset") }
         _ = try auxMode()
         if case .cyton(let cyton) = device.description, cyton.serial != nil, port != nil {
             throw ValidationError("give --device cyton:SERIAL or --port, not both")
@@ -127,6 +131,7 @@ struct DeviceOptions: ParsableArguments {
             cyton.port = port
             cyton.daisy = daisy
             cyton.aux = try auxMode()
+            cyton.boardTime = boardTime
             cyton.channels = try usage { try channelRequest.settings(daisy: daisy) }
             return .cyton(cyton)
         case .rawCytonCapture:

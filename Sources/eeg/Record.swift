@@ -69,6 +69,9 @@ struct Record: ParsableCommand {
         try lslMarkerFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
         if rawCapture != nil, !(try deviceOptions.deviceDescription().sendsRawBytes) { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
         try validateRecordingOutput(out, force: force)
+        if deviceOptions.boardTime && out.lowercased().hasSuffix(".edf") {
+            throw ValidationError("--board-time needs a .bdf recording: .edf's 16-bit samples cannot hold board_time (0…16777215 ms) exactly")
+        }
     }
 
     func run() throws {

@@ -143,15 +143,24 @@ struct CytonDriverAuxModeTests {
     func refused() throws {
         for (reply, expected) in [("Failure: invalid board mode value.$$$", DeviceError.protocolError("the board answered /4 with 'Failure: invalid board mode value.', not 'marker'")),
                                   ("", DeviceError.timeout("waiting for the board to confirm the marker aux mode, which needs firmware v3 (/4)"))] {
-            let links = FakeLinks([FakeLink.Script(packets: scriptedStream(10), boardModeReply: reply)])
             var configuration = CytonDriver.Configuration()
             configuration.aux = .markers
-            configuration.replyTimeout = .milliseconds(300)
-            let driver = CytonDriver(name: "fake Cyton", configuration: configuration) { () throws(DeviceError) in links.open() }
-            let (producer, _) = try FrameRing.create(channels: 9, capacity: 64)
-            #expect(throws: expected) { try driver.start(into: producer, events: DeviceEvents()) }
-            let link = try #require(links.links.first).state.withLock { $0 }
-            #expect(!link.transcript.contains("b") && link.closed, "\(link.transcript)")
+            try expectStartFails(configuration, FakeLink.Script(packets: scriptedStream(10), boardModeReply: reply), with: expected)
         }
+    }
+
+    /// Starting a driver with `configuration` on a link following `script` throws
+    /// `expected`; the link is closed and `b` was never sent (and, when time stamps were
+    /// asked for, `>` was: the start may have failed after the board turned them on).
+    func expectStartFails(_ configuration: CytonDriver.Configuration, _ script: FakeLink.Script, with expected: DeviceError) throws {
+        var configuration = configuration
+        configuration.replyTimeout = .milliseconds(300)
+        let links = FakeLinks([script])
+        let driver = CytonDriver(name: "fake Cyton", configuration: configuration) { () throws(DeviceError) in links.open() }
+        let (producer, _) = try FrameRing.create(channels: driver.layout.frameWidth, capacity: 64)
+        #expect(throws: expected) { try driver.start(into: producer, events: DeviceEvents()) }
+        let link = try #require(links.links.first).state.withLock { $0 }
+        #expect(!link.transcript.contains("b") && link.closed, "\(link.transcript)")
+        #expect(link.transcript.hasSuffix(">") == configuration.boardTime, "\(link.transcript)")
     }
 }

@@ -27,6 +27,7 @@ final class FakeCytonBoard: @unchecked Sendable {
     private let leadOffOhms: [Double]?
     private let banner: String
     private let boardModeReply: String?
+    private let timeStampReply: String?
     private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
     private let alive = Atomic<Bool>(true)
@@ -54,6 +55,8 @@ final class FakeCytonBoard: @unchecked Sendable {
         var generated = 0
         /// The board mode digit last set with `/N` (`0` after a reset).
         var boardMode = UInt8(ascii: "0")
+        /// Time stamps on (`<`) or off (`>`); a reset leaves them as they are, as firmware v3.1.2 does.
+        var timeStamps = false
     }
 
     /// The firmware's name for board mode `digit` (`/0`…`/4`).
@@ -70,10 +73,12 @@ final class FakeCytonBoard: @unchecked Sendable {
     ///   - leadOffOhms: per channel (1…8), the electrode impedance the lead-off stream implies.
     ///   - banner: the reply to `v`, `$$$` included.
     ///   - boardModeReply: the reply to `/N` (`$$$` included) instead of the firmware's.
+    ///   - timeStampReply: the reply to `<` (`$$$` included; empty: none) instead of the firmware's `Time stamp ON$$$`.
     init(packets: [UInt8], silent: Bool = false, ackMode: AckMode = .normal, leadOffOhms: [Double]? = nil,
-         banner: String = FakeCytonBoard.standardBanner, boardModeReply: String? = nil) throws {
+         banner: String = FakeCytonBoard.standardBanner, boardModeReply: String? = nil, timeStampReply: String? = nil) throws {
         self.ackMode = ackMode
         self.boardModeReply = boardModeReply
+        self.timeStampReply = timeStampReply
         self.leadOffOhms = leadOffOhms
         self.banner = banner
         master = PTY.openMaster(O_RDWR | O_NOCTTY)
@@ -89,6 +94,7 @@ final class FakeCytonBoard: @unchecked Sendable {
 
     var commands: [UInt8] { state.withLock { $0.commands } }
     var boardMode: UInt8 { state.withLock { $0.boardMode } }
+    var timeStamps: Bool { state.withLock { $0.timeStamps } }
     var sentBytes: Int { state.withLock { $0.sent } }
 
     private func run() {
@@ -149,6 +155,12 @@ final class FakeCytonBoard: @unchecked Sendable {
             reply("updating channel settings to default$$$")
         case UInt8(ascii: "b"): state.withLock { $0.streaming = true }
         case UInt8(ascii: "s"): state.withLock { $0.streaming = false }
+        case UInt8(ascii: "<"):
+            state.withLock { $0.timeStamps = true }
+            reply(timeStampReply ?? "Time stamp ON$$$")
+        case UInt8(ascii: ">"):
+            state.withLock { $0.timeStamps = false }
+            reply("Time stamp OFF$$$")
         // The firmware's answers to attaching a Daisy: with one (the banner names it), or not.
         case UInt8(ascii: "C"): reply(banner.contains("Daisy") ? "16$$$" : "no daisy to attach!8$$$")
         default: break
@@ -253,6 +265,8 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
         var lateReply: String?
         /// The reply to `/N` (`$$$` included) instead of the firmware's `Success: MODE$$$`.
         var boardModeReply: String?
+        /// The reply to `<` (`$$$` included; empty: none) instead of the firmware's `Time stamp ON$$$`.
+        var timeStampReply: String?
     }
 
     struct State {
@@ -297,6 +311,10 @@ final class FakeLink: ByteTransport, @unchecked Sendable {
                 state.withLock { $0.streaming = true }
             case UInt8(ascii: "s"):
                 state.withLock { $0.streaming = false }
+            case UInt8(ascii: "<"):
+                state.withLock { $0.replies += Array((script.timeStampReply ?? "Time stamp ON$$$").utf8) }
+            case UInt8(ascii: ">"):
+                state.withLock { $0.replies += Array("Time stamp OFF$$$".utf8) }
             default:
                 break
             }

@@ -124,7 +124,8 @@ struct EDFRoundTripTests {
         let path = temporaryPath("edf")
         FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8))
         #expect(throws: EDFError.exists(path: path)) {
-            try EDFWriter(path: path, flavor: .edf, channels: cytonChannels(1, rate: 10), start: start)
+            // A 16-bit signal: a Cyton's 24-bit range does not fit EDF (refused before the file is looked at).
+            try EDFWriter(path: path, flavor: .edf, channels: [EDFSignal(label: "C3", physicalMinimum: -100, physicalMaximum: 100, digitalMinimum: -32768, digitalMaximum: 32767, samplesPerRecord: 10)], start: start)
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
     }

@@ -103,4 +103,29 @@ struct EDFWriterLimitsTests {
         #expect(texts.contains("a b c d\u{1B}[31m\u{FFFD}"))
         #expect(texts.contains("next"))
     }
+
+    @Test("a signal whose digital range the format cannot store is refused before a file exists (it would make a header no reader accepts)")
+    func digitalRange() throws {
+        let path = temporaryPath("edf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var clock = EDFSignal(label: "board_time", physicalMinimum: 0, physicalMaximum: 16_777_215, digitalMinimum: -8_388_608, digitalMaximum: 8_388_607, samplesPerRecord: 100)
+        clock.physicalDimension = "ms"
+        let eeg = EDFSignal(label: "C3", physicalMinimum: -100, physicalMaximum: 100, digitalMinimum: -32768, digitalMaximum: 32767, samplesPerRecord: 100)
+        #expect(throws: EDFError.invalidSpec("signal board_time: digital range -8388608…8388607 does not fit EDF's 16-bit samples (-32768…32767); record to .bdf")) {
+            try EDFWriter(path: path, flavor: .edf, channels: [eeg], auxiliary: [clock], start: start)
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(throws: EDFError.invalidSpec("signal ch1: digital range -8388607…8388607 does not fit EDF's 16-bit samples (-32768…32767); record to .bdf")) {
+            try EDFWriter(path: path, flavor: .edf, channels: cytonChannels(1, rate: 100), start: start)
+        }
+        // BDF holds the same signal, and reads back the extremes exactly.
+        let bdf = temporaryPath("bdf")
+        defer { try? FileManager.default.removeItem(atPath: bdf) }
+        let writer = try EDFWriter(path: bdf, flavor: .bdf, channels: cytonChannels(1, rate: 100), auxiliary: [clock], start: start)
+        let frames = [Float](repeating: 0, count: 100), times = (0..<100).map { Float($0 == 99 ? 16_777_215 : $0) }
+        try frames.withUnsafeBufferPointer { f in try times.withUnsafeBufferPointer { try writer.append(f, auxiliary: $0) } }
+        try writer.close()
+        let reader = try EDFReader(path: bdf)
+        #expect(reader.problems.isEmpty && reader.otherSignals.map { reader.header.signals[$0].label } == ["board_time"], "\(reader.problems)")
+    }
 }
