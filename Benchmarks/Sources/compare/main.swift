@@ -53,6 +53,12 @@ if CommandLine.arguments.contains("--array-only"), let i = CommandLine.arguments
     exit(0)
 }
 
+// `compare --whole-only --eeg PATH [--quick]`: only the whole-command rows against cref-eeg.
+if CommandLine.arguments.contains("--whole-only"), let i = CommandLine.arguments.firstIndex(of: "--eeg"), i + 1 < CommandLine.arguments.count {
+    wholeCommandRows(eeg: CommandLine.arguments[i + 1], quick: quick, repeats: quick ? 2 : 5)
+    exit(0)
+}
+
 // eeg analyze: peak memory as the file doubles, and the speedup of two files on two cores.
 // Needs the eeg executable (make bench builds it): compare --eeg PATH. Runs first: the
 // children are spawned with vfork semantics and Linux keeps the pre-exec high-water mark
