@@ -23,8 +23,8 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
 
     /// Help's "(default: …)" text, spelled out: left to the parser it is made by reflection
     /// at every start, even when no help is shown (~1.7 M instructions of runtime type
-    /// look-ups, callgrind). This is the text reflection made, so help reads as before.
-    var defaultValueDescription: String { "DurationArgument(text: \(text.debugDescription))" }
+    /// look-ups, callgrind) — and reflection printed `DurationArgument(text: "4")`.
+    var defaultValueDescription: String { text }
 
     func seconds(_ flag: String, in range: ClosedRange<Double> = ArgumentValues.durationRange) throws -> Double {
         try usage { try ArgumentValues.seconds(text, flag: flag, in: range) }

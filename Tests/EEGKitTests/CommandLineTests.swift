@@ -137,6 +137,13 @@ struct HelpTests {
         #expect(run.stdout.contains("eeg \(command)"), "the examples use the command")
     }
 
+    @Test("a duration's default reads as the user would type it, not as a Swift value")
+    func durationDefaults() throws {
+        let help = try EEGProcess(["analyze", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("Epoch length, e.g. 4s. (default: 4)"), "\(help)")
+        #expect(!help.contains("DurationArgument"))
+    }
+
     @Test("the top-level help lists every command")
     func top() throws {
         let run = try EEGProcess(["--help"])
