@@ -171,7 +171,15 @@ extension LSLMarkerIntake {
     /// `final`: the recording ends; markers still waiting are placed at its last sample.
     func apply(delivered: Int64?, recorder: Recorder?, sampleRate: Double, lsl: LSLPublisher?, final: Bool = false,
                annotateAtEnd: (AnnotationKind) -> Void, status: (String) -> Void) {
-        for placement in final ? takeAll(delivered: delivered) : take(delivered: delivered) {
+        write(final ? takeAll(delivered: delivered) : take(delivered: delivered), recorder: recorder, sampleRate: sampleRate, lsl: lsl,
+              annotateAtEnd: annotateAtEnd, status: status)
+    }
+
+    /// ``apply(delivered:recorder:sampleRate:lsl:final:annotateAtEnd:status:)`` for
+    /// placements already made (tests feed it directly).
+    func write(_ placements: [Placement], recorder: Recorder?, sampleRate: Double, lsl: LSLPublisher?,
+               annotateAtEnd: (AnnotationKind) -> Void, status: (String) -> Void) {
+        for placement in placements {
             switch placement {
             case .marker(let text, let index, let timestamp):
                 lsl?.markers.push(AnnotationCodec.text(for: .marker(text)), timestamp: timestamp)
