@@ -68,6 +68,8 @@ final class LSLFeedConnection {
     /// Throws when the peer closed, broke the protocol, or missed the handshake deadline.
     func read() throws(LSLInletError) -> [LSLInletSample] {
         guard let verified = parser?.verified else { throw LSLInletError(.closed("not open")) }
+        // A fault found behind markers already returned: ends the feed now, not at the next bytes.
+        if let error = parser?.pendingError { throw error }
         if !verified && LSLClock.now() - openedAt > timeouts.handshake {
             throw LSLInletError(.timedOut(parser?.headerComplete == true ? "test patterns" : "reply header"))
         }

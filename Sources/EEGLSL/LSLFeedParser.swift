@@ -97,6 +97,9 @@ public struct LSLFeedParser: Sendable {
 
     /// Whether the header and both test patterns have been read and checked.
     public var verified: Bool { patternsSeen == 2 }
+    /// An error found after samples that were returned first, not thrown yet (the next
+    /// ``consume(_:)`` throws it).
+    public var pendingError: LSLInletError? { deferredError }
     /// Whether the status line and headers have been read.
     public var headerComplete: Bool { headerDone }
 

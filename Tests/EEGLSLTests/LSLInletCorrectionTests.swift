@@ -25,6 +25,23 @@ struct LSLInletCorrectionTests {
         return nil
     }
 
+    /// `fake` sends marker `text` stamped `timestamp`; what the inlet made of it (30 s hang guard).
+    static func roundTrip(_ text: String, at timestamp: Double, from fake: FakeLSLOutlet, to inlet: LSLMarkerInlet,
+                          events: inout [LSLMarkerInlet.Event]) throws -> (timestamp: Double, corrected: Bool) {
+        fake.send(text, timestamp: timestamp)
+        #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { marker(text, in: $0) != nil })
+        return try #require(marker(text, in: events))
+    }
+
+    /// An inlet for `name` started and connected (30 s hang guard).
+    static func connectedInlet(_ name: String, _ configuration: LSLConfiguration, _ timeouts: LSLInletTimeouts,
+                               events: inout [LSLMarkerInlet.Event]) -> LSLMarkerInlet {
+        let inlet = LSLMarkerInlet(name: name, configuration: configuration, timeouts: timeouts)
+        inlet.start()
+        #expect(LSLInletRoundTripTests.collect(inlet, into: &events, until: connected))
+        return inlet
+    }
+
     /// Waits (30 s hang guard) until `done`.
     static func waitFor(_ done: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(30)
@@ -42,25 +59,19 @@ struct LSLInletCorrectionTests {
         var timeouts = LSLInletRoundTripTests.fastTimeouts()
         timeouts.correctionInterval = 0.3
         timeouts.correction = 60  // a held measurement stays open until answered
-        let inlet = LSLMarkerInlet(name: name, configuration: configuration, timeouts: timeouts)
-        inlet.start()
-        defer { inlet.stop() }
         var events: [LSLMarkerInlet.Event] = []
-        #expect(LSLInletRoundTripTests.collect(inlet, into: &events, until: Self.connected))
+        let inlet = Self.connectedInlet(name, configuration, timeouts, events: &events)
+        defer { inlet.stop() }
         #expect(Self.waitFor { fake.probes.held == 8 }, "\(fake.probes)")
         // The re-measurement waits for its answers; the feed goes on being read.
-        fake.send("during", timestamp: 1000)
-        #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { Self.marker("during", in: $0) != nil })
-        let during = try #require(Self.marker("during", in: events))
+        let during = try Self.roundTrip("during", at: 1000, from: fake, to: inlet, events: &events)
         #expect(abs(during.timestamp - 900) < 0.01 && during.corrected, "\(during)")
         // Answered now, from a clock 200 s ahead: the marker sent after the answers is
         // stamped with what they measured (a blocking measurement gave up before).
         fake.clockOffset = 200
         fake.holdProbesAfter = nil
         fake.answerHeldProbes()
-        fake.send("after", timestamp: 1000)
-        #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { Self.marker("after", in: $0) != nil })
-        let after = try #require(Self.marker("after", in: events))
+        let after = try Self.roundTrip("after", at: 1000, from: fake, to: inlet, events: &events)
         #expect(abs(after.timestamp - 800) < 0.01 && after.corrected, "\(after)")
     }
 
@@ -69,14 +80,10 @@ struct LSLInletCorrectionTests {
         let configuration = Self.configuration(1), name = "corr-none-\(getpid())"
         let fake = try FakeLSLOutlet(name: name, behaviour: .markers, udpPort: configuration.basePort, clockOffset: nil)
         defer { fake.stop() }
-        let inlet = LSLMarkerInlet(name: name, configuration: configuration, timeouts: LSLInletRoundTripTests.fastTimeouts())
-        inlet.start()
-        defer { inlet.stop() }
         var events: [LSLMarkerInlet.Event] = []
-        #expect(LSLInletRoundTripTests.collect(inlet, into: &events, until: Self.connected))
-        fake.send("raw", timestamp: 42)
-        #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { Self.marker("raw", in: $0) != nil })
-        let raw = try #require(Self.marker("raw", in: events))
+        let inlet = Self.connectedInlet(name, configuration, LSLInletRoundTripTests.fastTimeouts(), events: &events)
+        defer { inlet.stop() }
+        let raw = try Self.roundTrip("raw", at: 42, from: fake, to: inlet, events: &events)
         #expect(raw.timestamp == 42 && !raw.corrected, "\(raw)")
     }
 
@@ -85,22 +92,17 @@ struct LSLInletCorrectionTests {
         let configuration = Self.configuration(2), name = "corr-keep-\(getpid())"
         let fake = try FakeLSLOutlet(name: name, behaviour: .markers, udpPort: configuration.basePort, clockOffset: 100)
         defer { fake.stop() }
-        let inlet = LSLMarkerInlet(name: name, configuration: configuration, timeouts: LSLInletRoundTripTests.fastTimeouts())
-        inlet.start()
-        defer { inlet.stop() }
         var events: [LSLMarkerInlet.Event] = []
-        #expect(LSLInletRoundTripTests.collect(inlet, into: &events, until: Self.connected))
-        fake.send("first", timestamp: 1000)
-        #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { Self.marker("first", in: $0) != nil })
+        let inlet = Self.connectedInlet(name, configuration, LSLInletRoundTripTests.fastTimeouts(), events: &events)
+        defer { inlet.stop() }
+        #expect(try Self.roundTrip("first", at: 1000, from: fake, to: inlet, events: &events).corrected)
         // The service stops answering and the connection drops: the inlet reconnects.
         fake.clockOffset = nil
         let accepted = fake.connections
         fake.hangUp()
         events.removeAll()
         #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { Self.connected($0) && fake.connections > accepted })
-        fake.send("second", timestamp: 1000)
-        #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { Self.marker("second", in: $0) != nil })
-        let second = try #require(Self.marker("second", in: events))
+        let second = try Self.roundTrip("second", at: 1000, from: fake, to: inlet, events: &events)
         #expect(abs(second.timestamp - 900) < 0.01 && second.corrected, "\(second)")
     }
 

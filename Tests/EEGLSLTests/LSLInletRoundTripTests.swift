@@ -112,4 +112,22 @@ struct LSLInletHostileTests {
         events += inlet.drain().events
         #expect(events.count { if case .warning = $0 { true } else { false } } == 1)
     }
+
+    @Test("markers sent before a protocol fault in the same segment are delivered, then the feed ends with the fault")
+    func markersBeforeFault() throws {
+        var configuration = LSLInletRoundTripTests.configuration()
+        configuration.basePort += 120
+        configuration.portRange = 1
+        let name = "fault-inlet-\(getpid())"
+        let fake = try FakeLSLOutlet(name: name, behaviour: .markersThenBadTag, udpPort: configuration.basePort)
+        defer { fake.stop() }
+        let inlet = LSLMarkerInlet(name: name, configuration: configuration, timeouts: LSLInletRoundTripTests.fastTimeouts())
+        inlet.start()
+        defer { inlet.stop() }
+        var events: [LSLMarkerInlet.Event] = []
+        #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { $0.contains { if case .lost = $0 { true } else { false } } })
+        #expect(LSLInletRoundTripTests.markers(events).prefix(2).map(\.0) == ["m0", "m1"], "\(events)")
+        let lost = events.compactMap { if case .lost(let why) = $0 { why } else { nil } }
+        #expect(lost.first == LSLInletError(.badTag(9)).description, "\(events)")
+    }
 }

@@ -18,6 +18,8 @@ public final class FakeLSLOutlet: @unchecked Sendable {
         case wrongPatterns
         /// A good header and patterns, then a sample with an unknown tag.
         case badTag
+        /// A good header and patterns, then markers "m0" and "m1" and a bad tag, in one send.
+        case markersThenBadTag
         /// A well-behaved outlet: a good header and patterns, then what ``send(_:timestamp:)``
         /// asks; its time service answers as ``clockOffset`` and ``holdProbesAfter`` say.
         case markers
@@ -198,6 +200,7 @@ public final class FakeLSLOutlet: @unchecked Sendable {
         case .silent: bytes = []
         case .wrongPatterns: bytes = ok + sample(123456.789, "99") + sample(123456.789, "99")
         case .badTag: bytes = ok + patterns + [9, 9, 9]
+        case .markersThenBadTag: bytes = ok + patterns + sample(1, "m0") + sample(2, "m1") + [9]
         case .markers: bytes = ok + patterns
         }
         _ = bytes.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
