@@ -37,7 +37,9 @@ public final class FakeLSLOutlet: @unchecked Sendable {
     private var accepted = 0
     private var offset: Double?
     private var holdAfter: Int?
-    private var held: [(from: sockaddr_in, length: socklen_t, wave: String, t0: String)] = []
+    /// A time probe: where from, its wave and send time as sent, when it came (CLOCK_MONOTONIC).
+    private typealias Probe = (from: sockaddr_in, length: socklen_t, wave: String, t0: String, receivedAt: Double)
+    private var held: [Probe] = []
     private var probesSeen = 0
     /// Connections accepted so far (from any thread).
     public var connections: Int { lock.withLock { accepted } }
@@ -59,7 +61,7 @@ public final class FakeLSLOutlet: @unchecked Sendable {
 
     /// Answers every held probe now, with the current ``clockOffset``.
     public func answerHeldProbes() {
-        let (waiting, now) = lock.withLock { () -> ([(from: sockaddr_in, length: socklen_t, wave: String, t0: String)], Double?) in
+        let (waiting, now) = lock.withLock { () -> ([Probe], Double?) in
             defer { held.removeAll() }
             return (held, self.offset)
         }
@@ -166,7 +168,7 @@ public final class FakeLSLOutlet: @unchecked Sendable {
     private func timeProbe(_ line: String, from: sockaddr_in, length: socklen_t) {
         let words = line.split(separator: " ")
         guard words.count == 2 else { return }
-        let probe = (from: from, length: length, wave: String(words[0]), t0: String(words[1]))
+        let probe = (from: from, length: length, wave: String(words[0]), t0: String(words[1]), receivedAt: Self.monotonic())
         let answerNow: Double? = lock.withLock {
             probesSeen += 1
             if let holdAfter, probesSeen > holdAfter { held.append(probe); return nil }
@@ -175,10 +177,10 @@ public final class FakeLSLOutlet: @unchecked Sendable {
         if let answerNow { answer(probe, offset: answerNow) }
     }
 
-    /// ` WAVE T0 T1 T2`: received and answered at once on a clock `offset` seconds ahead.
-    private func answer(_ probe: (from: sockaddr_in, length: socklen_t, wave: String, t0: String), offset: Double) {
-        let now = Self.monotonic() + offset
-        var reply = Array(" \(probe.wave) \(probe.t0) \(now) \(now)".utf8)
+    /// ` WAVE T0 T1 T2` on a clock `offset` seconds ahead: T1 when the probe came, T2 now
+    /// (a held probe is answered late but truthfully, as a slow outlet would).
+    private func answer(_ probe: Probe, offset: Double) {
+        var reply = Array(" \(probe.wave) \(probe.t0) \(probe.receivedAt + offset) \(Self.monotonic() + offset)".utf8)
         var to = probe.from
         _ = withUnsafePointer(to: &to) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(udp, &reply, reply.count, 0, $0, probe.length) } }
     }
