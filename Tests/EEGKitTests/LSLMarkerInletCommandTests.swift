@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import EEGKit
+import EEGLSL
 
 /// `eeg record --markers-from-lsl NAME` against liblsl's own outlet (pylsl), everything
 /// on loopback under the machine-scope configuration, and against a hostile fake outlet.
@@ -113,18 +114,56 @@ struct LSLMarkerInletCommandTests {
         #expect(recorded.stderr.contains("LSL marker at sample"))
     }
 
+    /// A machine-scope configuration reaching only the fake outlet on `port`, in `directory`.
+    static func fakeConfiguration(port: Int, in directory: String) throws -> String {
+        let configuration = directory + "/lsl_api.cfg"
+        try "[multicast]\nResolveScope = machine\n[lab]\nKnownPeers = {127.0.0.1}\n[ports]\nBasePort = \(port)\nPortRange = 1\nIPv6 = disable\n"
+            .write(toFile: configuration, atomically: true, encoding: .utf8)
+        return configuration
+    }
+
+    /// A scratch directory for one test, removed by the caller.
+    static func scratchDirectory(_ label: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-\(label)-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test("text from the network reaches the terminal with its control characters escaped, and the file as sent")
+    func networkTextOnTheTerminal() throws {
+        let name = "Controls-\(getpid())", port = 17300 + Int(getpid() % 300)
+        let fake = try FakeLSLOutlet(name: name, behaviour: .markers, udpPort: port, clockOffset: 0)
+        defer { fake.stop() }
+        // ESC (clear screen, set the window title), CR, DEL and a C1 CSI: each would act on a terminal.
+        fake.hostname = "lab\u{1B}]0;owned\u{7}pc"
+        let text = "go\u{1B}[2J\rX\u{7F}\u{9B}31m"
+        let directory = try Self.scratchDirectory("controls")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/s.bdf"
+        let eeg = try Recording(["record", "--out", file, "--markers-from-lsl", name], configuration: try Self.fakeConfiguration(port: port, in: directory))
+        #expect(eeg.wait(stderrLines: 1, prefix: "eeg: LSL marker stream '\(name)' found ("))
+        fake.send(text, timestamp: LSLClock.now())
+        #expect(eeg.wait(stderrLines: 1, prefix: "eeg: LSL marker at sample"))
+        let run = eeg.interrupt()
+        #expect(run.status == 0, "\(run.stderr)")
+        for control in ["\u{1B}", "\u{7}", "\r", "\u{7F}", "\u{9B}"] { #expect(!run.stderr.contains(control), "\(run.stderr.debugDescription)") }
+        #expect(run.stderr.contains("found (lab\\x1B]0;owned\\x07pc)"), "\(run.stderr)")
+        #expect(run.stderr.contains(": go\\x1B[2J\\x0DX\\x7F\\x9B31m\n"), "\(run.stderr)")
+        // The file keeps the text as sent (EDF+ annotations hold any byte but their delimiters).
+        let texts = try EDFReader(path: file).allAnnotations().map(\.text)
+        #expect(texts.contains("Marker: " + text), "\(texts)")
+        #expect(texts.contains("LSL marker stream '\(name)' found (lab\u{1B}]0;owned\u{7}pc)"), "\(texts)")
+    }
+
     @Test("a hostile outlet: a warning naming what it did, no crash, the recording intact")
     func hostileOutlet() throws {
         let name = "Hostile-\(getpid())"
         let port = 17600 + Int(getpid() % 300)
         let fake = try FakeLSLOutlet(name: name, behaviour: .hugeString, udpPort: port)
         defer { fake.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-hostile-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try Self.scratchDirectory("hostile")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let configuration = directory + "/lsl_api.cfg", file = directory + "/s.bdf"
-        try "[multicast]\nResolveScope = machine\n[lab]\nKnownPeers = {127.0.0.1}\n[ports]\nBasePort = \(port)\nPortRange = 1\nIPv6 = disable\n"
-            .write(toFile: configuration, atomically: true, encoding: .utf8)
+        let configuration = try Self.fakeConfiguration(port: port, in: directory), file = directory + "/s.bdf"
         // Stopped once the warning came (however long the resolve and connection took).
         let eeg = try Recording(["record", "--out", file, "--markers-from-lsl", name], configuration: configuration)
         let warning = "eeg: LSL marker stream '\(name)' at 127.0.0.1:\(fake.tcpPort): a marker string of 1099511627776 bytes"
