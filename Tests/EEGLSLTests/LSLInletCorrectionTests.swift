@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 import TestSupport
 @testable import EEGLSL
@@ -109,12 +110,16 @@ struct LSLInletCorrectionTests {
     @Test("stop() returns only once the thread has ended, even in the middle of a long resolve")
     func stopWaitsForTheThread() throws {
         var timeouts = LSLInletTimeouts()
-        timeouts.resolve = 60  // nobody offers the stream: one resolve would last a minute
+        timeouts.resolve = 3600  // nobody offers the stream: one resolve would last an hour
         let inlet = LSLMarkerInlet(name: "nobody-\(getpid())", configuration: Self.configuration(3), timeouts: timeouts)
         inlet.start()
-        // Let the thread get into its resolve (the assertion holds however long this is).
+        // Let the thread get into its resolve (the assertions hold however long this is).
         usleep(300_000)
-        inlet.stop()
+        // On a helper thread: a resolve that missed the stop would hold stop() for an hour,
+        // and this thread must see that (30 s guard) instead of hanging with it.
+        let returned = Atomic<Bool>(false)
+        Thread { inlet.stop(); returned.store(true, ordering: .releasing) }.start()
+        #expect(Self.waitFor { returned.load(ordering: .acquiring) }, "stop() did not return within 30 s")
         #expect(inlet.isFinished)
     }
 }
