@@ -187,8 +187,10 @@ extension LSLMarkerIntake {
                 // Shown shortened: a marker may be up to 64 KiB (the file keeps all of it).
                 let shown = text.count > 120 ? text.prefix(120) + "…" : Substring(text)
                 // Before this file's first sample (stamped before the recording started or
-                // was switched to a new file): not moved to its start.
-                if let origin = recorder?.originIndex, index < origin {
+                // was switched to a new file): not moved to its start, but the file says so there.
+                if let recorder, let origin = recorder.originIndex, index < origin {
+                    recorder.annotate(.note("LSL marker '\(text.prefix(40))' at sample \(index), before this file's first sample \(origin): not stored"),
+                                      atSampleIndex: origin, sampleRate: sampleRate)
                     status("LSL marker at sample \(index): \(shown) (not stored: before this recording's first sample, \(origin))")
                     continue
                 }

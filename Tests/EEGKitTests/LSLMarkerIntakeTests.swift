@@ -108,9 +108,13 @@ struct LSLMarkerWritingTests {
                      annotateAtEnd: { _ in }, status: { lines.append($0) })
         try recorder.close()
         #expect(lines == ["LSL marker at sample 900: old (not stored: before this recording's first sample, 1000)", "LSL marker at sample 1100: new"])
-        let markers = try EDFReader(path: path).allAnnotations().filter { $0.text.hasPrefix("Marker: ") }
+        let annotations = try EDFReader(path: path).allAnnotations()
+        let markers = annotations.filter { $0.text.hasPrefix("Marker: ") }
         #expect(markers.map(\.text) == ["Marker: new"])
         #expect(abs((markers.first?.onset ?? -1) - 0.4) < 1e-9)
+        // The file says what it does not hold, at its first sample.
+        let note = annotations.first { $0.text == "LSL marker 'old' at sample 900, before this file's first sample 1000: not stored" }
+        #expect(note?.onset == 0, "\(annotations.map(\.text))")
     }
 
     @Test("markers without a time correction: said once per connection when the first comes, counted at the end")
