@@ -100,12 +100,19 @@ struct LSLMarkerInletCommandTests {
             print("LSL marker \(marker.text) (\(format)): placed at sample \(placed), expected \(expected)")
             #expect(abs(placed - expected) <= 1, "\(marker.text) at sample \(placed), expected \(expected)")
         }
-        // Republished with the marker's own time (the same clock here: within 1 ms).
+        // Republished with the marker's own time, corrected. One machine, one clock: the
+        // correction's error is at most half the round trip of its best probe (of 8) — under
+        // 0.1 ms when quiet, but a best round trip of 5.5 ms (2.76 ms off) was seen under
+        // ASan at load 7 on the 2-core box, where every probe can wait for a time slice. So
+        // 10 ms: still half what a wrong time would give, as each marker is stamped with a
+        // sample at least 5 samples (20 ms) older than the newest the script had pulled, so
+        // republishing at its arrival time would be at least 20 ms late.
         let outlet = try JSONDecoder().decode(LSLPeerResult.self, from: Data((pulled.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
         let republishedTexts = (outlet.samples ?? []).map { row -> String in if case .text(let t)? = row.first { t } else { "" } }, stamps = outlet.timestamps ?? []
         for marker in markers {
             let i = try #require(republishedTexts.firstIndex(of: "Marker: \(marker.text)"), "\(marker.text) not republished: \(republishedTexts)")
-            #expect(abs(stamps[i] - marker.timestamp) < 0.001)
+            print("LSL marker \(marker.text) (\(format)): republished \(String(format: "%+.3f", (stamps[i] - marker.timestamp) * 1000)) ms from its time")
+            #expect(abs(stamps[i] - marker.timestamp) < 0.010, "\(marker.text): republished \(stamps[i] - marker.timestamp) s from its time")
         }
         let texts = annotations.map(\.text)
         #expect(texts.contains { $0.hasPrefix("LSL marker stream '\(markerName)' found (") })
