@@ -22,9 +22,13 @@ public struct AuxiliarySignal: Sendable, Equatable {
     public var framesPerSample: Int
     /// What it is, for a recording's transducer field ("Cyton LIS3DH accelerometer").
     public var transducer: String
+    /// Its channel type in a stream description (`desc/channels/channel/type` of an XDF
+    /// or LSL stream), a BIDS channel-type name: "ACCEL", "ADC", "TRIG", "SYSCLOCK", or
+    /// "MISC" when nothing more specific fits.
+    public var channelType: String
 
     public init(label: String, unit: String, minimum: Double, maximum: Double, digitalMinimum: Int32, digitalMaximum: Int32,
-                framesPerSample: Int, transducer: String) {
+                framesPerSample: Int, transducer: String, channelType: String = "MISC") {
         self.label = label
         self.unit = unit
         self.minimum = minimum
@@ -33,5 +37,6 @@ public struct AuxiliarySignal: Sendable, Equatable {
         self.digitalMaximum = digitalMaximum
         self.framesPerSample = framesPerSample
         self.transducer = transducer
+        self.channelType = channelType
     }
 }
