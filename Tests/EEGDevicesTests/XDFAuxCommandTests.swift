@@ -118,6 +118,90 @@ struct XDFAuxCommandTests {
         #expect(aux.numbers == shown.rows.map { $0.suffix(3).map { Double($0) } })
     }
 
+    /// Analog mode, `count` packets whose aux words name the packet: A5 = i % 1024,
+    /// A6 = i / 1024, A7 = 7.
+    static func numberedAnalog(_ count: Int) -> [UInt8] {
+        (0..<count).flatMap { i -> [UInt8] in
+            let a5 = UInt16(i % 1024), a6 = UInt16(i / 1024)
+            return cytonPacket(UInt8(i % 256), counts: scriptedCounts(i % 1000), aux: [UInt8(a5 >> 8), UInt8(a5 & 0xFF), UInt8(a6 >> 8), UInt8(a6 & 0xFF), 0, 7], footer: 0xC1)
+        }
+    }
+
+    /// A process with LSLAPICFG set to the machine-scope configuration (nothing leaves
+    /// loopback), its standard output and error in files.
+    static func start(_ executable: String, _ arguments: [String]) throws -> (process: Process, out: URL, err: URL) {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-\(UUID().uuidString).out")
+        let err = FileManager.default.temporaryDirectory.appendingPathComponent("eegkit-\(UUID().uuidString).err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["-s", "KILL", "240", executable] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["LSLAPICFG"] = LSLInterop.configuration
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        return (process, out, err)
+    }
+
+    struct Pulled: Decodable {
+        struct Info: Decodable { let name: String, type: String, source_id: String, labels: [String], units: [String], types: [String]; let nominal_srate: Double }
+        let info: Info?
+        let samples: [[Double]]?
+        let timestamps: [Double]?
+        let error: String?
+    }
+
+    @Test("--lsl: the aux outlet NAME-aux, read by pylsl (liblsl 1.18): labels, units, types; every sample pulled is its frame's, at the timestamp the XDF gives that frame's EEG sample")
+    func lslOutlet() throws {
+        guard LSLInterop.available("the aux outlet read by pylsl") else { return }
+        let name = "EEGKit-aux-test-\(getpid())"
+        let path = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let inlet = try Self.start(LSLInterop.python, [LSLInterop.inletScript, "pylsl", name + "-aux", "1000000", "--type", "Aux",
+                                                     "--timeout", "60", "--until-idle", "3"])
+        defer { if inlet.process.isRunning { inlet.process.terminate() } }
+        // Its library can take over 30 s to load on a busy machine: start EEGKit once it resolves.
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline, inlet.process.isRunning,
+              !((try? String(contentsOf: inlet.out, encoding: .utf8)) ?? "").contains("resolving\n") { Thread.sleep(forTimeInterval: 0.05) }
+        // About 4 s of packets from the fake board (≈ 3600 per second): the inlet, resolving
+        // before EEGKit starts, joins within the first second of the stream.
+        let frames = 15_000
+        let board = try FakeCytonBoard(packets: Self.numberedAnalog(frames))
+        let eeg = try Self.start(ImpedanceCommandTests.executable, ["record", "--device", "cyton", "--port", board.slavePath, "--aux", "analog",
+                                                                     "--lsl", "--lsl-name", name, "--out", path, "--samples", "\(frames)"])
+        eeg.process.waitUntilExit()
+        #expect(eeg.process.terminationStatus == 0, "\((try? String(contentsOf: eeg.err, encoding: .utf8)) ?? "")")
+        inlet.process.waitUntilExit()
+        let output = try Data(contentsOf: inlet.out)
+        let json = try #require(String(decoding: output, as: UTF8.self).split(separator: "\n").last, "\((try? String(contentsOf: inlet.err, encoding: .utf8)) ?? "")")
+        let pulled = try JSONDecoder().decode(Pulled.self, from: Data(json.utf8))
+        try #require(pulled.error == nil, "\(pulled.error ?? "")")
+        let info = try #require(pulled.info)
+        #expect(info.name == name + "-aux" && info.type == "Aux" && info.source_id.hasSuffix("-aux") && info.nominal_srate == 250)
+        #expect(info.labels == ["analog_a5", "analog_a6", "analog_a7"] && info.units == ["counts", "counts", "counts"] && info.types == ["ADC", "ADC", "ADC"])
+        let samples = pulled.samples ?? [], stamps = pulled.timestamps ?? []
+        try #require(!samples.isEmpty && samples.count == stamps.count, "nothing pulled from the aux outlet")
+
+        let read = try ChildProcess(LSLInterop.python, [Self.script, "read", path])
+        try #require(read.status == 0, "\(read.stderr.suffix(2000))")
+        let seen = try JSONDecoder().decode(Seen.self, from: read.stdout)
+        let recordedEEG = try seen.stream(name), recordedAux = try seen.stream(name + "-aux")
+        #expect(recordedAux.timestamps == recordedEEG.timestamps && recordedAux.timestamps.count == frames)
+        var mismatches = 0
+        let recordedValues = recordedAux.numbers
+        for (values, stamp) in zip(samples, stamps) {
+            let frame = Int(values[1]) * 1024 + Int(values[0])
+            guard frame >= 0, frame < frames, values[2] == 7, recordedValues[frame] == values.map(Optional.some),
+                  recordedEEG.timestamps[frame] == stamp else { mismatches += 1; continue }
+        }
+        #expect(mismatches == 0, "\(mismatches) of \(samples.count) pulled aux samples are not their frame's at its EEG timestamp")
+        print("aux outlet: \(samples.count) of \(frames) samples pulled")
+    }
+
     @Test("--no-aux: no aux stream in the file")
     func noAux() throws {
         let path = Self.scratch()
