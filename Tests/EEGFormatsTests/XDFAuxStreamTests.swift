@@ -29,6 +29,11 @@ struct XDFAuxStreamTests {
         return streams
     }
 
+    /// A sink with the aux stream, stamping frame f at origin + f / 100.
+    static func sink(_ path: String, origin: Double) throws -> XDFRecordingSink {
+        try XDFRecordingSink(path: path, layout: layout, streams: streams, overwrite: false, clock: FixedRecordingClock(origin: origin, rate: 100))
+    }
+
     /// Every sample of stream `id`, with its timestamps.
     static func read(_ reader: XDFReader, id: UInt32) throws -> (values: [Float], stamps: [Double]) {
         let stream = try #require(reader.streams.first { $0.id == id })
@@ -45,8 +50,7 @@ struct XDFAuxStreamTests {
     func roundTrip() throws {
         let path = temporaryPath("xdf")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let sink = try XDFRecordingSink(path: path, layout: Self.layout, streams: Self.streams, overwrite: false,
-                                        clock: FixedRecordingClock(origin: 500, rate: 100))
+        let sink = try Self.sink(path, origin: 500)
         let eeg = (0..<(60 * 3)).map { Float($0) * 0.25 - 7 }
         // 16777215 (2^24 − 1) is the largest board_time: exact in float32.
         var aux: [Float] = []
@@ -84,8 +88,7 @@ struct XDFAuxStreamTests {
     func nothingInvented() throws {
         let path = temporaryPath("xdf")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let sink = try XDFRecordingSink(path: path, layout: Self.layout, streams: Self.streams, overwrite: false,
-                                        clock: FixedRecordingClock(origin: 0, rate: 100))
+        let sink = try Self.sink(path, origin: 0)
         try [Float](repeating: 1, count: 30).withUnsafeBufferPointer { try sink.append($0) }
         try sink.close()
         let reader = try XDFReader(path: path)
