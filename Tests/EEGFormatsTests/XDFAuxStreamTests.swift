@@ -103,4 +103,22 @@ struct XDFAuxStreamTests {
         try noAux.close()
         #expect(try XDFReader(path: plain).streams.map(\.id) == [1, 3])
     }
+
+    @Test("with no stream typed EEG (a LabRecorder file of --lsl-type ExG), the aux and metrics streams are not read as EEG")
+    func companionsNotEEG() throws {
+        let path = temporaryPath("xdf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try XDFWriter(path: path, overwrite: false)
+        let aux = try #require(Self.streams.aux)
+        let exg = StreamInfo(name: "S", type: "ExG", channelCount: 2, nominalRate: 100, channelFormat: .float32, sourceID: "x",
+                             channels: [.init(label: "a", unit: "microvolts", type: "EEG"), .init(label: "b", unit: "microvolts", type: "EEG")])
+        let metrics = StreamInfo(name: "S-metrics", type: "Metrics", channelCount: 1, nominalRate: 4, channelFormat: .float32, sourceID: "x-metrics")
+        try writer.writeStreamHeader(id: 7, xml: aux.xml(includingDescription: true))
+        try writer.writeStreamHeader(id: 8, xml: metrics.xml(includingDescription: true))
+        try writer.writeStreamHeader(id: 9, xml: exg.xml(includingDescription: true))
+        try [Float](repeating: 1, count: 4).withUnsafeBufferPointer { try writer.writeSamples(id: 9, frames: $0, channels: 2, firstTimestamp: 10) }
+        try writer.close()
+        #expect(try XDFRecording(path: path).stream.id == 9)
+        #expect(try XDFRecording(path: path, streamName: "S-aux").stream.id == 7)
+    }
 }
