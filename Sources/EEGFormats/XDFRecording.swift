@@ -48,14 +48,14 @@ public final class XDFRecording {
     /// Markers as annotations, by onset; onsets before the first EEG frame are 0.
     public private(set) var annotations: [Annotation] = []
 
-    /// - Parameter streamName: the stream to read as EEG; nil for the first numeric stream typed "EEG" with a regular rate, else the first numeric
-    ///   stream with a regular rate that is not typed "Metrics" or "Aux", else the first numeric stream with a regular rate.
-    /// - Throws: ``XDFError`` (`streamNotFound` when no stream fits, or any kind the
-    ///   file's chunks give).
     /// The types of the streams a session records beside its EEG (metrics, aux
     /// channels): never read as EEG while another regular numeric stream is there.
     static let companionTypes: Set<String> = ["Metrics", "Aux"]
 
+    /// - Parameter streamName: the stream to read as EEG; nil for the first numeric stream typed "EEG" with a regular rate, else the first numeric
+    ///   stream with a regular rate that is not typed "Metrics" or "Aux", else the first numeric stream with a regular rate.
+    /// - Throws: ``XDFError`` (`streamNotFound` when no stream fits, or any kind the
+    ///   file's chunks give).
     public convenience init(path: String, streamName: String? = nil) throws(XDFError) {
         try self.init(reader: XDFReader(path: path), streamName: streamName)
     }

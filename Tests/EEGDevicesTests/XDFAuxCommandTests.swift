@@ -167,12 +167,17 @@ struct XDFAuxCommandTests {
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline, inlet.process.isRunning,
               !((try? String(contentsOf: inlet.out, encoding: .utf8)) ?? "").contains("resolving\n") { Thread.sleep(forTimeInterval: 0.05) }
-        // About 4 s of packets from the fake board (≈ 3600 per second): the inlet, resolving
-        // before EEGKit starts, joins within the first second of the stream.
-        let frames = 15_000
+        let frames = 5_000
+        // The board holds its packets until the inlet has connected to the aux outlet (it
+        // prints "ready" then): the stream does not race liblsl's resolve and connect.
         let board = try FakeCytonBoard(packets: Self.numberedAnalog(frames))
+        board.hold()
         let eeg = try Self.start(ImpedanceCommandTests.executable, ["record", "--device", "cyton", "--port", board.slavePath, "--aux", "analog",
                                                                      "--lsl", "--lsl-name", name, "--out", path, "--samples", "\(frames)"])
+        let connected = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < connected, inlet.process.isRunning, eeg.process.isRunning,
+              !((try? String(contentsOf: inlet.out, encoding: .utf8)) ?? "").contains("ready\n") { Thread.sleep(forTimeInterval: 0.05) }
+        board.release()
         eeg.process.waitUntilExit()
         #expect(eeg.process.terminationStatus == 0, "\((try? String(contentsOf: eeg.err, encoding: .utf8)) ?? "")")
         inlet.process.waitUntilExit()
@@ -184,7 +189,8 @@ struct XDFAuxCommandTests {
         #expect(info.name == name + "-aux" && info.type == "Aux" && info.source_id.hasSuffix("-aux") && info.nominal_srate == 250)
         #expect(info.labels == ["analog_a5", "analog_a6", "analog_a7"] && info.units == ["counts", "counts", "counts"] && info.types == ["ADC", "ADC", "ADC"])
         let samples = pulled.samples ?? [], stamps = pulled.timestamps ?? []
-        try #require(!samples.isEmpty && samples.count == stamps.count, "nothing pulled from the aux outlet")
+        // Connected before the first packet: every sample arrives.
+        try #require(samples.count == frames && stamps.count == frames, "\(samples.count) of \(frames) pulled from the aux outlet")
 
         let read = try ChildProcess(LSLInterop.python, [Self.script, "read", path])
         try #require(read.status == 0, "\(read.stderr.suffix(2000))")
