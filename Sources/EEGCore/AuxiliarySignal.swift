@@ -23,7 +23,9 @@ public struct AuxiliarySignal: Sendable, Equatable {
     /// What it is, for a recording's transducer field ("Cyton LIS3DH accelerometer").
     public var transducer: String
     /// Its channel type in a stream description (`desc/channels/channel/type` of an XDF
-    /// or LSL stream), a BIDS channel-type name: "ACCEL", "ADC", "TRIG", "SYSCLOCK", or
+    /// or LSL stream), a BIDS channel-type name: "TRIG", "SYSCLOCK" and "MISC" are in
+    /// BIDS-EEG's list; "ACCEL" is BIDS motion's accelerometer type and "ADC" the
+    /// MEG/iEEG lists' analog input (a BIDS-EEG dataset would store those two as MISC).
     /// "MISC" when nothing more specific fits.
     public var channelType: String
 
