@@ -40,9 +40,10 @@ extension DeviceDescription {
     }
 }
 
-/// The session's three LSL outlets: EEG (float32 µV), metrics (one sample per analyzer
-/// hop, channels in ``Metric/all`` order, NaN for a metric not available yet) and
-/// markers (strings: every marker and every gap or device annotation, as it happens),
+/// The session's LSL outlets: EEG (float32 µV), metrics (one sample per analyzer
+/// hop, channels in ``Metric/all`` order, NaN for a metric not available yet),
+/// markers (strings: every marker and every gap or device annotation, as it happens)
+/// and, with aux channels, aux (float32, one sample per EEG sample, same timestamp),
 /// described by ``SessionStreamInfos`` and stamped by the session's clock (shared with
 /// an XDF recording).
 ///
@@ -51,14 +52,16 @@ extension DeviceDescription {
 final class LSLPublisher {
     let service: LSLService
     let eeg: LSLOutlet, metrics: LSLOutlet, markers: LSLOutlet
+    /// The aux outlet, when the streams have one (``SessionStreamInfos/aux``).
+    let aux: LSLOutlet?
     private let clock: SessionClock
     private let chunk: Int
     private var unpublished = 0
     private let metricValues: UnsafeMutableBufferPointer<Float>
     private var lastIndex: Int64?
 
-    /// - Parameter streams: the three streams' descriptions (``SessionStreamInfos/make``),
-    ///   metrics included.
+    /// - Parameter streams: the streams' descriptions (``SessionStreamInfos/make``),
+    ///   metrics included; aux when the layout has aux channels.
     init(options: LSLOptions, streams: SessionStreamInfos, clock: SessionClock) throws {
         guard let metricsInfo = streams.metrics, metricsInfo.channelCount == Metric.all.count else {
             preconditionFailure("the metrics outlet publishes every metric of Metric.all")
@@ -70,6 +73,7 @@ final class LSLPublisher {
             eeg = try service.addOutlet(streams.eeg, format: .float32, queueSamples: max(4096, Int(streams.eeg.nominalRate * 4)))
             metrics = try service.addOutlet(metricsInfo, format: .float32)
             markers = try service.addOutlet(streams.markers, format: .string)
+            aux = try streams.aux.map { try service.addOutlet($0, format: .float32, queueSamples: max(4096, Int($0.nominalRate * 4))) }
         } catch {
             service.stop()
             throw error
@@ -86,15 +90,24 @@ final class LSLPublisher {
     }
 
     /// One batch of frames as delivered (after the recorder's rounding), after the
-    /// session's clock observed it.
-    func publish(samples: UnsafeBufferPointer<Float>, indices: UnsafeBufferPointer<Int64>, channels: Int) {
+    /// session's clock observed it, with their aux values (`auxiliary`: `auxCount` per
+    /// frame, interleaved; empty without aux), each aux sample stamped as its frame.
+    func publish(samples: UnsafeBufferPointer<Float>, indices: UnsafeBufferPointer<Int64>, channels: Int,
+                 auxiliary: UnsafeBufferPointer<Float> = .init(start: nil, count: 0), auxCount: Int = 0) {
         guard let last = indices.last else { return }
+        let withAux = aux != nil && auxCount > 0 && auxiliary.count == indices.count * auxCount
         for (i, index) in indices.enumerated() {
-            eeg.push(UnsafeBufferPointer(rebasing: samples[(i * channels)..<((i + 1) * channels)]), timestamp: clock.timestamp(of: index))
+            let timestamp = clock.timestamp(of: index)
+            eeg.push(UnsafeBufferPointer(rebasing: samples[(i * channels)..<((i + 1) * channels)]), timestamp: timestamp)
+            if withAux { aux?.push(UnsafeBufferPointer(rebasing: auxiliary[(i * auxCount)..<((i + 1) * auxCount)]), timestamp: timestamp) }
         }
         // One wake-up per batch (or per `chunk` samples across batches), never per sample.
         unpublished += indices.count
-        if unpublished >= chunk { eeg.publish(); unpublished = 0 }
+        if unpublished >= chunk {
+            eeg.publish()
+            if withAux { aux?.publish() }
+            unpublished = 0
+        }
         lastIndex = last
     }
 
