@@ -59,6 +59,11 @@ final class LSLPublisher {
     private var unpublished = 0
     private let metricValues: UnsafeMutableBufferPointer<Float>
     private var lastIndex: Int64?
+    /// Markers published before the first sample: their time is the first sample's, which
+    /// only its batch tells (a recording places them at its start, so both agree).
+    private var beforeFirstSample: [String] = []
+    /// More markers than this before the first sample are stamped when they come.
+    private static let beforeFirstSampleLimit = 1024
 
     /// - Parameter streams: the streams' descriptions (``SessionStreamInfos/make``),
     ///   metrics included; aux when the layout has aux channels.
@@ -108,7 +113,15 @@ final class LSLPublisher {
             if withAux { aux?.publish() }
             unpublished = 0
         }
+        if lastIndex == nil, let first = indices.first { publishWaitingMarkers(at: clock.timestamp(of: first)) }
         lastIndex = last
+    }
+
+    private func publishWaitingMarkers(at timestamp: Double) {
+        guard !beforeFirstSample.isEmpty else { return }
+        for text in beforeFirstSample { markers.push(text, timestamp: timestamp) }
+        markers.publish()
+        beforeFirstSample = []
     }
 
     /// One analyzer update: the shown metrics, stamped at the window's last sample.
@@ -119,9 +132,17 @@ final class LSLPublisher {
         metrics.publish()
     }
 
-    /// A marker or annotation, stamped at the stream's current end.
+    /// A marker or annotation, stamped at the stream's current end. Before the first
+    /// sample it waits for that sample and takes its timestamp, as an XDF recording of
+    /// the session does (its clock has no anchor yet; stamping "now" made the two differ).
     func publish(marker text: String) {
-        let timestamp = lastIndex.map { clock.timestamp(of: $0 + 1) } ?? LSLClock.now()
+        guard let lastIndex else {
+            if beforeFirstSample.count < Self.beforeFirstSampleLimit { beforeFirstSample.append(text); return }
+            markers.push(text, timestamp: LSLClock.now())
+            markers.publish()
+            return
+        }
+        let timestamp = clock.timestamp(of: lastIndex + 1)
         markers.push(text, timestamp: timestamp)
         markers.publish()
     }
