@@ -22,9 +22,15 @@ public struct AuxiliarySignal: Sendable, Equatable {
     public var framesPerSample: Int
     /// What it is, for a recording's transducer field ("Cyton LIS3DH accelerometer").
     public var transducer: String
+    /// Its channel type in a stream description (`desc/channels/channel/type` of an XDF
+    /// or LSL stream), a BIDS channel-type name: "TRIG", "SYSCLOCK" and "MISC" are in
+    /// BIDS-EEG's list; "ACCEL" is BIDS motion's accelerometer type and "ADC" the
+    /// MEG/iEEG lists' analog input (a BIDS-EEG dataset would store those two as MISC).
+    /// "MISC" when nothing more specific fits.
+    public var channelType: String
 
     public init(label: String, unit: String, minimum: Double, maximum: Double, digitalMinimum: Int32, digitalMaximum: Int32,
-                framesPerSample: Int, transducer: String) {
+                framesPerSample: Int, transducer: String, channelType: String = "MISC") {
         self.label = label
         self.unit = unit
         self.minimum = minimum
@@ -33,5 +39,6 @@ public struct AuxiliarySignal: Sendable, Equatable {
         self.digitalMaximum = digitalMaximum
         self.framesPerSample = framesPerSample
         self.transducer = transducer
+        self.channelType = channelType
     }
 }

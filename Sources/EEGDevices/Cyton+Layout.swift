@@ -39,7 +39,8 @@ extension Cyton {
         ["x", "y", "z"].map { axis in
             AuxiliarySignal(label: "accel_\(axis)", unit: "g", minimum: -32768 * accelerometerScale, maximum: 32767 * accelerometerScale,
                             digitalMinimum: -32768, digitalMaximum: 32767, framesPerSample: Int((daisy ? daisySampleRate : sampleRate) / accelerometerRate),
-                            transducer: "Cyton LIS3DH accelerometer, \(axis.uppercased()) axis, held between 25 Hz readings")
+                            transducer: "Cyton LIS3DH accelerometer, \(axis.uppercased()) axis, held between 25 Hz readings",
+                            channelType: "ACCEL")
         }
     }
 }

@@ -38,7 +38,8 @@ public enum CytonAuxMode: String, CaseIterable, Sendable {
         case .none: return []
         case .analog:
             return ["a5", "a6", "a7"].map { pin in
-                Self.rawWordSignal("analog_\(pin)", unit: "counts", transducer: "Cyton analog input \(pin.uppercased()), 10-bit ADC counts (3.3 V full scale, nominal)")
+                Self.rawWordSignal("analog_\(pin)", unit: "counts", transducer: "Cyton analog input \(pin.uppercased()), 10-bit ADC counts (3.3 V full scale, nominal)",
+                                   channelType: "ADC")
             }
         case .digital:
             return CytonAuxChannels.digitalPins.map { pin in
@@ -46,15 +47,16 @@ public enum CytonAuxMode: String, CaseIterable, Sendable {
                                 framesPerSample: 1, transducer: "Cyton digital input D\(pin.number), 0 low, 1 high")
             }
         case .markers:
-            return [Self.rawWordSignal("marker", unit: "code", transducer: "Cyton marker: the code sent with a backtick command, 0 between markers")]
+            return [Self.rawWordSignal("marker", unit: "code", transducer: "Cyton marker: the code sent with a backtick command, 0 between markers",
+                                       channelType: "TRIG")]
         }
     }
 
     /// A signal holding the aux word as it is (0…65535 over the 16-bit digital range, one
     /// count per unit: recordings hold every value exactly), one sample per frame.
-    private static func rawWordSignal(_ label: String, unit: String, transducer: String) -> AuxiliarySignal {
+    private static func rawWordSignal(_ label: String, unit: String, transducer: String, channelType: String) -> AuxiliarySignal {
         AuxiliarySignal(label: label, unit: unit, minimum: 0, maximum: 65535, digitalMinimum: -32768, digitalMaximum: 32767,
-                        framesPerSample: 1, transducer: transducer)
+                        framesPerSample: 1, transducer: transducer, channelType: channelType)
     }
 }
 

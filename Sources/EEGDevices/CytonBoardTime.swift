@@ -30,7 +30,7 @@ public struct CytonBoardTime: Sendable {
     public static let signal = AuxiliarySignal(
         label: "board_time", unit: "ms", minimum: 0, maximum: Double(modulus - 1),
         digitalMinimum: -(1 << 23), digitalMaximum: (1 << 23) - 1, framesPerSample: 1,
-        transducer: "Cyton board clock: ms since the first time stamp, modulo 2^24")
+        transducer: "Cyton board clock: ms since the first time stamp, modulo 2^24", channelType: "SYSCLOCK")
 
     /// The channel's value for the frame whose packet carried `aux`.
     @inline(__always)

@@ -48,8 +48,12 @@ public final class XDFRecording {
     /// Markers as annotations, by onset; onsets before the first EEG frame are 0.
     public private(set) var annotations: [Annotation] = []
 
+    /// The types of the streams a session records beside its EEG (metrics, aux
+    /// channels): never read as EEG while another regular numeric stream is there.
+    static let companionTypes: Set<String> = ["Metrics", "Aux"]
+
     /// - Parameter streamName: the stream to read as EEG; nil for the first numeric stream typed "EEG" with a regular rate, else the first numeric
-    ///   stream with a regular rate.
+    ///   stream with a regular rate that is not typed "Metrics" or "Aux", else the first numeric stream with a regular rate.
     /// - Throws: ``XDFError`` (`streamNotFound` when no stream fits, or any kind the
     ///   file's chunks give).
     public convenience init(path: String, streamName: String? = nil) throws(XDFError) {
@@ -59,8 +63,11 @@ public final class XDFRecording {
     public init(reader: XDFReader, streamName: String? = nil) throws(XDFError) {
         self.reader = reader
         let candidates = reader.streams.filter { $0.info.channelFormat != .string && $0.info.nominalRate > 0 && $0.info.channelCount > 0 }
-        // LabRecorder writes streams in the order it found them: prefer the one typed EEG.
-        let preferred = candidates.first { $0.info.type == "EEG" } ?? candidates.first
+        // LabRecorder writes streams in the order it found them: prefer the one typed EEG,
+        // then one that is not a session's metrics or aux stream (EEGKit's `NAME-metrics`,
+        // `NAME-aux` beside an EEG stream typed otherwise with --lsl-type).
+        let preferred = candidates.first { $0.info.type == "EEG" }
+            ?? candidates.first { !Self.companionTypes.contains($0.info.type) } ?? candidates.first
         guard let chosen = streamName.map({ name in candidates.first { $0.info.name == name } }) ?? preferred else {
             let names = reader.streams.map { "'\($0.info.name)' (\($0.info.channelFormat.rawValue), \($0.info.nominalRate) Hz)" }.joined(separator: ", ")
             throw XDFError(.streamNotFound, path: reader.path, streamName.map { "no numeric stream with a regular rate named '\($0)'; streams: \(names)" }

@@ -3,8 +3,10 @@ import EEGCore
 /// A recording written as XDF: the EEG stream (float32 in the layout's unit, its nominal
 /// rate, the channel labels in the header), the live metrics (one float32 sample per
 /// analyzer hop) and a string markers stream carrying every annotation (markers, lost
-/// samples, device events, start and end) at its time, in one file. The stream headers
-/// are given (``SessionStreamInfos``): the same the session's LSL outlets serve.
+/// samples, device events, start and end) at its time, in one file; with aux channels
+/// (``StreamLayout/auxiliary``) a fourth float32 stream holds every frame's aux values
+/// at the EEG sample's timestamp. The stream headers are given (``SessionStreamInfos``):
+/// the same the session's LSL outlets serve.
 ///
 /// Timestamps come from one ``RecordingClock`` for all three streams (the session's
 /// de-jittered clock when it publishes LSL, so a sample's XDF and LSL stamps are equal). Lost frames are
@@ -25,6 +27,8 @@ public final class XDFRecordingSink: RecordingSink {
         public static let eeg: UInt32 = 1
         public static let metrics: UInt32 = 2
         public static let markers: UInt32 = 3
+        /// Written only when the streams have an aux stream.
+        public static let aux: UInt32 = 4
     }
 
     /// Seconds of signal between boundary chunks (each followed by a flush to disk).
@@ -33,6 +37,8 @@ public final class XDFRecordingSink: RecordingSink {
     public let writer: XDFWriter
     public let layout: StreamLayout
     public let metricNames: [String]
+    /// Values per frame of the aux stream (0: no aux stream).
+    public let auxiliaryCount: Int
     private let clock: any RecordingClock
     private var frames: Int64 = 0
     /// The timestamps of the batch being appended (grows to the largest batch, once).
@@ -58,7 +64,8 @@ public final class XDFRecordingSink: RecordingSink {
     /// - Parameters:
     ///   - streams: the stream headers, as the session's LSL outlets describe them
     ///     (EEGKit's `SessionStreamInfos.make`): the EEG stream's channel count and rate
-    ///     must be the layout's, the metrics stream (if any) float32.
+    ///     must be the layout's, the metrics stream (if any) float32, the aux stream (if
+    ///     any) float32 with one channel per ``StreamLayout/auxiliary`` signal.
     ///   - clock: the timestamps (default: the monotonic clock at the first frame, plus
     ///     the frame's position over the rate). Every EEG frame's timestamp is kept as the
     ///     clock gives it (stored only where it is not the previous one + 1 / rate).
@@ -72,8 +79,11 @@ public final class XDFRecordingSink: RecordingSink {
         precondition(streams.eeg.channelCount == layout.channelCount && streams.eeg.nominalRate == layout.sampleRate
                      && streams.eeg.channelFormat == .float32 && (streams.metrics?.channelFormat ?? .float32) == .float32,
                      "the EEG stream header must describe the layout as float32, the metrics float32")
+        precondition(streams.aux.map { $0.channelFormat == .float32 && $0.channelCount == layout.auxiliary.count } ?? true,
+                     "the aux stream header must have one float32 channel per aux signal")
         self.layout = layout
         metricNames = streams.metrics?.channels.map(\.label) ?? []
+        auxiliaryCount = streams.aux?.channelCount ?? 0
         self.clock = clock ?? AnchoredMonotonicClock(sampleRate: layout.sampleRate)
         nextBoundary = Int64((Self.boundarySeconds * layout.sampleRate).rounded(.up))
         writer = try XDFWriter(path: path, overwrite: overwrite)
@@ -81,6 +91,7 @@ public final class XDFRecordingSink: RecordingSink {
         var headers = [(StreamID.eeg, streams.eeg)]
         if let metrics = streams.metrics { headers.append((StreamID.metrics, metrics)) }
         headers.append((StreamID.markers, streams.markers))
+        if let aux = streams.aux { headers.append((StreamID.aux, aux)) }
         for (id, var info) in headers {
             info.createdAt = created
             try writer.writeStreamHeader(id: id, xml: info.xml(includingDescription: true))
@@ -92,6 +103,14 @@ public final class XDFRecordingSink: RecordingSink {
     public func storedValues(_ samples: UnsafeMutableBufferPointer<Float>) {}
 
     public func append(_ frames: UnsafeBufferPointer<Float>) throws(WriteError) {
+        try append(frames, auxiliary: UnsafeBufferPointer(start: nil, count: 0))
+    }
+
+    /// Appends frames and, when the file has an aux stream and `auxiliary` holds
+    /// ``auxiliaryCount`` values per frame, one aux sample per frame with the frame's
+    /// timestamp (a chunk right after the EEG chunk). Frames given without aux values get
+    /// no aux samples: nothing is invented.
+    public func append(_ frames: UnsafeBufferPointer<Float>, auxiliary: UnsafeBufferPointer<Float>) throws(WriteError) {
         if let pendingFailure { throw pendingFailure }
         let channels = layout.channelCount
         precondition(frames.count % channels == 0, "not a whole number of frames")
@@ -102,9 +121,14 @@ public final class XDFRecordingSink: RecordingSink {
         if !anchored { try anchor() }
         try stamps.withUnsafeBufferPointer { stamps throws(WriteError) in
             try writer.writeSamples(id: StreamID.eeg, frames: frames, channels: channels, timestamps: stamps, step: 1 / layout.sampleRate)
+            if auxiliaryCount > 0 && !auxiliary.isEmpty {
+                precondition(auxiliary.count == count * auxiliaryCount, "one value per aux signal per frame")
+                try writer.writeSamples(id: StreamID.aux, frames: auxiliary, channels: auxiliaryCount, timestamps: stamps, step: 1 / layout.sampleRate)
+            }
         }
         self.frames += Int64(count)
         note(StreamID.eeg, first: stamps[0], last: stamps[count - 1], count: count)
+        if auxiliaryCount > 0 && !auxiliary.isEmpty { note(StreamID.aux, first: stamps[0], last: stamps[count - 1], count: count) }
         if self.frames >= nextBoundary {
             nextBoundary = self.frames + Int64((Self.boundarySeconds * layout.sampleRate).rounded(.up))
             try writer.writeBoundary()
@@ -201,6 +225,7 @@ public final class XDFRecordingSink: RecordingSink {
         if let pendingFailure { try? writer.close(); throw pendingFailure }
         var ids = [StreamID.eeg, StreamID.markers]
         if !metricNames.isEmpty { ids.insert(StreamID.metrics, at: 1) }
+        if auxiliaryCount > 0 { ids.append(StreamID.aux) }
         for id in ids {
             let s = summaries[id] ?? (0, 0, 0)
             try writer.writeStreamFooter(id: id, xml: Self.footer(first: s.first, last: s.last, count: s.count))

@@ -40,9 +40,10 @@ extension DeviceDescription {
     }
 }
 
-/// The session's three LSL outlets: EEG (float32 µV), metrics (one sample per analyzer
-/// hop, channels in ``Metric/all`` order, NaN for a metric not available yet) and
-/// markers (strings: every marker and every gap or device annotation, as it happens),
+/// The session's LSL outlets: EEG (float32 µV), metrics (one sample per analyzer
+/// hop, channels in ``Metric/all`` order, NaN for a metric not available yet),
+/// markers (strings: every marker and every gap or device annotation, as it happens)
+/// and, with aux channels, aux (float32, one sample per EEG sample, same timestamp),
 /// described by ``SessionStreamInfos`` and stamped by the session's clock (shared with
 /// an XDF recording).
 ///
@@ -51,14 +52,21 @@ extension DeviceDescription {
 final class LSLPublisher {
     let service: LSLService
     let eeg: LSLOutlet, metrics: LSLOutlet, markers: LSLOutlet
+    /// The aux outlet, when the streams have one (``SessionStreamInfos/aux``).
+    let aux: LSLOutlet?
     private let clock: SessionClock
     private let chunk: Int
     private var unpublished = 0
     private let metricValues: UnsafeMutableBufferPointer<Float>
     private var lastIndex: Int64?
+    /// Markers published before the first sample: their time is the first sample's, which
+    /// only its batch tells (a recording places them at its start, so both agree).
+    private var beforeFirstSample: [String] = []
+    /// More markers than this before the first sample are stamped when they come.
+    private static let beforeFirstSampleLimit = 1024
 
-    /// - Parameter streams: the three streams' descriptions (``SessionStreamInfos/make``),
-    ///   metrics included.
+    /// - Parameter streams: the streams' descriptions (``SessionStreamInfos/make``),
+    ///   metrics included; aux when the layout has aux channels.
     init(options: LSLOptions, streams: SessionStreamInfos, clock: SessionClock) throws {
         guard let metricsInfo = streams.metrics, metricsInfo.channelCount == Metric.all.count else {
             preconditionFailure("the metrics outlet publishes every metric of Metric.all")
@@ -70,6 +78,7 @@ final class LSLPublisher {
             eeg = try service.addOutlet(streams.eeg, format: .float32, queueSamples: max(4096, Int(streams.eeg.nominalRate * 4)))
             metrics = try service.addOutlet(metricsInfo, format: .float32)
             markers = try service.addOutlet(streams.markers, format: .string)
+            aux = try streams.aux.map { try service.addOutlet($0, format: .float32, queueSamples: max(4096, Int($0.nominalRate * 4))) }
         } catch {
             service.stop()
             throw error
@@ -86,16 +95,33 @@ final class LSLPublisher {
     }
 
     /// One batch of frames as delivered (after the recorder's rounding), after the
-    /// session's clock observed it.
-    func publish(samples: UnsafeBufferPointer<Float>, indices: UnsafeBufferPointer<Int64>, channels: Int) {
+    /// session's clock observed it, with their aux values (`auxiliary`: `auxCount` per
+    /// frame, interleaved; empty without aux), each aux sample stamped as its frame.
+    func publish(samples: UnsafeBufferPointer<Float>, indices: UnsafeBufferPointer<Int64>, channels: Int,
+                 auxiliary: UnsafeBufferPointer<Float> = .init(start: nil, count: 0), auxCount: Int = 0) {
         guard let last = indices.last else { return }
+        let withAux = aux != nil && auxCount > 0 && auxiliary.count == indices.count * auxCount
         for (i, index) in indices.enumerated() {
-            eeg.push(UnsafeBufferPointer(rebasing: samples[(i * channels)..<((i + 1) * channels)]), timestamp: clock.timestamp(of: index))
+            let timestamp = clock.timestamp(of: index)
+            eeg.push(UnsafeBufferPointer(rebasing: samples[(i * channels)..<((i + 1) * channels)]), timestamp: timestamp)
+            if withAux { aux?.push(UnsafeBufferPointer(rebasing: auxiliary[(i * auxCount)..<((i + 1) * auxCount)]), timestamp: timestamp) }
         }
         // One wake-up per batch (or per `chunk` samples across batches), never per sample.
         unpublished += indices.count
-        if unpublished >= chunk { eeg.publish(); unpublished = 0 }
+        if unpublished >= chunk {
+            eeg.publish()
+            if withAux { aux?.publish() }
+            unpublished = 0
+        }
+        if lastIndex == nil, let first = indices.first { publishWaitingMarkers(at: clock.timestamp(of: first)) }
         lastIndex = last
+    }
+
+    private func publishWaitingMarkers(at timestamp: Double) {
+        guard !beforeFirstSample.isEmpty else { return }
+        for text in beforeFirstSample { markers.push(text, timestamp: timestamp) }
+        markers.publish()
+        beforeFirstSample = []
     }
 
     /// One analyzer update: the shown metrics, stamped at the window's last sample.
@@ -106,9 +132,17 @@ final class LSLPublisher {
         metrics.publish()
     }
 
-    /// A marker or annotation, stamped at the stream's current end.
+    /// A marker or annotation, stamped at the stream's current end. Before the first
+    /// sample it waits for that sample and takes its timestamp, as an XDF recording of
+    /// the session does (its clock has no anchor yet; stamping "now" made the two differ).
     func publish(marker text: String) {
-        let timestamp = lastIndex.map { clock.timestamp(of: $0 + 1) } ?? LSLClock.now()
+        guard let lastIndex else {
+            if beforeFirstSample.count < Self.beforeFirstSampleLimit { beforeFirstSample.append(text); return }
+            markers.push(text, timestamp: LSLClock.now())
+            markers.publish()
+            return
+        }
+        let timestamp = clock.timestamp(of: lastIndex + 1)
         markers.push(text, timestamp: timestamp)
         markers.publish()
     }

@@ -566,7 +566,7 @@ private final class SessionRun {
         try recorder?.store(batchSamples, auxiliary: batchAux, indices: batchIndices, droppedBefore: batchDrops)
         if let lsl {
             for (_, gap) in gaps { lsl.publish(marker: Self.gapText(gap)) }
-            lsl.publish(samples: UnsafeBufferPointer(batchSamples), indices: batchIndices, channels: channels)
+            lsl.publish(samples: UnsafeBufferPointer(batchSamples), indices: batchIndices, channels: channels, auxiliary: batchAux, auxCount: auxCount)
         }
         // Seen when the EEG outlet's clock sees it, so both fits follow the same arrivals.
         lslMarkers?.observe(lastIndex: batchIndices[count - 1])

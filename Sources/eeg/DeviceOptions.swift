@@ -44,13 +44,13 @@ struct DeviceOptions: ParsableArguments {
     @Option(name: .customLong("channels-off"), help: ArgumentHelp("Cyton: power these channels down (they read 0), e.g. ch7,ch8.", valueName: "labels"))
     var channelsOff: String?
 
-    @Option(help: ArgumentHelp("Cyton: what the board sends beside the EEG, streamed after the channels and recorded as its own signals: accel (accel_x/y/z in g, 25 Hz; the default), analog (analog_a5/a6/a7, ADC counts 0…1023), digital (digital_d11/d12/d13/d17/d18, 0 or 1), markers (marker, the code of a marker the board received, 0 otherwise) or none. Modes other than accel need firmware v3, which must confirm them.", valueName: "mode"))
+    @Option(help: ArgumentHelp("Cyton: what the board sends beside the EEG, streamed after the channels and recorded as its own signals (BDF/EDF) or its own stream (XDF, LSL): accel (accel_x/y/z in g, 25 Hz; the default), analog (analog_a5/a6/a7, ADC counts 0…1023), digital (digital_d11/d12/d13/d17/d18, 0 or 1), markers (marker, the code of a marker the board received, 0 otherwise) or none. Modes other than accel need firmware v3, which must confirm them.", valueName: "mode"))
     var aux: String?
 
     @Flag(name: .customLong("no-aux"), help: "Cyton: no aux channels (the same as --aux none).")
     var noAux = false
 
-    @Flag(name: .customLong("board-time"), help: "Cyton: add board_time (ms), the board's own clock from its time-stamped packets: ms since the first stamp, modulo 2^24 (it wraps every 4 h 39 min 37 s). The board must confirm time stamps on (<). Recordings need .bdf (24-bit samples hold it exactly; .edf cannot).")
+    @Flag(name: .customLong("board-time"), help: "Cyton: add board_time (ms), the board's own clock from its time-stamped packets: ms since the first stamp, modulo 2^24 (it wraps every 4 h 39 min 37 s). The board must confirm time stamps on (<). Recordings need .bdf or .xdf (24-bit samples and float32 hold it exactly; .edf cannot).")
     var boardTime = false
 
     /// `--aux` / `--no-aux` as a mode (accel unless given).

@@ -26,7 +26,7 @@ struct Merge: ParsableCommand {
     @Argument(help: ArgumentHelp("Shard files (eeg analyze --format shard --out …).", valueName: "shard"))
     var shards: [String] = []
 
-    @Option(help: "table, csv, jsonl or json (default: table on a terminal, jsonl otherwise).")
+    @Option(help: "table, csv, jsonl or json (default: the shards' own format when they were rendered with --render; else table on a terminal, jsonl otherwise).")
     var format: AnalysisFormat?
 
     @Option(help: .resultsFile)
@@ -45,7 +45,8 @@ struct Merge: ParsableCommand {
     func run() throws {
         let merge: ShardMerge
         do { merge = try ShardMerge(paths: shards) } catch { throw fail("merge", error) }
-        let renderer = AnalysisRenderer(format: format ?? (standardOutputIsTerminal && out == nil ? .table : .jsonl))
+        // Rendered shards hold their epochs as one format's text: without --format, that one.
+        let renderer = AnalysisRenderer(format: format ?? merge.renderedFormat ?? (standardOutputIsTerminal && out == nil ? .table : .jsonl))
         // Refused before --out is opened (and emptied).
         do { try merge.checkMerges(into: renderer.format, keepEpochs: report != nil) } catch { throw fail("merge", error) }
         let sink: TextOutput

@@ -9,8 +9,8 @@ struct Record: ParsableCommand {
         discussion: """
             The format follows the extension: .bdf keeps a Cyton's 24-bit samples \
             exactly; .edf stores 0.1 µV steps within ±3276.7 µV (values outside are \
-            clipped and counted); .xdf writes the EEG (float32), the live metrics and a \
-            markers stream with LSL-clock timestamps, a boundary chunk and a flush every \
+            clipped and counted); .xdf writes the EEG (float32), the live metrics, a \
+            markers stream and a Cyton's aux channels (NAME-aux) with LSL-clock timestamps, a boundary chunk and a flush every \
             2 s. Each 1 s record is flushed to disk as it completes, so a \
             crash loses at most the last second and 'eeg repair' makes the file whole. \
             Gaps (lost samples, unplugged dongle) are written as annotated spans, never \
@@ -70,7 +70,7 @@ struct Record: ParsableCommand {
         if rawCapture != nil, !(try deviceOptions.deviceDescription().sendsRawBytes) { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
         try validateRecordingOutput(out, force: force)
         if deviceOptions.boardTime && out.lowercased().hasSuffix(".edf") {
-            throw ValidationError("--board-time needs a .bdf recording: .edf's 16-bit samples cannot hold board_time (0…16777215 ms) exactly")
+            throw ValidationError("--board-time needs a .bdf or .xdf recording: .edf's 16-bit samples cannot hold board_time (0…16777215 ms) exactly")
         }
     }
 

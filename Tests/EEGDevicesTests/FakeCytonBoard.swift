@@ -57,6 +57,9 @@ final class FakeCytonBoard: @unchecked Sendable {
         var boardMode = UInt8(ascii: "0")
         /// Time stamps on (`<`) or off (`>`); a reset leaves them as they are, as firmware v3.1.2 does.
         var timeStamps = false
+        /// Packets are held back (even after `b`) until ``release()``: a test starts playing
+        /// once its peer is ready, not on a race with it.
+        var held = false
     }
 
     /// The firmware's name for board mode `digit` (`/0`…`/4`).
@@ -97,6 +100,11 @@ final class FakeCytonBoard: @unchecked Sendable {
     var timeStamps: Bool { state.withLock { $0.timeStamps } }
     var sentBytes: Int { state.withLock { $0.sent } }
 
+    /// Holds the packets back (see ``State/held``) until ``release()``.
+    func hold() { state.withLock { $0.held = true } }
+    /// Lets the packets go (at once if `b` was already received).
+    func release() { state.withLock { $0.held = false } }
+
     private func run() {
         defer { done.signal() }
         var buffer = [UInt8](repeating: 0, count: 256)
@@ -121,7 +129,7 @@ final class FakeCytonBoard: @unchecked Sendable {
             }
             var budget = 600
             while budget > 0 {
-                let (streaming, sent) = state.withLock { ($0.streaming, $0.sent) }
+                let (streaming, sent) = state.withLock { ($0.streaming && !$0.held, $0.sent) }
                 guard streaming && sent < packets.count else { break }
                 let end = min(sent + chunk, packets.count)
                 let written = packets[sent..<end].withUnsafeBytes { write(master, $0.baseAddress, end - sent) }

@@ -91,6 +91,33 @@ struct RenderedShardTests {
         #expect(mixed.stderr == "eeg merge: error: render-refusals/relabelled.jsonl: not a complete shard file: line \(announce.line) (byte \(announce.offset - header.utf8.count + recordsHeader.utf8.count)) is not a shard record\n")
     }
 
+    @Test("without --format a merge writes the rendered shards' own format (with record shards beside them too); rendered formats that differ are refused naming the shard; --format as before")
+    func defaultFormat() throws {
+        let csv = try ShardMergeTests.shards(2, folder: "render-default-csv", extra: ["--render", "csv"])
+        let json = try ShardMergeTests.shards(2, folder: "render-default-json", extra: ["--render", "json"])
+        let records = try ShardMergeTests.shards(2, folder: "render-default-records")
+        let single = try ShardDataset.eeg(["analyze", "--files-from", "files.txt", "--format", "csv"])
+        let merged = try ShardDataset.eeg(["merge"] + csv)
+        #expect(merged.status == single.status, "\(merged.stderr)")
+        #expect(merged.stdout == single.stdout && merged.stdout.hasPrefix("file,"), "\(merged.stdout.prefix(200))")
+        // A record shard merges into any format: the rendered one decides.
+        let withRecords = try ShardDataset.eeg(["merge", records[0], csv[1]])
+        #expect(withRecords.status == single.status && withRecords.stdout == single.stdout, "\(withRecords.stderr)")
+        let singleJSON = try ShardDataset.eeg(["analyze", "--files-from", "files.txt", "--format", "json"])
+        let mergedJSON = try ShardDataset.eeg(["merge", "--out", "render-default-json/out.json"] + json)
+        #expect(mergedJSON.status == singleJSON.status)
+        #expect(try ShardMergeTests.read("render-default-json/out.json") == singleJSON.stdout)
+        // Rendered in two formats: the first rendered shard's format, and the other shard named.
+        let mixed = try ShardDataset.eeg(["merge", "--out", "render-default-csv/mixed.csv", csv[0], json[1]])
+        #expect(mixed.status == 65)
+        #expect(mixed.stderr == "eeg merge: error: render-default-json/shard-2.jsonl: shard 2/2 holds its epochs rendered as json (--render json): merge it with --format json, or run the shards again with --render csv (or without --render, for any format)\n")
+        #expect(!FileManager.default.fileExists(atPath: ShardDataset.made.folder + "/render-default-csv/mixed.csv"))
+        // Record shards only: the default is as before (jsonl when not on a terminal).
+        let plain = try ShardDataset.eeg(["merge"] + records)
+        let singleJSONL = try ShardDataset.eeg(["analyze", "--files-from", "files.txt", "--format", "jsonl"])
+        #expect(plain.stdout == singleJSONL.stdout)
+    }
+
     @Test("the text buffer hands out blocks of at most its size, cut between scalars, that join to the text; announcing lines are read strictly")
     func blocks() {
         var buffer = ShardTextBuffer(blockBytes: 5)

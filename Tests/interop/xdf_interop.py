@@ -2,8 +2,8 @@
 
   xdf_interop.py read FILE
       Reads FILE with pyxdf (clock offsets applied, no de-jittering) and prints, as
-      JSON, every stream: name, type, format, nominal rate, channel labels, timestamps
-      and (numeric and string streams) the samples.
+      JSON, every stream: name, type, format, nominal rate, source_id, channel labels,
+      units and types, timestamps and (numeric and string streams) the samples.
 
   xdf_interop.py labrecorder FILE
       Publishes a pylsl EEG outlet (4 float32 channels at 100 Hz, known values) and a
@@ -40,9 +40,12 @@ def read(path):
     for s in streams:
         info = s["info"]
         desc = info.get("desc") or [None]
-        labels = []
+        labels, units, types = [], [], []
         if desc and desc[0] and "channels" in desc[0]:
-            labels = [ch["label"][0] if ch.get("label") else "" for ch in desc[0]["channels"][0]["channel"]]
+            channels = desc[0]["channels"][0]["channel"]
+            labels = [ch["label"][0] if ch.get("label") else "" for ch in channels]
+            units = [(ch.get("unit") or [""])[0] or "" for ch in channels]
+            types = [(ch.get("type") or [""])[0] or "" for ch in channels]
         fmt = info["channel_format"][0]
         series = s["time_series"]
         if fmt == "string":
@@ -51,7 +54,8 @@ def read(path):
             samples = [[float(v) if math.isfinite(float(v)) else None for v in row] for row in series.tolist()]
         out.append({
             "name": info["name"][0], "type": info["type"][0], "format": fmt,
-            "rate": float(info["nominal_srate"][0]), "labels": labels,
+            "rate": float(info["nominal_srate"][0]), "labels": labels, "units": units, "channel_types": types,
+            "source_id": (info.get("source_id") or [""])[0] or "",
             "timestamps": [float(t) for t in s["time_stamps"]], "samples": samples,
             "clock_offsets": len(s.get("clock_times", [])),
         })

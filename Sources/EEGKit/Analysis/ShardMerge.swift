@@ -88,6 +88,15 @@ public struct ShardMerge: Sendable {
         if let failure = pipe.readFailure { throw failure }
     }
 
+    /// The format the shards' epochs are rendered in (``ShardHeader/render``): the first
+    /// rendered shard's, nil when every shard holds records (any format merges them) or
+    /// the first rendered one names no format EEGKit writes. A merge without `--format`
+    /// writes it; ``checkMerges(into:keepEpochs:)`` then refuses, by name, any rendered
+    /// shard in another format.
+    public var renderedFormat: AnalysisFormat? {
+        shards.lazy.compactMap(\.header.render).first.flatMap(AnalysisFormat.init(rawValue:))
+    }
+
     /// Whether the shards hold what a merge into `format` needs (`keepEpochs`: with a
     /// report): the epochs' spectra for a report, and rendered text only in `format`.
     /// ``replay(format:keepEpochs:emit:)`` checks it too; call it first to refuse before
