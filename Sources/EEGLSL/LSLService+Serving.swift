@@ -8,9 +8,14 @@ extension LSLService {
     /// receive and send times (service sockets only, as liblsl's). The receive time is
     /// read as each datagram is taken, as liblsl reads it on receipt: a time taken before
     /// would make later requests look older than they are and bias `time_correction()`.
+    ///
+    /// Bounded per turn over all sockets (``LSLLimits/datagramsPerTurn`` and
+    /// ``LSLLimits/datagramSeconds``): a flood of queries waits for the next turn rather
+    /// than holding the feeds back; the sockets stay readable, so the next poll returns at once.
     func answerDatagrams(on fd: Int32, timeService: Bool) {
-        for _ in 0..<64 {
+        while datagramBudget > 0, LSLClock.now() < datagramDeadline {
             guard let (length, sender) = LSLSocket.receive(fd, into: datagram) else { return }
+            datagramBudget -= 1
             let receivedAt = LSLClock.now()
             // Under machine scope nothing from outside the machine is answered.
             if configuration.loopbackOnly, !LSLSocket.text(of: sender).hasPrefix("127.") { continue }
@@ -19,7 +24,8 @@ extension LSLService {
             case .shortinfo(let query, let returnPort, let queryID):
                 var to = sender
                 to.sin_port = returnPort.bigEndian
-                for outlet in outlets where (timeService ? outlet.serviceSocket == fd : true) && LSLQuery.matches(query, fields: outlet.queryFields) {
+                let parsed = LSLQuery(query) // once per datagram, not once per outlet
+                for outlet in outlets where (timeService ? outlet.serviceSocket == fd : true) && parsed.matches(outlet.queryFields) {
                     LSLSocket.send(fd, Array((queryID + "\r\n").utf8) + outlet.shortInfo, to: to)
                 }
             case .timedata(let waveID, let t0):
@@ -36,8 +42,11 @@ extension LSLService {
         let list = connections[key] ?? []
         // No per-turn arrays: the feeds are picked out of the list as each sample is fanned out.
         let droppedBefore = list.reduce(0) { $0 + $1.droppedSamples }
+        let cap = limits.serviceFeedBytes, fairShare = cap / max(1, feedsServed)
         outlet.queue.drain(scratch: outlet.drainScratch) { sample in
-            for feed in list where feed.phase == .streaming { feed.queueSample(sample) }
+            for feed in list where feed.phase == .streaming {
+                feedBytesPending += feed.queueSample(sample, serviceFull: feedBytesPending + sample.count > cap, fairShare: fairShare)
+            }
         }
         statistics.samplesDroppedForSlowInlets += list.reduce(0) { $0 + $1.droppedSamples } - droppedBefore
         var ended = 0
@@ -47,7 +56,7 @@ extension LSLService {
             switch serve(connection, of: outlet, events: events, now: now) {
             case .keep: continue
             case .done: close(connection.fd)
-            case .refused: close(connection.fd); statistics.refusedOrTimedOut += 1
+            case .refused: LSLSocket.abort(connection.fd); statistics.refusedOrTimedOut += 1
             }
             connection.ended = true
             ended += 1
@@ -73,7 +82,7 @@ extension LSLService {
             connection.bytesAfterRequest += n
             if connection.bytesAfterRequest > limits.bytesAfterRequest { return .refused }
         }
-        guard connection.flush(now: now) else { return .done }
+        guard connection.flush(now: now, quantum: limits.progressQuantum) else { return .done }
         if connection.phase == .reply && connection.pendingBytes == 0 { return .done }
         return connection.expired(now: now, limits: limits) ? .refused : .keep
     }

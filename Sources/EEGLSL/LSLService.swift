@@ -37,6 +37,13 @@ public final class LSLService: @unchecked Sendable {
     private var fds: [pollfd] = []
     private var polled: [(slot: Int, connection: LSLConnection)] = []
     private var ready: [Int32: Int16] = [:]
+    /// Bytes waiting in all connections as of this turn's start plus what the turn queued,
+    /// and the streaming feeds then: what ``LSLLimits/serviceFeedBytes`` is held against.
+    var feedBytesPending = 0
+    var feedsServed = 0
+    /// Datagrams this turn may still answer, and until when (LSL clock).
+    var datagramBudget = 0
+    var datagramDeadline = 0.0
     /// How connections are taken from a listener (a test substitutes a failing one).
     var acceptConnection: (Int32) -> LSLSocket.Accepted = LSLSocket.accept
 
@@ -60,7 +67,13 @@ public final class LSLService: @unchecked Sendable {
         // found through the unicast ports of the range (KnownPeers), as liblsl's outlets are.
         if let fd = try? LSLSocket.bound(Int32(SOCK_DGRAM.rawValue), host: host, port: configuration.multicastPort, reuseAddress: true) {
             responderFD = fd
-            if !configuration.loopbackOnly { configuration.discoveryAddresses.filter(LSLSocket.isMulticast).forEach { LSLSocket.joinGroup(fd, $0) } }
+            // Under machine scope no group is joined: nothing but loopback is heard.
+            if !configuration.loopbackOnly {
+                let interfaces = LSLSocket.multicastInterfaces(LSLSocket.interfaces(), listenAddress: configuration.listenAddress)
+                for group in configuration.discoveryAddresses where LSLSocket.isMulticast(group) {
+                    for interface in interfaces { LSLSocket.joinGroup(fd, group, on: interface) }
+                }
+            }
         }
         if startingThread { startThread() }
     }
@@ -164,9 +177,12 @@ public final class LSLService: @unchecked Sendable {
         for (slot, connection) in polled { connection.revents = fds[slot].revents }
         if ready[wakeFD] != nil { _ = read(wakeFD, datagram.baseAddress, datagram.count) }
         adoptAndRetire()
+        datagramBudget = limits.datagramsPerTurn
+        datagramDeadline = LSLClock.now() + limits.datagramSeconds
         // Time requests first: their replies' timing is what time_correction() measures.
         for outlet in outlets where ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, timeService: true) }
         if responderFD >= 0, ready[responderFD] != nil { answerDatagrams(on: responderFD, timeService: false) }
+        countFeedBytes()
         for outlet in outlets {
             if ready[outlet.listener] != nil { accept(for: outlet, now: now) }
             serve(outlet, now: now)
@@ -176,6 +192,18 @@ public final class LSLService: @unchecked Sendable {
         statistics.pendingBytes = connections.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.pendingBytes } }
         let snapshot = statistics
         published.withLock { $0 = snapshot }
+    }
+
+    /// What all connections hold and how many feeds stream, before this turn queues more.
+    private func countFeedBytes() {
+        feedBytesPending = 0
+        feedsServed = 0
+        for list in connections.values {
+            for connection in list {
+                feedBytesPending += connection.pendingBytes
+                if connection.phase == .streaming { feedsServed += 1 }
+            }
+        }
     }
 
     private func adoptAndRetire() {

@@ -1,0 +1,159 @@
+import Foundation
+import Glibc
+import Testing
+import Synchronization
+import EEGFormats
+@testable import EEGLSL
+
+/// What a query flood, a set of greedy inlets and a trickling reader may cost the service
+/// (review SHOULD #13, #16), and which interfaces discovery listens on (#17).
+@Suite("LSL service bounds", .serialized)
+struct LSLServiceBoundsTests {
+    func service(_ limits: LSLLimits, base: Int, startingThread: Bool) throws -> (LSLService, LSLOutlet) {
+        var configuration = LSLConfiguration()
+        configuration.scope = .machine
+        configuration.basePort = base + Int(getpid() % 100)
+        configuration.multicastPort = 1 // no discovery responder needed
+        let service = try LSLService(configuration: configuration, limits: limits, startingThread: startingThread)
+        let info = StreamInfo(name: "bounds-\(getpid())", type: "EEG", channelCount: 8, nominalRate: 250, channelFormat: .float32, sourceID: "b")
+        return (service, try service.addOutlet(info, format: .float32, queueSamples: 65536))
+    }
+
+    func waitFor(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<1500 { if condition() { return true }; usleep(20_000) }
+        return condition()
+    }
+
+    @Test("a query flood is answered at most datagramsPerTurn per turn, over all sockets; the rest waits for the next turn")
+    func datagramBudget() throws {
+        var limits = LSLLimits()
+        limits.datagramsPerTurn = 5
+        limits.datagramSeconds = 60 // only the count limits here
+        let (service, outlet) = try service(limits, base: 17700, startingThread: false)
+        service.turn() // adopts the outlet
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var me = LSLSocket.address("127.0.0.1", port: 0)!
+        _ = withUnsafePointer(to: &me) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let returnPort = LSLSocket.localPort(fd)
+        let to = LSLSocket.address("127.0.0.1", port: outlet.info.v4ServicePort)!
+        for id in 0..<12 {
+            LSLSocket.send(fd, Array("LSL:shortinfo\r\nname='\(outlet.info.name)'\r\n\(returnPort) q\(id)\r\n".utf8), to: to)
+        }
+        usleep(50_000) // all twelve are queued on the service socket before the turn polls
+        func repliesWaiting() -> Int {
+            var count = 0, buffer = [UInt8](repeating: 0, count: 65536)
+            while recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT)) > 0 { count += 1 }
+            return count
+        }
+        // Replies are sent within turn() on loopback: they are in our socket when it returns.
+        service.turn()
+        #expect(repliesWaiting() == 5)
+        service.turn()
+        #expect(repliesWaiting() == 5)
+        service.turn()
+        #expect(repliesWaiting() == 2)
+        service.startThread()
+        service.stop()
+    }
+
+    @Test("one parsed query answers as the text did, for every outlet it is checked against")
+    func parsedOnce() {
+        let fields = ["name": "EEG", "type": "EEG", "source_id": "s1", "channel_count": "8"]
+        let other = ["name": "Markers", "type": "Markers", "source_id": "s2", "channel_count": "1"]
+        for (query, expected) in [("", (true, true)), ("name='EEG'", (true, false)), ("type!='EEG' and channel_count=1", (false, true)),
+                                  ("starts-with(source_id,'s')", (true, true)), ("name=", (false, false)), (String(repeating: "x", count: 5000), (false, false))] {
+            let parsed = LSLQuery(query)
+            #expect(parsed.matches(fields) == expected.0 && parsed.matches(other) == expected.1, "\(query.prefix(40))")
+        }
+    }
+
+    @Test("greedy inlets together hold at most twice serviceFeedBytes; the samples they miss are counted")
+    func serviceWideCap() throws {
+        var limits = LSLLimits()
+        limits.feedBytes = 1 << 20
+        limits.minimumFeedBytes = 16 << 10
+        limits.serviceFeedBytes = 256 << 10 // three stuck feeds would hold 3 MB without it
+        limits.stallTimeout = 600 // none is closed during the test: only the cap bounds them
+        let (service, outlet) = try service(limits, base: 17800, startingThread: true)
+        defer { service.stop() }
+        let request = "LSL:streamfeed/110 \(outlet.info.uid)\r\nValue-Size: 4\r\nMax-Buffer-Length: 10000000\r\n\r\n"
+        let peers = try (0..<3).map { _ in try RawPeer(port: outlet.info.v4DataPort, receiveBuffer: 4096) }
+        for peer in peers { peer.send(request) }
+        #expect(waitFor { outlet.streamingFeeds.load(ordering: .relaxed) == 3 })
+        var values = [Float](repeating: 1.5, count: 8)
+        var worstPending = 0
+        for i in 0..<120_000 { // 4.9 MB per feed: more than the kernel and the caps take
+            values[0] = Float(i)
+            while !values.withUnsafeBufferPointer({ outlet.push($0, timestamp: 1 + Double(i)) }) { outlet.publish(); usleep(1000) }
+            if i % 2000 == 1999 {
+                outlet.publish()
+                worstPending = max(worstPending, service.currentStatistics.pendingBytes)
+            }
+        }
+        outlet.publish()
+        #expect(waitFor { outlet.queue.isEmpty })
+        usleep(100_000)
+        worstPending = max(worstPending, service.currentStatistics.pendingBytes)
+        #expect(service.currentStatistics.connections == 3)
+        #expect(worstPending <= 2 * limits.serviceFeedBytes, "feeds held \(worstPending) bytes")
+        #expect(service.currentStatistics.samplesDroppedForSlowInlets > 0)
+    }
+
+    @Test("a reader that takes a little now and then, below minimumDrainRate, is closed")
+    func tricklingReader() throws {
+        var limits = LSLLimits()
+        limits.stallTimeout = 1
+        limits.minimumDrainRate = 4_000_000 // 4 MB/s; the trickle below takes about 20 KB/s
+        limits.feedBytes = 1 << 20
+        let (service, outlet) = try service(limits, base: 17900, startingThread: true)
+        defer { service.stop() }
+        let trickle = try RawPeer(port: outlet.info.v4DataPort, receiveBuffer: 4096)
+        trickle.send("LSL:streamfeed/110 \(outlet.info.uid)\r\nValue-Size: 4\r\nMax-Buffer-Length: 10000000\r\n\r\n")
+        #expect(waitFor { outlet.streamingFeeds.load(ordering: .relaxed) == 1 })
+        let producing = Atomic<Bool>(true)
+        let producer = Thread {
+            var values = [Float](repeating: 1.5, count: 8)
+            var i = 0
+            while producing.load(ordering: .relaxed) { // about 4 MB/s: always more than the trickle takes
+                for _ in 0..<1000 { values.withUnsafeBufferPointer { _ = outlet.push($0, timestamp: 1 + Double(i)) }; i += 1 }
+                outlet.publish()
+                usleep(10_000)
+            }
+        }
+        producer.start()
+        defer { producing.store(false, ordering: .relaxed) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var reset = false
+        for _ in 0..<150 where service.currentStatistics.connections > 0 { // 30 s at most
+            let n = recv(trickle.fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            reset = reset || (n < 0 && errno == ECONNRESET)
+            usleep(200_000)
+        }
+        #expect(service.currentStatistics.connections == 0, "a feed draining 20 KB/s against a 4 MB/s minimum stayed open")
+        #expect(service.currentStatistics.refusedOrTimedOut == 1)
+        // Closed with a reset: the trickle learns at once, not after reading what the kernel held.
+        for _ in 0..<50 where !reset {
+            let n = recv(trickle.fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            reset = n < 0 && errno == ECONNRESET
+            usleep(20_000)
+        }
+        #expect(reset)
+    }
+
+    @Test("discovery joins its groups on every interface that is up and multicast-capable, or on the configured listen address")
+    func multicastInterfaces() {
+        let up = UInt32(IFF_UP), multicast = UInt32(IFF_MULTICAST), loopback = UInt32(IFF_LOOPBACK)
+        let interfaces = [LSLSocket.Interface(name: "lo", address: "127.0.0.1", flags: up | loopback),
+                          LSLSocket.Interface(name: "eth0", address: "192.168.1.5", flags: up | multicast),
+                          LSLSocket.Interface(name: "eth1", address: "10.0.0.7", flags: up | multicast),
+                          LSLSocket.Interface(name: "wlan0", address: "172.16.0.2", flags: multicast), // down
+                          LSLSocket.Interface(name: "eth1:1", address: "10.0.0.7", flags: up | multicast)]
+        #expect(LSLSocket.multicastInterfaces(interfaces, listenAddress: "") == ["192.168.1.5", "10.0.0.7"])
+        #expect(LSLSocket.multicastInterfaces(interfaces, listenAddress: "0.0.0.0") == ["192.168.1.5", "10.0.0.7"])
+        #expect(LSLSocket.multicastInterfaces(interfaces, listenAddress: "10.0.0.7") == ["10.0.0.7"])
+        #expect(LSLSocket.multicastInterfaces(Array(interfaces.prefix(1)), listenAddress: "") == ["0.0.0.0"])
+        // This machine's list holds loopback (every Linux machine has it).
+        #expect(LSLSocket.interfaces().contains { $0.address == "127.0.0.1" })
+    }
+}
