@@ -5,18 +5,24 @@ import Synchronization
 import EEGFormats
 @testable import EEGLSL
 
+/// A machine-scope service without a discovery responder (binding port 1 fails quietly)
+/// and one 8-channel 250 Hz float32 outlet with a 65536-sample queue.
+func eightChannelService(_ limits: LSLLimits, basePort: Int, name: String, startingThread: Bool) throws -> (LSLService, LSLOutlet) {
+    var configuration = LSLConfiguration()
+    configuration.scope = .machine
+    configuration.basePort = basePort
+    configuration.multicastPort = 1
+    let service = try LSLService(configuration: configuration, limits: limits, startingThread: startingThread)
+    let info = StreamInfo(name: name, type: "EEG", channelCount: 8, nominalRate: 250, channelFormat: .float32, sourceID: "t")
+    return (service, try service.addOutlet(info, format: .float32, queueSamples: 65536))
+}
+
 /// What a query flood, a set of greedy inlets and a trickling reader may cost the service
 /// (review SHOULD #13, #16), and which interfaces discovery listens on (#17).
 @Suite("LSL service bounds", .serialized)
 struct LSLServiceBoundsTests {
     func service(_ limits: LSLLimits, base: Int, startingThread: Bool) throws -> (LSLService, LSLOutlet) {
-        var configuration = LSLConfiguration()
-        configuration.scope = .machine
-        configuration.basePort = base + Int(getpid() % 100)
-        configuration.multicastPort = 1 // no discovery responder needed
-        let service = try LSLService(configuration: configuration, limits: limits, startingThread: startingThread)
-        let info = StreamInfo(name: "bounds-\(getpid())", type: "EEG", channelCount: 8, nominalRate: 250, channelFormat: .float32, sourceID: "b")
-        return (service, try service.addOutlet(info, format: .float32, queueSamples: 65536))
+        try eightChannelService(limits, basePort: base + Int(getpid() % 100), name: "bounds-\(getpid())", startingThread: startingThread)
     }
 
     func waitFor(_ condition: () -> Bool) -> Bool {
