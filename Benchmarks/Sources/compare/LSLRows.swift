@@ -40,11 +40,11 @@ func lslRows(repository: URL, quick: Bool) {
 /// One run of EEGKit's outlet: N samples as fast as the queue takes them, then M paced.
 private func lslRunOurs(python: String, script: String, configuration: String, n: Int, m: Int) -> [String: Double]? {
     guard let text = try? String(contentsOfFile: configuration, encoding: .utf8),
-          let service = try? LSLService(configuration: LSLConfiguration(iniText: text)) else { return nil }
+          let service = try? LSLService(configuration: LSLConfiguration(iniText: text)) else { print("LSL run skipped: EEGKit's service could not start"); return nil }
     defer { service.stop() }
     let name = "lsl-bench-eegkit-\(getpid())"
     guard let outlet = try? service.addOutlet(StreamInfo(name: name, type: "EEG", channelCount: 8, nominalRate: 1000, channelFormat: .float32, sourceID: name),
-                                              format: .float32, queueSamples: 8192) else { return nil }
+                                              format: .float32, queueSamples: 8192) else { print("LSL run skipped: EEGKit's outlet could not start"); return nil }
     return lslRun(python, [script, "inlet", name, String(n), String(m)], configuration: configuration) { _ in
         var values = [Float](repeating: 0, count: 8)
         // Stamped as a device would be, from now at the nominal rate. Never 0.0: liblsl's
@@ -83,7 +83,8 @@ private func lslRun(_ python: String, _ arguments: [String], configuration: Stri
     process.environment = environment
     let out = Pipe()
     process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
+    let errors = Pipe() // a few liblsl log lines, or a traceback: read once the child is done
+    process.standardError = errors
     guard (try? process.run()) != nil else { return nil }
     var buffered = Data()
     if arguments[1] == "inlet" {
@@ -97,6 +98,11 @@ private func lslRun(_ python: String, _ arguments: [String], configuration: Stri
     buffered += out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard let line = String(decoding: buffered, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }),
-          let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+          let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        // Say why, rather than leave a silent "n/a".
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        print("LSL run (\(arguments[1])) gave no result: \(text.split(separator: "\n").suffix(2).joined(separator: " | "))")
+        return nil
+    }
     return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
 }
