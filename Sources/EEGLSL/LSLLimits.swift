@@ -63,4 +63,8 @@ public struct LSLServiceStatistics: Sendable, Equatable {
     public var turns = 0
     /// Times a listener was paused because the process had no descriptor left.
     public var acceptPauses = 0
+    /// Discovery and time datagrams taken from the sockets (answered or not).
+    public var datagramsRead = 0
+    /// Time requests answered (what `time_correction()` sends).
+    public var timeRequestsAnswered = 0
 }

@@ -30,20 +30,26 @@ public final class LSLService: @unchecked Sendable {
     // Network-thread state.
     var outlets: [LSLOutlet] = []
     var connections: [ObjectIdentifier: [LSLConnection]] = [:]
-    let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: LSLDatagramRequest.maximumBytes, alignment: 8)
+    /// The network thread's receive buffer (freed when `run` returns). Allocated only once
+    /// init can no longer throw: a failed start would otherwise leak it (no deinit runs).
+    let datagram: UnsafeMutableRawBufferPointer
     private let finished = Atomic<Bool>(false)
     // The turn's poll set, the connection at each polled slot, and what was ready by fd
     // (network thread only; kept to be reused).
     private var fds: [pollfd] = []
     private var polled: [(slot: Int, connection: LSLConnection)] = []
     private var ready: [Int32: Int16] = [:]
-    /// Bytes waiting in all connections as of this turn's start plus what the turn queued,
+    /// At most the bytes waiting in all connections: what they held at this turn's start plus
+    /// what the turn queued (bytes flushed meanwhile still count, so the cap errs on the safe side),
     /// and the streaming feeds then: what ``LSLLimits/serviceFeedBytes`` is held against.
     var feedBytesPending = 0
     var feedsServed = 0
     /// Datagrams this turn may still answer, and until when (LSL clock).
     var datagramBudget = 0
     var datagramDeadline = 0.0
+    /// The turn's readable datagram sockets (time services first) and whether each may
+    /// still hold a datagram (kept to be reused).
+    var datagramSockets: [(fd: Int32, timeService: Bool, waiting: Bool)] = []
     /// How connections are taken from a listener (a test substitutes a failing one).
     var acceptConnection: (Int32) -> LSLSocket.Accepted = LSLSocket.accept
 
@@ -63,6 +69,7 @@ public final class LSLService: @unchecked Sendable {
         guard pipe(&ends) == 0 else { throw LSLSocket.failure("pipe") }
         for end in ends { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK); _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         (wakeFD, wakeWriteFD) = (ends[0], ends[1])
+        datagram = .allocate(byteCount: LSLDatagramRequest.maximumBytes, alignment: 8)
         // Another LSL program may hold the port without SO_REUSEADDR: then EEGKit is still
         // found through the unicast ports of the range (KnownPeers), as liblsl's outlets are.
         if let fd = try? LSLSocket.bound(Int32(SOCK_DGRAM.rawValue), host: host, port: configuration.multicastPort, reuseAddress: true) {
@@ -180,8 +187,10 @@ public final class LSLService: @unchecked Sendable {
         datagramBudget = limits.datagramsPerTurn
         datagramDeadline = LSLClock.now() + limits.datagramSeconds
         // Time requests first: their replies' timing is what time_correction() measures.
-        for outlet in outlets where ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, timeService: true) }
-        if responderFD >= 0, ready[responderFD] != nil { answerDatagrams(on: responderFD, timeService: false) }
+        datagramSockets.removeAll(keepingCapacity: true)
+        for outlet in outlets where ready[outlet.serviceSocket] != nil { datagramSockets.append((outlet.serviceSocket, true, true)) }
+        if responderFD >= 0, ready[responderFD] != nil { datagramSockets.append((responderFD, false, true)) }
+        answerDatagrams()
         countFeedBytes()
         for outlet in outlets {
             if ready[outlet.listener] != nil { accept(for: outlet, now: now) }
