@@ -16,7 +16,7 @@ func lslRows(repository: URL, quick: Bool) {
     guard FileManager.default.isExecutableFile(atPath: python) else { print("LSL rows skipped: no \(python) (make interop-deps)"); return }
     let n = quick ? 100_000 : 400_000, m = quick ? 500 : 2000
     var ours: [[String: Double]] = [], reference: [[String: Double]] = []
-    for _ in 0..<(ProcessInfo.processInfo.environment["LSL_BENCH_RUNS"].flatMap { Int($0) } ?? 3) {
+    for _ in 0..<min(max(ProcessInfo.processInfo.environment["LSL_BENCH_RUNS"].flatMap { Int($0) } ?? 3, 1), 100) {
         if let r = lslRunOurs(python: python, script: script, configuration: configuration, n: n, m: m) { ours.append(r) }
         if let r = lslRun(python, [script, "reference", String(n), String(m)], configuration: configuration, whenReady: { _ in }) { reference.append(r) }
     }
@@ -83,8 +83,12 @@ private func lslRun(_ python: String, _ arguments: [String], configuration: Stri
     process.environment = environment
     let out = Pipe()
     process.standardOutput = out
-    let errors = Pipe() // a few liblsl log lines, or a traceback: read once the child is done
-    process.standardError = errors
+    // The child's standard error goes to a file: a pipe read only at the end would block a
+    // chatty child (past 64 KiB) for good; its tail says why a run gave nothing.
+    let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).err").path
+    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: errorPath) }
+    process.standardError = FileHandle(forWritingAtPath: errorPath) ?? FileHandle.nullDevice
     guard (try? process.run()) != nil else { return nil }
     var buffered = Data()
     if arguments[1] == "inlet" {
@@ -100,7 +104,7 @@ private func lslRun(_ python: String, _ arguments: [String], configuration: Stri
     guard let line = String(decoding: buffered, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }),
           let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
         // Say why, rather than leave a silent "n/a".
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: FileManager.default.contents(atPath: errorPath)?.suffix(4096) ?? Data(), as: UTF8.self)
         print("LSL run (\(arguments[1])) gave no result: \(text.split(separator: "\n").suffix(2).joined(separator: " | "))")
         return nil
     }
