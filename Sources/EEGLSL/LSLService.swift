@@ -50,6 +50,10 @@ public final class LSLService: @unchecked Sendable {
     /// The turn's readable datagram sockets (time services first) and whether each may
     /// still hold a datagram (kept to be reused).
     var datagramSockets: [(fd: Int32, timeService: Bool, waiting: Bool)] = []
+    /// The discovery groups that could not be joined, as "group on interface" (set at start;
+    /// empty under machine scope, which joins none). Interfaces are listed once, at start: one
+    /// that comes up later is not joined (as in liblsl).
+    public private(set) var multicastJoinFailures: [String] = []
     /// How connections are taken from a listener (a test substitutes a failing one).
     var acceptConnection: (Int32) -> LSLSocket.Accepted = LSLSocket.accept
 
@@ -78,7 +82,9 @@ public final class LSLService: @unchecked Sendable {
             if !configuration.loopbackOnly {
                 let interfaces = LSLSocket.multicastInterfaces(LSLSocket.interfaces(), listenAddress: configuration.listenAddress)
                 for group in configuration.discoveryAddresses where LSLSocket.isMulticast(group) {
-                    for interface in interfaces { LSLSocket.joinGroup(fd, group, on: interface) }
+                    for interface in interfaces where !LSLSocket.joinGroup(fd, group, on: interface) {
+                        multicastJoinFailures.append("\(group) on \(interface)")
+                    }
                 }
             }
         }

@@ -72,12 +72,14 @@ enum LSLSocket {
     }
 
     /// Joins an IPv4 multicast group on the interface with address `interface` ("0.0.0.0":
-    /// the default one). Errors are ignored: not every interface has a multicast route;
-    /// liblsl goes on without it too.
-    static func joinGroup(_ fd: Int32, _ group: String, on interface: String) {
+    /// the default one); false when it could not (not every interface has a multicast route,
+    /// and Linux allows `net.ipv4.igmp_max_memberships`, 20 by default, per socket). liblsl
+    /// goes on without such groups too; the service lists them (``LSLService/multicastJoinFailures``).
+    @discardableResult
+    static func joinGroup(_ fd: Int32, _ group: String, on interface: String) -> Bool {
         var request = ip_mreq()
-        guard inet_pton(AF_INET, group, &request.imr_multiaddr) == 1, inet_pton(AF_INET, interface, &request.imr_interface) == 1 else { return }
-        setsockopt(fd, Int32(IPPROTO_IP), IP_ADD_MEMBERSHIP, &request, socklen_t(MemoryLayout<ip_mreq>.size))
+        guard inet_pton(AF_INET, group, &request.imr_multiaddr) == 1, inet_pton(AF_INET, interface, &request.imr_interface) == 1 else { return false }
+        return setsockopt(fd, Int32(IPPROTO_IP), IP_ADD_MEMBERSHIP, &request, socklen_t(MemoryLayout<ip_mreq>.size)) == 0
     }
 
     /// One local IPv4 interface as `getifaddrs` lists it.

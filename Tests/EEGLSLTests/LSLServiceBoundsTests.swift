@@ -210,6 +210,11 @@ struct LSLServiceBoundsTests {
         #expect(LSLSocket.multicastInterfaces(interfaces, listenAddress: "0.0.0.0") == ["192.168.1.5", "10.0.0.7"])
         #expect(LSLSocket.multicastInterfaces(interfaces, listenAddress: "10.0.0.7") == ["10.0.0.7"])
         #expect(LSLSocket.multicastInterfaces(Array(interfaces.prefix(1)), listenAddress: "") == ["0.0.0.0"])
+        // A join that cannot be made says so (nothing is sent: the group or the interface is refused first).
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        #expect(!LSLSocket.joinGroup(fd, "not-a-group", on: "0.0.0.0"))
+        #expect(!LSLSocket.joinGroup(fd, "239.255.172.215", on: "192.0.2.1")) // TEST-NET-1: no such local interface
         // This machine's list holds loopback (every Linux machine has it).
         #expect(LSLSocket.interfaces().contains { $0.address == "127.0.0.1" })
     }
