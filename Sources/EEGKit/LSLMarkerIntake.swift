@@ -40,6 +40,10 @@ final class LSLMarkerIntake {
     private var clock: DejitteredClock
     private var waiting: [(text: String, timestamp: Double)] = []
     private var wasConnected = false
+    /// Whether this connection's markers were said to be uncorrected (once per connection),
+    /// and how many markers in all came without a time correction (said at the end).
+    private var saidUncorrected = false
+    private var uncorrectedMarkers = 0
     /// Whether the user was told the stream has not been found yet (once, after
     /// ``notFoundWarningSeconds`` of samples), and at the end that it never was.
     private var warnedNotFound = false
@@ -97,6 +101,10 @@ final class LSLMarkerIntake {
             }
         }
         waiting.removeAll()
+        if uncorrectedMarkers > 0 {
+            placements.append(.note("\(uncorrectedMarkers) LSL marker\(uncorrectedMarkers == 1 ? "" : "s") from '\(name)' placed by the outlet's own clock: no time correction could be measured"))
+            uncorrectedMarkers = 0
+        }
         if !wasConnected && !notedNeverFound {
             notedNeverFound = true
             placements.append(.note("LSL marker stream '\(name)' was never found: no markers were taken from it"))
@@ -104,18 +112,29 @@ final class LSLMarkerIntake {
         return placements
     }
 
+    /// Counts a marker that came without a time correction; the first of a connection is
+    /// also said, in the recording and to the person watching (its clock may be far off).
+    private func noteUncorrected() -> [Placement] {
+        uncorrectedMarkers += 1
+        guard !saidUncorrected else { return [] }
+        saidUncorrected = true
+        return [.note("LSL marker stream '\(name)': no time correction could be measured (its time service did not answer): its markers are placed by its own clock")]
+    }
+
     /// ``take(delivered:)`` for events already drained (tests feed it directly).
     func place(_ events: [LSLMarkerInlet.Event], dropped: Int, delivered: Int64?) -> [Placement] {
         var placements: [Placement] = []
         for event in events {
             switch event {
-            case .marker(let values, let timestamp):
+            case .marker(let values, let timestamp, let corrected):
+                if !corrected { placements += noteUncorrected() }
                 if waiting.count < Self.maximumWaiting { waiting.append((values.joined(separator: ", "), timestamp)) } else {
                     placements.append(.warning("LSL marker '\(values.joined(separator: ", ").prefix(40))' dropped: \(Self.maximumWaiting) markers already wait for their samples"))
                 }
             case .connected(let host):
-                placements.append(.note("LSL marker stream '\(name)' \(wasConnected ? "found again" : "found") (\(host))"))
+                placements.append(.note("LSL marker stream '\(name)' \(wasConnected ? "found again" : "found") (\(host.prefix(100)))"))
                 wasConnected = true
+                saidUncorrected = false
             case .lost(let why): placements.append(.note("LSL marker stream '\(name)' lost: \(why)"))
             case .warning(let why): placements.append(.warning("LSL marker stream \(why)"))
             }
@@ -152,14 +171,28 @@ extension LSLMarkerIntake {
     /// `final`: the recording ends; markers still waiting are placed at its last sample.
     func apply(delivered: Int64?, recorder: Recorder?, sampleRate: Double, lsl: LSLPublisher?, final: Bool = false,
                annotateAtEnd: (AnnotationKind) -> Void, status: (String) -> Void) {
-        for placement in final ? takeAll(delivered: delivered) : take(delivered: delivered) {
+        write(final ? takeAll(delivered: delivered) : take(delivered: delivered), recorder: recorder, sampleRate: sampleRate, lsl: lsl,
+              annotateAtEnd: annotateAtEnd, status: status)
+    }
+
+    /// ``apply(delivered:recorder:sampleRate:lsl:final:annotateAtEnd:status:)`` for
+    /// placements already made (tests feed it directly).
+    func write(_ placements: [Placement], recorder: Recorder?, sampleRate: Double, lsl: LSLPublisher?,
+               annotateAtEnd: (AnnotationKind) -> Void, status: (String) -> Void) {
+        for placement in placements {
             switch placement {
             case .marker(let text, let index, let timestamp):
                 lsl?.markers.push(AnnotationCodec.text(for: .marker(text)), timestamp: timestamp)
                 lsl?.markers.publish()
-                let storage = recorder?.annotate(.marker(text), atSampleIndex: index, sampleRate: sampleRate)
                 // Shown shortened: a marker may be up to 64 KiB (the file keeps all of it).
                 let shown = text.count > 120 ? text.prefix(120) + "…" : Substring(text)
+                // Before this file's first sample (stamped before the recording started or
+                // was switched to a new file): not moved to its start.
+                if let origin = recorder?.originIndex, index < origin {
+                    status("LSL marker at sample \(index): \(shown) (not stored: before this recording's first sample, \(origin))")
+                    continue
+                }
+                let storage = recorder?.annotate(.marker(text), atSampleIndex: index, sampleRate: sampleRate)
                 status("LSL marker at sample \(index): \(shown)" + (storage == .dropped ? " (not stored: annotations are coming faster than the file can store them)" : ""))
             case .note(let text):
                 annotateAtEnd(.note(text))

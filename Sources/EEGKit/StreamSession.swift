@@ -269,9 +269,11 @@ public final class StreamSession {
             }
             let wait = run.consumer.waitForFrames(run.framesWorthWaking(), timeout: Self.turnTimeout)
             events.drain().forEach(run.report)
+            // LSL markers before a recording switch: those whose sample was delivered
+            // belong to the file that holds it.
+            run.addLSLMarkers()
             try applyRecordingRequests(run)
             run.addMarkers(markers.drain())
-            run.addLSLMarkers()
             try run.processBatch()
             try flush()
             tick()

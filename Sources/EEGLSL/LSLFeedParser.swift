@@ -79,6 +79,10 @@ public struct LSLFeedParser: Sendable {
     private var patternsSeen = 0
     private var lastTimestamp = 0.0
     private var pending: [UInt8] = []
+    /// Header bytes consumed so far (lines already read), however the bytes arrived.
+    private var headerBytes = 0
+    /// An error found after samples that were returned first; thrown by the next call.
+    private var deferredError: LSLInletError?
 
     /// The longest sample this stream can send (strings at their cap).
     public var maximumSampleBytes: Int { 9 + channelCount * (format.byteWidth ?? (9 + Self.maximumStringBytes)) }
@@ -93,12 +97,18 @@ public struct LSLFeedParser: Sendable {
 
     /// Whether the header and both test patterns have been read and checked.
     public var verified: Bool { patternsSeen == 2 }
+    /// An error found after samples that were returned first, not thrown yet (the next
+    /// ``consume(_:)`` throws it).
+    public var pendingError: LSLInletError? { deferredError }
     /// Whether the status line and headers have been read.
     public var headerComplete: Bool { headerDone }
 
     /// Takes the next bytes of the connection; returns the samples they complete (test
     /// patterns excluded), in order.
+    /// When the bytes hold samples and then a protocol error, the samples are returned and
+    /// the error is thrown by the next call (no marker that arrived is lost to a later fault).
     public mutating func consume(_ bytes: some Collection<UInt8>) throws(LSLInletError) -> [LSLInletSample] {
+        if let deferredError { throw deferredError }
         pending.append(contentsOf: bytes)
         var position = 0
         if !headerDone {
@@ -106,6 +116,17 @@ public struct LSLFeedParser: Sendable {
             guard headerDone else { return [] }
         }
         var samples: [LSLInletSample] = []
+        do {
+            try readSamples(from: &position, into: &samples)
+        } catch {
+            guard !samples.isEmpty else { throw error }
+            deferredError = error
+        }
+        pending.removeFirst(position)
+        return samples
+    }
+
+    private mutating func readSamples(from position: inout Int, into samples: inout [LSLInletSample]) throws(LSLInletError) {
         while let (sample, next) = try sample(at: position) {
             position = next
             if patternsSeen < 2 {
@@ -117,8 +138,6 @@ public struct LSLFeedParser: Sendable {
                 samples.append(sample)
             }
         }
-        pending.removeFirst(position)
-        return samples
     }
 
     /// Reads header lines from `pending`; returns where the samples start.
@@ -127,6 +146,8 @@ public struct LSLFeedParser: Sendable {
         while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
             guard newline - start <= Self.maximumLineBytes else { throw LSLInletError(.headerTooLarge) }
             let line = String(decoding: pending[start..<newline], as: UTF8.self).trimmingSpaces
+            headerBytes += newline + 1 - start
+            guard headerBytes <= Self.maximumHeaderBytes else { throw LSLInletError(.headerTooLarge) }
             start = newline + 1
             if line.isEmpty && !headerLines.isEmpty {
                 try applyHeader()
@@ -137,7 +158,7 @@ public struct LSLFeedParser: Sendable {
             guard headerLines.count <= Self.maximumHeaderLines + 1 else { throw LSLInletError(.headerTooLarge) }
             if headerLines.count == 1 { try checkStatus(line) }
         }
-        guard pending.count - start <= Self.maximumLineBytes, pending.count <= Self.maximumHeaderBytes else { throw LSLInletError(.headerTooLarge) }
+        guard pending.count - start <= Self.maximumLineBytes, headerBytes + pending.count - start <= Self.maximumHeaderBytes else { throw LSLInletError(.headerTooLarge) }
         pending.removeFirst(start)
         return 0
     }
@@ -176,13 +197,19 @@ public struct LSLFeedParser: Sendable {
             guard timestamp.isFinite else { throw LSLInletError(.badTimestamp) }
         default: throw LSLInletError(.badTag(UInt8(truncatingIfNeeded: tag)))
         }
-        var values: [String] = []
-        values.reserveCapacity(channelCount)
+        // Its lengths first, without decoding: a large sample arriving in many reads is
+        // scanned (one length field per channel) on each, and decoded once, when complete.
+        var scan = reader
         for _ in 0..<channelCount {
-            guard let value = try reader.value(format) else {
+            guard try scan.skip(format) else {
                 guard pending.count - position <= maximumSampleBytes else { throw LSLInletError(.badStringLength(UInt64(pending.count - position))) }
                 return nil
             }
+        }
+        var values: [String] = []
+        values.reserveCapacity(channelCount)
+        for _ in 0..<channelCount {
+            guard let value = try reader.value(format) else { return nil }
             values.append(value)
         }
         lastTimestamp = timestamp
@@ -228,16 +255,34 @@ public struct LSLFeedParser: Sendable {
             return value
         }
 
+        /// A string value's length (its width byte and length field read), or nil when
+        /// they are not all there.
+        mutating func stringLength() throws(LSLInletError) -> Int? {
+            guard let width = take(1) else { return nil }
+            guard width == 1 || width == 4 || width == 8 else { throw LSLInletError(.badStringLength(width)) }
+            guard let length = take(Int(width)) else { return nil }
+            guard length <= UInt64(LSLFeedParser.maximumStringBytes) else { throw LSLInletError(.badStringLength(length)) }
+            return Int(length)
+        }
+
+        /// Moves past one value without decoding it; false when its bytes are not all there.
+        mutating func skip(_ format: StreamInfo.ChannelFormat) throws(LSLInletError) -> Bool {
+            let length: Int
+            if let width = format.byteWidth { length = width } else {
+                guard let stringLength = try stringLength() else { return false }
+                length = stringLength
+            }
+            guard bytes.count - position >= length else { return false }
+            position += length
+            return true
+        }
+
         mutating func value(_ format: StreamInfo.ChannelFormat) throws(LSLInletError) -> String? {
             switch format {
             case .string:
-                guard let width = take(1) else { return nil }
-                guard width == 1 || width == 4 || width == 8 else { throw LSLInletError(.badStringLength(width)) }
-                guard let length = take(Int(width)) else { return nil }
-                guard length <= UInt64(LSLFeedParser.maximumStringBytes) else { throw LSLInletError(.badStringLength(length)) }
-                guard bytes.count - position >= Int(length) else { return nil }
-                defer { position += Int(length) }
-                return String(decoding: bytes[position..<(position + Int(length))], as: UTF8.self)
+                guard let length = try stringLength(), bytes.count - position >= length else { return nil }
+                defer { position += length }
+                return String(decoding: bytes[position..<(position + length)], as: UTF8.self)
             case .float32: return take(4).map { String(Float(bitPattern: UInt32(truncatingIfNeeded: $0))) }
             case .double64: return take(8).map { String(Double(bitPattern: $0)) }
             case .int8: return take(1).map { String(Int8(truncatingIfNeeded: $0)) }

@@ -56,6 +56,20 @@ extension LSLSocket {
         }
     }
 
+    /// Which of `first` and `second` became readable within `timeout` seconds (a negative
+    /// fd is not watched; an error or hang-up counts as readable, the next call sees it).
+    static func waitReadable(_ first: Int32, _ second: Int32, timeout: Double) -> (first: Bool, second: Bool) {
+        let deadline = LSLClock.now() + max(0, timeout)
+        while true {
+            var entries = (pollfd(fd: first, events: Int16(POLLIN), revents: 0), pollfd(fd: second, events: Int16(POLLIN), revents: 0))
+            let left = Int32(max(0, min(1000, (deadline - LSLClock.now()) * 1000)).rounded(.up))
+            let n = withUnsafeMutableBytes(of: &entries) { poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, left) }
+            if n > 0 { return (entries.0.revents != 0, entries.1.revents != 0) }
+            if (n == 0 || errno == EINTR) && LSLClock.now() < deadline { continue }
+            return (false, false)
+        }
+    }
+
     /// Sends all of `bytes` on a connected non-blocking socket within `timeout` seconds.
     static func sendAll(_ fd: Int32, _ bytes: [UInt8], timeout: Double) throws(LSLInletError) {
         let deadline = LSLClock.now() + timeout

@@ -10,13 +10,15 @@ import Synchronization
 /// Threading: the inlet's thread does all network work, every call bounded (see
 /// ``LSLInletTimeouts``); ``drain()`` is called from any one thread (the session's) and
 /// takes a lock only when something is queued. At most ``capacity`` events wait; more are
-/// dropped and counted. ``stop()`` returns within about a second.
+/// dropped and counted. ``stop()`` returns once the thread has ended: within the longest
+/// single bounded step (``LSLInletTimeouts/connect``; resolving and reading see it at once).
 public final class LSLMarkerInlet: @unchecked Sendable {
     /// What happened, in order.
     public enum Event: Sendable, Equatable {
         /// One marker: the sample's values, its timestamp on this machine's LSL clock
-        /// (the outlet's plus the time correction).
-        case marker(values: [String], timestamp: Double)
+        /// (the outlet's plus the time correction), and whether a correction was measured
+        /// for it (false: no time service answered, so it is the outlet's own clock).
+        case marker(values: [String], timestamp: Double, corrected: Bool = true)
         /// The stream was found and its feed verified (the outlet's host name).
         case connected(host: String)
         /// The feed ended after it had been verified.
@@ -34,6 +36,9 @@ public final class LSLMarkerInlet: @unchecked Sendable {
     private let running = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(true)
     private var lastWarning = ""
+    /// The last correction measured and the outlet host it was measured for (its clock
+    /// does not move between connections): used until a new connection measures its own.
+    private var knownCorrection: (host: String, value: Double)?
 
     public init(name: String, configuration: LSLConfiguration, timeouts: LSLInletTimeouts = LSLInletTimeouts()) {
         self.name = name
@@ -55,11 +60,14 @@ public final class LSLMarkerInlet: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops the thread, waiting for it at most about a second.
+    /// Stops the thread and waits until it has ended (every step it takes is bounded).
     public func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        for _ in 0..<400 where !finished.load(ordering: .acquiring) { usleep(5000) }
+        while !finished.load(ordering: .acquiring) { usleep(5000) }
     }
+
+    /// Whether the thread has ended (or never started).
+    var isFinished: Bool { finished.load(ordering: .acquiring) }
 
     /// The events since the last call, oldest first, and how many were dropped.
     public func drain() -> (events: [Event], dropped: Int) {
@@ -90,7 +98,9 @@ public final class LSLMarkerInlet: @unchecked Sendable {
         var backoff = timeouts.firstBackoff
         while isRunning {
             // The newest of several (an outlet restarted while its old info still answers).
-            if let stream = try? resolver.resolve(query: resolver.query(name: name), wait: timeouts.resolve).max(by: { $0.info.createdAt < $1.info.createdAt }) {
+            // A responder answering every query does not take over: the name must be the one asked for.
+            let streams = (try? resolver.resolve(query: resolver.query(name: name), wait: timeouts.resolve) { isRunning }) ?? []
+            if let stream = streams.filter({ $0.info.name == name }).max(by: { $0.info.createdAt < $1.info.createdAt }) {
                 let hadFeed = follow(stream)
                 if hadFeed { backoff = timeouts.firstBackoff }
             }
@@ -107,10 +117,13 @@ public final class LSLMarkerInlet: @unchecked Sendable {
 
     /// Reads one outlet's feed until it ends or the inlet stops; whether it was verified.
     private func follow(_ stream: LSLResolvedStream) -> Bool {
-        let feed = LSLFeedConnection(stream: stream, resolver: resolver, timeouts: timeouts)
+        let host = "\(stream.address) \(stream.info.hostname)"
+        let feed = LSLFeedConnection(stream: stream, resolver: resolver, timeouts: timeouts,
+                                     known: knownCorrection.flatMap { $0.host == host ? $0.value : nil })
         var verified = false
+        defer { if feed.corrected { knownCorrection = (host, feed.correction) } }
         do {
-            try feed.open()
+            try feed.open { isRunning }
             while isRunning {
                 let samples = try feed.read()
                 if !verified && feed.verified {
@@ -118,7 +131,7 @@ public final class LSLMarkerInlet: @unchecked Sendable {
                     lastWarning = ""
                     post(.connected(host: stream.info.hostname.isEmpty ? stream.address : stream.info.hostname))
                 }
-                for sample in samples { post(.marker(values: sample.values, timestamp: sample.timestamp + feed.correction)) }
+                for sample in samples { post(.marker(values: sample.values, timestamp: sample.timestamp + feed.correction, corrected: feed.corrected)) }
             }
         } catch {
             if verified { post(.lost(error.description)) } else { warn("'\(name)' at \(stream.address):\(stream.info.v4DataPort): \(error.description)") }
@@ -140,6 +153,9 @@ public struct LSLInletTimeouts: Sendable, Equatable {
     public var poll = 0.25
     /// Between time-correction measurements while the feed runs.
     public var correctionInterval = 5.0
+    /// One time-correction measurement at most (over sooner once every probe is
+    /// answered); the feed is read meanwhile, except for the first, before the request.
+    public var correction = 0.5
     public var firstBackoff = 0.25
     public var maximumBackoff = 4.0
     public init() {}

@@ -62,8 +62,9 @@ public struct LSLResolver: Sendable {
     public func query(name: String) -> String { "session_id='\(configuration.sessionID)' and name='\(name)'" }
 
     /// The streams answering `query` within `wait` seconds (queries re-sent every 0.5 s;
-    /// returns early, 0.2 s after the first answer). Never blocks longer than `wait`.
-    public func resolve(query: String, wait: Double) throws(LSLError) -> [LSLResolvedStream] {
+    /// returns early, 0.2 s after the first answer, or when `keepGoing` says no — asked at
+    /// least every 0.5 s). Never blocks longer than `wait`, however many datagrams come.
+    public func resolve(query: String, wait: Double, while keepGoing: () -> Bool = { true }) throws(LSLError) -> [LSLResolvedStream] {
         let host = configuration.loopbackOnly ? "127.0.0.1" : configuration.listenAddress
         let fd = try LSLSocket.querySocket(host: host)
         defer { close(fd) }
@@ -75,17 +76,19 @@ public struct LSLResolver: Sendable {
         let start = LSLClock.now()
         var deadline = start + max(0, wait), nextWave = start
         var found: [LSLResolvedStream] = []
-        while LSLClock.now() < deadline {
+        while LSLClock.now() < deadline && keepGoing() {
             if LSLClock.now() >= nextWave {
                 for address in addresses { LSLSocket.send(fd, request, to: address) }
                 nextWave += 0.5
             }
             guard LSLSocket.wait(fd, for: Int16(POLLIN), timeout: min(nextWave, deadline) - LSLClock.now()) else { continue }
-            while found.count < Self.maximumResults, let (length, sender) = LSLSocket.receive(fd, into: buffer) {
+            // At most 64 datagrams per wake-up, so a flood cannot hold the loop past its deadline.
+            for _ in 0..<64 where found.count < Self.maximumResults {
+                guard let (length, sender) = LSLSocket.receive(fd, into: buffer) else { break }
                 let address = LSLSocket.text(of: sender)
                 if configuration.loopbackOnly && !address.hasPrefix("127.") { continue }
                 guard length <= buffer.count, let info = LSLReplyParser.shortInfo(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), queryID: queryID),
-                      info.v4DataPort > 0, !found.contains(where: { $0.info.uid == info.uid }) else { continue }
+                      info.v4DataPort > 0, info.createdAt.isFinite, !found.contains(where: { $0.info.uid == info.uid }) else { continue }
                 found.append(LSLResolvedStream(info: info, address: address))
                 deadline = min(deadline, LSLClock.now() + 0.2)
             }

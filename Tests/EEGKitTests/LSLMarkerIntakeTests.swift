@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 import EEGLSL
+import EEGCore
+import EEGFormats
 @testable import EEGKit
 
 /// Where the marker intake puts markers, given batch arrivals on a known clock: the
@@ -78,5 +80,53 @@ struct LSLMarkerIntakeTests {
         defer { found.inlet.stop() }
         _ = found.place([.connected(host: "lab-pc"), .lost("gone")], dropped: 0, delivered: 2_499)
         #expect(found.takeAll(delivered: 5_000).isEmpty)
+    }
+}
+
+/// What the intake writes: markers in the recording at their samples, except one before
+/// the file's first sample (a recording switched to a new file), and the notes saying
+/// that markers came without a time correction.
+@Suite("LSL marker writing")
+struct LSLMarkerWritingTests {
+    @Test("a marker before the file's first sample is not moved to its start: not stored, and said")
+    func beforeTheFile() throws {
+        let intake = try LSLMarkerIntakeTests.intake()
+        defer { intake.inlet.stop() }
+        let path = scratchPath("bdf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let layout = StreamLayout(labels: ["C3"], sampleRate: 250, fullScale: 1000, source: "test")
+        // A new file begun at device sample 1000 (the previous file held the samples before).
+        let recorder = try Recorder(options: RecordingOptions(path: path), layout: layout)
+        recorder.begin(atSampleIndex: 1000)
+        var samples = [Float](repeating: 0, count: 500)
+        let indices = (1000..<1500).map(Int64.init), drops = [UInt32](repeating: 0, count: 500)
+        try samples.withUnsafeMutableBufferPointer { s in
+            try indices.withUnsafeBufferPointer { i in try drops.withUnsafeBufferPointer { try recorder.store(s, indices: i, droppedBefore: $0) } }
+        }
+        var lines: [String] = []
+        intake.write([.marker("old", index: 900, timestamp: 1), .marker("new", index: 1100, timestamp: 2)], recorder: recorder, sampleRate: 250, lsl: nil,
+                     annotateAtEnd: { _ in }, status: { lines.append($0) })
+        try recorder.close()
+        #expect(lines == ["LSL marker at sample 900: old (not stored: before this recording's first sample, 1000)", "LSL marker at sample 1100: new"])
+        let markers = try EDFReader(path: path).allAnnotations().filter { $0.text.hasPrefix("Marker: ") }
+        #expect(markers.map(\.text) == ["Marker: new"])
+        #expect(abs((markers.first?.onset ?? -1) - 0.4) < 1e-9)
+    }
+
+    @Test("markers without a time correction: said once per connection when the first comes, counted at the end")
+    func uncorrectedNotes() throws {
+        let intake = try LSLMarkerIntakeTests.intake()
+        defer { intake.inlet.stop() }
+        let stream = "LSL marker stream 'nobody-\(getpid())'"
+        intake.observe(lastIndex: 249, arrival: 10 + 249.0 / 250)
+        let said = LSLMarkerIntake.Placement.note("\(stream): no time correction could be measured (its time service did not answer): its markers are placed by its own clock")
+        let first = intake.place([.connected(host: "far"), .marker(values: ["a"], timestamp: 10.2, corrected: false),
+                                  .marker(values: ["b"], timestamp: 10.4, corrected: false)], dropped: 0, delivered: 249)
+        #expect(first == [.note("\(stream) found (far)"), said, .marker("a", index: 50, timestamp: 10.2), .marker("b", index: 100, timestamp: 10.4)])
+        // A new connection that cannot measure one either is said again; a corrected marker is not counted.
+        let again = intake.place([.connected(host: "far"), .marker(values: ["c"], timestamp: 10.6, corrected: false),
+                                  .marker(values: ["d"], timestamp: 10.8)], dropped: 0, delivered: 249)
+        #expect(again == [.note("\(stream) found again (far)"), said, .marker("c", index: 150, timestamp: 10.6), .marker("d", index: 200, timestamp: 10.8)])
+        #expect(intake.takeAll(delivered: 249) == [.note("3 LSL markers from 'nobody-\(getpid())' placed by the outlet's own clock: no time correction could be measured")])
     }
 }

@@ -42,7 +42,7 @@ struct LSLInletRoundTripTests {
     }
 
     static func markers(_ events: [LSLMarkerInlet.Event]) -> [(String, Double)] {
-        events.compactMap { if case .marker(let values, let t) = $0 { (values[0], t) } else { nil } }
+        events.compactMap { if case .marker(let values, let t, _) = $0 { (values[0], t) } else { nil } }
     }
 
     @Test("markers arrive with their timestamps; the stream lost and found again")
@@ -106,8 +106,28 @@ struct LSLInletHostileTests {
         #expect(warnings.first?.contains(reason) == true, "\(warnings)")
         #expect(warnings.first?.contains("'\(name)' at 127.0.0.1:\(fake.tcpPort)") == true, "\(warnings)")
         #expect(!events.contains { if case .marker = $0 { true } else { false } })
-        // It retries (with backoff), and repeats no identical warning.
-        #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { _ in fake.connections >= 2 })
+        // It retries (with backoff), and repeats no identical warning: the third connection
+        // comes only after the second attempt failed (and would have warned).
+        #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { _ in fake.connections >= 3 })
+        events += inlet.drain().events
         #expect(events.count { if case .warning = $0 { true } else { false } } == 1)
+    }
+
+    @Test("markers sent before a protocol fault in the same segment are delivered, then the feed ends with the fault")
+    func markersBeforeFault() throws {
+        var configuration = LSLInletRoundTripTests.configuration()
+        configuration.basePort += 120
+        configuration.portRange = 1
+        let name = "fault-inlet-\(getpid())"
+        let fake = try FakeLSLOutlet(name: name, behaviour: .markersThenBadTag, udpPort: configuration.basePort)
+        defer { fake.stop() }
+        let inlet = LSLMarkerInlet(name: name, configuration: configuration, timeouts: LSLInletRoundTripTests.fastTimeouts())
+        inlet.start()
+        defer { inlet.stop() }
+        var events: [LSLMarkerInlet.Event] = []
+        #expect(LSLInletRoundTripTests.collect(inlet, into: &events) { $0.contains { if case .lost = $0 { true } else { false } } })
+        #expect(LSLInletRoundTripTests.markers(events).prefix(2).map(\.0) == ["m0", "m1"], "\(events)")
+        let lost = events.compactMap { if case .lost(let why) = $0 { why } else { nil } }
+        #expect(lost.first == LSLInletError(.badTag(9)).description, "\(events)")
     }
 }

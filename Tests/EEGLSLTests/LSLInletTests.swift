@@ -112,6 +112,25 @@ struct LSLInletTests {
         #expect(throws: LSLInletError(.unsupportedStream("0 channels (1–64 read)"))) { _ = try LSLFeedParser(channelCount: 0, format: .string, nominalRate: 0) }
     }
 
+    @Test("markers before a protocol error in the same bytes are returned; the error comes next")
+    func samplesBeforeError() throws {
+        var parser = try LSLFeedParser(channelCount: 1, format: .string, nominalRate: 0)
+        let bytes = Array(Self.okHeader.utf8) + Self.stringPatterns + Self.stringSample(1, ["m0"]) + Self.stringSample(2, ["m1"]) + [9]
+        #expect(try parser.consume(bytes).map(\.values) == [["m0"], ["m1"]])
+        #expect(throws: LSLInletError(.badTag(9))) { _ = try parser.consume([]) }
+    }
+
+    @Test("the header bound holds however the bytes arrive (20 lines of 998 bytes: whole or in 255-byte pieces)")
+    func headerBoundInPieces() throws {
+        let bytes = Array(("LSL/110 200 OK\r\n" + String(repeating: "X: " + String(repeating: "y", count: 993) + "\r\n", count: 20)).utf8)
+        var whole = try LSLFeedParser(channelCount: 1, format: .string, nominalRate: 0)
+        #expect(throws: LSLInletError(.headerTooLarge)) { _ = try whole.consume(bytes) }
+        var pieces = try LSLFeedParser(channelCount: 1, format: .string, nominalRate: 0)
+        #expect(throws: LSLInletError(.headerTooLarge)) {
+            for start in stride(from: 0, to: bytes.count, by: 255) { _ = try pieces.consume(bytes[start..<min(bytes.count, start + 255)]) }
+        }
+    }
+
     @Test("a string announced within the cap waits for its bytes; what is held stays bounded")
     func partialString() throws {
         var parser = try LSLFeedParser(channelCount: 1, format: .string, nominalRate: 0)
@@ -141,6 +160,7 @@ struct LSLInletTests {
         #expect(abs(estimate.correction - -100) < 1e-9 && abs(estimate.roundTrip - 0.002) < 1e-9)
         #expect(LSLTimeCorrection.fromProbe(t0: 10, t1: 110.002, t2: 110.001, t3: 10.003) == nil)
         #expect(LSLTimeCorrection.fromProbe(t0: 10, t1: 110, t2: 110.01, t3: 10.001) == nil)
+        #expect(LSLTimeCorrection.fromProbe(t0: -1e308, t1: 1e308, t2: 1e308, t3: -1e308) == nil)
     }
 
     @Test("machine scope: queries go to loopback targets only, KnownPeers on every port of the range")

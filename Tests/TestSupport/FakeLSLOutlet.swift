@@ -18,6 +18,11 @@ public final class FakeLSLOutlet: @unchecked Sendable {
         case wrongPatterns
         /// A good header and patterns, then a sample with an unknown tag.
         case badTag
+        /// A good header and patterns, then markers "m0" and "m1" and a bad tag, in one send.
+        case markersThenBadTag
+        /// A well-behaved outlet: a good header and patterns, then what ``send(_:timestamp:)``
+        /// asks; its time service answers as ``clockOffset`` and ``holdProbesAfter`` say.
+        case markers
     }
 
     public let name: String
@@ -30,10 +35,53 @@ public final class FakeLSLOutlet: @unchecked Sendable {
     private var running = true
     private var finished = false
     private var accepted = 0
+    private var offset: Double?
+    private var holdAfter: Int?
+    /// A time probe: where from, its wave and send time as sent, when it came (CLOCK_MONOTONIC).
+    private typealias Probe = (from: sockaddr_in, length: socklen_t, wave: String, t0: String, receivedAt: Double)
+    private var held: [Probe] = []
+    private var probesSeen = 0
     /// Connections accepted so far (from any thread).
     public var connections: Int { lock.withLock { accepted } }
 
-    public init(name: String, behaviour: Behaviour, udpPort: Int) throws {
+    /// Seconds the time service's clock is ahead of `CLOCK_MONOTONIC`; nil: it does not
+    /// answer time probes at all (as behind a firewall).
+    public var clockOffset: Double? {
+        get { lock.withLock { offset } }
+        set { lock.withLock { offset = newValue } }
+    }
+    /// Time probes after this many (counting all received) are kept unanswered, until
+    /// ``answerHeldProbes()``; nil: none is held.
+    public var holdProbesAfter: Int? {
+        get { lock.withLock { holdAfter } }
+        set { lock.withLock { holdAfter = newValue } }
+    }
+    /// Time probes received so far, and how many are held now.
+    public var probes: (received: Int, held: Int) { lock.withLock { (probesSeen, held.count) } }
+
+    /// Answers every held probe now, with the current ``clockOffset``.
+    public func answerHeldProbes() {
+        let (waiting, now) = lock.withLock { () -> ([Probe], Double?) in
+            defer { held.removeAll() }
+            return (held, self.offset)
+        }
+        guard let now else { return }
+        for probe in waiting { answer(probe, offset: now) }
+    }
+
+    /// Closes every connection (the inlet then resolves and connects again).
+    public func hangUp() {
+        for client in lock.withLock({ defer { clients.removeAll() }; return clients }) { shutdown(client, Int32(SHUT_RDWR)); close(client) }
+    }
+
+    /// Sends one string marker to every connected inlet (``Behaviour/markers``).
+    public func send(_ text: String, timestamp: Double) {
+        let bytes = sample(timestamp, text)
+        for client in lock.withLock({ clients }) { _ = bytes.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+    }
+
+    public init(name: String, behaviour: Behaviour, udpPort: Int, clockOffset: Double? = nil) throws {
+        offset = clockOffset
         self.name = name
         self.behaviour = behaviour
         udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -79,13 +127,12 @@ public final class FakeLSLOutlet: @unchecked Sendable {
             if fds[1].revents != 0 {
                 let client = accept(tcp, nil, nil)
                 if client >= 0 {
-                    lock.withLock { accepted += 1 }
-                    clients.append(client)
+                    lock.withLock { accepted += 1; clients.append(client) }
                     feed(client)
                 }
             }
         }
-        for client in clients { close(client) }
+        for client in lock.withLock({ clients }) { close(client) }
         close(udp)
         close(tcp)
         lock.withLock { finished = true }
@@ -98,6 +145,7 @@ public final class FakeLSLOutlet: @unchecked Sendable {
         let n = withUnsafeMutablePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(udp, &buffer, buffer.count, 0, $0, &length) } }
         guard n > 0 else { return }
         let lines = String(decoding: buffer[0..<n], as: UTF8.self).components(separatedBy: "\r\n")
+        if lines.count >= 2, lines[0] == "LSL:timedata" { return timeProbe(lines[1], from: from, length: length) }
         guard lines.count >= 3, lines[0] == "LSL:shortinfo", lines[1].contains("'\(name)'") else { return }
         let words = lines[2].split(separator: " ")
         guard words.count == 2, let port = UInt16(words[0]) else { return }
@@ -108,6 +156,33 @@ public final class FakeLSLOutlet: @unchecked Sendable {
         var reply = Array("\(words[1])\r\n\(info)".utf8)
         from.sin_port = port.bigEndian
         _ = withUnsafePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(udp, &reply, reply.count, 0, $0, length) } }
+    }
+
+    private static func monotonic() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+    }
+
+    /// `WAVE T0`: answered at once, held, or ignored (no ``clockOffset``).
+    private func timeProbe(_ line: String, from: sockaddr_in, length: socklen_t) {
+        let words = line.split(separator: " ")
+        guard words.count == 2 else { return }
+        let probe = (from: from, length: length, wave: String(words[0]), t0: String(words[1]), receivedAt: Self.monotonic())
+        let answerNow: Double? = lock.withLock {
+            probesSeen += 1
+            if let holdAfter, probesSeen > holdAfter { held.append(probe); return nil }
+            return self.offset
+        }
+        if let answerNow { answer(probe, offset: answerNow) }
+    }
+
+    /// ` WAVE T0 T1 T2` on a clock `offset` seconds ahead: T1 when the probe came, T2 now
+    /// (a held probe is answered late but truthfully, as a slow outlet would).
+    private func answer(_ probe: Probe, offset: Double) {
+        var reply = Array(" \(probe.wave) \(probe.t0) \(probe.receivedAt + offset) \(Self.monotonic() + offset)".utf8)
+        var to = probe.from
+        _ = withUnsafePointer(to: &to) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(udp, &reply, reply.count, 0, $0, probe.length) } }
     }
 
     private func sample(_ timestamp: Double, _ text: String) -> [UInt8] {
@@ -127,7 +202,9 @@ public final class FakeLSLOutlet: @unchecked Sendable {
         case .silent: bytes = []
         case .wrongPatterns: bytes = ok + sample(123456.789, "99") + sample(123456.789, "99")
         case .badTag: bytes = ok + patterns + [9, 9, 9]
+        case .markersThenBadTag: bytes = ok + patterns + sample(1, "m0") + sample(2, "m1") + [9]
+        case .markers: bytes = ok + patterns
         }
-        _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        _ = bytes.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 }

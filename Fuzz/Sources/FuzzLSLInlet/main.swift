@@ -18,7 +18,8 @@ runFuzzer { data, size in
         let channels = 1 + Int(selector / 32) % 3
         guard let parser = try? LSLFeedParser(channelCount: channels, format: format, nominalRate: selector % 4 == 0 ? 0 : 250) else { return 0 }
         var whole = parser, pieces = parser
-        let wholeResult = Result { () throws(LSLInletError) in try whole.consume(bytes) }
+        // A call with no bytes surfaces an error deferred behind samples.
+        let wholeResult = Result { () throws(LSLInletError) in try whole.consume(bytes) + whole.consume([]) }
         var pieceSamples: [LSLInletSample] = []
         var pieceError: LSLInletError?
         let step = max(1, cut)
@@ -27,6 +28,9 @@ runFuzzer { data, size in
             let end = min(bytes.count, start + step)
             do throws(LSLInletError) { pieceSamples += try pieces.consume(bytes[start..<end]) } catch { pieceError = error }
             start = end
+        }
+        if pieceError == nil {
+            do throws(LSLInletError) { pieceSamples += try pieces.consume([]) } catch { pieceError = error }
         }
         switch wholeResult {
         case .success(let samples):
