@@ -57,11 +57,17 @@ enum LSLSocket {
     /// when allowed; the socket and its port.
     static func boundInRange(_ type: Int32, host: String, base: Int, range: Int, allowRandom: Bool) throws(LSLError) -> (Int32, Int) {
         for port in base..<(base + range) where port <= 65535 {
-            do { return (try bound(type, host: host, port: port), port) } catch let error where error.kind == .socket(call: "bind(\(host):\(port))", errno: EADDRINUSE) { continue }
+            do { return (try bound(type, host: host, port: port), port) } catch let error where Self.taken(error, host: host, port: port) { continue }
         }
         guard allowRandom else { throw LSLError(kind: .noFreePort) }
         let fd = try bound(type, host: host, port: 0)
         return (fd, localPort(fd))
+    }
+
+    /// The port is another socket's: its bind failed, or — with SO_REUSEADDR, two
+    /// processes binding the same free port at once both succeed — its listen did.
+    private static func taken(_ error: LSLError, host: String, port: Int) -> Bool {
+        error.kind == .socket(call: "bind(\(host):\(port))", errno: EADDRINUSE) || error.kind == .socket(call: "listen", errno: EADDRINUSE)
     }
 
     static func localPort(_ fd: Int32) -> Int {
