@@ -109,8 +109,7 @@ final class LSLPublisher {
         // One wake-up per batch (or per `chunk` samples across batches), never per sample.
         unpublished += indices.count
         if unpublished >= chunk {
-            eeg.publish()
-            if withAux { aux?.publish() }
+            eeg.publish(togetherWith: withAux ? aux : nil)
             unpublished = 0
         }
         if lastIndex == nil, let first = indices.first { publishWaitingMarkers(at: clock.timestamp(of: first)) }

@@ -197,6 +197,13 @@ public final class StreamSession {
         }
     }
 
+    /// Said once at the start: resolvers that ask by those groups will not find the
+    /// streams (unicast and KnownPeers still work).
+    static func multicastJoinNote(_ failures: [String]) -> String {
+        let shown = failures.prefix(4).joined(separator: ", ") + (failures.count > 4 ? " and \(failures.count - 4) more" : "")
+        return "LSL discovery: could not join multicast group \(shown); inlets resolving by multicast there will not find these streams"
+    }
+
     private func runEscaping(
         write: @escaping (String) throws -> Void, flush: () throws -> Void, status: @escaping (String) -> Void,
         progress: (StreamProgress) -> Void, onAnalysis: @escaping (LiveAnalysis) -> Void, tick: () -> Void,
@@ -207,6 +214,7 @@ public final class StreamSession {
         let events = DeviceEvents()
         let run = try SessionRun(session: self, consumer: consumer, write: write, status: status, onAnalysis: onAnalysis)
         defer { run.deallocate() }
+        if let failures = run.lsl?.service.multicastJoinFailures, !failures.isEmpty { status(Self.multicastJoinNote(failures)) }
         try writeHeader(run)
         try start(run, producer: producer, events: events)
         var deviceStopped = false

@@ -84,6 +84,14 @@ public final class LSLOutlet: @unchecked Sendable {
         service?.wake()
     }
 
+    /// ``publish()`` for this outlet and `other` (an outlet of the same service) with at
+    /// most one wake-up: one turn of the network thread sends every outlet's queue. For a
+    /// producer that feeds two streams per batch (EEG and aux).
+    public func publish(togetherWith other: LSLOutlet?) {
+        guard streamingFeeds.load(ordering: .relaxed) > 0 || (other?.streamingFeeds.load(ordering: .relaxed) ?? 0) > 0 else { return }
+        service?.wake()
+    }
+
     /// Withdraws the stream: its connections close and it stops answering queries.
     public func close() {
         closed.store(true, ordering: .releasing)

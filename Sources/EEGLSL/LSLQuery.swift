@@ -8,14 +8,27 @@ public struct LSLQuery: Sendable {
     public static let maximumBytes = 4096
     private static let maximumDepth = 32
 
-    /// Whether `query` holds for a stream whose top-level fields (name → text) are `fields`.
-    public static func matches(_ query: String, fields: [String: String]) -> Bool {
-        guard query.utf8.count <= maximumBytes else { return false }
-        if query.trimmingSpaces.isEmpty { return true }
-        var parser = Parser(tokens: tokenize(query) ?? [], fields: fields)
-        guard !parser.tokens.isEmpty, let value = parser.orExpression(depth: 0), parser.position == parser.tokens.count else { return false }
+    /// The query's tokens: nil when it is too long or not tokenizable (it matches nothing),
+    /// empty when it is blank (it matches everything).
+    private let tokens: [Token]?
+
+    /// Tokenizes `query` once, so that one discovery datagram is checked against every
+    /// outlet without reading its (up to 4 KB) text again for each.
+    public init(_ query: String) {
+        if query.utf8.count > Self.maximumBytes { tokens = nil } else if query.trimmingSpaces.isEmpty { tokens = [] } else { tokens = Self.tokenize(query).flatMap { $0.isEmpty ? nil : $0 } }
+    }
+
+    /// Whether the query holds for a stream whose top-level fields (name → text) are `fields`.
+    public func matches(_ fields: [String: String]) -> Bool {
+        guard let tokens else { return false }
+        if tokens.isEmpty { return true }
+        var parser = Parser(tokens: tokens, fields: fields)
+        guard let value = parser.orExpression(depth: 0), parser.position == tokens.count else { return false }
         return value
     }
+
+    /// Whether `query` holds for a stream whose top-level fields (name → text) are `fields`.
+    public static func matches(_ query: String, fields: [String: String]) -> Bool { LSLQuery(query).matches(fields) }
 
     enum Token: Equatable { case word(String), literal(String), number(Double), open, close, comma, equals, notEquals }
 

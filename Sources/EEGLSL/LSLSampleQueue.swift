@@ -31,6 +31,9 @@ public final class LSLSampleQueue: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 
+    /// Whether every pushed sample has been drained (from any thread; a snapshot).
+    public var isEmpty: Bool { head.load(ordering: .acquiring) == tail.load(ordering: .acquiring) }
+
     /// Samples refused because the queue was full or the sample too large.
     public var droppedSamples: Int { dropped.load(ordering: .relaxed) }
 

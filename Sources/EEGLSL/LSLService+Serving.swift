@@ -3,30 +3,50 @@ import Glibc
 #endif
 
 extension LSLService {
-    /// Answers every waiting datagram: a matching shortinfo query with the outlet's short
-    /// info (to the sender's address at its return port), a time request with the
-    /// receive and send times (service sockets only, as liblsl's). The receive time is
-    /// read as each datagram is taken, as liblsl reads it on receipt: a time taken before
-    /// would make later requests look older than they are and bias `time_correction()`.
-    func answerDatagrams(on fd: Int32, timeService: Bool) {
-        for _ in 0..<64 {
-            guard let (length, sender) = LSLSocket.receive(fd, into: datagram) else { return }
-            let receivedAt = LSLClock.now()
-            // Under machine scope nothing from outside the machine is answered.
-            if configuration.loopbackOnly, !LSLSocket.text(of: sender).hasPrefix("127.") { continue }
-            guard length <= datagram.count, let request = LSLDatagramRequest.parse(UnsafeRawBufferPointer(rebasing: datagram[0..<length])) else { continue }
-            switch request {
-            case .shortinfo(let query, let returnPort, let queryID):
-                var to = sender
-                to.sin_port = returnPort.bigEndian
-                for outlet in outlets where (timeService ? outlet.serviceSocket == fd : true) && LSLQuery.matches(query, fields: outlet.queryFields) {
-                    LSLSocket.send(fd, Array((queryID + "\r\n").utf8) + outlet.shortInfo, to: to)
-                }
-            case .timedata(let waveID, let t0):
-                guard timeService else { continue }
-                LSLSocket.send(fd, Array(" \(waveID) \(t0) \(receivedAt) \(LSLClock.now())".utf8), to: sender)
+    /// Answers the turn's waiting datagrams, one per readable socket in rounds (the time
+    /// services first in each round), until none is waiting or the turn's budget is spent
+    /// (``LSLLimits/datagramsPerTurn`` and ``LSLLimits/datagramSeconds`` over all sockets): a
+    /// flood on one socket waits for the next turn without holding back the feeds or the
+    /// other outlets' time services and discovery; the sockets stay readable, so the next
+    /// poll returns at once.
+    func answerDatagrams() {
+        var waiting = datagramSockets.count
+        while waiting > 0, datagramBudget > 0, LSLClock.now() < datagramDeadline {
+            waiting = 0
+            for i in datagramSockets.indices where datagramSockets[i].waiting && datagramBudget > 0 {
+                datagramSockets[i].waiting = answerOne(on: datagramSockets[i].fd, timeService: datagramSockets[i].timeService)
+                if datagramSockets[i].waiting { waiting += 1 }
             }
         }
+    }
+
+    /// Takes one datagram (false when none was waiting) and answers it: a matching shortinfo
+    /// query with the outlet's short info (to the sender's address at its return port), a time
+    /// request with the receive and send times (service sockets only, as liblsl's). The receive
+    /// time is read as the datagram is taken, as liblsl reads it on receipt: a time taken
+    /// before would make later requests look older than they are and bias `time_correction()`.
+    private func answerOne(on fd: Int32, timeService: Bool) -> Bool {
+        guard let (length, sender) = LSLSocket.receive(fd, into: datagram) else { return false }
+        let receivedAt = LSLClock.now()
+        datagramBudget -= 1
+        statistics.datagramsRead += 1
+        // Under machine scope nothing from outside the machine is answered.
+        if configuration.loopbackOnly, !LSLSocket.text(of: sender).hasPrefix("127.") { return true }
+        guard length <= datagram.count, let request = LSLDatagramRequest.parse(UnsafeRawBufferPointer(rebasing: datagram[0..<length])) else { return true }
+        switch request {
+        case .shortinfo(let query, let returnPort, let queryID):
+            var to = sender
+            to.sin_port = returnPort.bigEndian
+            let parsed = LSLQuery(query) // once per datagram, not once per outlet
+            for outlet in outlets where (timeService ? outlet.serviceSocket == fd : true) && parsed.matches(outlet.queryFields) {
+                LSLSocket.send(fd, Array((queryID + "\r\n").utf8) + outlet.shortInfo, to: to)
+            }
+        case .timedata(let waveID, let t0):
+            guard timeService else { return true }
+            LSLSocket.send(fd, Array(" \(waveID) \(t0) \(receivedAt) \(LSLClock.now())".utf8), to: sender)
+            statistics.timeRequestsAnswered += 1
+        }
+        return true
     }
 
     /// Moves the outlet's queued samples to its feeds, then reads requests, writes
@@ -36,8 +56,11 @@ extension LSLService {
         let list = connections[key] ?? []
         // No per-turn arrays: the feeds are picked out of the list as each sample is fanned out.
         let droppedBefore = list.reduce(0) { $0 + $1.droppedSamples }
+        let cap = limits.serviceFeedBytes, fairShare = cap / max(1, feedsServed)
         outlet.queue.drain(scratch: outlet.drainScratch) { sample in
-            for feed in list where feed.phase == .streaming { feed.queueSample(sample) }
+            for feed in list where feed.phase == .streaming {
+                feedBytesPending += feed.queueSample(sample, serviceFull: feedBytesPending + sample.count > cap, fairShare: fairShare)
+            }
         }
         statistics.samplesDroppedForSlowInlets += list.reduce(0) { $0 + $1.droppedSamples } - droppedBefore
         var ended = 0
@@ -47,7 +70,7 @@ extension LSLService {
             switch serve(connection, of: outlet, events: events, now: now) {
             case .keep: continue
             case .done: close(connection.fd)
-            case .refused: close(connection.fd); statistics.refusedOrTimedOut += 1
+            case .refused: LSLSocket.abort(connection.fd); statistics.refusedOrTimedOut += 1
             }
             connection.ended = true
             ended += 1
@@ -73,7 +96,7 @@ extension LSLService {
             connection.bytesAfterRequest += n
             if connection.bytesAfterRequest > limits.bytesAfterRequest { return .refused }
         }
-        guard connection.flush(now: now) else { return .done }
+        guard connection.flush(now: now, quantum: limits.progressQuantum) else { return .done }
         if connection.phase == .reply && connection.pendingBytes == 0 { return .done }
         return connection.expired(now: now, limits: limits) ? .refused : .keep
     }

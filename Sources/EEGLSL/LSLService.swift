@@ -30,13 +30,30 @@ public final class LSLService: @unchecked Sendable {
     // Network-thread state.
     var outlets: [LSLOutlet] = []
     var connections: [ObjectIdentifier: [LSLConnection]] = [:]
-    let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: LSLDatagramRequest.maximumBytes, alignment: 8)
+    /// The network thread's receive buffer (freed when `run` returns). Allocated only once
+    /// init can no longer throw: a failed start would otherwise leak it (no deinit runs).
+    let datagram: UnsafeMutableRawBufferPointer
     private let finished = Atomic<Bool>(false)
     // The turn's poll set, the connection at each polled slot, and what was ready by fd
     // (network thread only; kept to be reused).
     private var fds: [pollfd] = []
     private var polled: [(slot: Int, connection: LSLConnection)] = []
     private var ready: [Int32: Int16] = [:]
+    /// At most the bytes waiting in all connections: what they held at this turn's start plus
+    /// what the turn queued (bytes flushed meanwhile still count, so the cap errs on the safe side),
+    /// and the streaming feeds then: what ``LSLLimits/serviceFeedBytes`` is held against.
+    var feedBytesPending = 0
+    var feedsServed = 0
+    /// Datagrams this turn may still answer, and until when (LSL clock).
+    var datagramBudget = 0
+    var datagramDeadline = 0.0
+    /// The turn's readable datagram sockets (time services first) and whether each may
+    /// still hold a datagram (kept to be reused).
+    var datagramSockets: [(fd: Int32, timeService: Bool, waiting: Bool)] = []
+    /// The discovery groups that could not be joined, as "group on interface" (set at start;
+    /// empty under machine scope, which joins none). Interfaces are listed once, at start: one
+    /// that comes up later is not joined (as in liblsl).
+    public private(set) var multicastJoinFailures: [String] = []
     /// How connections are taken from a listener (a test substitutes a failing one).
     var acceptConnection: (Int32) -> LSLSocket.Accepted = LSLSocket.accept
 
@@ -56,11 +73,20 @@ public final class LSLService: @unchecked Sendable {
         guard pipe(&ends) == 0 else { throw LSLSocket.failure("pipe") }
         for end in ends { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK); _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         (wakeFD, wakeWriteFD) = (ends[0], ends[1])
+        datagram = .allocate(byteCount: LSLDatagramRequest.maximumBytes, alignment: 8)
         // Another LSL program may hold the port without SO_REUSEADDR: then EEGKit is still
         // found through the unicast ports of the range (KnownPeers), as liblsl's outlets are.
         if let fd = try? LSLSocket.bound(Int32(SOCK_DGRAM.rawValue), host: host, port: configuration.multicastPort, reuseAddress: true) {
             responderFD = fd
-            if !configuration.loopbackOnly { configuration.discoveryAddresses.filter(LSLSocket.isMulticast).forEach { LSLSocket.joinGroup(fd, $0) } }
+            // Under machine scope no group is joined: nothing but loopback is heard.
+            if !configuration.loopbackOnly {
+                let interfaces = LSLSocket.multicastInterfaces(LSLSocket.interfaces(), listenAddress: configuration.listenAddress)
+                for group in configuration.discoveryAddresses where LSLSocket.isMulticast(group) {
+                    for interface in interfaces where !LSLSocket.joinGroup(fd, group, on: interface) {
+                        multicastJoinFailures.append("\(group) on \(interface)")
+                    }
+                }
+            }
         }
         if startingThread { startThread() }
     }
@@ -164,9 +190,14 @@ public final class LSLService: @unchecked Sendable {
         for (slot, connection) in polled { connection.revents = fds[slot].revents }
         if ready[wakeFD] != nil { _ = read(wakeFD, datagram.baseAddress, datagram.count) }
         adoptAndRetire()
+        datagramBudget = limits.datagramsPerTurn
+        datagramDeadline = LSLClock.now() + limits.datagramSeconds
         // Time requests first: their replies' timing is what time_correction() measures.
-        for outlet in outlets where ready[outlet.serviceSocket] != nil { answerDatagrams(on: outlet.serviceSocket, timeService: true) }
-        if responderFD >= 0, ready[responderFD] != nil { answerDatagrams(on: responderFD, timeService: false) }
+        datagramSockets.removeAll(keepingCapacity: true)
+        for outlet in outlets where ready[outlet.serviceSocket] != nil { datagramSockets.append((outlet.serviceSocket, true, true)) }
+        if responderFD >= 0, ready[responderFD] != nil { datagramSockets.append((responderFD, false, true)) }
+        answerDatagrams()
+        countFeedBytes()
         for outlet in outlets {
             if ready[outlet.listener] != nil { accept(for: outlet, now: now) }
             serve(outlet, now: now)
@@ -176,6 +207,18 @@ public final class LSLService: @unchecked Sendable {
         statistics.pendingBytes = connections.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.pendingBytes } }
         let snapshot = statistics
         published.withLock { $0 = snapshot }
+    }
+
+    /// What all connections hold and how many feeds stream, before this turn queues more.
+    private func countFeedBytes() {
+        feedBytesPending = 0
+        feedsServed = 0
+        for list in connections.values {
+            for connection in list {
+                feedBytesPending += connection.pendingBytes
+                if connection.phase == .streaming { feedsServed += 1 }
+            }
+        }
     }
 
     private func adoptAndRetire() {

@@ -57,11 +57,17 @@ enum LSLSocket {
     /// when allowed; the socket and its port.
     static func boundInRange(_ type: Int32, host: String, base: Int, range: Int, allowRandom: Bool) throws(LSLError) -> (Int32, Int) {
         for port in base..<(base + range) where port <= 65535 {
-            do { return (try bound(type, host: host, port: port), port) } catch let error where error.kind == .socket(call: "bind(\(host):\(port))", errno: EADDRINUSE) { continue }
+            do { return (try bound(type, host: host, port: port), port) } catch let error where Self.taken(error, host: host, port: port) { continue }
         }
         guard allowRandom else { throw LSLError(kind: .noFreePort) }
         let fd = try bound(type, host: host, port: 0)
         return (fd, localPort(fd))
+    }
+
+    /// The port is another socket's: its bind failed, or — with SO_REUSEADDR, two
+    /// processes binding the same free port at once both succeed — its listen did.
+    private static func taken(_ error: LSLError, host: String, port: Int) -> Bool {
+        error.kind == .socket(call: "bind(\(host):\(port))", errno: EADDRINUSE) || error.kind == .socket(call: "listen", errno: EADDRINUSE)
     }
 
     static func localPort(_ fd: Int32) -> Int {
@@ -71,13 +77,52 @@ enum LSLSocket {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    /// Joins an IPv4 multicast group on the default interface (errors ignored: not every
-    /// machine has a multicast route; liblsl goes on without it too).
-    static func joinGroup(_ fd: Int32, _ group: String) {
+    /// Joins an IPv4 multicast group on the interface with address `interface` ("0.0.0.0":
+    /// the default one); false when it could not (not every interface has a multicast route,
+    /// and Linux allows `net.ipv4.igmp_max_memberships`, 20 by default, per socket). liblsl
+    /// goes on without such groups too; the service lists them (``LSLService/multicastJoinFailures``).
+    @discardableResult
+    static func joinGroup(_ fd: Int32, _ group: String, on interface: String) -> Bool {
         var request = ip_mreq()
-        guard inet_pton(AF_INET, group, &request.imr_multiaddr) == 1 else { return }
-        request.imr_interface.s_addr = INADDR_ANY.bigEndian
-        setsockopt(fd, Int32(IPPROTO_IP), IP_ADD_MEMBERSHIP, &request, socklen_t(MemoryLayout<ip_mreq>.size))
+        guard inet_pton(AF_INET, group, &request.imr_multiaddr) == 1, inet_pton(AF_INET, interface, &request.imr_interface) == 1 else { return false }
+        return setsockopt(fd, Int32(IPPROTO_IP), IP_ADD_MEMBERSHIP, &request, socklen_t(MemoryLayout<ip_mreq>.size)) == 0
+    }
+
+    /// One local IPv4 interface as `getifaddrs` lists it.
+    struct Interface: Equatable {
+        let name: String
+        let address: String
+        let flags: UInt32
+    }
+
+    /// The machine's IPv4 interfaces (empty if they cannot be listed).
+    static func interfaces() -> [Interface] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return [] }
+        defer { freeifaddrs(list) }
+        var found: [Interface] = []
+        var entry = list
+        while let current = entry?.pointee {
+            entry = current.ifa_next
+            guard let address = current.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            let text = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Self.text(of: $0.pointee) }
+            found.append(Interface(name: String(cString: current.ifa_name), address: text, flags: current.ifa_flags))
+        }
+        return found
+    }
+
+    /// The interfaces the discovery responder joins its groups on: the configured listen
+    /// address if there is one, else every interface that is up and multicast-capable (as
+    /// liblsl joins on every local interface, so a query arriving on a second network card
+    /// is heard), else the default interface ("0.0.0.0").
+    static func multicastInterfaces(_ interfaces: [Interface], listenAddress: String) -> [String] {
+        if !listenAddress.isEmpty && listenAddress != "0.0.0.0" { return [listenAddress] }
+        let wanted = UInt32(IFF_UP) | UInt32(IFF_MULTICAST)
+        var addresses: [String] = []
+        for interface in interfaces where interface.flags & wanted == wanted && !addresses.contains(interface.address) {
+            addresses.append(interface.address)
+        }
+        return addresses.isEmpty ? ["0.0.0.0"] : addresses
     }
 
     static func isMulticast(_ text: String) -> Bool {
@@ -141,6 +186,15 @@ enum LSLSocket {
             var option = value
             setsockopt(fd, level, name, &option, size)
         }
+    }
+
+    /// Closes a connection that is being refused (stalled, too slow, hostile) with a reset:
+    /// the bytes still in its kernel send buffer (up to ``sendBufferBytes`` × 2) are dropped
+    /// at once rather than held until the peer reads them, and the peer learns at once.
+    static func abort(_ fd: Int32) {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(fd)
     }
 
     /// Bytes written (0 when the socket would block), or nil when the peer is gone.

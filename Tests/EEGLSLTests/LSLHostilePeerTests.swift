@@ -40,13 +40,8 @@ final class RawPeer: @unchecked Sendable { // one thread uses it at a time
 @Suite("LSL outlet against hostile peers", .serialized)
 struct LSLHostilePeerTests {
     func makeService(_ limits: LSLLimits = LSLLimits()) throws -> (LSLService, LSLOutlet) {
-        var configuration = LSLConfiguration()
-        configuration.scope = .machine
-        configuration.basePort = 16700 + Int(getpid() % 200) // away from the interop tests' ports
-        configuration.multicastPort = 1 // no discovery responder needed (binding port 1 fails quietly)
-        let service = try LSLService(configuration: configuration, limits: limits)
-        let info = StreamInfo(name: "hostile-\(getpid())", type: "EEG", channelCount: 8, nominalRate: 250, channelFormat: .float32, sourceID: "t")
-        return (service, try service.addOutlet(info, format: .float32, queueSamples: 65536))
+        // Ports away from the interop tests' ones.
+        try eightChannelService(limits, basePort: 16700 + Int(getpid() % 200), name: "hostile-\(getpid())", startingThread: true)
     }
 
     func waitFor(_ condition: () -> Bool) -> Bool {
