@@ -121,6 +121,15 @@ struct LSLMarkerInletCommandTests {
         #expect(recorded.stderr.contains("LSL marker at sample"))
     }
 
+    /// A fake outlet on the first free UDP port from `base` (another suite of this run, or
+    /// another person's tests on the machine, may hold one).
+    static func fakeOutlet(_ name: String, _ behaviour: FakeLSLOutlet.Behaviour, base: Int, clockOffset: Double? = nil) throws -> FakeLSLOutlet {
+        for port in base..<(base + 40) {
+            if let fake = try? FakeLSLOutlet(name: name, behaviour: behaviour, udpPort: port, clockOffset: clockOffset) { return fake }
+        }
+        return try FakeLSLOutlet(name: name, behaviour: behaviour, udpPort: base + 40, clockOffset: clockOffset)
+    }
+
     /// A machine-scope configuration reaching only the fake outlet on `port`, in `directory`.
     static func fakeConfiguration(port: Int, in directory: String) throws -> String {
         let configuration = directory + "/lsl_api.cfg"
@@ -138,8 +147,10 @@ struct LSLMarkerInletCommandTests {
 
     @Test("text from the network reaches the terminal with its control characters escaped, and the file as sent")
     func networkTextOnTheTerminal() throws {
-        let name = "Controls-\(getpid())", port = 17300 + Int(getpid() % 300)
-        let fake = try FakeLSLOutlet(name: name, behaviour: .markers, udpPort: port, clockOffset: 0)
+        let name = "Controls-\(getpid())"
+        // Clear of the ports other suites of this run take (17000–17700).
+        let fake = try Self.fakeOutlet(name, .markers, base: 18000 + Int(getpid() % 300) * 2, clockOffset: 0)
+        let port = fake.udpPort
         defer { fake.stop() }
         // ESC (clear screen, set the window title), CR, DEL and a C1 CSI: each would act on a terminal.
         fake.hostname = "lab\u{1B}]0;owned\u{7}pc"
@@ -165,8 +176,8 @@ struct LSLMarkerInletCommandTests {
     @Test("a hostile outlet: a warning naming what it did, no crash, the recording intact")
     func hostileOutlet() throws {
         let name = "Hostile-\(getpid())"
-        let port = 17600 + Int(getpid() % 300)
-        let fake = try FakeLSLOutlet(name: name, behaviour: .hugeString, udpPort: port)
+        let fake = try Self.fakeOutlet(name, .hugeString, base: 17600 + Int(getpid() % 300))
+        let port = fake.udpPort
         defer { fake.stop() }
         let directory = try Self.scratchDirectory("hostile")
         defer { try? FileManager.default.removeItem(atPath: directory) }
