@@ -137,6 +137,9 @@ extension LSLXDFAgreementTests {
                                                          "--markers-from-stdin", "--emit", "samples", "--format", "csv"])
         let recorder = try Child(LSLInterop.python, [Self.script, "labrecorder", name, path])
         #expect(recorder.wait(forLine: "recording", seconds: 60))
+        // Markers typed before the first sample would all take its time (as the recording
+        // places them): wait until samples flow, so A and B keep their order in time.
+        #expect(eeg.wait(forLinePrefix: "0,"), "no sample line from eeg record")
         usleep(500_000)
         eeg.write("stimulus A\n")
         usleep(500_000)

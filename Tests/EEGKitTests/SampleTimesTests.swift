@@ -29,7 +29,7 @@ struct SampleTimesTests {
 
     @Test("a timestamp's text reads back as the same Double")
     func exactText() {
-        for t in [61058.564207903, 0.1 + 0.2, 123456.78901234567, 5e-324 + 1000] {
+        for t in [61058.564207903, 0.1 + 0.2, 123456.78901234567, 86400.000000000015] {
             #expect(Double("\(SampleTimes(timestamp: t, arrival: t).timestamp)") == t)
         }
     }
