@@ -40,9 +40,11 @@ final class LSLMarkerIntake {
     private var clock: DejitteredClock
     private var waiting: [(text: String, timestamp: Double)] = []
     private var wasConnected = false
-    /// Whether this connection's markers were said to be uncorrected (once per connection),
-    /// and how many markers in all came without a time correction (said at the end).
+    /// Whether this connection's markers were said to be uncorrected, or placed with a
+    /// correction kept from an earlier connection (each once per connection), and how many
+    /// markers in all came without a time correction (said at the end).
     private var saidUncorrected = false
+    private var saidLastKnown = false
     private var uncorrectedMarkers = 0
     /// Whether the user was told the stream has not been found yet (once, after
     /// ``notFoundWarningSeconds`` of samples), and at the end that it never was.
@@ -114,11 +116,21 @@ final class LSLMarkerIntake {
 
     /// Counts a marker that came without a time correction; the first of a connection is
     /// also said, in the recording and to the person watching (its clock may be far off).
-    private func noteUncorrected() -> [Placement] {
-        uncorrectedMarkers += 1
-        guard !saidUncorrected else { return [] }
-        saidUncorrected = true
-        return [.note("LSL marker stream '\(name)': no time correction could be measured (its time service did not answer): its markers are placed by its own clock")]
+    /// The first of a connection placed with a correction kept from an earlier one is said
+    /// too (the inlet drops a kept one that is evidently stale, but cannot prove it fresh).
+    private func noteCorrection(_ correction: LSLMarkerInlet.Correction) -> [Placement] {
+        switch correction {
+        case .measured: return []
+        case .lastKnown:
+            guard !saidLastKnown else { return [] }
+            saidLastKnown = true
+            return [.note("LSL marker stream '\(name)': its time service did not answer on this connection: its markers are placed with the correction last measured for its host")]
+        case .uncorrected:
+            uncorrectedMarkers += 1
+            guard !saidUncorrected else { return [] }
+            saidUncorrected = true
+            return [.note("LSL marker stream '\(name)': no time correction could be measured (its time service did not answer): its markers are placed by its own clock")]
+        }
     }
 
     /// ``take(delivered:)`` for events already drained (tests feed it directly).
@@ -126,8 +138,8 @@ final class LSLMarkerIntake {
         var placements: [Placement] = []
         for event in events {
             switch event {
-            case .marker(let values, let timestamp, let corrected):
-                if !corrected { placements += noteUncorrected() }
+            case .marker(let values, let timestamp, let correction):
+                placements += noteCorrection(correction)
                 if waiting.count < Self.maximumWaiting { waiting.append((values.joined(separator: ", "), timestamp)) } else {
                     placements.append(.warning("LSL marker '\(values.joined(separator: ", ").prefix(40))' dropped: \(Self.maximumWaiting) markers already wait for their samples"))
                 }
@@ -135,6 +147,7 @@ final class LSLMarkerIntake {
                 placements.append(.note("LSL marker stream '\(name)' \(wasConnected ? "found again" : "found") (\(host.prefix(100)))"))
                 wasConnected = true
                 saidUncorrected = false
+                saidLastKnown = false
             case .lost(let why): placements.append(.note("LSL marker stream '\(name)' lost: \(why)"))
             case .warning(let why): placements.append(.warning("LSL marker stream \(why)"))
             }
@@ -187,8 +200,10 @@ extension LSLMarkerIntake {
                 // Shown shortened: a marker may be up to 64 KiB (the file keeps all of it).
                 let shown = text.count > 120 ? text.prefix(120) + "…" : Substring(text)
                 // Before this file's first sample (stamped before the recording started or
-                // was switched to a new file): not moved to its start.
-                if let origin = recorder?.originIndex, index < origin {
+                // was switched to a new file): not moved to its start, but the file says so there.
+                if let recorder, let origin = recorder.originIndex, index < origin {
+                    recorder.annotate(.note("LSL marker '\(text.prefix(40))' at sample \(index), before this file's first sample \(origin): not stored"),
+                                      atSampleIndex: origin, sampleRate: sampleRate)
                     status("LSL marker at sample \(index): \(shown) (not stored: before this recording's first sample, \(origin))")
                     continue
                 }

@@ -17,9 +17,12 @@ final class SessionClock {
         dejittered = DejitteredClock(nominalRate: nominalRate)
     }
 
-    /// The batch whose newest sample is `index` was seen now.
-    func observe(newestIndex index: Int64) {
-        dejittered.observe(index: index, arrival: LSLClock.now())
+    /// The batch whose newest sample is `index` was seen now; returns now (LSL's clock).
+    @discardableResult
+    func observe(newestIndex index: Int64) -> Double {
+        let arrival = LSLClock.now()
+        dejittered.observe(index: index, arrival: arrival)
+        return arrival
     }
 
     /// The timestamp of device sample `index` (LSL's clock now before any batch was seen).

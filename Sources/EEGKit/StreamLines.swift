@@ -15,6 +15,17 @@ public enum StreamFormat: String, Sendable, CaseIterable {
     case jsonl, csv
 }
 
+/// A sample's times on LSL's clock (seconds, `local_clock()`): its de-jittered
+/// timestamp (the one `--lsl` publishes) and when the batch holding it reached the session.
+public struct SampleTimes: Sendable, Equatable {
+    public var timestamp: Double
+    public var arrival: Double
+    public init(timestamp: Double, arrival: Double) {
+        self.timestamp = timestamp
+        self.arrival = arrival
+    }
+}
+
 /// Formats stream output lines. Deterministic: the same frames give the same bytes,
 /// which is what lets a replay reproduce a live session's metrics exactly.
 public struct StreamLineFormatter: Sendable {
@@ -29,13 +40,17 @@ public struct StreamLineFormatter: Sendable {
     public let metrics: [Metric]
     /// The rows without a `--pair` (the default line).
     public static let metrics = Metric.available([.calibration])
+    /// Sample lines carry each sample's `timestamp` and its batch's `arrival` after the
+    /// sample index (``StreamOptions/sampleTimes``).
+    public let sampleTimes: Bool
 
     /// A formatter for lines of `layout`'s channels; `hasChannelPair` adds the asymmetry
-    /// (a `--pair` was given).
-    public init(layout: StreamLayout, bands: BandSet, format: StreamFormat, hasChannelPair: Bool = false) {
+    /// (a `--pair` was given); `sampleTimes` adds the two time columns to sample lines.
+    public init(layout: StreamLayout, bands: BandSet, format: StreamFormat, hasChannelPair: Bool = false, sampleTimes: Bool = false) {
         self.layout = layout
         self.bands = bands
         self.format = format
+        self.sampleTimes = sampleTimes
         metrics = hasChannelPair ? Metric.available([.calibration, .channelPair]) : Self.metrics
     }
 
@@ -44,7 +59,7 @@ public struct StreamLineFormatter: Sendable {
         guard format == .csv else { return nil }
         switch emit {
         case .samples:
-            return (["sample"] + labels.map(CSVText.cell) + auxiliaryKeys.map(CSVText.cell)).joined(separator: ",")
+            return (["sample"] + (sampleTimes ? ["timestamp", "arrival"] : []) + labels.map(CSVText.cell) + auxiliaryKeys.map(CSVText.cell)).joined(separator: ",")
         case .none:
             return nil
         case .metrics:
@@ -62,13 +77,19 @@ public struct StreamLineFormatter: Sendable {
     public var auxiliaryKeys: [String] { layout.auxiliary.map { "\($0.label)_\($0.unit)" } }
 
     /// One frame: `{"sample": 12, "Fp1": -3.25, ..., "accel_x_g": 0.002}` or
-    /// `12,-3.25,...`; `auxiliary` holds the layout's aux values (or nothing).
-    public func sampleLine(index: Int64, samples: UnsafeBufferPointer<Float>, auxiliary: UnsafeBufferPointer<Float> = .init(start: nil, count: 0)) -> String {
+    /// `12,-3.25,...`; `auxiliary` holds the layout's aux values (or nothing). With
+    /// ``sampleTimes``, `times` (LSL clock seconds) follow the index, printed as the
+    /// shortest text that reads back as the same Double (what an LSL inlet receives).
+    public func sampleLine(index: Int64, samples: UnsafeBufferPointer<Float>, auxiliary: UnsafeBufferPointer<Float> = .init(start: nil, count: 0),
+                           times: SampleTimes? = nil) -> String {
+        let times = sampleTimes ? times : nil
         switch format {
         case .csv:
-            return "\(index)," + (Array(samples) + Array(auxiliary)).map { CSVText.number($0) }.joined(separator: ",")
+            let timeCells = times.map { "\($0.timestamp),\($0.arrival)," } ?? ""
+            return "\(index)," + timeCells + (Array(samples) + Array(auxiliary)).map { CSVText.number($0) }.joined(separator: ",")
         case .jsonl:
             var line = "{\"sample\": \(index)"
+            if let times { line += ", \"timestamp\": \(times.timestamp), \"arrival\": \(times.arrival)" }
             for (label, value) in zip(labels, samples) { line += ", \(JSONText.string(label)): \(JSONText.number(value))" }
             if !auxiliary.isEmpty {
                 for (key, value) in zip(auxiliaryKeys, auxiliary) { line += ", \(JSONText.string(key)): \(JSONText.number(value))" }

@@ -28,6 +28,9 @@ public struct StreamOptions: Sendable {
     public var lsl: LSLOptions?
     /// Take markers from another program's LSL marker stream (`--markers-from-lsl`); `nil` for none.
     public var markersFromLSL: LSLMarkerOptions?
+    /// Sample lines (`--emit samples`) carry each sample's LSL timestamp and its batch's
+    /// host arrival time (`--times`): the session's clock, with or without `--lsl`.
+    public var sampleTimes = false
 
     public init() {}
 }
@@ -167,7 +170,7 @@ public final class StreamSession {
         self.device = device
         self.options = options
         formatter = StreamLineFormatter(layout: device.layout, bands: options.bands, format: options.format,
-                                        hasChannelPair: options.asymmetryPair != nil)
+                                        hasChannelPair: options.asymmetryPair != nil, sampleTimes: options.sampleTimes)
     }
 
     /// Runs until the frame limit, the device ends, `stopRequested()` returns true, or
@@ -565,7 +568,7 @@ private final class SessionRun {
 
     private func deliver(_ count: Int) throws {
         let options = session.options, formatter = session.formatter
-        clock.observe(newestIndex: indices[count - 1])
+        let arrival = clock.observe(newestIndex: indices[count - 1])
         if let recorder, let origin = ledger.origin { recorder.begin(atSampleIndex: origin) }
         let batchSamples = UnsafeMutableBufferPointer(rebasing: samples[0..<(count * channels)])
         let batchIndices = UnsafeBufferPointer(rebasing: indices[0..<count])
@@ -587,8 +590,9 @@ private final class SessionRun {
                     if let line = formatter.gapLine(frames: gap.frames, beforeSampleIndex: gap.beforeSampleIndex) { lines.append(line) }
                     nextGap += 1
                 }
+                let times = formatter.sampleTimes ? SampleTimes(timestamp: clock.timestamp(of: batchIndices[i]), arrival: arrival) : nil
                 lines.append(formatter.sampleLine(index: batchIndices[i], samples: UnsafeBufferPointer(rebasing: batchSamples[(i * channels)..<((i + 1) * channels)]),
-                                                  auxiliary: UnsafeBufferPointer(rebasing: batchAux[(i * auxCount)..<((i + 1) * auxCount)])))
+                                                  auxiliary: UnsafeBufferPointer(rebasing: batchAux[(i * auxCount)..<((i + 1) * auxCount)]), times: times))
             }
         }
         analyzer?.analyze(samples: UnsafeBufferPointer(batchSamples), sampleIndices: batchIndices, droppedBefore: batchDrops) { update in

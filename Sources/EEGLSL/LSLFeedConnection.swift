@@ -16,8 +16,8 @@ final class LSLFeedConnection {
     /// Seconds added to the outlet's timestamps: the last measurement that succeeded
     /// (on this connection, or the one given at creation), else 0.
     private(set) var correction: Double
-    /// Whether ``correction`` was ever measured (here or before, for this outlet's host).
-    private(set) var corrected: Bool
+    /// Where ``correction`` came from.
+    private(set) var source: LSLMarkerInlet.Correction
     private var fd: Int32 = -1
     private var parser: LSLFeedParser?
     private var probe: LSLTimeProbe?
@@ -25,13 +25,14 @@ final class LSLFeedConnection {
     private var correctedAt = -Double.infinity
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16384, alignment: 8)
 
-    /// `known`: a correction measured earlier for the same host (its clock has not moved).
+    /// `known`: a correction measured earlier for the same host (its clock has not moved),
+    /// used (as ``LSLMarkerInlet/Correction/lastKnown``) until this connection measures one.
     init(stream: LSLResolvedStream, resolver: LSLResolver, timeouts: LSLInletTimeouts, known: Double? = nil) {
         self.stream = stream
         self.resolver = resolver
         self.timeouts = timeouts
         correction = known ?? 0
-        corrected = known != nil
+        source = known != nil ? .lastKnown : .uncorrected
     }
 
     var verified: Bool { parser?.verified ?? false }
@@ -99,7 +100,7 @@ final class LSLFeedConnection {
         correctedAt = LSLClock.now()
         guard let best = probe.best else { return }
         correction = best.correction
-        corrected = true
+        source = .measured
     }
 
     func close() {

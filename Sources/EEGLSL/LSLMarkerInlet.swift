@@ -16,15 +16,26 @@ public final class LSLMarkerInlet: @unchecked Sendable {
     /// What happened, in order.
     public enum Event: Sendable, Equatable {
         /// One marker: the sample's values, its timestamp on this machine's LSL clock
-        /// (the outlet's plus the time correction), and whether a correction was measured
-        /// for it (false: no time service answered, so it is the outlet's own clock).
-        case marker(values: [String], timestamp: Double, corrected: Bool = true)
+        /// (the outlet's plus the time correction), and where that correction came from.
+        case marker(values: [String], timestamp: Double, correction: Correction = .measured)
         /// The stream was found and its feed verified (the outlet's host name).
         case connected(host: String)
         /// The feed ended after it had been verified.
         case lost(String)
         /// An outlet of that name could not be used (refused, malformed, silent).
         case warning(String)
+    }
+
+    /// Where a marker's time correction came from.
+    public enum Correction: Sendable, Equatable {
+        /// Measured on this connection (as liblsl's `time_correction()`).
+        case measured
+        /// This connection's time service has not answered: the correction last measured
+        /// for the same outlet host on an earlier connection, whose clock shows no sign of
+        /// having restarted since (see ``LSLMarkerInlet``).
+        case lastKnown
+        /// None: no time service answered, so the timestamp is on the outlet's own clock.
+        case uncorrected
     }
 
     public static let capacity = 4096
@@ -36,9 +47,11 @@ public final class LSLMarkerInlet: @unchecked Sendable {
     private let running = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(true)
     private var lastWarning = ""
-    /// The last correction measured and the outlet host it was measured for (its clock
-    /// does not move between connections): used until a new connection measures its own.
-    private var knownCorrection: (host: String, value: Double)?
+    /// The last correction measured, the outlet host it was measured for and when that
+    /// stream was created (on this machine's clock): used, marked ``Correction/lastKnown``,
+    /// until a new connection to the host measures its own — unless the new stream shows
+    /// the host's clock restarted (see ``lastKnownCorrection(host:createdAt:)``).
+    private var knownCorrection: (host: String, value: Double, created: Double)?
 
     public init(name: String, configuration: LSLConfiguration, timeouts: LSLInletTimeouts = LSLInletTimeouts()) {
         self.name = name
@@ -115,13 +128,26 @@ public final class LSLMarkerInlet: @unchecked Sendable {
         while isRunning, LSLClock.now() < until { usleep(20_000) }
     }
 
+    /// The kept correction for `host`, unless a stream it created at `createdAt` (its
+    /// clock) shows that clock restarted since it was measured (a reboot): corrected with
+    /// it, the stream would have been created in the future or before the stream it was
+    /// measured on (1 s of slack for the correction's own error). liblsl drops its
+    /// correction on reconnection; a clock that restarted is the case where keeping it
+    /// would place markers hours off.
+    private func lastKnownCorrection(host: String, createdAt: Double) -> Double? {
+        guard let known = knownCorrection, known.host == host else { return nil }
+        let created = createdAt + known.value
+        guard created.isFinite, created <= LSLClock.now() + 1, created >= known.created - 1 else { return nil }
+        return known.value
+    }
+
     /// Reads one outlet's feed until it ends or the inlet stops; whether it was verified.
     private func follow(_ stream: LSLResolvedStream) -> Bool {
         let host = "\(stream.address) \(stream.info.hostname)"
         let feed = LSLFeedConnection(stream: stream, resolver: resolver, timeouts: timeouts,
-                                     known: knownCorrection.flatMap { $0.host == host ? $0.value : nil })
+                                     known: lastKnownCorrection(host: host, createdAt: stream.info.createdAt))
         var verified = false
-        defer { if feed.corrected { knownCorrection = (host, feed.correction) } }
+        defer { if feed.source == .measured { knownCorrection = (host, feed.correction, stream.info.createdAt + feed.correction) } }
         do {
             try feed.open { isRunning }
             while isRunning {
@@ -131,7 +157,7 @@ public final class LSLMarkerInlet: @unchecked Sendable {
                     lastWarning = ""
                     post(.connected(host: stream.info.hostname.isEmpty ? stream.address : stream.info.hostname))
                 }
-                for sample in samples { post(.marker(values: sample.values, timestamp: sample.timestamp + feed.correction, corrected: feed.corrected)) }
+                for sample in samples { post(.marker(values: sample.values, timestamp: sample.timestamp + feed.correction, correction: feed.source)) }
             }
         } catch {
             if verified { post(.lost(error.description)) } else { warn("'\(name)' at \(stream.address):\(stream.info.v4DataPort): \(error.description)") }

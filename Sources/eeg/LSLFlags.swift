@@ -16,6 +16,9 @@ struct LSLFlags: ParsableArguments {
     @Option(name: .customLong("lsl-chunk"), help: ArgumentHelp("Samples per hand-over to the network (1–1024; default 1).", valueName: "n"))
     var chunk: Int?
 
+    @Flag(help: "With --emit samples: add each sample's timestamp (LSL's clock in seconds, as --lsl publishes it) and its batch's host arrival time (same clock) after the sample index.")
+    var times = false
+
     func validate() throws {
         if !lsl && (name != nil || type != nil || chunk != nil) { throw ValidationError("--lsl-name, --lsl-type and --lsl-chunk need --lsl") }
         if let chunk { try checked(chunk, flag: "--lsl-chunk", in: 1...1024) }
@@ -31,8 +34,14 @@ struct LSLFlags: ParsableArguments {
     /// counter clock allows the device rate ±2 %): at another speed the stamps would run
     /// ahead of (or behind) every other LSL stream, so the combination is refused.
     func validate(speed: Double, flag: String) throws {
+        if times && speed != 1 { throw ValidationError("--times needs real time: drop \(flag) (or --times), its timestamps would not follow the LSL clock") }
         guard lsl, speed != 1 else { return }
         throw ValidationError("--lsl publishes in real time only: drop \(flag) (or --lsl), its timestamps would not follow the LSL clock")
+    }
+
+    /// `--times` adds columns to sample lines only.
+    func validate(emit: StreamEmit?) throws {
+        if times && emit != .samples { throw ValidationError("--times needs --emit samples (it adds columns to sample lines)") }
     }
 
     /// The outlets' settings, `nil` without `--lsl`.

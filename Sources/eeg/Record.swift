@@ -66,6 +66,7 @@ struct Record: ParsableCommand {
         _ = try duration?.seconds("--duration")
         if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
         try lslFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
+        try lslFlags.validate(emit: emit)
         try lslMarkerFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
         if rawCapture != nil, !(try deviceOptions.deviceDescription().sendsRawBytes) { throw ValidationError("--raw-capture is for --device cyton (the simulated headset sends no bytes)") }
         try validateRecordingOutput(out, force: force)
@@ -95,6 +96,7 @@ struct Record: ParsableCommand {
             recordingOptions.sourceID = description.lslSourceID
             fields.apply(to: &recordingOptions)
             options.recording = recordingOptions
+            options.sampleTimes = lslFlags.times
             options.lsl = lslFlags.options(sourceID: description.lslSourceID)
             options.markersFromLSL = lslMarkerFlags.options()
             if let samples { options.frameLimit = samples }

@@ -60,6 +60,7 @@ struct Replay: ParsableCommand {
         if raw != nil && deviceProtocol.lowercased() != "cyton" { throw ValidationError("--device-protocol: only cyton is supported, got \(deviceProtocol)") }
         if raw != nil && (from != nil || to != nil) { throw ValidationError("--from/--to are for recordings, not raw captures") }
         try lslFlags.validate(speed: try speed.value("--speed"), flag: "--speed")
+        try lslFlags.validate(emit: output.emit)
         let positions = try self.positions()
         if let from = positions.from, let to = positions.to, to <= from { throw ValidationError("--to must be after --from") }
         try validateFileFormat()
@@ -127,6 +128,7 @@ struct Replay: ParsableCommand {
             var options = StreamOptions()
             output.apply(to: &options)
             try analysis.apply(to: &options)
+            options.sampleTimes = lslFlags.times
             options.lsl = lslFlags.options(sourceID: "eegkit-replay-" + URL(fileURLWithPath: file ?? raw ?? "").lastPathComponent)
             if output.wantsDashboard {
                 options.emit = .none

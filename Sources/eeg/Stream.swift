@@ -53,6 +53,7 @@ struct Stream: ParsableCommand {
         _ = try duration?.seconds("--duration")
         if let samples { try checked(samples, flag: "--samples", in: 1...Int64.max) }
         try lslFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
+        try lslFlags.validate(emit: output.emit)
         try lslMarkerFlags.validate(speed: try deviceOptions.speedValue(), flag: deviceOptions.speedFlagName)
     }
 
@@ -65,6 +66,7 @@ struct Stream: ParsableCommand {
             var options = StreamOptions()
             output.apply(to: &options)
             try analysis.apply(to: &options)
+            options.sampleTimes = lslFlags.times
             options.lsl = lslFlags.options(sourceID: description.lslSourceID)
             options.markersFromLSL = lslMarkerFlags.options()
             if let samples { options.frameLimit = samples }

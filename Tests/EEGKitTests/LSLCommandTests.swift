@@ -115,7 +115,7 @@ struct LSLCommandTests {
         // is resolving, so the inlet joins early in the stream.
         #expect(inlet.wait(forLine: "resolving", seconds: 120))
         let eeg = try Child(EEGProcess.executable.path, ["stream", "--lsl", "--lsl-name", name, "--seed", "5", "--emit", "samples",
-                                                         "--format", "csv", "--duration", "5s"])
+                                                         "--format", "csv", "--times", "--duration", "5s"])
         // While both run: every socket EEGKit holds is bound to loopback (machine scope).
         #expect(inlet.wait(forLine: "ready"))
         let sockets = Self.inetSockets(of: eeg.process.processIdentifier)
@@ -128,7 +128,11 @@ struct LSLCommandTests {
         #expect(result.error == nil)
         let info = try #require(result.info)
         #expect(info.labels == ["Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2"] && info.nominal_srate == 250 && info.type == "EEG")
-        let rows = printed.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst().map { Float(String($0))! } }
+        let lines = printed.stdout.split(separator: "\n")
+        #expect(lines.first == "sample,timestamp,arrival,Fp1,Fp2,C3,C4,P7,P8,O1,O2")
+        let cells = lines.dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let rows = cells.map { $0.dropFirst(3).map { Float($0)! } }
+        let printedStamps = cells.map { Double($0[1])! }, arrivals = cells.map { Double($0[2])! }
         let samples = try #require(result.samples).map { $0.map(Float.init) }
         let stamps = try #require(result.timestamps)
         #expect(rows.count == 1250)
@@ -136,6 +140,13 @@ struct LSLCommandTests {
         let first = try #require(rows.firstIndex { $0 == samples.first })
         #expect(samples.count > 500, "pulled only \(samples.count) of \(rows.count)")
         #expect(Array(rows[first...]) == samples, "the pulled samples are not exactly the printed ones from \(first) on")
+        // --times: the printed timestamp is the one the inlet received, bit for bit; the
+        // arrival is the batch's host time on the same clock (never decreasing, near the stamp).
+        let mismatch = zip(printedStamps[first...], stamps).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(printedStamps.count - first >= stamps.count && mismatch == nil,
+                "printed timestamp \(String(describing: mismatch?.element.0)) is not the pulled \(String(describing: mismatch?.element.1)) (sample \(first + (mismatch?.offset ?? 0)))")
+        #expect(zip(arrivals, arrivals.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(zip(printedStamps, arrivals).allSatisfy { abs($0 - $1) < 0.5 }, "an arrival more than 0.5 s from its sample's timestamp")
         // De-jittered: monotonic, and within 1 ms of a straight line through them.
         #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $0 < $1 })
         let (slope, residual) = Self.lineFit(stamps)

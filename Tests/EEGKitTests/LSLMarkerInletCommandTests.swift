@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import EEGKit
+import EEGLSL
 
 /// `eeg record --markers-from-lsl NAME` against liblsl's own outlet (pylsl), everything
 /// on loopback under the machine-scope configuration, and against a hostile fake outlet.
@@ -99,12 +100,19 @@ struct LSLMarkerInletCommandTests {
             print("LSL marker \(marker.text) (\(format)): placed at sample \(placed), expected \(expected)")
             #expect(abs(placed - expected) <= 1, "\(marker.text) at sample \(placed), expected \(expected)")
         }
-        // Republished with the marker's own time (the same clock here: within 1 ms).
+        // Republished with the marker's own time, corrected. One machine, one clock: the
+        // correction's error is at most half the round trip of its best probe (of 8) — under
+        // 0.1 ms when quiet, but a best round trip of 5.5 ms (2.76 ms off) was seen under
+        // ASan at load 7 on the 2-core box, where every probe can wait for a time slice. So
+        // 10 ms: still half what a wrong time would give, as each marker is stamped with a
+        // sample at least 5 samples (20 ms) older than the newest the script had pulled, so
+        // republishing at its arrival time would be at least 20 ms late.
         let outlet = try JSONDecoder().decode(LSLPeerResult.self, from: Data((pulled.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? "{}").utf8))
         let republishedTexts = (outlet.samples ?? []).map { row -> String in if case .text(let t)? = row.first { t } else { "" } }, stamps = outlet.timestamps ?? []
         for marker in markers {
             let i = try #require(republishedTexts.firstIndex(of: "Marker: \(marker.text)"), "\(marker.text) not republished: \(republishedTexts)")
-            #expect(abs(stamps[i] - marker.timestamp) < 0.001)
+            print("LSL marker \(marker.text) (\(format)): republished \(String(format: "%+.3f", (stamps[i] - marker.timestamp) * 1000)) ms from its time")
+            #expect(abs(stamps[i] - marker.timestamp) < 0.010, "\(marker.text): republished \(stamps[i] - marker.timestamp) s from its time")
         }
         let texts = annotations.map(\.text)
         #expect(texts.contains { $0.hasPrefix("LSL marker stream '\(markerName)' found (") })
@@ -113,18 +121,67 @@ struct LSLMarkerInletCommandTests {
         #expect(recorded.stderr.contains("LSL marker at sample"))
     }
 
+    /// A fake outlet on the first free UDP port from `base` (another suite of this run, or
+    /// another person's tests on the machine, may hold one).
+    static func fakeOutlet(_ name: String, _ behaviour: FakeLSLOutlet.Behaviour, base: Int, clockOffset: Double? = nil) throws -> FakeLSLOutlet {
+        for port in base..<(base + 40) {
+            if let fake = try? FakeLSLOutlet(name: name, behaviour: behaviour, udpPort: port, clockOffset: clockOffset) { return fake }
+        }
+        return try FakeLSLOutlet(name: name, behaviour: behaviour, udpPort: base + 40, clockOffset: clockOffset)
+    }
+
+    /// A machine-scope configuration reaching only the fake outlet on `port`, in `directory`.
+    static func fakeConfiguration(port: Int, in directory: String) throws -> String {
+        let configuration = directory + "/lsl_api.cfg"
+        try "[multicast]\nResolveScope = machine\n[lab]\nKnownPeers = {127.0.0.1}\n[ports]\nBasePort = \(port)\nPortRange = 1\nIPv6 = disable\n"
+            .write(toFile: configuration, atomically: true, encoding: .utf8)
+        return configuration
+    }
+
+    /// A scratch directory for one test, removed by the caller.
+    static func scratchDirectory(_ label: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-\(label)-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test("text from the network reaches the terminal with its control characters escaped, and the file as sent")
+    func networkTextOnTheTerminal() throws {
+        let name = "Controls-\(getpid())"
+        // Clear of the ports other suites of this run take (17000–17700).
+        let fake = try Self.fakeOutlet(name, .markers, base: 18000 + Int(getpid() % 300) * 2, clockOffset: 0)
+        let port = fake.udpPort
+        defer { fake.stop() }
+        // ESC (clear screen, set the window title), CR, DEL and a C1 CSI: each would act on a terminal.
+        fake.hostname = "lab\u{1B}]0;owned\u{7}pc"
+        let text = "go\u{1B}[2J\rX\u{7F}\u{9B}31m"
+        let directory = try Self.scratchDirectory("controls")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/s.bdf"
+        let eeg = try Recording(["record", "--out", file, "--markers-from-lsl", name], configuration: try Self.fakeConfiguration(port: port, in: directory))
+        #expect(eeg.wait(stderrLines: 1, prefix: "eeg: LSL marker stream '\(name)' found ("))
+        fake.send(text, timestamp: LSLClock.now())
+        #expect(eeg.wait(stderrLines: 1, prefix: "eeg: LSL marker at sample"))
+        let run = eeg.interrupt()
+        #expect(run.status == 0, "\(run.stderr)")
+        for control in ["\u{1B}", "\u{7}", "\r", "\u{7F}", "\u{9B}"] { #expect(!run.stderr.contains(control), "\(run.stderr.debugDescription)") }
+        #expect(run.stderr.contains("found (lab\\x1B]0;owned\\x07pc)"), "\(run.stderr)")
+        #expect(run.stderr.contains(": go\\x1B[2J\\x0DX\\x7F\\x9B31m\n"), "\(run.stderr)")
+        // The file keeps the text as sent (EDF+ annotations hold any byte but their delimiters).
+        let texts = try EDFReader(path: file).allAnnotations().map(\.text)
+        #expect(texts.contains("Marker: " + text), "\(texts)")
+        #expect(texts.contains("LSL marker stream '\(name)' found (lab\u{1B}]0;owned\u{7}pc)"), "\(texts)")
+    }
+
     @Test("a hostile outlet: a warning naming what it did, no crash, the recording intact")
     func hostileOutlet() throws {
         let name = "Hostile-\(getpid())"
-        let port = 17600 + Int(getpid() % 300)
-        let fake = try FakeLSLOutlet(name: name, behaviour: .hugeString, udpPort: port)
+        let fake = try Self.fakeOutlet(name, .hugeString, base: 17600 + Int(getpid() % 300))
+        let port = fake.udpPort
         defer { fake.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lsl-hostile-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try Self.scratchDirectory("hostile")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let configuration = directory + "/lsl_api.cfg", file = directory + "/s.bdf"
-        try "[multicast]\nResolveScope = machine\n[lab]\nKnownPeers = {127.0.0.1}\n[ports]\nBasePort = \(port)\nPortRange = 1\nIPv6 = disable\n"
-            .write(toFile: configuration, atomically: true, encoding: .utf8)
+        let configuration = try Self.fakeConfiguration(port: port, in: directory), file = directory + "/s.bdf"
         // Stopped once the warning came (however long the resolve and connection took).
         let eeg = try Recording(["record", "--out", file, "--markers-from-lsl", name], configuration: configuration)
         let warning = "eeg: LSL marker stream '\(name)' at 127.0.0.1:\(fake.tcpPort): a marker string of 1099511627776 bytes"

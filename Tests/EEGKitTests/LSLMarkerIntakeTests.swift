@@ -108,9 +108,13 @@ struct LSLMarkerWritingTests {
                      annotateAtEnd: { _ in }, status: { lines.append($0) })
         try recorder.close()
         #expect(lines == ["LSL marker at sample 900: old (not stored: before this recording's first sample, 1000)", "LSL marker at sample 1100: new"])
-        let markers = try EDFReader(path: path).allAnnotations().filter { $0.text.hasPrefix("Marker: ") }
+        let annotations = try EDFReader(path: path).allAnnotations()
+        let markers = annotations.filter { $0.text.hasPrefix("Marker: ") }
         #expect(markers.map(\.text) == ["Marker: new"])
         #expect(abs((markers.first?.onset ?? -1) - 0.4) < 1e-9)
+        // The file says what it does not hold, at its first sample.
+        let note = annotations.first { $0.text == "LSL marker 'old' at sample 900, before this file's first sample 1000: not stored" }
+        #expect(note?.onset == 0, "\(annotations.map(\.text))")
     }
 
     @Test("markers without a time correction: said once per connection when the first comes, counted at the end")
@@ -120,13 +124,19 @@ struct LSLMarkerWritingTests {
         let stream = "LSL marker stream 'nobody-\(getpid())'"
         intake.observe(lastIndex: 249, arrival: 10 + 249.0 / 250)
         let said = LSLMarkerIntake.Placement.note("\(stream): no time correction could be measured (its time service did not answer): its markers are placed by its own clock")
-        let first = intake.place([.connected(host: "far"), .marker(values: ["a"], timestamp: 10.2, corrected: false),
-                                  .marker(values: ["b"], timestamp: 10.4, corrected: false)], dropped: 0, delivered: 249)
+        let first = intake.place([.connected(host: "far"), .marker(values: ["a"], timestamp: 10.2, correction: .uncorrected),
+                                  .marker(values: ["b"], timestamp: 10.4, correction: .uncorrected)], dropped: 0, delivered: 249)
         #expect(first == [.note("\(stream) found (far)"), said, .marker("a", index: 50, timestamp: 10.2), .marker("b", index: 100, timestamp: 10.4)])
         // A new connection that cannot measure one either is said again; a corrected marker is not counted.
-        let again = intake.place([.connected(host: "far"), .marker(values: ["c"], timestamp: 10.6, corrected: false),
+        let again = intake.place([.connected(host: "far"), .marker(values: ["c"], timestamp: 10.6, correction: .uncorrected),
                                   .marker(values: ["d"], timestamp: 10.8)], dropped: 0, delivered: 249)
         #expect(again == [.note("\(stream) found again (far)"), said, .marker("c", index: 150, timestamp: 10.6), .marker("d", index: 200, timestamp: 10.8)])
+        // One placed with the correction kept from an earlier connection is said as such (once), not counted as uncorrected.
+        let kept = intake.place([.connected(host: "far"), .marker(values: ["e"], timestamp: 10.9, correction: .lastKnown),
+                                 .marker(values: ["f"], timestamp: 10.96, correction: .lastKnown)], dropped: 0, delivered: 249)
+        #expect(kept == [.note("\(stream) found again (far)"),
+                         .note("\(stream): its time service did not answer on this connection: its markers are placed with the correction last measured for its host"),
+                         .marker("e", index: 225, timestamp: 10.9), .marker("f", index: 240, timestamp: 10.96)])
         #expect(intake.takeAll(delivered: 249) == [.note("3 LSL markers from 'nobody-\(getpid())' placed by the outlet's own clock: no time correction could be measured")])
     }
 }

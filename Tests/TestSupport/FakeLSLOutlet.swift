@@ -37,6 +37,8 @@ public final class FakeLSLOutlet: @unchecked Sendable {
     private var accepted = 0
     private var offset: Double?
     private var holdAfter: Int?
+    private var created = 1.0
+    private var host = "fake"
     /// A time probe: where from, its wave and send time as sent, when it came (CLOCK_MONOTONIC).
     private typealias Probe = (from: sockaddr_in, length: socklen_t, wave: String, t0: String, receivedAt: Double)
     private var held: [Probe] = []
@@ -55,6 +57,16 @@ public final class FakeLSLOutlet: @unchecked Sendable {
     public var holdProbesAfter: Int? {
         get { lock.withLock { holdAfter } }
         set { lock.withLock { holdAfter = newValue } }
+    }
+    /// The stream's `created_at` in answers to queries (on the outlet's clock; 1 at first).
+    public var createdAt: Double {
+        get { lock.withLock { created } }
+        set { lock.withLock { created = newValue } }
+    }
+    /// The `hostname` in answers to queries ("fake" at first; any text, for hostile names).
+    public var hostname: String {
+        get { lock.withLock { host } }
+        set { lock.withLock { host = newValue } }
     }
     /// Time probes received so far, and how many are held now.
     public var probes: (received: Int, held: Int) { lock.withLock { (probesSeen, held.count) } }
@@ -151,7 +163,7 @@ public final class FakeLSLOutlet: @unchecked Sendable {
         guard words.count == 2, let port = UInt16(words[0]) else { return }
         let info = "<?xml version=\"1.0\"?><info><name>\(name)</name><type>Markers</type><channel_count>1</channel_count>"
             + "<channel_format>string</channel_format><source_id>fake</source_id><nominal_srate>0</nominal_srate><version>1.1</version>"
-            + "<created_at>1</created_at><uid>fake-uid</uid><session_id>default</session_id><hostname>fake</hostname>"
+            + "<created_at>\(createdAt)</created_at><uid>fake-uid</uid><session_id>default</session_id><hostname>\(hostname)</hostname>"
             + "<v4address/><v4data_port>\(tcpPort)</v4data_port><v4service_port>\(udpPort)</v4service_port></info>"
         var reply = Array("\(words[1])\r\n\(info)".utf8)
         from.sin_port = port.bigEndian

@@ -2,7 +2,8 @@
 // streamfeed reply (header, test patterns, samples) cut into pieces at arbitrary points,
 // a shortinfo reply and a time-service reply. The first byte picks the parser and, for
 // the feed, the stream's format and channel count. No trap; the bytes held back stay
-// within one sample's bound; a piecewise parse gives what the whole parse gives.
+// within one sample's bound; a piecewise parse gives what the whole parse gives: the same
+// samples and, when it fails, the same samples before the same error.
 @testable import EEGLSL
 import EEGFormats
 import FuzzSupport
@@ -18,8 +19,14 @@ runFuzzer { data, size in
         let channels = 1 + Int(selector / 32) % 3
         guard let parser = try? LSLFeedParser(channelCount: channels, format: format, nominalRate: selector % 4 == 0 ? 0 : 250) else { return 0 }
         var whole = parser, pieces = parser
-        // A call with no bytes surfaces an error deferred behind samples.
-        let wholeResult = Result { () throws(LSLInletError) in try whole.consume(bytes) + whole.consume([]) }
+        // A call with no bytes surfaces an error deferred behind samples; the samples the
+        // first call returned before it are kept, to be compared with the pieces'.
+        var wholeSamples: [LSLInletSample] = []
+        var wholeError: LSLInletError?
+        do throws(LSLInletError) {
+            wholeSamples = try whole.consume(bytes)
+            wholeSamples += try whole.consume([])
+        } catch { wholeError = error }
         var pieceSamples: [LSLInletSample] = []
         var pieceError: LSLInletError?
         let step = max(1, cut)
@@ -32,13 +39,10 @@ runFuzzer { data, size in
         if pieceError == nil {
             do throws(LSLInletError) { pieceSamples += try pieces.consume([]) } catch { pieceError = error }
         }
-        switch wholeResult {
-        case .success(let samples):
-            invariant(pieceError == nil && pieceSamples == samples, "pieces of \(step) bytes parse differently")
-            invariant(samples.allSatisfy { $0.values.count == channels && $0.timestamp.isFinite }, "a sample of the wrong shape")
-        case .failure:
-            invariant(pieceError != nil, "the whole failed, the pieces did not")
-        }
+        // Failing or not, the pieces return the same samples (before the same error).
+        invariant(pieceSamples == wholeSamples, "pieces of \(step) bytes return other samples")
+        invariant(pieceError == wholeError, "pieces of \(step) bytes end otherwise: \(String(describing: pieceError)) vs \(String(describing: wholeError))")
+        invariant(wholeSamples.allSatisfy { $0.values.count == channels && $0.timestamp.isFinite }, "a sample of the wrong shape")
     case 2:
         if let info = LSLReplyParser.shortInfo(bytes, queryID: "42") {
             invariant(info.channelCount <= StreamInfo.maxChannels && (0...65535).contains(info.v4DataPort), "\(info)")
